@@ -100,15 +100,9 @@ class Spectrum:
         """
         f = np.asarray(frequency_hz, dtype=float).ravel()
         z = np.asarray(impedance, dtype=complex).ravel()
-        ln = (
-            np.arange(1, f.size + 1, dtype=np.int64)
-            if lines is None
-            else np.asarray(lines, dtype=np.int64).ravel()
-        )
+        ln = np.arange(1, f.size + 1, dtype=np.int64) if lines is None else np.asarray(lines, dtype=np.int64).ravel()
         if not (f.size == z.size == ln.size):
-            raise InputError(
-                f"{f.size} frequencies but {z.size} impedance values and {ln.size} line numbers", source
-            )
+            raise InputError(f"{f.size} frequencies but {z.size} impedance values and {ln.size} line numbers", source)
         if unit not in UNIT_SUFFIX:
             raise InputError(f"unknown impedance unit {unit!r}; expected one of {sorted(UNIT_SUFFIX)}", source)
         if f.size == 0:
@@ -130,7 +124,9 @@ class Spectrum:
         if same.any():
             i = int(np.argmax(same)) + 1
             raise InputError(
-                f"frequency {f[i]:g} Hz repeats the previous point (line {int(ln[i - 1])})", source, int(ln[i])
+                f"frequency {f[i]:g} Hz repeats the previous point (line {int(ln[i - 1])})",
+                source,
+                int(ln[i]),
             )
         direction = np.sign(step[0])
         against = np.sign(step) != direction

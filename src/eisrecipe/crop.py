@@ -1,0 +1,269 @@
+"""Frequency cropping by Kramers-Kronig residuals and configured limits (RECIPE.md, "Data quality").
+
+The rule, applied per spectrum:
+
+1. Points outside the configured window ``f_min_hz .. f_max_hz`` are dropped (reason ``below_f_min`` /
+   ``above_f_max``). With ``drop_inductive``, the contiguous run of highest-frequency points with Z'' > 0
+   (inductive: leads, cables) is dropped too (reason ``inductive``).
+2. The linear KK test (:func:`eisrecipe.kk.kk_test`) runs on what is left. The largest contiguous run of
+   points whose relative residuals (real and imaginary) all stay below ``kk_threshold`` (paper: 4 %) is kept;
+   the rest is dropped (reason ``kk_residual``, with the residual that condemned it). Ties go to the run at
+   higher frequency.
+3. Step 2 repeats on the kept window - an artefact distorts the KK fit of the whole spectrum, so the residuals
+   of the window alone are the ones that count - until the window passes as a whole or ``max_iterations`` is
+   reached. The final KK result is that of the kept window.
+
+A window with fewer than ``min_points`` points is an error: the spectrum is excluded with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from eisrecipe.errors import InputError
+from eisrecipe.kk import FitType, KKResult, kk_test
+from eisrecipe.spectrum import Spectrum
+
+__all__ = ["CropResult", "CropSettings", "KKSettings", "crop_spectrum"]
+
+REASONS = ("below_f_min", "above_f_max", "inductive", "kk_residual")
+
+
+@dataclass(frozen=True)
+class KKSettings:
+    """Options of the KK test (see :func:`eisrecipe.kk.kk_test`)."""
+
+    mu_threshold: float = 0.85
+    max_rc: int = 50
+    fit: FitType = "complex"
+    inductance: bool = True
+    capacitance: bool = False
+
+    def run(self, spectrum: Spectrum) -> KKResult:
+        """KK-test ``spectrum`` with these options."""
+        return kk_test(
+            spectrum,
+            mu_threshold=self.mu_threshold,
+            max_rc=self.max_rc,
+            fit=self.fit,
+            inductance=self.inductance,
+            capacitance=self.capacitance,
+        )
+
+
+@dataclass(frozen=True)
+class CropSettings:
+    """Cropping options.
+
+    Attributes
+    ----------
+    kk_threshold
+        Largest accepted relative KK residual (dimensionless; paper: 0.04).
+    f_min_hz, f_max_hz
+        Optional fixed window in Hz (``None``: no limit).
+    drop_inductive
+        Drop the inductive (Z'' > 0) points at the high-frequency end.
+    max_iterations
+        Most KK-crop rounds.
+    min_points
+        Fewest points a kept window may have.
+    kk
+        KK-test options.
+    """
+
+    kk_threshold: float = 0.04
+    f_min_hz: float | None = None
+    f_max_hz: float | None = None
+    drop_inductive: bool = True
+    max_iterations: int = 5
+    min_points: int = 8
+    kk: KKSettings = field(default_factory=KKSettings)
+
+    @classmethod
+    def from_config(cls, crop: dict[str, Any] | None, kk: dict[str, Any] | None = None) -> CropSettings:
+        """Build from the ``crop:`` and ``kk:`` sections of the workflow config (unknown keys are errors)."""
+        crop = {k: v for k, v in (crop or {}).items() if k != "cells"}
+        return cls(**crop, kk=KKSettings(**(kk or {})))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready copy."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "kk"}
+        out["kk"] = dict(self.kk.__dict__)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class CropResult:
+    """What cropping kept and dropped.
+
+    Attributes
+    ----------
+    keep
+        Boolean mask over the input points.
+    reason
+        Per input point: ``""`` when kept, else one of ``below_f_min``, ``above_f_max``, ``inductive``,
+        ``kk_residual``.
+    kk_full
+        KK result of the spectrum before any KK-based cropping (after the configured window), aligned with the
+        points it covered (``candidate``).
+    candidate
+        Mask of the points the first KK test saw.
+    kk_final
+        KK result of the kept window.
+    iterations
+        KK-crop rounds performed.
+    residual_at_drop
+        Per input point: the max relative residual that dropped it (NaN when not dropped by KK).
+    frequency_hz
+        Frequencies of the input points, Hz.
+    lines
+        Source lines of the input points (``None`` when unknown).
+    """
+
+    frequency_hz: np.ndarray
+    lines: np.ndarray | None
+    keep: np.ndarray
+    reason: np.ndarray
+    kk_full: KKResult
+    candidate: np.ndarray
+    kk_final: KKResult
+    iterations: int
+    residual_at_drop: np.ndarray
+    _threshold: float | None = None
+
+    @property
+    def converged(self) -> bool:
+        """True when every residual of the kept window is below the threshold it was cropped with."""
+        return self._threshold is not None and self.kk_final.passes(self._threshold)
+
+    def window_hz(self) -> tuple[float, float]:
+        """(lowest, highest) kept frequency in Hz."""
+        f = self.frequency_hz[self.keep]
+        return float(f.min()), float(f.max())
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready record of the cropping: window, counts per reason, every dropped point with its line."""
+        lo, hi = self.window_hz()
+        dropped = [
+            {
+                "frequency_hz": float(self.frequency_hz[i]),
+                "line": None if self.lines is None else int(self.lines[i]),
+                "reason": str(self.reason[i]),
+                **({"kk_residual": float(self.residual_at_drop[i])} if np.isfinite(self.residual_at_drop[i]) else {}),
+            }
+            for i in np.flatnonzero(~self.keep)
+        ]
+        counts = {r: int(np.sum(self.reason == r)) for r in REASONS}
+        return {
+            "n_points": int(self.keep.size),
+            "n_kept": int(self.keep.sum()),
+            "window_hz": [lo, hi],
+            "dropped_by_reason": counts,
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "kk_full": self.kk_full.summary(),
+            "kk_final": self.kk_final.summary(),
+            "dropped": dropped,
+        }
+
+
+def _largest_run(ok: np.ndarray) -> tuple[int, int]:
+    """(start, stop) of the longest run of True in ``ok``; the first (highest-frequency) wins ties."""
+    best = (0, 0)
+    start = None
+    for i, v in enumerate(np.append(ok, False)):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            if i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    return best
+
+
+def crop_spectrum(spectrum: Spectrum, settings: CropSettings | None = None) -> tuple[Spectrum, CropResult]:
+    """Crop ``spectrum`` to its KK-valid window within the configured limits.
+
+    Parameters
+    ----------
+    spectrum
+        Spectrum in descending frequency order (as :class:`~eisrecipe.spectrum.Spectrum` stores it).
+    settings
+        Cropping options (defaults: 4 % threshold, no fixed window, inductive points dropped).
+
+    Returns
+    -------
+    cropped, result
+        The kept points as a new spectrum, and the record of what was dropped and why.
+
+    Raises
+    ------
+    InputError
+        When fewer than ``settings.min_points`` points survive.
+    """
+    s = settings or CropSettings()
+    f = spectrum.frequency_hz
+    n = f.size
+    reason = np.full(n, "", dtype=object)
+    residual_at_drop = np.full(n, np.nan)
+    if s.f_min_hz is not None:
+        reason[f < s.f_min_hz] = "below_f_min"
+    if s.f_max_hz is not None:
+        reason[(f > s.f_max_hz) & (reason == "")] = "above_f_max"
+    if s.drop_inductive:
+        # contiguous inductive run from the highest kept frequency downwards
+        for i in np.flatnonzero(reason == ""):
+            if spectrum.z_imag[i] > 0:
+                reason[i] = "inductive"
+            else:
+                break
+    candidate = reason == ""
+    if candidate.sum() < s.min_points:
+        raise InputError(
+            f"only {int(candidate.sum())} points inside the configured window "
+            f"({s.f_min_hz} .. {s.f_max_hz} Hz, inductive dropped: {s.drop_inductive}); "
+            f"at least {s.min_points} are needed",
+            spectrum.source,
+        )
+    idx = np.flatnonzero(candidate)
+    kk_full = s.kk.run(spectrum.select(idx))
+    kk_now = kk_full
+    iterations = 0
+    while True:
+        iterations += 1
+        resid = kk_now.max_abs_residual
+        ok = resid < s.kk_threshold
+        if ok.all():
+            break
+        start, stop = _largest_run(ok)
+        if stop - start < s.min_points:
+            raise InputError(
+                f"no contiguous window of at least {s.min_points} points has KK residuals below "
+                f"{100 * s.kk_threshold:g} % (largest: {stop - start} points; max residual "
+                f"{100 * resid.max():.1f} %): the spectrum fails the Kramers-Kronig test",
+                spectrum.source,
+            )
+        drop = np.r_[idx[:start], idx[stop:]]
+        reason[drop] = "kk_residual"
+        residual_at_drop[drop] = np.r_[resid[:start], resid[stop:]]
+        idx = idx[start:stop]
+        kk_now = s.kk.run(spectrum.select(idx))
+        if iterations >= s.max_iterations:
+            break
+    keep = reason == ""
+    result = CropResult(
+        frequency_hz=f,
+        lines=spectrum.lines,
+        keep=keep,
+        reason=reason.astype(str),
+        kk_full=kk_full,
+        candidate=candidate,
+        kk_final=kk_now,
+        iterations=iterations,
+        residual_at_drop=residual_at_drop,
+        _threshold=s.kk_threshold,
+    )
+    return spectrum.select(keep), result

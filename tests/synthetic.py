@@ -1,0 +1,34 @@
+"""Closed-form impedance models for tests (ohm or ohm cm^2, Z'' < 0 capacitive)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def rc(frequency_hz: np.ndarray, r: float, tau_s: float) -> np.ndarray:
+    """Parallel RC: R / (1 + j w tau)."""
+    return r / (1 + 2j * np.pi * frequency_hz * tau_s)
+
+
+def zarc(frequency_hz: np.ndarray, r: float, tau_s: float, alpha: float) -> np.ndarray:
+    """ZARC (R || CPE): R / (1 + (j w tau)^alpha)."""
+    return r / (1 + (2j * np.pi * frequency_hz * tau_s) ** alpha)
+
+
+def noisy(z: np.ndarray, rel_sigma: float, seed: int = 0) -> np.ndarray:
+    """Proportional complex Gaussian noise of relative standard deviation ``rel_sigma`` in each part."""
+    rng = np.random.default_rng(seed)
+    n = z.size
+    return z + rel_sigma * np.abs(z) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+
+
+def three_arc(frequency_hz: np.ndarray) -> np.ndarray:
+    """Bulk + GB (ZARC) + interface network with a lead inductance: KK-consistent by construction."""
+    w = 2 * np.pi * frequency_hz
+    return (
+        10.0
+        + rc(frequency_hz, 100.0, 1e-6)
+        + zarc(frequency_hz, 300.0, 1e-4, 0.85)
+        + rc(frequency_hz, 50.0, 1e-2)
+        + 1j * w * 1e-7
+    )

@@ -1,0 +1,80 @@
+"""Cropping by KK residuals and configured limits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic import noisy, three_arc
+
+from eisrecipe.crop import CropSettings, crop_spectrum
+from eisrecipe.errors import InputError
+from eisrecipe.spectrum import Spectrum
+
+F = np.logspace(6, -1, 71)
+
+
+def spectrum(z: np.ndarray) -> Spectrum:
+    return Spectrum.from_points(F, z, source="synthetic.txt", lines=np.arange(2, F.size + 2))
+
+
+def with_low_f_drift(seed: int = 1) -> np.ndarray:
+    z = noisy(three_arc(F), 0.002, seed=seed)
+    # resistance growing during the slow end of the sweep (below 100 Hz), no imaginary counterpart
+    return z + np.where(F < 100, 0.3 * np.abs(z) * np.log10(100 / F) / 3, 0.0)
+
+
+def test_consistent_spectrum_loses_only_its_inductive_points() -> None:
+    # 5 uH of leads: inductive above ~700 kHz
+    z = noisy(three_arc(F) + 2j * np.pi * F * 5e-6, 0.002, seed=2)
+    cropped, result = crop_spectrum(spectrum(z))
+    n_inductive = int(np.argmax(z.imag < 0))  # leading run with Z'' > 0
+    assert n_inductive >= 1
+    assert set(result.reason[:n_inductive]) == {"inductive"}
+    assert cropped.n_points == F.size - n_inductive
+    assert result.converged
+    assert result.summary()["dropped_by_reason"]["kk_residual"] == 0
+
+
+def test_low_frequency_artefact_is_cropped_to_a_contiguous_window() -> None:
+    s = spectrum(with_low_f_drift())
+    cropped, result = crop_spectrum(s, CropSettings(drop_inductive=False))
+    lo, hi = result.window_hz()
+    assert hi == pytest.approx(F[0])  # high-frequency end kept
+    # the drift starts at 100 Hz; with 4 % the window must end above the strongly drifting decade
+    assert 1.0 < lo <= 200.0
+    kept = np.flatnonzero(result.keep)
+    assert np.all(np.diff(kept) == 1)  # contiguous
+    assert set(result.reason[~result.keep]) == {"kk_residual"}
+    assert np.all(np.isfinite(result.residual_at_drop[~result.keep]))
+    assert result.converged and result.kk_final.passes(0.04)
+    summary = result.summary()
+    assert summary["dropped"][0]["line"] == int(s.lines[np.flatnonzero(~result.keep)[0]])
+    assert cropped.frequency_hz.min() == lo
+
+
+def test_configured_window_is_applied_before_kk() -> None:
+    s = spectrum(noisy(three_arc(F), 0.002, seed=4))
+    cropped, result = crop_spectrum(s, CropSettings(f_min_hz=10.0, f_max_hz=2e5, drop_inductive=False))
+    assert cropped.frequency_hz.min() >= 10.0
+    assert cropped.frequency_hz.max() <= 2e5
+    assert set(result.reason[F < 10.0]) == {"below_f_min"}
+    assert set(result.reason[F > 2e5]) == {"above_f_max"}
+
+
+def test_spectrum_failing_everywhere_is_rejected_with_its_file() -> None:
+    rng = np.random.default_rng(0)
+    z = (1 + rng.random(F.size)) * 100 - 1j * rng.random(F.size) * 100  # random points: no causal system
+    with pytest.raises(InputError, match=r"synthetic\.txt.*Kramers-Kronig"):
+        crop_spectrum(spectrum(z))
+
+
+def test_too_narrow_configured_window_is_an_error() -> None:
+    with pytest.raises(InputError, match="inside the configured window"):
+        crop_spectrum(spectrum(three_arc(F)), CropSettings(f_min_hz=1e5, f_max_hz=2e5))
+
+
+def test_settings_from_config_reject_unknown_keys() -> None:
+    s = CropSettings.from_config({"kk_threshold": 0.05, "cells": {"a": {}}}, {"fit": "real"})
+    assert s.kk_threshold == 0.05 and s.kk.fit == "real"
+    with pytest.raises(TypeError):
+        CropSettings.from_config({"threshold": 0.05})
