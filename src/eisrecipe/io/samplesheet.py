@@ -1,0 +1,190 @@
+"""The sample sheet ``data/<dataset>/samples.tsv``: loading, JSON-schema validation and semantic checks.
+
+One row per spectrum; columns and their meaning are in ``eisrecipe/schemas/samples.schema.yaml`` (also used by
+the Snakefile through ``snakemake.utils.validate``). Every error names the sheet, the line of the offending row
+(header = line 1) and the column.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from eisrecipe.errors import InputError
+
+__all__ = [
+    "NUMERIC_COLUMNS",
+    "SHEET_NAME",
+    "check_sample_sheet",
+    "load_sample_sheet",
+    "sample_schema",
+    "schema_path",
+]
+
+SHEET_NAME = "samples.tsv"
+NUMERIC_COLUMNS = (
+    "pressure_mpa",
+    "temperature_c",
+    "area_cm2",
+    "thickness_cm",
+    "time_h",
+    "contact_fraction",
+)
+INTEGER_COLUMNS = ("sweep",)
+
+
+def schema_path() -> Path:
+    """Path of the sample-sheet JSON schema (YAML) inside the installed package."""
+    return Path(str(resources.files("eisrecipe") / "schemas" / "samples.schema.yaml"))
+
+
+@cache
+def sample_schema() -> dict[str, Any]:
+    """The sample-sheet JSON schema as a dictionary."""
+    import yaml
+
+    return yaml.safe_load(schema_path().read_text())
+
+
+def _line(index: int) -> int:
+    return index + 2  # header is line 1
+
+
+def _to_number(sheet: pd.DataFrame, path: Path, column: str, integer: bool) -> None:
+    values: list[Any] = []
+    for i, raw in enumerate(sheet[column]):
+        if raw is None or (isinstance(raw, float) and math.isnan(raw)) or str(raw).strip() == "":
+            values.append(None)
+            continue
+        text = str(raw).strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise InputError(f"'{text}' is not a number", path, _line(i), column) from None
+        if integer:
+            if not number.is_integer():
+                raise InputError(f"'{text}' is not a whole number", path, _line(i), column)
+            values.append(int(number))
+        else:
+            values.append(number)
+    sheet[column] = pd.Series(values, index=sheet.index, dtype=object)
+
+
+def _records(sheet: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in sheet.to_dict(orient="records"):
+        out.append({k: v for k, v in row.items() if v is not None and not (isinstance(v, float) and math.isnan(v))})
+    return out
+
+
+def load_sample_sheet(dataset_dir: str | Path, *, check_files: bool = True) -> pd.DataFrame:
+    """Read, validate and complete ``<dataset_dir>/samples.tsv``.
+
+    Parameters
+    ----------
+    dataset_dir
+        The dataset folder (holding ``samples.tsv`` and the instrument files it names).
+    check_files
+        Check that every named file exists.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per spectrum in sheet order, index ``(cell, spectrum)`` kept as columns too; numeric columns as
+        floats (NaN where empty), defaults filled in (``format = auto``, ``pressure_mode = uniaxial`` where a
+        pressure is given), plus ``path`` (absolute file path) and ``sheet_line``.
+
+    Raises
+    ------
+    InputError
+        Missing sheet or column, a value of the wrong type or range, a duplicated (cell, spectrum), a missing
+        file, or a series row without its series variable - naming the line and column.
+    """
+    import jsonschema
+
+    dataset_dir = Path(dataset_dir)
+    path = dataset_dir / SHEET_NAME
+    if not path.is_file():
+        raise InputError(f"no sample sheet: expected a tab-separated {SHEET_NAME} in {dataset_dir}", path)
+    try:
+        sheet = pd.read_csv(path, sep="\t", dtype=str, comment=None, skip_blank_lines=True, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise InputError("the sample sheet is empty", path) from None
+    except pd.errors.ParserError as exc:
+        raise InputError(f"cannot parse the sample sheet as tab-separated text: {exc}", path) from None
+    sheet.columns = [str(c).strip() for c in sheet.columns]
+    schema = sample_schema()
+    missing = [c for c in schema["required"] if c not in sheet.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(repr(c) for c in missing)}; the sheet has "
+            f"{', '.join(repr(c) for c in sheet.columns)} (required: {', '.join(schema['required'])})",
+            path,
+            1,
+        )
+    if sheet.empty:
+        raise InputError("the sample sheet has a header but no rows", path)
+    sheet = sheet.map(lambda v: v.strip() if isinstance(v, str) else v)
+    sheet = sheet.replace("", None)
+    for column in NUMERIC_COLUMNS:
+        if column in sheet.columns:
+            _to_number(sheet, path, column, integer=False)
+    for column in INTEGER_COLUMNS:
+        if column in sheet.columns:
+            _to_number(sheet, path, column, integer=True)
+
+    validator = jsonschema.Draft202012Validator(schema)
+    rows = _records(sheet)
+    for i, row in enumerate(rows):
+        for error in sorted(validator.iter_errors(row), key=lambda e: list(e.path)):
+            column = str(error.path[0]) if error.path else None
+            if error.validator == "required":
+                column = error.message.split("'")[1]
+            raise InputError(error.message, path, _line(i), column)
+        for key, spec in schema["properties"].items():
+            if "default" in spec and key not in row and not (key == "pressure_mode" and "pressure_mpa" not in row):
+                row[key] = spec["default"]
+    complete = pd.DataFrame(rows, columns=list(dict.fromkeys([*sheet.columns, "format", "pressure_mode"])))
+    for column in NUMERIC_COLUMNS:
+        if column in complete.columns:
+            complete[column] = pd.to_numeric(complete[column], errors="raise").astype(float)
+    if "sweep" in complete.columns:
+        complete["sweep"] = complete["sweep"].astype("Int64")
+    complete["sheet_line"] = [_line(i) for i in range(len(complete))]
+    complete["path"] = [str((dataset_dir / f).resolve()) for f in complete["file"]]
+    check_sample_sheet(complete, path, check_files=check_files)
+    return complete.set_index(["cell", "spectrum"], drop=False)
+
+
+def check_sample_sheet(sheet: pd.DataFrame, path: Path, *, check_files: bool = True) -> None:
+    """Semantic checks that a schema cannot express (see :func:`load_sample_sheet`)."""
+    seen: dict[tuple[str, str], int] = {}
+    for row in sheet.itertuples(index=False):
+        key = (row.cell, row.spectrum)
+        line = int(row.sheet_line)
+        if key in seen:
+            raise InputError(
+                f"spectrum '{row.spectrum}' of cell '{row.cell}' appears twice (also line {seen[key]}); "
+                "(cell, spectrum) must be unique",
+                path,
+                line,
+                "spectrum",
+            )
+        seen[key] = line
+        if row.series == "pressure" and _absent(getattr(row, "pressure_mpa", None)):
+            raise InputError("a pressure-series row needs pressure_mpa", path, line, "pressure_mpa")
+        if row.series == "temperature" and _absent(getattr(row, "temperature_c", None)):
+            raise InputError("a temperature-series row needs temperature_c", path, line, "temperature_c")
+        if row.series == "aging" and _absent(getattr(row, "time_h", None)):
+            raise InputError("an aging-series row needs time_h", path, line, "time_h")
+        if check_files and not Path(row.path).is_file():
+            raise InputError(f"file '{row.file}' does not exist ({row.path})", path, line, "file")
+
+
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,244 @@
+"""The validation stage of one cell: read -> area-normalise -> KK test -> crop, for every spectrum of the cell.
+
+One job per cell (not per spectrum) keeps the workflow's start-up cost low; inside the job every spectrum is
+handled on its own: a bad file or a spectrum that fails the KK test is recorded as *excluded* with the message
+that names file, line and problem, and the other spectra go on. The job fails only when no spectrum of the cell
+survives.
+
+Outputs (DESIGN.md units in column names):
+
+- ``spectra.csv``: one row per point of every accepted spectrum: ``cell``, ``spectrum``, ``frequency_hz``,
+  ``z_real_ohm_cm2``, ``z_imag_ohm_cm2``, ``source_line``, ``kk_fit_real_ohm_cm2``, ``kk_fit_imag_ohm_cm2``,
+  ``kk_residual_real``, ``kk_residual_imag`` (relative, of the first KK test over the configured window; NaN
+  outside it), ``kept`` (bool), ``drop_reason``.
+- ``validation.json``: settings, per spectrum the file and its SHA-256, the crop window, counts and every dropped
+  point with its line and reason, the KK summaries; and the excluded spectra with their reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eisrecipe.crop import CropSettings, crop_spectrum
+from eisrecipe.errors import InputError
+from eisrecipe.spectrum import Spectrum
+
+__all__ = ["CellValidation", "settings_for_cell", "validate_cell", "validate_spectrum"]
+
+log = logging.getLogger(__name__)
+
+#: sample-sheet columns copied into each spectrum's metadata
+META_COLUMNS = (
+    "cell",
+    "spectrum",
+    "series",
+    "pressure_mpa",
+    "pressure_mode",
+    "temperature_c",
+    "area_cm2",
+    "thickness_cm",
+    "time_h",
+    "contact_fraction",
+)
+
+FLOAT_FORMAT = "%.10g"
+
+
+def settings_for_cell(config: Mapping[str, Any], cell: str) -> CropSettings:
+    """Cropping/KK settings of ``cell``: the config's ``crop`` and ``kk`` sections, then ``crop.cells.<cell>``."""
+    crop = dict(config.get("crop") or {})
+    override = (crop.get("cells") or {}).get(cell) or {}
+    crop.update(override)
+    return CropSettings.from_config(crop, config.get("kk"))
+
+
+def sha256(path: str | Path) -> str:
+    """SHA-256 hex digest of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if value is pd.NA:
+        return None
+    return value
+
+
+def validate_spectrum(row: Mapping[str, Any], settings: CropSettings) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Validate one sample-sheet row.
+
+    Parameters
+    ----------
+    row
+        A row of :func:`eisrecipe.io.samplesheet.load_sample_sheet` (needs ``path``, ``format``, ``area_cm2``,
+        ``cell``, ``spectrum``; ``sweep`` optional).
+    settings
+        Cropping and KK options.
+
+    Returns
+    -------
+    table, record
+        The spectrum's rows of ``spectra.csv`` and its ``validation.json`` record.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, bad values, or no KK-valid window.
+    """
+    from eisrecipe.io import read_spectrum
+
+    sweep = _clean(row.get("sweep"))
+    raw = read_spectrum(row["path"], format=row.get("format") or "auto", sweep=sweep)
+    meta = {k: _clean(row.get(k)) for k in META_COLUMNS if k in row}
+    spectrum: Spectrum = raw.normalise(float(row["area_cm2"])).with_meta(**meta)
+    cropped, crop = crop_spectrum(spectrum, settings)
+    n = spectrum.n_points
+    fit = np.full(n, np.nan + 0j)
+    res_re = np.full(n, np.nan)
+    res_im = np.full(n, np.nan)
+    fit[crop.candidate] = crop.kk_full.z_fit
+    res_re[crop.candidate] = crop.kk_full.residual_real
+    res_im[crop.candidate] = crop.kk_full.residual_imag
+    table = spectrum.to_frame()
+    table.insert(0, "spectrum", row["spectrum"])
+    table.insert(0, "cell", row["cell"])
+    table["kk_fit_real_ohm_cm2"] = fit.real
+    table["kk_fit_imag_ohm_cm2"] = fit.imag
+    table["kk_residual_real"] = res_re
+    table["kk_residual_imag"] = res_im
+    table["kept"] = crop.keep
+    table["drop_reason"] = crop.reason
+    record = {
+        "spectrum": row["spectrum"],
+        "file": row.get("file", row["path"]),
+        "sha256": sha256(row["path"]),
+        "sweep": sweep,
+        "status": "ok",
+        "meta": meta,
+        "n_kept": cropped.n_points,
+        **crop.summary(),
+    }
+    return table, record
+
+
+@dataclass
+class CellValidation:
+    """Validated spectra of one cell and the record of what was done.
+
+    Attributes
+    ----------
+    cell
+        Cell name.
+    table
+        Rows of ``spectra.csv`` (all accepted spectra).
+    records
+        Per accepted spectrum, its ``validation.json`` record.
+    excluded
+        Per excluded spectrum: ``spectrum``, ``file``, ``error``.
+    settings
+        The settings used (JSON-ready).
+    """
+
+    cell: str
+    table: pd.DataFrame
+    records: list[dict[str, Any]] = field(default_factory=list)
+    excluded: list[dict[str, Any]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``validation.json`` document."""
+        return {
+            "cell": self.cell,
+            "n_spectra": len(self.records) + len(self.excluded),
+            "n_accepted": len(self.records),
+            "n_excluded": len(self.excluded),
+            "settings": self.settings,
+            "spectra": self.records,
+            "excluded": self.excluded,
+        }
+
+    def write(self, spectra_csv: str | Path, validation_json: str | Path) -> None:
+        """Write both outputs (deterministic formatting)."""
+        Path(spectra_csv).parent.mkdir(parents=True, exist_ok=True)
+        self.table.to_csv(spectra_csv, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        Path(validation_json).write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
+
+
+def validate_cell(rows: pd.DataFrame, settings: CropSettings) -> CellValidation:
+    """Validate every spectrum of one cell, isolating failures.
+
+    Parameters
+    ----------
+    rows
+        The cell's rows of the sample sheet (:func:`eisrecipe.io.samplesheet.load_sample_sheet`).
+    settings
+        Cropping and KK options.
+
+    Returns
+    -------
+    CellValidation
+        Accepted spectra and the excluded ones with their reasons.
+
+    Raises
+    ------
+    InputError
+        When no spectrum of the cell survives (the message lists every reason).
+    """
+    cells = sorted(set(rows["cell"]))
+    if len(cells) != 1:
+        raise ValueError(f"validate_cell needs the rows of exactly one cell, got {cells}")
+    tables = []
+    out = CellValidation(cell=cells[0], table=pd.DataFrame(), settings=settings.to_dict())
+    for row in rows.to_dict(orient="records"):
+        try:
+            table, record = validate_spectrum(row, settings)
+        except InputError as exc:
+            log.error("excluded spectrum %s of cell %s: %s", row["spectrum"], row["cell"], exc)
+            out.excluded.append({"spectrum": row["spectrum"], "file": row.get("file"), "error": str(exc)})
+            continue
+        except Exception as exc:  # one bad spectrum never takes down the others
+            log.error(
+                "excluded spectrum %s of cell %s after an unexpected error:\n%s",
+                row["spectrum"],
+                row["cell"],
+                traceback.format_exc(),
+            )
+            out.excluded.append(
+                {
+                    "spectrum": row["spectrum"],
+                    "file": row.get("file"),
+                    "error": f"unexpected {type(exc).__name__}: {exc}",
+                }
+            )
+            continue
+        log.info(
+            "spectrum %s: kept %d of %d points, %.4g .. %.4g Hz",
+            row["spectrum"],
+            record["n_kept"],
+            record["n_points"],
+            *record["window_hz"],
+        )
+        tables.append(table)
+        out.records.append(record)
+    if not tables:
+        reasons = "; ".join(f"{e['spectrum']}: {e['error']}" for e in out.excluded)
+        raise InputError(f"no spectrum of cell '{out.cell}' could be validated ({reasons})")
+    out.table = pd.concat(tables, ignore_index=True)
+    return out
