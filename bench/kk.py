@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from synthetic import noisy, rc, zarc  # noqa: E402
+from synthetic import noisy, rc, zarc
 
-from eisrecipe.kk import kk_test  # noqa: E402
+from eisrecipe.kk import kk_test
 
 
 def synthetic_spectra(n: int = 8) -> list[tuple[str, np.ndarray, np.ndarray]]:

@@ -32,4 +32,4 @@ def get_cell_rows(wildcards):
 
 def get_final_output():
     """Everything `rule all` asks for."""
-    return expand(f"{RESULTS}/{{cell}}/validation.json", cell=CELLS)
+    return expand(f"{RESULTS}/{{cell}}/{{name}}", cell=CELLS, name=["spectra.csv", "validation.json"])

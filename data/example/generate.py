@@ -8,8 +8,8 @@ Li|LLZO case-study dataset exists. Two cells of a Li | LLZO | Li-like system (el
 - ``cellB``: temperature series at 41 MPa, 0 .. 60 C, Arrhenius resistances.
 
 Each spectrum: bulk RC + grain-boundary ZARC + interface ZARC, 1 uH lead inductance, 0.2 % proportional noise
-(seeded), and a drift below 1 Hz (a resistance that grows during the slow end of the sweep) that fails the KK
-test. 7 MHz .. 0.1 Hz, 10 points per decade. Re-running reproduces the files byte for byte.
+(seeded), and a low-frequency artefact below 1 Hz (a phase error growing by 0.3 rad per decade) that fails
+the KK test. 7 MHz .. 0.1 Hz, 10 points per decade. Re-running reproduces the files byte for byte.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def spectrum_ohm_cm2(r_b: float, r_gb: float, r_int: float, tau_int: float, seed
     z = z + 1j * w * 1e-6 * AREA_CM2  # lead inductance, ohm cm^2
     rng = np.random.default_rng(seed)
     z = z + 0.002 * np.abs(z) * (rng.standard_normal(F.size) + 1j * rng.standard_normal(F.size))
-    drift = np.where(F < 1.0, 0.08 * np.abs(z) * np.log10(1.0 / F), 0.0)
-    return z + drift
+    # low-frequency artefact: a phase error growing by 0.3 rad per decade below 1 Hz (not KK-consistent)
+    return np.where(F < 1.0, z * np.exp(-0.3j * np.log10(1.0 / np.minimum(F, 1.0))), z)
 
 
 def write(name: str, z_ohm_cm2: np.ndarray) -> None:
@@ -54,8 +54,12 @@ def arrhenius(r_25c: float, ea_ev: float, t_c: float) -> float:
 def main() -> None:
     rows = ["cell\tspectrum\tfile\tformat\tseries\tpressure_mpa\tpressure_mode\ttemperature_c\tarea_cm2"]
     for i, (p, mode, r_int, tau_int) in enumerate(
-        [(10, "uniaxial", 300.0, 3e-3), (20, "uniaxial", 120.0, 1e-3), (41, "uniaxial", 50.0, 3e-4),
-         (400, "isostatic", 0.05, 1e-4)]
+        [
+            (10, "uniaxial", 300.0, 3e-3),
+            (20, "uniaxial", 120.0, 1e-3),
+            (41, "uniaxial", 50.0, 3e-4),
+            (400, "isostatic", 0.05, 1e-4),
+        ]
     ):
         name = f"cellA_{p:03d}MPa.txt"
         write(name, spectrum_ohm_cm2(40.0, 60.0, r_int, tau_int, seed=100 + i))

@@ -1,0 +1,84 @@
+"""Per-cell validation stage: read -> normalise -> KK -> crop, with bad spectra isolated."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eisrecipe.crop import CropSettings
+from eisrecipe.errors import InputError
+from eisrecipe.io.samplesheet import load_sample_sheet
+from eisrecipe.validation import settings_for_cell, validate_cell
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example"
+
+
+@pytest.fixture
+def dataset(tmp_path: Path) -> Path:
+    """The example dataset's cellA plus a broken file in the same cell."""
+    d = tmp_path / "ds"
+    d.mkdir()
+    for name in ["cellA_010MPa.txt", "cellA_041MPa.txt"]:
+        shutil.copy(EXAMPLE / name, d / name)
+    good = (EXAMPLE / "cellA_020MPa.txt").read_text().splitlines()
+    good[5] = good[5].split("\t")[0] + "\tnan\t1.0"  # line 6 of the file
+    (d / "broken.txt").write_text("\n".join(good) + "\n")
+    rows = [
+        "cell\tspectrum\tfile\tseries\tpressure_mpa\tarea_cm2",
+        "cellA\tp010\tcellA_010MPa.txt\tpressure\t10\t0.5",
+        "cellA\tp020\tbroken.txt\tpressure\t20\t0.5",
+        "cellA\tp041\tcellA_041MPa.txt\tpressure\t41\t0.5",
+    ]
+    (d / "samples.tsv").write_text("\n".join(rows) + "\n")
+    return d
+
+
+def test_bad_spectrum_is_excluded_and_the_others_validated(dataset: Path, tmp_path: Path) -> None:
+    sheet = load_sample_sheet(dataset)
+    result = validate_cell(sheet, CropSettings())
+    assert [r["spectrum"] for r in result.records] == ["p010", "p041"]
+    assert len(result.excluded) == 1
+    error = result.excluded[0]["error"]
+    assert "broken.txt" in error and "line 6" in error and "NaN" in error
+
+    result.write(tmp_path / "out" / "spectra.csv", tmp_path / "out" / "validation.json")
+    table = pd.read_csv(tmp_path / "out" / "spectra.csv")
+    doc = json.loads((tmp_path / "out" / "validation.json").read_text())
+    assert doc["n_accepted"] == 2 and doc["n_excluded"] == 1
+    assert set(table["spectrum"]) == {"p010", "p041"}
+
+    # area normalisation: ohm cm^2 = ohm x 0.5 cm^2; the raw file line is kept for every point
+    raw = np.loadtxt(EXAMPLE / "cellA_010MPa.txt", skiprows=1)
+    p010 = table[table["spectrum"] == "p010"].sort_values("source_line")
+    np.testing.assert_allclose(p010["z_real_ohm_cm2"], raw[:, 1] * 0.5, rtol=1e-9)
+    np.testing.assert_allclose(p010["z_imag_ohm_cm2"], -raw[:, 2] * 0.5, rtol=1e-9)
+    assert list(p010["source_line"]) == list(range(2, raw.shape[0] + 2))
+
+    # the drift below 1 Hz (data/example/generate.py) fails the KK test and is cropped
+    record = doc["spectra"][0]
+    lo, hi = record["window_hz"]
+    assert 0.1 < lo <= 2.0
+    assert record["dropped_by_reason"]["kk_residual"] > 0
+    assert record["dropped_by_reason"]["inductive"] > 0  # 1 uH leads at MHz
+    kept = p010[p010["kept"]]
+    assert np.all(np.abs(kept[["kk_residual_real", "kk_residual_imag"]].to_numpy()) < 0.2)
+    assert len(record["sha256"]) == 64
+
+
+def test_cell_without_any_good_spectrum_fails_with_all_reasons(dataset: Path) -> None:
+    sheet = load_sample_sheet(dataset)
+    only_bad = sheet[sheet["spectrum"] == "p020"]
+    with pytest.raises(InputError, match=r"no spectrum of cell 'cellA'.*p020: .*broken\.txt"):
+        validate_cell(only_bad, CropSettings())
+
+
+def test_per_cell_overrides() -> None:
+    config = {"crop": {"kk_threshold": 0.04, "f_max_hz": 1e6, "cells": {"c2": {"f_max_hz": 2e5}}}, "kk": {}}
+    assert settings_for_cell(config, "c1").f_max_hz == 1e6
+    assert settings_for_cell(config, "c2").f_max_hz == 2e5
+    assert settings_for_cell(config, "c2").kk_threshold == 0.04

@@ -1,0 +1,102 @@
+"""The Snakemake workflow on a small dataset: outputs, isolation of bad input, lint."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "data" / "example"
+
+pytestmark = pytest.mark.slow
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        *args,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A working directory with the config and a dataset 'mini': a good cell, a mixed cell, a hopeless cell."""
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    d = tmp_path / "data" / "mini"
+    d.mkdir(parents=True)
+    for name in ["cellA_010MPa.txt", "cellA_041MPa.txt", "cellB_25C.txt"]:
+        shutil.copy(EXAMPLE / name, d / name)
+    (d / "empty.txt").write_text("")
+    (d / "garbage.txt").write_text("freq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\n1000\tabc\t1\n")
+    rows = [
+        "cell\tspectrum\tfile\tseries\tpressure_mpa\ttemperature_c\tarea_cm2",
+        "good\tp10\tcellA_010MPa.txt\tpressure\t10\t25\t0.5",
+        "good\tp41\tcellA_041MPa.txt\tpressure\t41\t25\t0.5",
+        "mixed\tT25\tcellB_25C.txt\ttemperature\t41\t25\t0.5",
+        "mixed\tT40\tempty.txt\ttemperature\t41\t40\t0.5",
+        "hopeless\tx\tgarbage.txt\tpressure\t10\t25\t0.5",
+    ]
+    (d / "samples.tsv").write_text("\n".join(rows) + "\n")
+    return tmp_path
+
+
+def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> None:
+    run = snakemake(workdir, "--config", "dataset=data/mini", "--keep-going")
+    assert run.returncode != 0, run.stderr  # the hopeless cell fails ...
+    out = workdir / "results" / "mini"
+    # ... and the others finish
+    assert (out / "good" / "validation.json").is_file(), run.stderr
+    good = json.loads((out / "good" / "validation.json").read_text())
+    assert good["n_accepted"] == 2 and good["n_excluded"] == 0
+    table = pd.read_csv(out / "good" / "spectra.csv")
+    assert set(table["spectrum"]) == {"p10", "p41"}
+    assert {"frequency_hz", "z_real_ohm_cm2", "z_imag_ohm_cm2", "kept", "drop_reason"} <= set(table.columns)
+
+    mixed = json.loads((out / "mixed" / "validation.json").read_text())
+    assert mixed["n_accepted"] == 1
+    assert mixed["excluded"][0]["spectrum"] == "T40"
+    assert "empty.txt" in mixed["excluded"][0]["error"]
+    log = (workdir / "logs" / "validate_cell" / "mini" / "mixed.log").read_text()
+    assert "empty.txt" in log
+
+    assert not (out / "hopeless" / "validation.json").exists()
+    hopeless_log = (workdir / "logs" / "validate_cell" / "mini" / "hopeless.log").read_text()
+    assert "garbage.txt" in hopeless_log and "line 2" in hopeless_log
+    assert (workdir / "benchmarks" / "validate_cell" / "mini" / "good.tsv").is_file()
+
+    # a rerun has nothing to do for the cells that finished and reproduces their files byte for byte
+    before = (out / "good" / "spectra.csv").read_bytes(), (out / "good" / "validation.json").read_bytes()
+    shutil.rmtree(out / "good")
+    snakemake(workdir, "--config", "dataset=data/mini", "--keep-going")
+    after = (out / "good" / "spectra.csv").read_bytes(), (out / "good" / "validation.json").read_bytes()
+    assert before == after
+
+
+def test_bad_sample_sheet_stops_before_any_job(workdir: Path) -> None:
+    sheet = workdir / "data" / "mini" / "samples.tsv"
+    sheet.write_text(sheet.read_text().replace("\t0.5\n", "\t-0.5\n", 1))
+    run = snakemake(workdir, "--config", "dataset=data/mini", "-n")
+    assert run.returncode != 0
+    assert "samples.tsv, line 2, column 'area_cm2'" in run.stderr + run.stdout
+
+
+def test_lint_is_clean() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert "Lints for" not in run.stdout + run.stderr, run.stdout + run.stderr
