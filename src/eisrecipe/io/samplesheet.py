@@ -76,10 +76,7 @@ def _to_number(sheet: pd.DataFrame, path: Path, column: str, integer: bool) -> N
 
 
 def _records(sheet: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for row in sheet.to_dict(orient="records"):
-        out.append({k: v for k, v in row.items() if v is not None and not (isinstance(v, float) and math.isnan(v))})
-    return out
+    return [{k: v for k, v in row.items() if not _absent(v)} for row in sheet.to_dict(orient="records")]
 
 
 def load_sample_sheet(dataset_dir: str | Path, *, check_files: bool = True) -> pd.DataFrame:
