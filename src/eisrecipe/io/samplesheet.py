@@ -92,7 +92,7 @@ def load_sample_sheet(dataset_dir: str | Path, *, check_files: bool = True) -> p
     Returns
     -------
     pandas.DataFrame
-        One row per spectrum in sheet order, index ``(cell, spectrum)`` kept as columns too; numeric columns as
+        One row per spectrum in sheet order (plain integer index); numeric columns as
         floats (NaN where empty), defaults filled in (``format = auto``, ``pressure_mode = uniaxial`` where a
         pressure is given), plus ``path`` (absolute file path) and ``sheet_line``.
 
@@ -155,7 +155,7 @@ def load_sample_sheet(dataset_dir: str | Path, *, check_files: bool = True) -> p
     complete["sheet_line"] = [_line(i) for i in range(len(complete))]
     complete["path"] = [str((dataset_dir / f).resolve()) for f in complete["file"]]
     check_sample_sheet(complete, path, check_files=check_files)
-    return complete.set_index(["cell", "spectrum"], drop=False)
+    return complete
 
 
 def check_sample_sheet(sheet: pd.DataFrame, path: Path, *, check_files: bool = True) -> None:
