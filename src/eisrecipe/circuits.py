@@ -1,0 +1,193 @@
+"""1D equivalent circuits: optional R_inf and series inductance, then N RC or R-CPE elements in series.
+
+Why a model of our own next to impedance.py: the joint series fit shares parameters (bulk, GB) across many
+spectra, which impedance.py's ``CustomCircuit`` cannot express, and it evaluates circuits through string
+parsing per call (slow inside a least-squares loop). This module evaluates the same element formulas
+vectorised with NumPy; ``tests/test_circuits.py`` checks it against impedance.py's elements (``R``, ``C``,
+``CPE``, ``L``) and ``bench/fit.py`` times fits against ``CustomCircuit``.
+
+Parameterisation (per element, what the fitter sees):
+
+- RC: ``(ln R, ln tau)`` with Z = R / (1 + j w tau), C = tau / R;
+- R-CPE: ``(ln R, ln tau, alpha)`` with Z = R / (1 + (j w tau)^alpha); the CPE parameter is
+  Q = tau^alpha / R and the effective capacitance of Brug et al. (J. Electroanal. Chem. 176 (1984) 275) for a
+  parallel R-CPE, C_eff = Q^(1/alpha) R^((1 - alpha)/alpha), equals tau / R - so C_i = tau_i / R_i for both
+  kinds and stays comparable between them.
+
+Series terms: R_inf (``ln R_inf``) and inductance L (``ln L``), each optional. Units follow the data: with
+Z in ohm cm^2, R in ohm cm^2, C in F cm^-2, tau in s, L in H cm^2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from eisrecipe.spectrum import ComplexArray, FloatArray
+
+ElementKind = Literal["RC", "RCPE"]
+
+__all__ = ["Element", "SeriesModel", "element_impedance"]
+
+
+@dataclass(frozen=True)
+class Element:
+    """One parallel element of the series chain.
+
+    Attributes
+    ----------
+    name
+        Process name: ``bulk``, ``gb``, ``ct``, ``cstr``, ``int``, ``sei`` (DESIGN.md) or any label.
+    kind
+        ``"RC"`` or ``"RCPE"``.
+    """
+
+    name: str
+    kind: ElementKind = "RC"
+
+    @property
+    def n_params(self) -> int:
+        """Number of fitted parameters (2 for RC, 3 for R-CPE)."""
+        return 2 if self.kind == "RC" else 3
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """Names of the fitted parameters."""
+        base = (f"{self.name}.ln_r", f"{self.name}.ln_tau")
+        return (*base, f"{self.name}.alpha") if self.kind == "RCPE" else base
+
+
+def element_impedance(
+    omega: FloatArray, r: float | FloatArray, tau: float | FloatArray, alpha: float | FloatArray = 1.0
+) -> ComplexArray:
+    """Z of a parallel R-CPE (alpha = 1: RC): R / (1 + (j w tau)^alpha).
+
+    Parameters
+    ----------
+    omega
+        Angular frequency, rad/s.
+    r
+        Resistance (unit of Z).
+    tau
+        Time constant, s.
+    alpha
+        CPE exponent (0, 1].
+    """
+    return r / (1.0 + (1j * omega * tau) ** alpha)
+
+
+@dataclass(frozen=True)
+class SeriesModel:
+    """R_inf - L - element_1 - ... - element_N in series.
+
+    Attributes
+    ----------
+    elements
+        The parallel elements, in ascending order of tau (bulk first).
+    r_inf
+        Fit a series resistance R_inf (lead and contact resistances; 0 when absent).
+    inductance
+        Fit a series inductance L.
+    """
+
+    elements: tuple[Element, ...]
+    r_inf: bool = False
+    inductance: bool = False
+
+    @classmethod
+    def of(cls, names: Sequence[str], kind: ElementKind | Sequence[ElementKind] = "RC", **options: bool) -> SeriesModel:
+        """Build from element names and one kind (or one kind per element)."""
+        kinds = [kind] * len(names) if isinstance(kind, str) else list(kind)
+        return cls(tuple(Element(n, k) for n, k in zip(names, kinds, strict=True)), **options)  # type: ignore[arg-type]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Element names in order."""
+        return tuple(e.name for e in self.elements)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """Names of all fitted parameters in vector order: series terms, then elements."""
+        head = (("ln_r_inf",) if self.r_inf else ()) + (("ln_l",) if self.inductance else ())
+        return head + tuple(p for e in self.elements for p in e.param_names)
+
+    @property
+    def n_params(self) -> int:
+        """Length of the parameter vector."""
+        return len(self.param_names)
+
+    def slices(self) -> dict[str, slice]:
+        """Where each element's parameters sit in the vector (plus ``_series`` for R_inf/L)."""
+        out: dict[str, slice] = {}
+        i = int(self.r_inf) + int(self.inductance)
+        out["_series"] = slice(0, i)
+        for e in self.elements:
+            out[e.name] = slice(i, i + e.n_params)
+            i += e.n_params
+        return out
+
+    def impedance(self, omega: FloatArray, x: FloatArray) -> ComplexArray:
+        """Model impedance at angular frequencies ``omega`` (rad/s) for parameter vector ``x``."""
+        z = np.zeros(omega.shape, dtype=complex)
+        i = 0
+        if self.r_inf:
+            z += np.exp(x[i])
+            i += 1
+        if self.inductance:
+            z += 1j * omega * np.exp(x[i])
+            i += 1
+        for e in self.elements:
+            r, tau = np.exp(x[i]), np.exp(x[i + 1])
+            alpha = x[i + 2] if e.kind == "RCPE" else 1.0
+            z += element_impedance(omega, r, tau, alpha)
+            i += e.n_params
+        return z
+
+    def jacobian(self, omega: FloatArray, x: FloatArray) -> np.ndarray:
+        """Complex derivatives dZ/dx, shape (n_frequencies, n_params), for parameter vector ``x``."""
+        jac = np.empty((omega.size, x.size), dtype=complex)
+        i = 0
+        if self.r_inf:
+            jac[:, i] = np.exp(x[i])
+            i += 1
+        if self.inductance:
+            jac[:, i] = 1j * omega * np.exp(x[i])
+            i += 1
+        for e in self.elements:
+            r, tau = np.exp(x[i]), np.exp(x[i + 1])
+            alpha = x[i + 2] if e.kind == "RCPE" else 1.0
+            jwt = 1j * omega * tau
+            p = jwt**alpha
+            denom = 1.0 + p
+            jac[:, i] = r / denom  # dZ/d ln R
+            jac[:, i + 1] = -r * alpha * p / denom**2  # dZ/d ln tau
+            if e.kind == "RCPE":
+                jac[:, i + 2] = -r * p * np.log(jwt) / denom**2  # dZ/d alpha
+            i += e.n_params
+        return jac
+
+    def pack(
+        self,
+        r: Sequence[float],
+        tau: Sequence[float],
+        alpha: Sequence[float] | None = None,
+        r_inf: float = 0.0,
+        inductance: float = 0.0,
+    ) -> FloatArray:
+        """Parameter vector from physical values (R and tau per element; alpha for R-CPE elements).
+
+        R_inf and L must be > 0 when fitted (use a small positive value as a start when unknown).
+        """
+        x: list[float] = []
+        if self.r_inf:
+            x.append(np.log(max(r_inf, 1e-12)))
+        if self.inductance:
+            x.append(np.log(max(inductance, 1e-15)))
+        for k, e in enumerate(self.elements):
+            x += [np.log(r[k]), np.log(tau[k])]
+            if e.kind == "RCPE":
+                x.append(1.0 if alpha is None else alpha[k])
+        return np.asarray(x, dtype=float)

@@ -1,0 +1,450 @@
+"""Complex non-linear least-squares fits of 1D series models: one spectrum, or a whole series jointly.
+
+A joint series fit shares chosen elements (bulk and GB across a pressure series, RECIPE.md Step 4) between all
+spectra and gives every spectrum its own copy of the others. All spectra enter one residual vector, so the
+shared parameters are fitted to all the data at once - which is why their standard errors shrink - and the
+interface parameters stay free per spectrum. impedance.py's ``CustomCircuit`` fits one spectrum at a time and
+cannot share parameters, hence this module (see :mod:`eisrecipe.circuits`); it uses
+:func:`scipy.optimize.least_squares` with the analytic Jacobian of :meth:`SeriesModel.jacobian`.
+
+Numerics
+--------
+- Residuals: (Z_model - Z_data) x weight, real and imaginary parts stacked. Weighting ``"modulus"``
+  (1/|Z|, both parts; default), ``"proportional"`` (1/|Z'| and 1/|Z''|, floored at 1 % of |Z|) or ``"unit"``.
+- Element order: each element's ln tau is bounded between the geometric midpoints of its neighbours' starting
+  taus, so elements cannot swap (the DRT assignment fixes the order); a fit that ends on such a bound is flagged.
+- Standard errors: covariance = s^2 (J^T J)^-1 with s^2 = sum(residual^2)/(m - n), through the SVD of J;
+  a Jacobian whose condition number exceeds 1e10 marks the fit ``degenerate`` and the poorly determined
+  directions get infinite errors. Physical errors by the delta method: sigma_R = R sigma_lnR,
+  sigma_tau = tau sigma_lntau, C = tau/R with var(ln C) = var(ln tau) + var(ln R) - 2 cov.
+- A fit is ``ok`` only when the optimiser converged, nothing is degenerate and no parameter sits on a bound;
+  otherwise ``flags`` says why. A failed fit is reported, never silently kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from eisrecipe.circuits import SeriesModel
+from eisrecipe.spectrum import ComplexArray, FloatArray
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Weighting = Literal["modulus", "proportional", "unit"]
+
+__all__ = ["ElementFit", "FitResult", "SeriesFit", "Start", "fit_series", "fit_spectrum"]
+
+ALPHA_BOUNDS = (0.4, 1.0)
+CONDITION_LIMIT = 1e10
+
+
+@dataclass(frozen=True)
+class Start:
+    """Starting values of one spectrum's model (physical units).
+
+    Attributes
+    ----------
+    r
+        Resistance per element (unit of Z).
+    tau_s
+        Time constant per element, s (ascending).
+    alpha
+        CPE exponent per element (ignored for RC elements; default 0.9 for R-CPE).
+    r_inf
+        Series resistance start.
+    inductance
+        Series inductance start (unit of Z x s).
+    """
+
+    r: Sequence[float]
+    tau_s: Sequence[float]
+    alpha: Sequence[float] | None = None
+    r_inf: float = 1e-3
+    inductance: float = 1e-9
+
+    def vector(self, model: SeriesModel) -> FloatArray:
+        """Parameter vector for ``model``."""
+        alpha = self.alpha if self.alpha is not None else [0.9] * len(self.r)
+        return model.pack(self.r, self.tau_s, alpha, self.r_inf, self.inductance)
+
+
+@dataclass(frozen=True)
+class ElementFit:
+    """Fitted values of one element in one spectrum (units of the data: ohm cm^2, F cm^-2, s)."""
+
+    spectrum: str
+    element: str
+    kind: str
+    r: float
+    r_stderr: float
+    tau_s: float
+    tau_stderr_s: float
+    c: float
+    c_stderr: float
+    alpha: float
+    alpha_stderr: float
+    shared: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Row of ``fits.csv`` (DESIGN.md column names)."""
+        return {
+            "spectrum": self.spectrum,
+            "element": self.element,
+            "kind": self.kind,
+            "r_ohm_cm2": self.r,
+            "r_stderr_ohm_cm2": self.r_stderr,
+            "c_f_cm2": self.c,
+            "c_stderr_f_cm2": self.c_stderr,
+            "tau_s": self.tau_s,
+            "tau_stderr_s": self.tau_stderr_s,
+            "alpha": self.alpha,
+            "alpha_stderr": self.alpha_stderr,
+            "shared": self.shared,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class SeriesFit:
+    """Result of a joint fit of one or more spectra (a single-spectrum fit is a series of one).
+
+    Attributes
+    ----------
+    model
+        The circuit.
+    spectra
+        Spectrum names in fit order.
+    shared
+        Element names shared by all spectra.
+    x
+        Global parameter vector (shared block first, then each spectrum's own block).
+    param_names
+        Names of the global parameters (``<spectrum>:<param>`` for per-spectrum ones).
+    covariance
+        Covariance of ``x`` (inf on the diagonal for undetermined directions).
+    elements
+        Fitted element values per spectrum, in spectrum then model order.
+    r_inf, inductance
+        Per spectrum (0 when not fitted), with standard errors.
+    residuals
+        Per spectrum, relative complex residuals (Z_model - Z_data)/|Z_data|.
+    chi2
+        Weighted sum of squared residuals.
+    dof
+        Degrees of freedom m - n.
+    ok
+        Converged, not degenerate, nothing on a bound.
+    flags
+        Reasons when not ``ok`` (empty otherwise).
+    """
+
+    model: SeriesModel
+    spectra: tuple[str, ...]
+    shared: tuple[str, ...]
+    x: FloatArray
+    param_names: tuple[str, ...]
+    covariance: np.ndarray
+    elements: tuple[ElementFit, ...]
+    r_inf: dict[str, tuple[float, float]]
+    inductance: dict[str, tuple[float, float]]
+    residuals: dict[str, ComplexArray]
+    chi2: float
+    dof: int
+    ok: bool
+    flags: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def stderr(self) -> FloatArray:
+        """Standard errors of ``x``."""
+        return np.sqrt(np.clip(np.diag(self.covariance), 0, np.inf))
+
+    @property
+    def correlation(self) -> np.ndarray:
+        """Correlation matrix of ``x`` (NaN where an error is infinite or zero)."""
+        s = self.stderr
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = self.covariance / np.outer(s, s)
+        corr[~np.isfinite(corr)] = np.nan
+        return corr
+
+    @property
+    def reduced_chi2(self) -> float:
+        """chi2 / dof."""
+        return self.chi2 / max(self.dof, 1)
+
+    def element(self, spectrum: str, name: str) -> ElementFit:
+        """The fit of element ``name`` in ``spectrum``."""
+        for e in self.elements:
+            if e.spectrum == spectrum and e.element == name:
+                return e
+        raise KeyError(f"no element {name!r} for spectrum {spectrum!r}")
+
+    def max_relative_residual(self, spectrum: str) -> float:
+        """Largest |relative residual| (real or imaginary part) of one spectrum."""
+        r = self.residuals[spectrum]
+        return float(np.max(np.maximum(np.abs(r.real), np.abs(r.imag))))
+
+    def to_frame(self) -> pd.DataFrame:
+        """``fits.csv`` rows: one per spectrum and element, with fit quality per spectrum."""
+        import pandas as pd
+
+        rows = []
+        for e in self.elements:
+            row = e.to_dict()
+            row["r_inf_ohm_cm2"], row["r_inf_stderr_ohm_cm2"] = self.r_inf[e.spectrum]
+            row["max_rel_residual"] = self.max_relative_residual(e.spectrum)
+            row["reduced_chi2"] = self.reduced_chi2
+            row["fit_ok"] = self.ok
+            row["flags"] = "; ".join(self.flags)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def _weights(z: ComplexArray, weighting: Weighting) -> tuple[FloatArray, FloatArray]:
+    mod = np.abs(z)
+    if weighting == "modulus":
+        return 1.0 / mod, 1.0 / mod
+    if weighting == "proportional":
+        floor = 0.01 * mod
+        return 1.0 / np.maximum(np.abs(z.real), floor), 1.0 / np.maximum(np.abs(z.imag), floor)
+    if weighting == "unit":
+        one = np.ones_like(mod)
+        return one, one
+    raise ValueError(f"weighting must be 'modulus', 'proportional' or 'unit', got {weighting!r}")
+
+
+def _tau_bounds(taus: Sequence[float]) -> list[tuple[float, float]]:
+    """ln tau bounds: between geometric midpoints of neighbouring starting taus (open at the ends)."""
+    lt = np.log(np.asarray(taus, dtype=float))
+    if np.any(np.diff(lt) <= 0):
+        raise ValueError(f"starting taus must be strictly ascending, got {list(taus)}")
+    mids = (lt[1:] + lt[:-1]) / 2
+    lo = np.r_[-np.inf, mids]
+    hi = np.r_[mids, np.inf]
+    return list(zip(lo, hi, strict=True))
+
+
+def _local_bounds(model: SeriesModel, start: Start) -> tuple[FloatArray, FloatArray]:
+    lo = np.full(model.n_params, -np.inf)
+    hi = np.full(model.n_params, np.inf)
+    taus = _tau_bounds(start.tau_s)
+    for k, e in enumerate(model.elements):
+        sl = model.slices()[e.name]
+        lo[sl.start + 1], hi[sl.start + 1] = taus[k]
+        if e.kind == "RCPE":
+            lo[sl.start + 2], hi[sl.start + 2] = ALPHA_BOUNDS
+    return lo, hi
+
+
+def fit_series(
+    frequency_hz: Sequence[FloatArray],
+    impedance: Sequence[ComplexArray],
+    model: SeriesModel,
+    starts: Sequence[Start],
+    *,
+    names: Sequence[str] | None = None,
+    shared: Sequence[str] = (),
+    weighting: Weighting = "modulus",
+    max_nfev: int | None = None,
+) -> SeriesFit:
+    """Fit ``model`` to several spectra at once, sharing the elements named in ``shared``.
+
+    Parameters
+    ----------
+    frequency_hz, impedance
+        Per spectrum: frequencies (Hz) and complex impedance (ohm or ohm cm^2; Z'' < 0 capacitive).
+    model
+        Series model, elements in ascending tau order.
+    starts
+        Per spectrum starting values (for shared elements the first spectrum's values start the fit).
+    names
+        Spectrum names (default ``"0"``, ``"1"`` ...).
+    shared
+        Element names whose parameters are common to all spectra.
+    weighting
+        ``"modulus"``, ``"proportional"`` or ``"unit"``.
+    max_nfev
+        Cap on function evaluations (default: scipy's).
+
+    Returns
+    -------
+    SeriesFit
+        Parameters with standard errors, residuals, quality flags.
+    """
+    n_spec = len(frequency_hz)
+    if not (n_spec == len(impedance) == len(starts)) or n_spec == 0:
+        raise ValueError("need one frequency array, impedance array and start per spectrum (at least one)")
+    names = tuple(names) if names is not None else tuple(str(i) for i in range(n_spec))
+    unknown = set(shared) - set(model.names)
+    if unknown:
+        raise ValueError(f"shared elements {sorted(unknown)} are not in the model {model.names}")
+    slices = model.slices()
+    local_names = model.param_names
+    shared_pos = [i for name in shared for i in range(slices[name].start, slices[name].stop)]
+    own_pos = [i for i in range(model.n_params) if i not in shared_pos]
+
+    # global layout: shared block, then each spectrum's own block
+    index = np.empty((n_spec, model.n_params), dtype=int)
+    index[:, shared_pos] = np.arange(len(shared_pos))
+    for j in range(n_spec):
+        index[j, own_pos] = len(shared_pos) + j * len(own_pos) + np.arange(len(own_pos))
+    n_global = len(shared_pos) + n_spec * len(own_pos)
+    x0 = np.empty(n_global)
+    lo = np.empty(n_global)
+    hi = np.empty(n_global)
+    for j in range(n_spec):
+        xj = starts[j].vector(model)
+        lj, hj = _local_bounds(model, starts[j])
+        positions = own_pos if j else range(model.n_params)
+        x0[index[j, positions]] = xj[positions]
+        lo[index[j, positions]] = lj[positions]
+        hi[index[j, positions]] = hj[positions]
+    x0 = np.clip(x0, np.where(np.isfinite(lo), lo + 1e-9, lo), np.where(np.isfinite(hi), hi - 1e-9, hi))
+    param_names = [""] * n_global
+    for j in range(n_spec):
+        for k in range(model.n_params):
+            g = index[j, k]
+            param_names[g] = local_names[k] if k in shared_pos else f"{names[j]}:{local_names[k]}"
+
+    omegas = [2 * np.pi * np.asarray(f, dtype=float) for f in frequency_hz]
+    data = [np.asarray(z, dtype=complex) for z in impedance]
+    weights = [_weights(z, weighting) for z in data]
+    sizes = [2 * z.size for z in data]
+    offsets = np.r_[0, np.cumsum(sizes)]
+
+    def residual(x: FloatArray) -> FloatArray:
+        out = np.empty(offsets[-1])
+        for j in range(n_spec):
+            d = model.impedance(omegas[j], x[index[j]]) - data[j]
+            n = data[j].size
+            out[offsets[j] : offsets[j] + n] = d.real * weights[j][0]
+            out[offsets[j] + n : offsets[j + 1]] = d.imag * weights[j][1]
+        return out
+
+    def jacobian(x: FloatArray) -> np.ndarray:
+        jac = np.zeros((offsets[-1], n_global))
+        for j in range(n_spec):
+            jl = model.jacobian(omegas[j], x[index[j]])
+            n = data[j].size
+            jac[offsets[j] : offsets[j] + n, index[j]] = jl.real * weights[j][0][:, None]
+            jac[offsets[j] + n : offsets[j + 1], index[j]] = jl.imag * weights[j][1][:, None]
+        return jac
+
+    sol = least_squares(residual, x0, jac=jacobian, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=max_nfev)
+    flags: list[str] = []
+    if sol.status <= 0:
+        flags.append(f"optimiser did not converge: {sol.message}")
+    m = offsets[-1]
+    dof = m - n_global
+    chi2 = float(np.sum(sol.fun**2))
+    cov, degenerate = _covariance(sol.jac, chi2 / max(dof, 1))
+    if degenerate:
+        flags.append(f"degenerate: Jacobian condition number above {CONDITION_LIMIT:g} ({degenerate})")
+    if dof <= 0:
+        flags.append(f"more parameters ({n_global}) than data ({m})")
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | (np.isfinite(hi) & (hi - sol.x < 1e-6 * span))
+    for g in np.flatnonzero(on_bound):
+        flags.append(f"{param_names[g]} ended on its bound (element order / CPE range)")
+
+    stderr = np.sqrt(np.clip(np.diag(cov), 0, np.inf))
+    elements: list[ElementFit] = []
+    r_inf: dict[str, tuple[float, float]] = {}
+    ind: dict[str, tuple[float, float]] = {}
+    for j in range(n_spec):
+        xs, cs = sol.x[index[j]], cov[np.ix_(index[j], index[j])]
+        ss = stderr[index[j]]
+        k = 0
+        if model.r_inf:
+            r_inf[names[j]] = (float(np.exp(xs[k])), _scaled(np.exp(xs[k]), ss[k]))
+            k += 1
+        else:
+            r_inf[names[j]] = (0.0, 0.0)
+        if model.inductance:
+            ind[names[j]] = (float(np.exp(xs[k])), _scaled(np.exp(xs[k]), ss[k]))
+        else:
+            ind[names[j]] = (0.0, 0.0)
+        for e in model.elements:
+            sl = slices[e.name]
+            i_r, i_t = sl.start, sl.start + 1
+            r, tau = float(np.exp(xs[i_r])), float(np.exp(xs[i_t]))
+            block = cs[np.ix_([i_r, i_t], [i_r, i_t])]
+            var_ln_c = block[1, 1] + block[0, 0] - 2 * block[0, 1] if np.isfinite(block).all() else np.inf
+            c = tau / r if r > 0 else np.inf
+            alpha, alpha_err = (float(xs[sl.start + 2]), float(ss[sl.start + 2])) if e.kind == "RCPE" else (1.0, 0.0)
+            elements.append(
+                ElementFit(
+                    spectrum=names[j],
+                    element=e.name,
+                    kind=e.kind,
+                    r=r,
+                    r_stderr=_scaled(r, ss[i_r]),
+                    tau_s=tau,
+                    tau_stderr_s=_scaled(tau, ss[i_t]),
+                    c=c,
+                    c_stderr=float(c * np.sqrt(max(var_ln_c, 0.0))) if np.isfinite(var_ln_c) else np.inf,
+                    alpha=alpha,
+                    alpha_stderr=alpha_err,
+                    shared=e.name in shared,
+                )
+            )
+    residuals = {
+        names[j]: (model.impedance(omegas[j], sol.x[index[j]]) - data[j]) / np.abs(data[j]) for j in range(n_spec)
+    }
+    return SeriesFit(
+        model=model,
+        spectra=names,
+        shared=tuple(shared),
+        x=sol.x,
+        param_names=tuple(param_names),
+        covariance=cov,
+        elements=tuple(elements),
+        r_inf=r_inf,
+        inductance=ind,
+        residuals=residuals,
+        chi2=chi2,
+        dof=dof,
+        ok=not flags,
+        flags=tuple(flags),
+    )
+
+
+def _scaled(value: float, rel: float) -> float:
+    """Standard error of a log-parameter mapped to its value: value x sigma_ln (inf stays inf)."""
+    return float(value * rel) if np.isfinite(rel) else np.inf
+
+
+def _covariance(jac: np.ndarray, s2: float) -> tuple[np.ndarray, str]:
+    """s^2 (J^T J)^-1 via SVD; infinite variance along directions the data do not determine."""
+    _, sv, vt = np.linalg.svd(jac, full_matrices=False)
+    n = jac.shape[1]
+    if sv.size == 0 or sv[0] == 0:
+        return np.full((n, n), np.inf), "zero Jacobian"
+    good = sv > sv[0] / CONDITION_LIMIT
+    inv = (vt[good].T / sv[good] ** 2) @ vt[good]
+    cov = s2 * inv
+    if good.all():
+        return cov, ""
+    # undetermined directions: infinite variance for every parameter they touch
+    touched = np.any(np.abs(vt[~good]) > 1e-3, axis=0)
+    cov[touched, :] = np.inf
+    cov[:, touched] = np.inf
+    return cov, f"{int((~good).sum())} undetermined direction(s)"
+
+
+def fit_spectrum(
+    frequency_hz: FloatArray,
+    impedance: ComplexArray,
+    model: SeriesModel,
+    start: Start,
+    *,
+    name: str = "0",
+    weighting: Weighting = "modulus",
+) -> SeriesFit:
+    """Fit one spectrum (a series of one; see :func:`fit_series`)."""
+    return fit_series([frequency_hz], [impedance], model, [start], names=[name], weighting=weighting)
