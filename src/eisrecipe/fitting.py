@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 Weighting = Literal["modulus", "proportional", "unit"]
 
-__all__ = ["ElementFit", "FitResult", "SeriesFit", "Start", "fit_series", "fit_spectrum"]
+__all__ = ["ElementFit", "SeriesFit", "Start", "fit_series", "fit_spectrum"]
 
 ALPHA_BOUNDS = (0.4, 1.0)
 CONDITION_LIMIT = 1e10
@@ -349,8 +349,7 @@ def fit_series(
         flags.append(f"more parameters ({n_global}) than data ({m})")
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
     on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | (np.isfinite(hi) & (hi - sol.x < 1e-6 * span))
-    for g in np.flatnonzero(on_bound):
-        flags.append(f"{param_names[g]} ended on its bound (element order / CPE range)")
+    flags += [f"{param_names[g]} ended on its bound (element order / CPE range)" for g in np.flatnonzero(on_bound)]
 
     stderr = np.sqrt(np.clip(np.diag(cov), 0, np.inf))
     elements: list[ElementFit] = []
