@@ -1,0 +1,113 @@
+"""Trends of a fitted quantity over a series (RECIPE.md Step 5): does R_CT(p) rise or fall with pressure?
+
+A trend is judged on two pieces of evidence that must agree:
+
+- the weighted least-squares slope of ln y against ln x (a power law y ~ x^slope, the form Table 1 predicts
+  for R_CT ~ A^-1 or A^+1) with its standard error from the fit (covariance scaled by the residual variance
+  when there are degrees of freedom left, and never smaller than the one the input errors alone give);
+- Spearman's rank correlation, which does not care about the functional form.
+
+``direction`` is ``"rising"`` or ``"falling"`` when the slope differs from zero by more than ``z_crit``
+standard errors (default 2, about 95 %) and the rank correlation has the same sign; ``"flat"`` when the slope
+is within ``z_crit`` standard errors of zero; ``"undetermined"`` with fewer than three points, or when slope
+and rank correlation disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+Direction = Literal["rising", "falling", "flat", "undetermined"]
+
+__all__ = ["Trend", "log_trend"]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A trend of y over x.
+
+    Attributes
+    ----------
+    n_points
+        Points used.
+    slope
+        d ln y / d ln x (dimensionless exponent).
+    slope_stderr
+        Its standard error.
+    spearman_rho
+        Rank correlation (-1..1; NaN with fewer than three points).
+    direction
+        ``rising``, ``falling``, ``flat`` or ``undetermined`` (see module docstring).
+    """
+
+    n_points: int
+    slope: float
+    slope_stderr: float
+    spearman_rho: float
+    direction: Direction
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready copy (NaN -> None)."""
+        return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in asdict(self).items()}
+
+
+def log_trend(
+    x: Sequence[float], y: Sequence[float], y_stderr: Sequence[float] | None = None, *, z_crit: float = 2.0
+) -> Trend:
+    """Power-law trend of positive ``y`` over positive ``x``.
+
+    Parameters
+    ----------
+    x
+        Abscissa, e.g. pressure in MPa (> 0).
+    y
+        Quantity, e.g. R_CT in ohm cm^2 (> 0).
+    y_stderr
+        Standard errors of ``y`` (same unit); ``None`` or non-finite entries: unweighted.
+    z_crit
+        How many standard errors make a slope significant.
+    """
+    xa = np.asarray(x, dtype=float)
+    ya = np.asarray(y, dtype=float)
+    ok = np.isfinite(xa) & np.isfinite(ya) & (xa > 0) & (ya > 0)
+    if y_stderr is not None:
+        ea = np.asarray(y_stderr, dtype=float)
+        ok &= np.isfinite(ea) & (ea > 0)
+    xa, ya = xa[ok], ya[ok]
+    n = int(xa.size)
+    if n < 3 or np.unique(xa).size < 2:
+        return Trend(n, np.nan, np.nan, np.nan, "undetermined")
+    lx, ly = np.log(xa), np.log(ya)
+    sigma = (ea[ok] / ya) if y_stderr is not None else np.ones(n)
+    w = 1.0 / sigma**2
+    design = np.stack([np.ones(n), lx], axis=1)
+    normal = design.T @ (design * w[:, None])
+    cov = np.linalg.inv(normal)
+    beta = cov @ (design.T @ (w * ly))
+    resid = ly - design @ beta
+    dof = n - 2
+    chi2_red = float(np.sum(w * resid**2) / dof) if dof > 0 else 1.0
+    if y_stderr is None:
+        scale = chi2_red
+    else:
+        scale = max(chi2_red, 1.0)  # never claim more precision than the input errors give
+    slope = float(beta[1])
+    slope_err = float(np.sqrt(cov[1, 1] * scale))
+    rho = _spearman(lx, ly)
+    if abs(slope) <= z_crit * slope_err:
+        direction: Direction = "flat"
+    elif np.sign(rho) == np.sign(slope) and rho != 0:
+        direction = "rising" if slope > 0 else "falling"
+    else:
+        direction = "undetermined"
+    return Trend(n, slope, slope_err, rho, direction)
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b).statistic)

@@ -1,0 +1,63 @@
+"""Step 5 trends and the Table 1 relations of Steps 3, 5 and 6."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from eisrecipe.contact import contact_area, ct_bound_from_noise, ct_share
+from eisrecipe.trends import log_trend
+
+P = np.array([10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 41.0])
+
+
+def test_power_law_slope_is_recovered_with_its_error() -> None:
+    rng = np.random.default_rng(0)
+    y = 300 * (P / 10) ** -1.3 * np.exp(0.02 * rng.standard_normal(P.size))
+    t = log_trend(P, y, 0.02 * y)
+    assert t.direction == "falling"
+    assert abs(t.slope + 1.3) < 3 * t.slope_stderr
+    assert t.slope_stderr == pytest.approx(0.02 / np.sqrt(np.sum((np.log(P) - np.log(P).mean()) ** 2)), rel=0.5)
+    assert t.spearman_rho == pytest.approx(-1.0)
+
+
+def test_flat_and_undetermined() -> None:
+    rng = np.random.default_rng(1)
+    y = 5.0 * np.exp(0.01 * rng.standard_normal(P.size))
+    assert log_trend(P, y, 0.01 * y).direction == "flat"
+    assert log_trend(P[:2], y[:2]).direction == "undetermined"
+    assert log_trend(P, np.r_[y[:-1], np.nan]).n_points == P.size - 1
+
+
+def test_rising_trend_without_errors() -> None:
+    t = log_trend(P, 2.0 * P**0.8)
+    assert t.direction == "rising" and t.slope == pytest.approx(0.8, abs=1e-9)
+
+
+@pytest.mark.parametrize("order", ["cstr_faster", "ct_faster"])
+def test_contact_area_inverts_table_1(order: str) -> None:
+    r_pol, c_dl, a = 0.5, 1.77, 0.22
+    r_ct, c_ct = (r_pol / a, c_dl * a) if order == "cstr_faster" else (r_pol * a, c_dl / a)
+    est = contact_area(r_ct, 0.05 * r_ct, c_ct, 0.05 * c_ct, r_pol, 0.02 * r_pol, c_dl, 0.02 * c_dl, order)
+    assert est.from_r == pytest.approx(a) and est.from_c == pytest.approx(a)
+    assert est.value == pytest.approx(a)
+    # two independent 5.4 % estimates combine to 5.4 %/sqrt(2)
+    assert est.stderr / est.value == pytest.approx(np.hypot(0.05, 0.02) / np.sqrt(2))
+    assert est.consistent and est.physical
+
+
+def test_inconsistent_and_unphysical_areas_are_flagged() -> None:
+    est = contact_area(1.0, 0.01, 1.0, 0.01, 0.5, 0.005, 0.1, 0.001, "cstr_faster")
+    assert est.from_r == pytest.approx(0.5) and est.from_c == pytest.approx(10.0)
+    assert not est.consistent and not est.physical
+
+
+def test_ct_share_and_bound() -> None:
+    # case-study numbers: R_Pol bound 0.2 ohm cm^2, contact 20 %, R_Int 300 ohm cm^2 -> CT share 1/300
+    assert ct_share(300.0, 0.2, 0.2) == pytest.approx(1 / 300)
+    assert ct_share(1.0, 0.5, 0.1) == 1.0
+    f = np.logspace(6, -1, 71)
+    z = np.full(f.size, 100.0)
+    assert ct_bound_from_noise(f, z, 0.002) == pytest.approx(1.2)
+    with pytest.raises(ValueError):
+        ct_share(1.0, 1.0, 0.0)
