@@ -91,10 +91,8 @@ def log_trend(
     resid = ly - design @ beta
     dof = n - 2
     chi2_red = float(np.sum(w * resid**2) / dof) if dof > 0 else 1.0
-    if y_stderr is None:
-        scale = chi2_red
-    else:
-        scale = max(chi2_red, 1.0)  # never claim more precision than the input errors give
+    # with input errors, never claim more precision than they give
+    scale = chi2_red if y_stderr is None else max(chi2_red, 1.0)
     slope = float(beta[1])
     slope_err = float(np.sqrt(cov[1, 1] * scale))
     rho = _spearman(lx, ly)
