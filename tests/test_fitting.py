@@ -35,8 +35,10 @@ def test_single_rc_limits() -> None:
 
 
 def test_analytic_jacobian_matches_finite_differences() -> None:
-    model = SeriesModel.of(["bulk", "gb", "int"], ["RC", "RCPE", "RCPE"], r_inf=True, inductance=True)
-    x = model.pack([40.0, 60.0, 300.0], [1.6e-7, 1.6e-5, 3e-3], [1.0, 0.9, 0.8], r_inf=2.0, inductance=1e-7)
+    model = SeriesModel.of(["bulk", "gb", "int", "block"], ["RC", "RCPE", "RCPE", "CPE"], r_inf=True, inductance=True)
+    x = model.pack(
+        [40.0, 60.0, 300.0, 1e-5], [1.6e-7, 1.6e-5, 3e-3, 0.0], [1.0, 0.9, 0.8, 0.85], r_inf=2.0, inductance=1e-7
+    )
     jac = model.jacobian(W, x)
     h = 1e-6
     for k in range(x.size):
@@ -121,3 +123,17 @@ def test_unsupported_element_is_flagged_not_kept() -> None:
 def test_starts_must_be_ordered() -> None:
     with pytest.raises(ValueError, match="ascending"):
         fit_spectrum(F, np.ones(F.size, complex), THREE, Start(r=[1, 1, 1], tau_s=[1e-3, 1e-5, 1e-1]))
+
+
+def test_blocking_electrode_fit_recovers_bulk_and_cpe() -> None:
+    # ion-blocking cell: R_inf + bulk R-CPE + series CPE (Q = 2e-6 F s^(a-1), a = 0.9)
+    model = SeriesModel.of(["bulk", "block"], ["RCPE", "CPE"], r_inf=True)
+    x = model.pack([1300.0, 2e-6], [1e-7, 0.0], [0.8, 0.9], r_inf=170.0)
+    z = noisy(model.impedance(W, x), 0.002, seed=5)
+    fit = fit_spectrum(F, z, model, Start(r=[1000.0, 1e-6], tau_s=[1e-6, 1.0], alpha=[0.9, 0.95], r_inf=10.0))
+    assert fit.ok, fit.flags
+    bulk, block = fit.element("0", "bulk"), fit.element("0", "block")
+    assert bulk.r == pytest.approx(1300.0, rel=0.01)
+    assert np.isnan(block.r) and np.isnan(block.tau_s)
+    assert block.c == pytest.approx(2e-6, rel=0.02)  # Q
+    assert block.alpha == pytest.approx(0.9, abs=0.005)

@@ -14,6 +14,9 @@ Parameterisation (per element, what the fitter sees):
   parallel R-CPE, C_eff = Q^(1/alpha) R^((1 - alpha)/alpha), equals tau / R - so C_i = tau_i / R_i for both
   kinds and stays comparable between them.
 
+- CPE (series, blocking: an ion-blocking electrode or an unresolved very slow process): ``(ln Q, alpha)`` with
+  Z = 1 / (Q (j w)^alpha); Q in F s^(alpha-1) (per cm^2 for area-specific data), no resistance, no tau.
+
 Series terms: R_inf (``ln R_inf``) and inductance L (``ln L``), each optional. Units follow the data: with
 Z in ohm cm^2, R in ohm cm^2, C in F cm^-2, tau in s, L in H cm^2.
 """
@@ -28,7 +31,7 @@ import numpy as np
 
 from eisrecipe.spectrum import ComplexArray, FloatArray
 
-ElementKind = Literal["RC", "RCPE"]
+ElementKind = Literal["RC", "RCPE", "CPE"]
 
 __all__ = ["Element", "SeriesModel", "element_impedance"]
 
@@ -42,7 +45,7 @@ class Element:
     name
         Process name: ``bulk``, ``gb``, ``ct``, ``cstr``, ``int``, ``sei`` (DESIGN.md) or any label.
     kind
-        ``"RC"`` or ``"RCPE"``.
+        ``"RC"``, ``"RCPE"`` (parallel elements) or ``"CPE"`` (a series, blocking CPE).
     """
 
     name: str
@@ -51,13 +54,20 @@ class Element:
     @property
     def n_params(self) -> int:
         """Number of fitted parameters (2 for RC, 3 for R-CPE)."""
-        return 2 if self.kind == "RC" else 3
+        return 3 if self.kind == "RCPE" else 2
 
     @property
     def param_names(self) -> tuple[str, ...]:
         """Names of the fitted parameters."""
+        if self.kind == "CPE":
+            return (f"{self.name}.ln_q", f"{self.name}.alpha")
         base = (f"{self.name}.ln_r", f"{self.name}.ln_tau")
         return (*base, f"{self.name}.alpha") if self.kind == "RCPE" else base
+
+    @property
+    def parallel(self) -> bool:
+        """True for the parallel (R-C / R-CPE) elements that have a resistance and a time constant."""
+        return self.kind != "CPE"
 
 
 def element_impedance(
@@ -140,9 +150,12 @@ class SeriesModel:
             z += 1j * omega * np.exp(x[i])
             i += 1
         for e in self.elements:
-            r, tau = np.exp(x[i]), np.exp(x[i + 1])
-            alpha = x[i + 2] if e.kind == "RCPE" else 1.0
-            z += element_impedance(omega, r, tau, alpha)
+            if e.kind == "CPE":
+                z += 1.0 / (np.exp(x[i]) * (1j * omega) ** x[i + 1])
+            else:
+                r, tau = np.exp(x[i]), np.exp(x[i + 1])
+                alpha = x[i + 2] if e.kind == "RCPE" else 1.0
+                z += element_impedance(omega, r, tau, alpha)
             i += e.n_params
         return z
 
@@ -157,6 +170,12 @@ class SeriesModel:
             jac[:, i] = 1j * omega * np.exp(x[i])
             i += 1
         for e in self.elements:
+            if e.kind == "CPE":
+                zc = 1.0 / (np.exp(x[i]) * (1j * omega) ** x[i + 1])
+                jac[:, i] = -zc  # dZ/d ln Q
+                jac[:, i + 1] = -zc * np.log(1j * omega)  # dZ/d alpha
+                i += e.n_params
+                continue
             r, tau = np.exp(x[i]), np.exp(x[i + 1])
             alpha = x[i + 2] if e.kind == "RCPE" else 1.0
             jwt = 1j * omega * tau
@@ -177,9 +196,10 @@ class SeriesModel:
         r_inf: float = 0.0,
         inductance: float = 0.0,
     ) -> FloatArray:
-        """Parameter vector from physical values (R and tau per element; alpha for R-CPE elements).
+        """Parameter vector from physical values (R and tau per element; alpha for R-CPE and CPE elements).
 
-        R_inf and L must be > 0 when fitted (use a small positive value as a start when unknown).
+        For a series CPE element, ``r`` holds its Q and ``tau`` is ignored. R_inf and L must be > 0 when fitted
+        (use a small positive value as a start when unknown).
         """
         x: list[float] = []
         if self.r_inf:
@@ -187,6 +207,9 @@ class SeriesModel:
         if self.inductance:
             x.append(np.log(max(inductance, 1e-15)))
         for k, e in enumerate(self.elements):
+            if e.kind == "CPE":
+                x += [np.log(r[k]), 1.0 if alpha is None else alpha[k]]
+                continue
             x += [np.log(r[k]), np.log(tau[k])]
             if e.kind == "RCPE":
                 x.append(1.0 if alpha is None else alpha[k])

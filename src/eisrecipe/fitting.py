@@ -51,9 +51,10 @@ class Start:
     Attributes
     ----------
     r
-        Resistance per element (unit of Z).
+        Resistance per element (unit of Z); for a series CPE element its Q (F s^(alpha-1), per area for
+        area-specific data).
     tau_s
-        Time constant per element, s (ascending).
+        Time constant per element, s (ascending over the parallel elements; ignored for a series CPE).
     alpha
         CPE exponent per element (ignored for RC elements; default 0.9 for R-CPE).
     r_inf
@@ -76,7 +77,11 @@ class Start:
 
 @dataclass(frozen=True)
 class ElementFit:
-    """Fitted values of one element in one spectrum (units of the data: ohm cm^2, F cm^-2, s)."""
+    """Fitted values of one element in one spectrum (units of the data: ohm cm^2, F cm^-2, s).
+
+    For a series (blocking) CPE element, ``r`` and ``tau_s`` are NaN and ``c`` holds its Q in F s^(alpha-1)
+    cm^-2 (the capacitance itself for alpha = 1).
+    """
 
     spectrum: str
     element: str
@@ -232,9 +237,14 @@ def _tau_bounds(taus: Sequence[float]) -> list[tuple[float, float]]:
 def _local_bounds(model: SeriesModel, start: Start) -> tuple[FloatArray, FloatArray]:
     lo = np.full(model.n_params, -np.inf)
     hi = np.full(model.n_params, np.inf)
-    taus = _tau_bounds(start.tau_s)
+    parallel = [k for k, e in enumerate(model.elements) if e.parallel]
+    taus = dict(zip(parallel, _tau_bounds([start.tau_s[k] for k in parallel]), strict=True)) if parallel else {}
+    slices = model.slices()
     for k, e in enumerate(model.elements):
-        sl = model.slices()[e.name]
+        sl = slices[e.name]
+        if e.kind == "CPE":
+            lo[sl.start + 1], hi[sl.start + 1] = ALPHA_BOUNDS
+            continue
         lo[sl.start + 1], hi[sl.start + 1] = taus[k]
         if e.kind == "RCPE":
             lo[sl.start + 2], hi[sl.start + 2] = ALPHA_BOUNDS
@@ -370,6 +380,25 @@ def fit_series(
             ind[names[j]] = (0.0, 0.0)
         for e in model.elements:
             sl = slices[e.name]
+            if e.kind == "CPE":
+                q = float(np.exp(xs[sl.start]))
+                elements.append(
+                    ElementFit(
+                        spectrum=names[j],
+                        element=e.name,
+                        kind=e.kind,
+                        r=np.nan,
+                        r_stderr=np.nan,
+                        tau_s=np.nan,
+                        tau_stderr_s=np.nan,
+                        c=q,
+                        c_stderr=_scaled(q, ss[sl.start]),
+                        alpha=float(xs[sl.start + 1]),
+                        alpha_stderr=float(ss[sl.start + 1]),
+                        shared=e.name in shared,
+                    )
+                )
+                continue
             i_r, i_t = sl.start, sl.start + 1
             r, tau = float(np.exp(xs[i_r])), float(np.exp(xs[i_t]))
             block = cs[np.ix_([i_r, i_t], [i_r, i_t])]
