@@ -13,7 +13,7 @@ import pytest
 from eisrecipe.crop import CropSettings
 from eisrecipe.errors import InputError
 from eisrecipe.io.samplesheet import load_sample_sheet
-from eisrecipe.validation import settings_for_cell, validate_cell
+from eisrecipe.validation import load_validated, settings_for_cell, validate_cell
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example"
 
@@ -68,6 +68,13 @@ def test_bad_spectrum_is_excluded_and_the_others_validated(dataset: Path, tmp_pa
     kept = p010[p010["kept"]]
     assert np.all(np.abs(kept[["kk_residual_real", "kk_residual_imag"]].to_numpy()) < 0.2)
     assert len(record["sha256"]) == 64
+
+    # the next stage reads back the kept points with their metadata
+    spectra = load_validated(tmp_path / "out" / "spectra.csv", tmp_path / "out" / "validation.json")
+    assert [s.meta["spectrum"] for s in spectra] == ["p010", "p041"]
+    assert spectra[0].unit == "ohm cm^2" and spectra[0].n_points == record["n_kept"]
+    assert spectra[0].meta["pressure_mpa"] == 10.0 and spectra[0].meta["kk_noise"] > 0
+    np.testing.assert_allclose(spectra[0].frequency_hz, kept["frequency_hz"])
 
 
 def test_cell_without_any_good_spectrum_fails_with_all_reasons(dataset: Path) -> None:

@@ -33,7 +33,7 @@ from eisrecipe.crop import CropSettings, crop_spectrum
 from eisrecipe.errors import InputError
 from eisrecipe.spectrum import Spectrum
 
-__all__ = ["CellValidation", "settings_for_cell", "validate_cell", "validate_spectrum"]
+__all__ = ["CellValidation", "load_validated", "settings_for_cell", "validate_cell", "validate_spectrum"]
 
 log = logging.getLogger(__name__)
 
@@ -241,4 +241,30 @@ def validate_cell(rows: pd.DataFrame, settings: CropSettings) -> CellValidation:
         reasons = "; ".join(f"{e['spectrum']}: {e['error']}" for e in out.excluded)
         raise InputError(f"no spectrum of cell '{out.cell}' could be validated ({reasons})")
     out.table = pd.concat(tables, ignore_index=True)
+    return out
+
+
+def load_validated(spectra_csv: str | Path, validation_json: str | Path) -> list[Spectrum]:
+    """The cropped, area-specific spectra of one cell as written by :meth:`CellValidation.write`.
+
+    Parameters
+    ----------
+    spectra_csv, validation_json
+        The validation stage's outputs for the cell.
+
+    Returns
+    -------
+    list of Spectrum
+        One per accepted spectrum in sheet order, kept points only, impedance in ohm cm^2; ``meta`` holds the
+        sample-sheet values (``cell``, ``spectrum``, ``pressure_mpa`` ...), ``file`` and the KK noise estimate
+        of the kept window (``kk_noise``); ``source`` is the instrument file.
+    """
+    table = pd.read_csv(spectra_csv)
+    doc = json.loads(Path(validation_json).read_text())
+    out = []
+    for record in doc["spectra"]:
+        rows = table[(table["spectrum"].astype(str) == str(record["spectrum"])) & table["kept"].astype(bool)]
+        meta = {**record["meta"], "file": record["file"], "kk_noise": record["kk_final"]["noise_estimate"]}
+        cols = ["frequency_hz", "z_real_ohm_cm2", "z_imag_ohm_cm2", "source_line"]
+        out.append(Spectrum.from_frame(rows[cols], source=record["file"], meta=meta))
     return out
