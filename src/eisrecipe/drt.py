@@ -1,0 +1,846 @@
+"""Distribution of relaxation times (DRT) by Tikhonov regularisation with a non-negativity constraint.
+
+Model (impedance in the spectrum's unit, ohm or ohm cm^2)::
+
+    Z(w) = R_inf + j w L + integral gamma(ln tau) / (1 + j w tau) d ln tau
+
+``gamma`` is expanded on a log-tau grid (Gaussian radial basis functions or piecewise-linear hat functions)
+that extends ``extend_decades`` beyond 1/(2 pi f) of the measured range on each side. The coefficients ``x``
+(and R_inf, L) solve
+
+    min ||W (A x - b)||^2 + lambda x^T M x   subject to x >= 0
+
+with ``M`` the Gram matrix of the 1st or 2nd derivative of the basis functions with respect to ln tau, so
+``lambda`` is dimensionless and does not depend on the impedance scale (ohm or ohm cm^2). ``b`` holds the real
+part, the imaginary part or both. The constrained problem is reduced to a square system by a QR factorisation
+and solved with :func:`scipy.optimize.nnls`.
+
+``lambda`` comes from generalised cross-validation (GCV, Wahba 1985), modified GCV (Kim & Gu 2004, the
+pyDRTtools variant with rho = 1.3 / 2), the L-curve corner (Hansen 1993), real/imaginary cross-validation
+(Saccoccio et al. 2014) or is fixed. GCV, mGCV and the L-curve use the unconstrained smoother (as pyDRTtools
+does), evaluated for all lambdas at once from one generalised SVD-like decomposition.
+
+Defaults follow Eckhardt et al. 2023 (Section 2.3): 2nd-derivative penalty, real part for measured data.
+
+A :func:`compute_drt_series` call puts every spectrum of a cell on one tau grid with one lambda policy so that
+peaks are comparable across the series. The ``pydrttools`` backend (:mod:`eisrecipe.drt_pydrttools`) runs the
+same problem through pyDRTtools for cross-checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import minimize_scalar, nnls
+
+from eisrecipe.errors import InputError
+from eisrecipe.spectrum import Spectrum
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FloatArray = NDArray[np.float64]
+
+Basis = Literal["gaussian", "pwl"]
+DataPart = Literal["real", "imag", "both", "auto"]
+LambdaMethod = Literal["gcv", "mgcv", "lcurve", "re-im", "fixed"]
+LambdaPolicy = Literal["shared", "individual"]
+Backend = Literal["native", "pydrttools"]
+Weighting = Literal["none", "modulus"]
+
+#: full width at half maximum of exp(-x^2), in units of 1/epsilon
+_FWHM_GAUSS = 2.0 * math.sqrt(math.log(2.0))
+_GH_NODES, _GH_WEIGHTS = np.polynomial.hermite.hermgauss(40)
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(24)
+
+
+@dataclass(frozen=True)
+class DrtSettings:
+    """How to compute a DRT.
+
+    Attributes
+    ----------
+    basis
+        ``"gaussian"`` radial basis functions or ``"pwl"`` piecewise-linear hat functions on the log-tau grid.
+    derivative
+        Order of the derivative of gamma(ln tau) in the penalty (1 or 2; the paper uses 2).
+    data
+        Which part of Z enters the fit: ``"real"`` (paper default for measured data), ``"imag"``, ``"both"``, or
+        ``"auto"`` (fit real-only and imaginary-only and keep the one that reconstructs the whole spectrum with
+        the smaller residuals, the paper's "real part only when its residuals are the smaller").
+    lambda_method
+        ``"gcv"``, ``"mgcv"``, ``"lcurve"``, ``"re-im"`` or ``"fixed"`` (then ``lambda_value`` is used).
+    lambda_value
+        Regularisation parameter when ``lambda_method="fixed"`` (dimensionless).
+    lambda_bounds
+        Search interval of the automatic methods (dimensionless).
+    fit_r_inf
+        Fit a series resistance R_inf >= 0 (ignored with imaginary-only data, where R_inf is estimated
+        afterwards from the real part).
+    fit_inductance
+        Fit a series inductance L >= 0 in H (or H cm^2); needs the imaginary part.
+    points_per_decade
+        Density of the tau grid; ``None`` takes the density of the data (at least 6 per decade).
+    extend_decades
+        How far the tau grid reaches beyond 1/(2 pi f_max) and 1/(2 pi f_min), in decades (>= 1 recommended).
+    fwhm_coeff
+        Gaussian RBF shape: FWHM = grid spacing / ``fwhm_coeff`` (pyDRTtools' "FWHM coefficient", 0.5).
+    weighting
+        ``"none"`` (absolute residuals, as pyDRTtools) or ``"modulus"`` (residuals divided by |Z|).
+    output_points_per_decade
+        Density of the grid on which gamma is reported.
+    """
+
+    basis: Basis = "gaussian"
+    derivative: int = 2
+    data: DataPart = "real"
+    lambda_method: LambdaMethod = "gcv"
+    lambda_value: float = 1e-3
+    lambda_bounds: tuple[float, float] = (1e-8, 1e1)
+    fit_r_inf: bool = True
+    fit_inductance: bool = False
+    points_per_decade: float | None = None
+    extend_decades: float = 1.0
+    fwhm_coeff: float = 0.5
+    weighting: Weighting = "none"
+    output_points_per_decade: float = 50.0
+
+    def __post_init__(self) -> None:
+        if self.basis not in ("gaussian", "pwl"):
+            raise InputError(f"unknown DRT basis {self.basis!r}; expected 'gaussian' or 'pwl'")
+        if self.derivative not in (1, 2):
+            raise InputError(f"DRT penalty derivative must be 1 or 2, got {self.derivative!r}")
+        if self.data not in ("real", "imag", "both", "auto"):
+            raise InputError(f"unknown DRT data part {self.data!r}; expected real, imag, both or auto")
+        if self.lambda_method not in ("gcv", "mgcv", "lcurve", "re-im", "fixed"):
+            raise InputError(
+                f"unknown lambda method {self.lambda_method!r}; expected gcv, mgcv, lcurve, re-im or fixed"
+            )
+        if not (self.lambda_value > 0 and self.lambda_bounds[0] > 0 and self.lambda_bounds[1] > 0):
+            raise InputError("DRT lambda and its bounds must be > 0")
+        if self.extend_decades < 0:
+            raise InputError(f"extend_decades must be >= 0, got {self.extend_decades}")
+        if self.weighting not in ("none", "modulus"):
+            raise InputError(f"unknown weighting {self.weighting!r}; expected 'none' or 'modulus'")
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None) -> DrtSettings:
+        """Settings from a config mapping (unknown keys are rejected; ``backend`` is ignored here)."""
+        values = {k: v for k, v in (config or {}).items() if k != "backend"}
+        names = set(cls.__dataclass_fields__)
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise InputError(f"unknown DRT setting(s) {unknown}; known: {sorted(names)}")
+        if "lambda_bounds" in values:
+            values["lambda_bounds"] = tuple(values["lambda_bounds"])
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain mapping (JSON-able)."""
+        d = asdict(self)
+        d["lambda_bounds"] = list(self.lambda_bounds)
+        return d
+
+
+@dataclass(frozen=True)
+class TauGrid:
+    """Log-uniform grid of basis-function centres.
+
+    Attributes
+    ----------
+    tau_s
+        Centres in s, ascending.
+    """
+
+    tau_s: FloatArray
+
+    @property
+    def ln_tau(self) -> FloatArray:
+        """ln(tau / 1 s)."""
+        return np.log(self.tau_s)
+
+    @property
+    def spacing_ln(self) -> float:
+        """Mean grid step in ln tau."""
+        return float(np.log(self.tau_s[-1] / self.tau_s[0]) / (self.tau_s.size - 1))
+
+    @classmethod
+    def log_uniform(cls, tau_min_s: float, tau_max_s: float, points_per_decade: float = 10.0) -> TauGrid:
+        """Grid from ``tau_min_s`` to ``tau_max_s`` (s) with ``points_per_decade`` points per decade.
+
+        Use it to give every spectrum of a dataset the same grid when DRTs run one spectrum at a time.
+        """
+        if not (0 < tau_min_s < tau_max_s) or points_per_decade <= 0:
+            raise InputError(f"bad tau grid {tau_min_s!r} .. {tau_max_s!r} s, {points_per_decade!r} per decade")
+        lo, hi = math.log10(tau_min_s), math.log10(tau_max_s)
+        n = max(math.ceil(round((hi - lo) * points_per_decade, 6)) + 1, 4)
+        return cls(np.logspace(lo, hi, n))
+
+    @classmethod
+    def for_frequencies(
+        cls,
+        frequency_hz: Sequence[float] | FloatArray,
+        *,
+        points_per_decade: float | None = None,
+        extend_decades: float = 1.0,
+    ) -> TauGrid:
+        """Grid covering 1/(2 pi f) of all ``frequency_hz`` plus ``extend_decades`` on each side.
+
+        Parameters
+        ----------
+        frequency_hz
+            Frequencies in Hz (any order; several spectra may be concatenated).
+        points_per_decade
+            Grid density; ``None`` uses the median density of the data, at least 6 and at most 20 per decade.
+        extend_decades
+            Extension beyond the measured range on each side, in decades.
+        """
+        f = np.asarray(frequency_hz, dtype=float)
+        lo = math.log10(1.0 / (2 * math.pi * f.max())) - extend_decades
+        hi = math.log10(1.0 / (2 * math.pi * f.min())) + extend_decades
+        if points_per_decade is None:
+            lf = np.sort(np.log10(f))
+            steps = np.diff(lf)
+            steps = steps[steps > 0]
+            density = 1.0 / float(np.median(steps)) if steps.size else 10.0
+            points_per_decade = min(max(density, 6.0), 20.0)
+        n = max(math.ceil(round((hi - lo) * points_per_decade, 6)) + 1, 4)
+        return cls(np.logspace(lo, hi, n))
+
+
+@lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return None
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """Run BLAS single-threaded: the matrices are small (~100-400 rows), and threaded BLAS on a loaded machine
+    (Snakemake running many jobs) made one DRT 100x slower in our measurements."""
+    controller = _blas_controller()
+    if controller is None:
+        yield
+        return
+    with controller.limit(limits=1, user_api="blas"):
+        yield
+
+
+# ---------------------------------------------------------------------------------------------- matrices
+def _sech(x: FloatArray) -> FloatArray:
+    ax = np.abs(x)
+    e = np.exp(-ax)
+    return 2.0 * e / (1.0 + e * e)
+
+
+def _logistic(x: FloatArray) -> FloatArray:
+    """1 / (1 + exp(2 x)), overflow-free."""
+    return 0.5 * (1.0 - np.tanh(x))
+
+
+def _shape_epsilon(grid: TauGrid, fwhm_coeff: float) -> float:
+    return fwhm_coeff * _FWHM_GAUSS / grid.spacing_ln
+
+
+def _kernel_matrices(omega: FloatArray, grid: TauGrid, basis: Basis, epsilon: float) -> tuple[FloatArray, FloatArray]:
+    """A_re, A_im (n_freq x n_tau): response of each basis function (unit coefficient)."""
+    s = np.log(omega)[:, None] + grid.ln_tau[None, :]  # ln(w tau_m)
+    if basis == "gaussian":
+        u = _GH_NODES / epsilon
+        w = _GH_WEIGHTS / epsilon
+    else:
+        h = grid.spacing_ln
+        # hat function on [-h, h]: two Gauss-Legendre panels
+        half = 0.5 * h * (_GL_NODES + 1.0)
+        u = np.concatenate([-half, half])
+        wh = 0.5 * h * _GL_WEIGHTS * (1.0 - half / h)
+        w = np.concatenate([wh, wh])
+    x = s[:, :, None] + u[None, None, :]
+    a_re = _logistic(x) @ w
+    a_im = -0.5 * _sech(x) @ w
+    return a_re, a_im
+
+
+def _penalty_matrix(grid: TauGrid, basis: Basis, epsilon: float, derivative: int) -> FloatArray:
+    """Gram matrix of the derivative of order ``derivative`` of the basis functions (w.r.t. ln tau)."""
+    m = grid.tau_s.size
+    if basis == "gaussian":
+        d = grid.ln_tau[:, None] - grid.ln_tau[None, :]
+        a2 = (epsilon * d) ** 2
+        g = np.exp(-a2 / 2.0) * math.sqrt(math.pi / 2.0)
+        if derivative == 1:
+            return epsilon * (1.0 - a2) * g
+        return epsilon**3 * (3.0 - 6.0 * a2 + a2 * a2) * g
+    h = grid.spacing_ln
+    dmat = np.diff(np.eye(m), n=derivative, axis=0) / h**derivative
+    return h * dmat.T @ dmat
+
+
+def _basis_integral(grid: TauGrid, basis: Basis, epsilon: float) -> float:
+    """Integral over ln tau of one basis function."""
+    return math.sqrt(math.pi) / epsilon if basis == "gaussian" else grid.spacing_ln
+
+
+def _evaluate_basis(ln_tau_out: FloatArray, grid: TauGrid, basis: Basis, epsilon: float) -> FloatArray:
+    d = ln_tau_out[:, None] - grid.ln_tau[None, :]
+    if basis == "gaussian":
+        return np.exp(-((epsilon * d) ** 2))
+    return np.clip(1.0 - np.abs(d) / grid.spacing_ln, 0.0, None)
+
+
+@dataclass(frozen=True, eq=False)
+class _Problem:
+    """Precomputed matrices for one frequency vector and one grid."""
+
+    omega: FloatArray
+    grid: TauGrid
+    basis: Basis
+    epsilon: float
+    a_re: FloatArray
+    a_im: FloatArray
+    penalty: FloatArray
+
+
+@lru_cache(maxsize=64)
+def _problem_cached(omega_bytes: bytes, tau_bytes: bytes, basis: Basis, fwhm_coeff: float, derivative: int) -> _Problem:
+    omega = np.frombuffer(omega_bytes, dtype=np.float64)
+    grid = TauGrid(np.frombuffer(tau_bytes, dtype=np.float64))
+    eps = _shape_epsilon(grid, fwhm_coeff)
+    a_re, a_im = _kernel_matrices(omega, grid, basis, eps)
+    pen = _penalty_matrix(grid, basis, eps, derivative)
+    return _Problem(omega, grid, basis, eps, a_re, a_im, pen)
+
+
+def _problem(omega: FloatArray, grid: TauGrid, settings: DrtSettings) -> _Problem:
+    return _problem_cached(
+        np.ascontiguousarray(omega, dtype=np.float64).tobytes(),
+        np.ascontiguousarray(grid.tau_s, dtype=np.float64).tobytes(),
+        settings.basis,
+        float(settings.fwhm_coeff),
+        int(settings.derivative),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- system
+@dataclass(frozen=True, eq=False)
+class _System:
+    """Weighted least-squares system for one data part: rows of [R_inf, L, x...]."""
+
+    a: FloatArray  # (rows, n_extra + n_tau), weighted
+    b: FloatArray  # weighted data
+    penalty: FloatArray  # (n_extra + n_tau) square, zero for the extras
+    n_extra: int
+    has_r: bool
+    has_l: bool
+
+
+def _build_system(problem: _Problem, z: NDArray[np.complex128], part: str, settings: DrtSettings) -> _System:
+    n = z.size
+    w = 1.0 / np.abs(z) if settings.weighting == "modulus" else np.ones(n)
+    has_r = settings.fit_r_inf and part in ("real", "both")
+    has_l = settings.fit_inductance and part in ("imag", "both")
+    blocks_a: list[FloatArray] = []
+    blocks_b: list[FloatArray] = []
+    if part in ("real", "both"):
+        extra = []
+        if has_r:
+            extra.append(np.ones(n))
+        if has_l:
+            extra.append(np.zeros(n))
+        blocks_a.append(np.column_stack([*extra, problem.a_re]) if extra else problem.a_re)
+        blocks_b.append(z.real)
+    if part in ("imag", "both"):
+        extra = []
+        if has_r:
+            extra.append(np.zeros(n))
+        if has_l:
+            extra.append(problem.omega)
+        blocks_a.append(np.column_stack([*extra, problem.a_im]) if extra else problem.a_im)
+        blocks_b.append(z.imag)
+    wt = np.concatenate([w] * len(blocks_a))
+    a = np.vstack(blocks_a) * wt[:, None]
+    b = np.concatenate(blocks_b) * wt
+    n_extra = int(has_r) + int(has_l)
+    m = problem.penalty.shape[0]
+    pen = np.zeros((n_extra + m, n_extra + m))
+    pen[n_extra:, n_extra:] = problem.penalty
+    return _System(a, b, pen, n_extra, has_r, has_l)
+
+
+def _penalty_root(pen: FloatArray, n_extra: int) -> FloatArray:
+    """Upper-triangular R with R^T R = penalty + tiny ridge (the ridge keeps the extras free in practice)."""
+    m = pen.shape[0]
+    scale = float(np.mean(np.diag(pen)[n_extra:])) if m > n_extra else 1.0
+    reg = pen + np.eye(m) * scale * 1e-10
+    reg[:n_extra, :n_extra] += np.eye(n_extra) * scale * 1e-12
+    try:
+        return np.linalg.cholesky(reg).T
+    except np.linalg.LinAlgError:
+        vals, vecs = np.linalg.eigh(reg)
+        vals = np.clip(vals, scale * 1e-12, None)
+        _, r = np.linalg.qr(np.sqrt(vals)[:, None] * vecs.T)
+        return r
+
+
+def _solve_nnls(system: _System, root: FloatArray, lam: float) -> FloatArray:
+    """Non-negative Tikhonov solution [extras, x] for one lambda."""
+    c = np.vstack([system.a, math.sqrt(lam) * root])
+    d = np.concatenate([system.b, np.zeros(root.shape[0])])
+    q, r = np.linalg.qr(c, mode="reduced")
+    sol, _ = nnls(r, q.T @ d, maxiter=50 * r.shape[1])
+    return sol
+
+
+class _Smoother:
+    """All-lambda evaluation of the unconstrained Tikhonov smoother via an SVD of A R^-1."""
+
+    def __init__(self, system: _System, root: FloatArray) -> None:
+        at = np.linalg.solve(root.T, system.a.T).T  # A R^-1
+        u, s, _ = np.linalg.svd(at, full_matrices=False)
+        self.s2 = s * s
+        self.beta = u.T @ system.b
+        self.n = system.b.size
+        self.resid0 = float(system.b @ system.b - self.beta @ self.beta)  # part outside range(A)
+
+    def _filters(self, lam: float) -> FloatArray:
+        return self.s2 / (self.s2 + lam)
+
+    def residual2(self, lam: float) -> float:
+        f = self._filters(lam)
+        return float(np.sum(((1 - f) * self.beta) ** 2) + max(self.resid0, 0.0))
+
+    def seminorm2(self, lam: float) -> float:
+        f = self._filters(lam)
+        return float(np.sum((f * self.beta) ** 2 / self.s2))
+
+    def gcv(self, lam: float, rho: float = 1.0) -> float:
+        f = self._filters(lam)
+        denom = (self.n - rho * float(np.sum(f))) / self.n
+        if denom <= 0:
+            return math.inf
+        return self.residual2(lam) / self.n / denom**2
+
+
+def _log_grid(bounds: tuple[float, float], n: int) -> FloatArray:
+    return np.logspace(math.log10(bounds[0]), math.log10(bounds[1]), n)
+
+
+def _refine(fun: Any, grid: FloatArray, scores: FloatArray) -> float:
+    """Minimise ``fun(log10 lambda)`` near the best grid point."""
+    i = int(np.nanargmin(scores))
+    lg = np.log10(grid)
+    lo, hi = lg[max(i - 1, 0)], lg[min(i + 1, lg.size - 1)]
+    if hi <= lo:
+        return float(grid[i])
+    res = minimize_scalar(fun, bounds=(lo, hi), method="bounded", options={"xatol": 1e-3})
+    best = float(res.x) if res.fun <= scores[i] else lg[i]
+    return float(10**best)
+
+
+def _choose_lambda(
+    problem: _Problem, z: NDArray[np.complex128], part: str, settings: DrtSettings
+) -> tuple[float, dict[str, float]]:
+    method = settings.lambda_method
+    if method == "fixed":
+        return float(settings.lambda_value), {}
+    bounds = settings.lambda_bounds
+    if method in ("gcv", "mgcv", "lcurve"):
+        system = _build_system(problem, z, part, settings)
+        smoother = _Smoother(system, _penalty_root(system.penalty, system.n_extra))
+        grid = _log_grid(bounds, 57)
+        if method in ("gcv", "mgcv"):
+            rho = 1.0 if method == "gcv" else (1.3 if smoother.n < 50 else 2.0)
+
+            def score(lg: float) -> float:
+                return smoother.gcv(10**lg, rho)
+
+            scores = np.array([score(math.log10(v)) for v in grid])
+            lam = _refine(score, grid, scores)
+            return lam, {"score": score(math.log10(lam))}
+        # L-curve: corner = maximum curvature of (log residual, log seminorm) along log lambda
+        fine = _log_grid(bounds, 241)
+        rho_ = np.log(np.array([max(smoother.residual2(v), 1e-300) for v in fine])) / 2
+        eta_ = np.log(np.array([max(smoother.seminorm2(v), 1e-300) for v in fine])) / 2
+        t = np.log(fine)
+        d_r, d_e = np.gradient(rho_, t), np.gradient(eta_, t)
+        dd_r, dd_e = np.gradient(d_r, t), np.gradient(d_e, t)
+        kappa = (d_r * dd_e - dd_r * d_e) / np.maximum((d_r**2 + d_e**2) ** 1.5, 1e-300)
+        kappa[:3] = kappa[-3:] = -np.inf
+        i = int(np.argmax(kappa))
+        return float(fine[i]), {"curvature": float(kappa[i])}
+    # re-im cross-validation: fit one part, predict the other
+    s_re = _build_system(problem, z, "real", replace(settings, fit_inductance=False))
+    s_im = _build_system(problem, z, "imag", replace(settings, fit_r_inf=False))
+    r_re = _penalty_root(s_re.penalty, s_re.n_extra)
+    r_im = _penalty_root(s_im.penalty, s_im.n_extra)
+    w = 1.0 / np.abs(z) if settings.weighting == "modulus" else np.ones(z.size)
+
+    def score_reim(lg: float) -> float:
+        lam = 10**lg
+        x_re = _solve_nnls(s_re, r_re, lam)
+        x_im = _solve_nnls(s_im, r_im, lam)
+        g_re, g_im = x_re[s_re.n_extra :], x_im[s_im.n_extra :]
+        r_inf = x_re[0] if s_re.has_r else 0.0
+        ind = x_im[0] if s_im.has_l else 0.0
+        pred_re = r_inf + problem.a_re @ g_im
+        pred_im = ind * problem.omega + problem.a_im @ g_re
+        return float(np.sum((w * (z.real - pred_re)) ** 2) + np.sum((w * (z.imag - pred_im)) ** 2))
+
+    grid = _log_grid(bounds, 19)
+    scores = np.array([score_reim(math.log10(v)) for v in grid])
+    lam = _refine(score_reim, grid, scores)
+    return lam, {"score": score_reim(math.log10(lam))}
+
+
+# ---------------------------------------------------------------------------------------------- result
+@dataclass(frozen=True, eq=False)
+class DrtResult:
+    """A DRT of one spectrum.
+
+    Attributes
+    ----------
+    tau_s
+        Output grid in s, ascending (``output_points_per_decade``; the basis grid plus the support of the
+        outermost basis functions).
+    gamma
+        gamma(ln tau) on ``tau_s``, in the spectrum's impedance unit (ohm or ohm cm^2): the resistance per unit
+        of ln tau, so that the integral over ln tau of a peak is its resistance.
+    unit
+        ``"ohm"`` or ``"ohm cm^2"``.
+    r_inf
+        Series resistance in ``unit``.
+    inductance
+        Series inductance in H (unit ohm) or H cm^2 (unit ohm cm^2).
+    lambda_value
+        Regularisation parameter used (dimensionless).
+    lambda_method
+        How it was chosen (``"gcv"`` ... ``"fixed"``, or ``"shared:<method>"`` in series mode).
+    data
+        Data part actually fitted (``"real"``, ``"imag"`` or ``"both"``).
+    basis_tau_s
+        Basis-function centres in s.
+    coefficients
+        Basis coefficients (``unit``), >= 0.
+    spectrum
+        The input spectrum.
+    fitted
+        Reconstructed spectrum on the input frequencies (same unit and metadata).
+    settings
+        Settings used.
+    backend
+        ``"native"`` or ``"pydrttools"``.
+    diagnostics
+        Scores of the lambda choice and similar numbers.
+    """
+
+    tau_s: FloatArray
+    gamma: FloatArray
+    unit: str
+    r_inf: float
+    inductance: float
+    lambda_value: float
+    lambda_method: str
+    data: str
+    basis_tau_s: FloatArray
+    coefficients: FloatArray
+    spectrum: Spectrum
+    fitted: Spectrum
+    settings: DrtSettings
+    backend: str = "native"
+    diagnostics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def frequency_hz(self) -> FloatArray:
+        """Characteristic frequency 1/(2 pi tau) of the output grid, in Hz."""
+        return 1.0 / (2.0 * math.pi * self.tau_s)
+
+    @property
+    def r_pol(self) -> float:
+        """Polarisation resistance: integral of gamma over ln tau, in ``unit``."""
+        return float(np.trapezoid(self.gamma, np.log(self.tau_s)))
+
+    @property
+    def r_pol_measured(self) -> float:
+        """Polarisation resistance seen in the measured window: Re Z_fit(f_min) - R_inf, in ``unit``.
+
+        Unlike :attr:`r_pol` it ignores DRT mass far beyond the lowest measured frequency, which the data
+        cannot pin down (non-negative fits of noisy data put small spurious peaks there).
+        """
+        return float(self.fitted.z_real[-1] - self.r_inf)
+
+    @property
+    def window_tau_s(self) -> tuple[float, float]:
+        """Measured window 1/(2 pi f_max) .. 1/(2 pi f_min) in s."""
+        f = self.spectrum.frequency_hz
+        return float(1.0 / (2 * math.pi * f.max())), float(1.0 / (2 * math.pi * f.min()))
+
+    @property
+    def residuals(self) -> NDArray[np.complex128]:
+        """(Z_fit - Z) / |Z| per point (relative, complex: real and imaginary residuals)."""
+        z = self.spectrum.impedance
+        return (self.fitted.impedance - z) / np.abs(z)
+
+    @property
+    def residual_rms(self) -> tuple[float, float]:
+        """RMS of the relative real and imaginary residuals."""
+        r = self.residuals
+        return float(np.sqrt(np.mean(r.real**2))), float(np.sqrt(np.mean(r.imag**2)))
+
+    def to_frame(self) -> pd.DataFrame:
+        """gamma as a table: ``tau_s``, ``frequency_hz``, ``gamma_<unit>``."""
+        import pandas as pd
+
+        s = self.spectrum.unit_suffix
+        return pd.DataFrame({"tau_s": self.tau_s, "frequency_hz": self.frequency_hz, f"gamma_{s}": self.gamma})
+
+    def residuals_frame(self) -> pd.DataFrame:
+        """Fit and residuals per point: ``frequency_hz``, data, fit, relative residuals."""
+        import pandas as pd
+
+        s = self.spectrum.unit_suffix
+        r = self.residuals
+        return pd.DataFrame(
+            {
+                "frequency_hz": self.spectrum.frequency_hz,
+                f"z_real_{s}": self.spectrum.z_real,
+                f"z_imag_{s}": self.spectrum.z_imag,
+                f"z_real_fit_{s}": self.fitted.z_real,
+                f"z_imag_fit_{s}": self.fitted.z_imag,
+                "residual_real_rel": r.real,
+                "residual_imag_rel": r.imag,
+            }
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Scalars of the result (JSON-able)."""
+        rr, ri = self.residual_rms
+        s = self.spectrum.unit_suffix
+        return {
+            "backend": self.backend,
+            "data": self.data,
+            "lambda": self.lambda_value,
+            "lambda_method": self.lambda_method,
+            f"r_inf_{s}": self.r_inf,
+            f"inductance_h{'' if s == 'ohm' else '_cm2'}": self.inductance,
+            f"r_pol_{s}": self.r_pol,
+            f"r_pol_measured_{s}": self.r_pol_measured,
+            "residual_rms_real_rel": rr,
+            "residual_rms_imag_rel": ri,
+            "tau_min_s": float(self.basis_tau_s[0]),
+            "tau_max_s": float(self.basis_tau_s[-1]),
+            "n_basis": int(self.basis_tau_s.size),
+            "settings": self.settings.to_dict(),
+        }
+
+
+def _output_grid(grid: TauGrid, per_decade: float, basis: Basis, epsilon: float) -> FloatArray:
+    # reach past the outermost centres by the support of their basis functions (3/epsilon for Gaussians)
+    pad = (3.0 / epsilon if basis == "gaussian" else grid.spacing_ln) / math.log(10.0)
+    lo, hi = math.log10(grid.tau_s[0]) - pad, math.log10(grid.tau_s[-1]) + pad
+    n = max(math.ceil(round((hi - lo) * per_decade, 6)) + 1, 2)
+    return np.logspace(lo, hi, n)
+
+
+def _fit_part(
+    problem: _Problem, spectrum: Spectrum, part: str, lam: float, settings: DrtSettings
+) -> tuple[FloatArray, float, float]:
+    z = spectrum.impedance
+    system = _build_system(problem, z, part, settings)
+    sol = _solve_nnls(system, _penalty_root(system.penalty, system.n_extra), lam)
+    x = sol[system.n_extra :]
+    k = 0
+    r_inf = 0.0
+    ind = 0.0
+    if system.has_r:
+        r_inf = float(sol[0])
+        k = 1
+    if system.has_l:
+        ind = float(sol[k])
+    if part == "imag" and settings.fit_r_inf:
+        # R_inf is invisible in Z''; take it from the real part (median of the remainder, >= 0)
+        r_inf = max(float(np.median(z.real - problem.a_re @ x)), 0.0)
+    return x, r_inf, ind
+
+
+def _assemble(
+    problem: _Problem,
+    spectrum: Spectrum,
+    part: str,
+    x: FloatArray,
+    r_inf: float,
+    ind: float,
+    lam: float,
+    method: str,
+    settings: DrtSettings,
+    diagnostics: dict[str, float],
+) -> DrtResult:
+    tau_out = _output_grid(problem.grid, settings.output_points_per_decade, problem.basis, problem.epsilon)
+    gamma = _evaluate_basis(np.log(tau_out), problem.grid, problem.basis, problem.epsilon) @ x
+    z_fit = r_inf + 1j * problem.omega * ind + problem.a_re @ x + 1j * (problem.a_im @ x)
+    fitted = replace(spectrum, impedance=np.ascontiguousarray(z_fit))
+    return DrtResult(
+        tau_s=tau_out,
+        gamma=gamma,
+        unit=spectrum.unit,
+        r_inf=r_inf,
+        inductance=ind,
+        lambda_value=float(lam),
+        lambda_method=method,
+        data=part,
+        basis_tau_s=problem.grid.tau_s,
+        coefficients=x,
+        spectrum=spectrum,
+        fitted=fitted,
+        settings=settings,
+        backend="native",
+        diagnostics=diagnostics,
+    )
+
+
+def _relative_rms(result: DrtResult) -> float:
+    r = result.residuals
+    return float(np.sqrt(np.mean(r.real**2 + r.imag**2)))
+
+
+def compute_drt(
+    spectrum: Spectrum,
+    settings: DrtSettings | None = None,
+    *,
+    grid: TauGrid | None = None,
+    lambda_value: float | None = None,
+) -> DrtResult:
+    """DRT of one spectrum with the native engine.
+
+    Parameters
+    ----------
+    spectrum
+        The (validated, cropped) spectrum; impedance in ohm or ohm cm^2.
+    settings
+        Settings (defaults: Gaussian RBF, 2nd-derivative penalty, real part, GCV, R_inf fitted).
+    grid
+        Basis grid; ``None`` builds one from the spectrum's frequencies (see :meth:`TauGrid.for_frequencies`).
+    lambda_value
+        Use this lambda instead of ``settings.lambda_method`` (series mode passes the shared value).
+
+    Returns
+    -------
+    DrtResult
+        gamma(tau) in the spectrum's unit, R_inf, L, lambda used, reconstructed spectrum.
+
+    Raises
+    ------
+    InputError
+        Too few points for the requested fit.
+    """
+    with _one_blas_thread():
+        return _compute_drt(spectrum, settings, grid, lambda_value)
+
+
+def _compute_drt(
+    spectrum: Spectrum, settings: DrtSettings | None, grid: TauGrid | None, lambda_value: float | None
+) -> DrtResult:
+    settings = settings or DrtSettings()
+    if spectrum.n_points < 5:
+        raise InputError(f"DRT needs at least 5 points, got {spectrum.n_points}", spectrum.source)
+    if grid is None:
+        grid = TauGrid.for_frequencies(
+            spectrum.frequency_hz,
+            points_per_decade=settings.points_per_decade,
+            extend_decades=settings.extend_decades,
+        )
+    problem = _problem(spectrum.omega, grid, settings)
+    parts = ("real", "imag") if settings.data == "auto" else (settings.data,)
+    candidates: list[DrtResult] = []
+    for part in parts:
+        if lambda_value is not None:
+            lam, diag, method = float(lambda_value), {}, "given"
+        else:
+            lam, diag = _choose_lambda(problem, spectrum.impedance, part, settings)
+            method = settings.lambda_method
+        x, r_inf, ind = _fit_part(problem, spectrum, part, lam, settings)
+        candidates.append(_assemble(problem, spectrum, part, x, r_inf, ind, lam, method, settings, diag))
+    if len(candidates) == 1:
+        return candidates[0]
+    best = min(candidates, key=_relative_rms)
+    diag = {**best.diagnostics, **{f"rms_{c.data}": _relative_rms(c) for c in candidates}}
+    return replace(best, diagnostics=diag)
+
+
+def compute_drt_series(
+    spectra: Sequence[Spectrum],
+    settings: DrtSettings | None = None,
+    *,
+    lambda_policy: LambdaPolicy = "shared",
+) -> list[DrtResult]:
+    """DRTs of all spectra of one cell on one tau grid.
+
+    Parameters
+    ----------
+    spectra
+        The cell's spectra (any order; results come back in the same order).
+    settings
+        Settings shared by all spectra.
+    lambda_policy
+        ``"shared"``: lambda is chosen per spectrum by ``settings.lambda_method`` and the geometric median of
+        those values is then used for every spectrum (so peak widths are comparable); ``"individual"``: each
+        spectrum keeps its own lambda. With ``lambda_method="fixed"`` both give the fixed value.
+
+    Returns
+    -------
+    list of DrtResult
+        One per spectrum, all with the same ``basis_tau_s`` and ``tau_s``.
+    """
+    settings = settings or DrtSettings()
+    if not spectra:
+        return []
+    if lambda_policy not in ("shared", "individual"):
+        raise InputError(f"unknown lambda policy {lambda_policy!r}; expected 'shared' or 'individual'")
+    freqs = np.concatenate([s.frequency_hz for s in spectra])
+    grid = TauGrid.for_frequencies(
+        freqs, points_per_decade=settings.points_per_decade, extend_decades=settings.extend_decades
+    )
+    first = [compute_drt(s, settings, grid=grid) for s in spectra]
+    if lambda_policy == "individual" or settings.lambda_method == "fixed":
+        return first
+    lam = float(np.exp(np.median(np.log([r.lambda_value for r in first]))))
+    out = []
+    for s, r in zip(spectra, first, strict=True):
+        part_settings = replace(settings, data=r.data)  # keep the part chosen by "auto"
+        res = compute_drt(s, part_settings, grid=grid, lambda_value=lam)
+        diag = {**r.diagnostics, "own_lambda": r.lambda_value}
+        out.append(replace(res, lambda_method=f"shared:{settings.lambda_method}", settings=settings, diagnostics=diag))
+    return out
+
+
+def run_drt(
+    spectrum: Spectrum,
+    settings: DrtSettings | None = None,
+    *,
+    backend: Backend = "native",
+    grid: TauGrid | None = None,
+    lambda_value: float | None = None,
+) -> DrtResult:
+    """Dispatch to the native engine or the pyDRTtools adapter (``drt.backend`` in the config).
+
+    The pyDRTtools backend uses its own collocation grid (tau = 1/f) and ignores ``grid``.
+    """
+    if backend == "native":
+        return compute_drt(spectrum, settings, grid=grid, lambda_value=lambda_value)
+    if backend == "pydrttools":
+        from eisrecipe.drt_pydrttools import compute_drt_pydrttools
+
+        s = settings or DrtSettings()
+        if lambda_value is not None:
+            s = replace(s, lambda_method="fixed", lambda_value=float(lambda_value))
+        return compute_drt_pydrttools(spectrum, s)
+    raise InputError(f"unknown DRT backend {backend!r}; expected 'native' or 'pydrttools'")

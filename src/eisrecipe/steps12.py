@@ -1,0 +1,349 @@
+"""Recipe Steps 1 and 2 (Eckhardt et al. 2023, Section 3.3) from the tracked DRT peaks of a pressure series.
+
+Step 1: count the interface signals in the pristine (lowest-pressure) DRT: two or more resolved ones -> "left"
+branch, one -> "right" branch, none -> "none".
+Step 2: classify every interface track by its behaviour with pressure: a tau that shifts by more than
+``tau_shift_tol_decades`` together with a falling amplitude (or a track that vanishes before the highest
+pressure) -> constriction; a tau constant within the tolerance -> charge transfer. With no interface signal left
+at the highest pressure, constriction dominates the interface; in the right branch the tau of the single peak
+left at the highest pressure is tau_CT. Bulk and GB tau stability is reported as a data check.
+
+All numbers behind each finding are kept in the JSON-able :class:`Steps12Finding`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from eisrecipe.drt import DrtResult, DrtSettings, LambdaPolicy, compute_drt_series
+from eisrecipe.peaks import Peak, find_peaks, peaks_frame
+from eisrecipe.spectrum import Spectrum
+from eisrecipe.tracking import LabelRules, Track, TrackingResult, series_entries, track_peaks, track_trends
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Branch = Literal["left", "right", "none"]
+Behaviour = Literal["constriction", "charge_transfer", "undetermined"]
+
+
+@dataclass(frozen=True)
+class Steps12Thresholds:
+    """Thresholds of Steps 1-2 (config ``steps12``).
+
+    Attributes
+    ----------
+    tau_shift_tol_decades
+        An interface tau that moves by more than this (max - min of log10 tau over the track) shifts with
+        pressure. 0.3 decade: three times the 0.1-decade accuracy of a DRT peak position (closed-form tests),
+        well below the ~3 decades a constriction peak moves over the contact-area range (paper Section 3.2) and
+        above the scatter of a pressure-independent CT peak whose shape changes a little.
+    amplitude_fall_min
+        The amplitude falls when R at the last point of the track is below ``1 - amplitude_fall_min`` times R at
+        its first point (0.3: a fall by 30 %, beyond the 5-10 % scatter of peak areas, far below the
+        ~1/A growth of constriction resistance as contact is lost).
+    stable_tol_decades
+        Bulk and GB tau count as pressure-independent within this range of log10 tau (0.2 decade: twice the
+        peak-position accuracy).
+    """
+
+    tau_shift_tol_decades: float = 0.3
+    amplitude_fall_min: float = 0.3
+    stable_tol_decades: float = 0.2
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None) -> Steps12Thresholds:
+        """Thresholds from a config mapping (unknown keys raise ``TypeError``)."""
+        return cls(**(config or {}))
+
+
+@dataclass(frozen=True)
+class InterfaceTrackFinding:
+    """Step-2 classification of one interface track, with its numbers."""
+
+    track: int
+    label: str
+    behaviour: Behaviour
+    reason: str
+    present_at_lowest: bool
+    present_at_highest: bool
+    tau_range_decades: float
+    tau_shift_decades: float
+    r_ratio: float
+    log10_tau_first: float
+    log10_tau_last: float
+    slope_log10_tau_per_log10_mpa: float
+
+
+@dataclass(frozen=True)
+class Steps12Finding:
+    """Findings of Steps 1-2 for one cell (JSON-able through :meth:`to_dict`).
+
+    Attributes
+    ----------
+    pristine_spectrum, highest_spectrum
+        First and last spectrum of the ordered series.
+    n_signals_pristine
+        DRT signals (tracks with a peak) in the pristine spectrum.
+    bulk_gb
+        Label -> track number, rule and tau range, for ``bulk`` and ``gb`` when assigned.
+    n_interface_pristine
+        Interface signals in the pristine spectrum.
+    branch
+        ``"left"`` (>= 2 interface signals), ``"right"`` (1) or ``"none"`` (0).
+    interface_tracks
+        Step-2 classification per interface track.
+    interface_at_highest
+        Interface tracks with a peak at the highest pressure.
+    conclusion
+        ``"constriction_dominates"`` (no interface signal left at the highest pressure, or every interface
+        track is constriction), ``"charge_transfer_present"`` (a pressure-independent interface track persists
+        to the highest pressure), ``"undetermined"``.
+    tau_ct_s
+        tau of the charge-transfer signal (right branch: the single interface peak left at the highest
+        pressure; left branch: the median tau of the CT track), or ``None``.
+    bulk_gb_stable
+        Label -> whether its tau stayed within ``stable_tol_decades`` (data check).
+    notes
+        Plain-language remarks (missing bulk, etc.).
+    thresholds
+        Thresholds used.
+    """
+
+    pristine_spectrum: str
+    highest_spectrum: str
+    n_signals_pristine: int
+    bulk_gb: dict[str, dict[str, Any]]
+    n_interface_pristine: int
+    branch: Branch
+    interface_tracks: tuple[InterfaceTrackFinding, ...]
+    interface_at_highest: tuple[int, ...]
+    conclusion: str
+    tau_ct_s: float | None
+    bulk_gb_stable: dict[str, bool]
+    notes: tuple[str, ...] = ()
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain mapping, NaN replaced by ``None`` (strict JSON)."""
+        return _clean(asdict(self))
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _classify(t: Track, trends: dict[str, Any], th: Steps12Thresholds, n_steps: int) -> tuple[Behaviour, str]:
+    rng = trends["tau_range_decades"]
+    ratio = trends["r_ratio"]
+    falls = math.isfinite(ratio) and ratio <= 1.0 - th.amplitude_fall_min
+    vanishes = not trends["present_at_highest"]
+    if len(t.points) < 2:
+        if vanishes and trends["present_at_lowest"]:
+            return "constriction", "seen only at the lowest pressure, gone afterwards"
+        return "undetermined", "a single point: no pressure behaviour"
+    if rng > th.tau_shift_tol_decades and (falls or vanishes):
+        what = "amplitude falls" if falls else "vanishes before the highest pressure"
+        return "constriction", f"tau shifts by {rng:.2f} decade(s) > {th.tau_shift_tol_decades:g} and {what}"
+    if rng <= th.tau_shift_tol_decades:
+        if vanishes:
+            return (
+                "undetermined",
+                f"tau constant within {th.tau_shift_tol_decades:g} decade but the signal vanishes",
+            )
+        return "charge_transfer", f"tau constant within {rng:.2f} <= {th.tau_shift_tol_decades:g} decade"
+    return "undetermined", f"tau shifts by {rng:.2f} decade(s) but the amplitude does not fall (ratio {ratio:.2f})"
+
+
+def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = None) -> Steps12Finding:
+    """Steps 1-2 of the recipe for one cell's tracked pressure series.
+
+    Parameters
+    ----------
+    tracking
+        Output of :func:`eisrecipe.tracking.track_peaks` (labels assigned).
+    thresholds
+        Step thresholds (defaults justified in :class:`Steps12Thresholds`).
+
+    Returns
+    -------
+    Steps12Finding
+    """
+    th = thresholds or Steps12Thresholds()
+    n = tracking.n_steps
+    notes: list[str] = []
+    if n == 0:
+        return Steps12Finding("", "", 0, {}, 0, "none", (), (), "undetermined", None, {}, ("empty series",))
+    trends = {t.track: track_trends(t, tracking) for t in tracking.tracks}
+    pristine = [t for t in tracking.tracks if t.points[0].step == 0]
+    bulk_gb: dict[str, dict[str, Any]] = {}
+    stable: dict[str, bool] = {}
+    for lab in ("bulk", "gb"):
+        t = tracking.by_label(lab)
+        if t is None:
+            notes.append(f"no {lab} track assigned")
+            continue
+        tr = trends[t.track]
+        bulk_gb[lab] = {
+            "track": t.track,
+            "rule": t.label_rule,
+            "log10_tau_median": float(sorted(t.log10_tau)[len(t.points) // 2]),
+            "tau_range_decades": tr["tau_range_decades"],
+            "median_c": tr["median_c"],
+        }
+        stable[lab] = tr["tau_range_decades"] <= th.stable_tol_decades
+        if not stable[lab]:
+            notes.append(
+                f"{lab} tau moves by {tr['tau_range_decades']:.2f} decade(s) > {th.stable_tol_decades:g}: "
+                "check the data (bulk and GB should not depend on pressure)"
+            )
+    if "bulk" not in bulk_gb and "gb" in bulk_gb:
+        notes.append("bulk not seen: its arc probably lies above the measured or cropped window")
+    interface = [t for t in tracking.tracks if t.label.startswith("int")]
+    n_int_pristine = sum(1 for t in interface if t.points[0].step == 0)
+    branch: Branch = "left" if n_int_pristine >= 2 else "right" if n_int_pristine == 1 else "none"
+    findings = []
+    for t in interface:
+        tr = trends[t.track]
+        behaviour, reason = _classify(t, tr, th, n)
+        findings.append(
+            InterfaceTrackFinding(
+                track=t.track,
+                label=t.label,
+                behaviour=behaviour,
+                reason=reason,
+                present_at_lowest=tr["present_at_lowest"],
+                present_at_highest=tr["present_at_highest"],
+                tau_range_decades=tr["tau_range_decades"],
+                tau_shift_decades=tr["tau_shift_decades"],
+                r_ratio=tr["r_ratio"],
+                log10_tau_first=tr["log10_tau_first"],
+                log10_tau_last=tr["log10_tau_last"],
+                slope_log10_tau_per_log10_mpa=tr["slope_log10_tau_per_log10_mpa"],
+            )
+        )
+    at_highest = tuple(f.track for f in findings if f.present_at_highest)
+    tau_ct: float | None = None
+    relevant = [f for f in findings if f.present_at_lowest or f.present_at_highest]
+    if not findings:
+        conclusion = "undetermined"
+        notes.append("no interface signal in any spectrum")
+    elif not at_highest:
+        conclusion = "constriction_dominates"
+        notes.append("no interface signal left at the highest pressure: constriction dominates the interface")
+    elif any(f.behaviour == "charge_transfer" and f.present_at_highest for f in findings):
+        conclusion = "charge_transfer_present"
+        ct = [f for f in findings if f.behaviour == "charge_transfer" and f.present_at_highest]
+        if branch == "right" and len(at_highest) == 1:
+            t = next(t for t in interface if t.track == at_highest[0])
+            tau_ct = t.points[-1].peak.tau_s
+            notes.append("right branch: tau_CT is the tau of the single interface peak at the highest pressure")
+        else:
+            t = next(t for t in interface if t.track == ct[0].track)
+            tau_ct = float(10 ** sorted(t.log10_tau)[len(t.points) // 2])
+    elif relevant and all(f.behaviour == "constriction" for f in relevant):
+        conclusion = "constriction_dominates"
+    else:
+        conclusion = "undetermined"
+    if branch == "right" and len(at_highest) == 1 and tau_ct is None:
+        t = next(t for t in interface if t.track == at_highest[0])
+        tau_ct = t.points[-1].peak.tau_s
+        notes.append("right branch: tau_CT is the tau of the single interface peak at the highest pressure")
+    return Steps12Finding(
+        pristine_spectrum=tracking.entries[0].spectrum,
+        highest_spectrum=tracking.entries[-1].spectrum,
+        n_signals_pristine=len(pristine),
+        bulk_gb=bulk_gb,
+        n_interface_pristine=n_int_pristine,
+        branch=branch,
+        interface_tracks=tuple(findings),
+        interface_at_highest=at_highest,
+        conclusion=conclusion,
+        tau_ct_s=tau_ct,
+        bulk_gb_stable=stable,
+        notes=tuple(notes),
+        thresholds=asdict(th),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class PressureSeriesAnalysis:
+    """Everything Steps 1-2 produce for one cell (see :func:`analyse_pressure_series`).
+
+    Attributes
+    ----------
+    drts
+        Spectrum name -> its DRT (one grid, one lambda policy for the cell).
+    peaks
+        Spectrum name -> its peaks.
+    tracking
+        The tracks.
+    finding
+        The Step 1-2 finding.
+    """
+
+    drts: dict[str, DrtResult]
+    peaks: dict[str, tuple[Peak, ...]]
+    tracking: TrackingResult
+    finding: Steps12Finding
+
+    def peaks_frame(self) -> pd.DataFrame:
+        """``peaks.csv`` rows with ``pressure_mpa`` and ``pressure_mode``."""
+        meta = {
+            k: {
+                "pressure_mpa": r.spectrum.meta.get("pressure_mpa"),
+                "pressure_mode": r.spectrum.meta.get("pressure_mode"),
+            }
+            for k, r in self.drts.items()
+        }
+        unit = next(iter(self.drts.values())).unit if self.drts else "ohm cm^2"
+        return peaks_frame(self.peaks, unit=unit, meta=meta)
+
+
+def analyse_pressure_series(
+    spectra: Sequence[Spectrum],
+    *,
+    drt_settings: DrtSettings | None = None,
+    lambda_policy: LambdaPolicy = "shared",
+    prominence: float = 0.05,
+    gate_decades: float = 0.5,
+    rules: LabelRules | None = None,
+    thresholds: Steps12Thresholds | None = None,
+) -> PressureSeriesAnalysis:
+    """DRT (series mode), peaks, tracks and the Step 1-2 finding of one cell's pressure series.
+
+    Parameters
+    ----------
+    spectra
+        The cell's spectra; ``meta`` must hold ``spectrum`` (name), ``pressure_mpa`` and ``pressure_mode``
+        (missing names fall back to ``source``/position).
+    drt_settings, lambda_policy
+        See :func:`eisrecipe.drt.compute_drt_series`.
+    prominence
+        Peak prominence relative to the largest peak (:func:`eisrecipe.peaks.find_peaks`).
+    gate_decades, rules
+        See :func:`eisrecipe.tracking.track_peaks`.
+    thresholds
+        See :class:`Steps12Thresholds`.
+    """
+    names = [str(s.meta.get("spectrum") or s.source or f"spectrum{k}") for k, s in enumerate(spectra)]
+    results = compute_drt_series(spectra, drt_settings, lambda_policy=lambda_policy)
+    drts = dict(zip(names, results, strict=True))
+    peaks = {k: find_peaks(r, prominence=prominence) for k, r in drts.items()}
+    unit = spectra[0].unit if spectra else "ohm cm^2"
+    tracking = track_peaks(
+        series_entries(peaks, {k: r.spectrum.meta for k, r in drts.items()}),
+        gate_decades=gate_decades,
+        rules=rules,
+        unit=unit,
+    )
+    return PressureSeriesAnalysis(drts, peaks, tracking, steps_1_2(tracking, thresholds))

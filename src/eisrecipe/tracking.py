@@ -1,0 +1,478 @@
+"""Follow DRT peaks through a cell's pressure series (recipe Steps 1-2 input).
+
+1. Order the series: uniaxial spectra by pressure, then isostatic ones by pressure (then any other mode).
+2. Link the peaks of neighbouring spectra by their distance in log10 tau with an optimal assignment
+   (:func:`scipy.optimize.linear_sum_assignment`). A track's expected position is its last tau or, once it has two
+   points, the constant-velocity extrapolation in log10 tau (whichever is closer), so that a constriction peak
+   moving by several tenths of a decade per step stays on its track. Links longer than ``gate_decades`` are
+   refused; a track may skip ``max_gap`` spectra.
+3. Unlinked peaks start tracks (appear), unlinked tracks end (vanish). A track that ends next to a peak taken by
+   another track is recorded as merged into it; a track that starts next to a linked peak as split from it.
+4. Labels: ``bulk`` and ``gb`` for the two shortest-tau persistent tracks, checked by their capacitance (Irvine,
+   Sinclair & West 1990) so that a bulk arc above the measured window does not push the GB label onto an
+   interface track; the other tracks are ``int1``, ``int2``, ... in order of tau. ``label_rule`` says which rule
+   assigned each label.
+
+Units: tau in s, R in the DRT unit (ohm cm^2 for area-specific spectra), C = tau/R in F cm^-2, pressure in MPa.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from eisrecipe.errors import InputError
+from eisrecipe.peaks import Peak
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_MODE_ORDER = {"uniaxial": 0, "isostatic": 1}
+
+
+@dataclass(frozen=True)
+class SeriesEntry:
+    """One spectrum of a series with its peaks.
+
+    Attributes
+    ----------
+    spectrum
+        Spectrum name (sample-sheet ``spectrum``).
+    peaks
+        Its DRT peaks (from :func:`eisrecipe.peaks.find_peaks`).
+    pressure_mpa
+        Stack pressure in MPa (NaN when unknown).
+    pressure_mode
+        ``"uniaxial"``, ``"isostatic"`` or another string (sorted last).
+    """
+
+    spectrum: str
+    peaks: tuple[Peak, ...]
+    pressure_mpa: float = math.nan
+    pressure_mode: str = "uniaxial"
+
+
+def order_pressure_series(entries: Sequence[SeriesEntry]) -> list[SeriesEntry]:
+    """Uniaxial by rising pressure, then isostatic by rising pressure, then other modes; ties by name."""
+
+    def key(e: SeriesEntry) -> tuple[int, float, str]:
+        p = e.pressure_mpa if math.isfinite(e.pressure_mpa) else math.inf
+        return (_MODE_ORDER.get(str(e.pressure_mode).lower(), 2), p, e.spectrum)
+
+    return sorted(entries, key=key)
+
+
+@dataclass(frozen=True)
+class TrackPoint:
+    """A peak on a track: the ``step``-th spectrum of the ordered series."""
+
+    step: int
+    spectrum: str
+    pressure_mpa: float
+    pressure_mode: str
+    peak: Peak
+
+
+@dataclass(frozen=True)
+class Track:
+    """A peak followed through the series.
+
+    Attributes
+    ----------
+    track
+        Track number (0 = first created; creation follows series order, then tau).
+    points
+        Its peaks, in series order.
+    label
+        ``bulk``, ``gb``, ``int1``, ``int2`` ... (see the module docstring).
+    label_rule
+        Which rule assigned the label.
+    merged_into, split_from
+        Track numbers of a merge partner (this track ends next to a peak of that one) or of the track it split
+        from, else ``None``.
+    """
+
+    track: int
+    points: tuple[TrackPoint, ...]
+    label: str = ""
+    label_rule: str = ""
+    merged_into: int | None = None
+    split_from: int | None = None
+
+    @property
+    def log10_tau(self) -> np.ndarray:
+        """log10(tau / s) of every point."""
+        return np.array([math.log10(p.peak.tau_s) for p in self.points])
+
+    @property
+    def r(self) -> np.ndarray:
+        """Resistance of every point (DRT unit)."""
+        return np.array([p.peak.r for p in self.points])
+
+    @property
+    def steps(self) -> list[int]:
+        """Series steps where the track has a peak."""
+        return [p.step for p in self.points]
+
+    @property
+    def median_c(self) -> float:
+        """Median capacitance tau/R (F, or F cm^-2 for area-specific R)."""
+        c = [p.peak.c for p in self.points if math.isfinite(p.peak.c)]
+        return float(np.median(c)) if c else math.nan
+
+
+@dataclass(frozen=True)
+class LabelRules:
+    """Thresholds of the track labels.
+
+    Attributes
+    ----------
+    persistent_fraction
+        A track is persistent when it has a peak in at least this fraction of the spectra (0.75: bulk and GB
+        do not depend on pressure, so they should be seen almost everywhere; one spectrum in four may lose them
+        to noise or cropping).
+    thickness_cm
+        Electrolyte thickness in cm, to turn an area-specific capacitance (F cm^-2) into a specific one
+        (F cm^-1 = C L / A) comparable with Irvine's ranges. ``None``: ``assumed_thickness_cm`` is used and the
+        label rule says so.
+    assumed_thickness_cm
+        Thickness assumed when none is given (0.1 cm, a 1 mm pellet).
+    bulk_c_max_f_cm
+        Largest specific capacitance of a bulk signal in F/cm (5e-11: eps_r up to ~500; Irvine's bulk ~1e-12,
+        garnet LLZO with eps_r ~ 60-150 gives 0.5-1.3e-11).
+    gb_c_max_f_cm
+        Largest specific capacitance of a grain-boundary signal in F/cm (1e-7: Irvine's 1e-11..1e-8 widened
+        by a decade for thin boundaries in coarse grains, e.g. 10 nm GBs in 10 um grains give ~1.3e-8).
+    stable_tol_decades
+        Bulk and GB candidates must keep log10 tau within this range (pressure-independent); 0.3 decade.
+    """
+
+    persistent_fraction: float = 0.75
+    thickness_cm: float | None = None
+    assumed_thickness_cm: float = 0.1
+    bulk_c_max_f_cm: float = 5e-11
+    gb_c_max_f_cm: float = 1e-7
+    stable_tol_decades: float = 0.3
+
+
+@dataclass(frozen=True)
+class TrackingResult:
+    """Tracks of one cell's series.
+
+    Attributes
+    ----------
+    entries
+        The series in order (see :func:`order_pressure_series`).
+    tracks
+        The tracks, ordered by their median tau.
+    unit
+        Impedance unit of the DRTs (``"ohm cm^2"`` or ``"ohm"``).
+    settings
+        Tracking parameters used (JSON-able).
+    """
+
+    entries: tuple[SeriesEntry, ...]
+    tracks: tuple[Track, ...]
+    unit: str = "ohm cm^2"
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_steps(self) -> int:
+        """Number of spectra in the series."""
+        return len(self.entries)
+
+    def by_label(self, label: str) -> Track | None:
+        """The track with ``label``, if any."""
+        return next((t for t in self.tracks if t.label == label), None)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ``tracks.csv`` table: one row per track and spectrum.
+
+        Columns ``track``, ``label``, ``label_rule``, ``spectrum``, ``step``, ``pressure_mpa``, ``pressure_mode``,
+        ``tau_s``, ``log10_tau_s``, ``frequency_hz``, ``r_<unit>``, ``c_<F unit>``, ``width_decades``,
+        ``in_window``, ``merged_into``, ``split_from``.
+        """
+        import pandas as pd
+
+        su, cu = _units(self.unit)
+        rows = [
+            {
+                "track": t.track,
+                "label": t.label,
+                "label_rule": t.label_rule,
+                "spectrum": p.spectrum,
+                "step": p.step,
+                "pressure_mpa": p.pressure_mpa,
+                "pressure_mode": p.pressure_mode,
+                "tau_s": p.peak.tau_s,
+                "log10_tau_s": p.peak.log10_tau,
+                "frequency_hz": p.peak.frequency_hz,
+                f"r_{su}": p.peak.r,
+                f"c_{cu}": p.peak.c,
+                "width_decades": p.peak.width_decades,
+                "in_window": p.peak.in_window,
+                "merged_into": t.merged_into,
+                "split_from": t.split_from,
+            }
+            for t in self.tracks
+            for p in t.points
+        ]
+        return pd.DataFrame(rows)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per track with its trends (see :func:`track_trends`)."""
+        import pandas as pd
+
+        return pd.DataFrame([track_trends(t, self) for t in self.tracks])
+
+
+def _units(unit: str) -> tuple[str, str]:
+    if unit == "ohm cm^2":
+        return "ohm_cm2", "f_cm2"
+    if unit == "ohm":
+        return "ohm", "f"
+    raise InputError(f"unknown impedance unit {unit!r}")
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2 or np.ptp(x[ok]) == 0:
+        return math.nan
+    return float(np.polyfit(x[ok], y[ok], 1)[0])
+
+
+def track_trends(track: Track, result: TrackingResult) -> dict[str, Any]:
+    """Trends of one track through the series.
+
+    Returns
+    -------
+    dict
+        ``track``, ``label``, ``label_rule``, ``n_points``, ``first_step``, ``last_step``,
+        ``present_at_lowest``/``present_at_highest`` (first/last spectrum of the ordered series),
+        ``log10_tau_first``/``_last``, ``tau_shift_decades`` (last - first), ``tau_range_decades``
+        (max - min), ``slope_log10_tau_per_mpa``, ``slope_log10_tau_per_log10_mpa``, ``r_first``/``r_last``
+        (DRT unit), ``r_ratio`` (last/first), ``slope_log10_r_per_log10_mpa``, ``median_c`` (F or F cm^-2),
+        ``merged_into``, ``split_from``.
+    """
+    p = np.array([pt.pressure_mpa for pt in track.points], dtype=float)
+    lt = track.log10_tau
+    r = track.r
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lp = np.where(p > 0, np.log10(p), np.nan)
+        lr = np.where(r > 0, np.log10(r), np.nan)
+    return {
+        "track": track.track,
+        "label": track.label,
+        "label_rule": track.label_rule,
+        "n_points": len(track.points),
+        "first_step": track.points[0].step,
+        "last_step": track.points[-1].step,
+        "present_at_lowest": track.points[0].step == 0,
+        "present_at_highest": track.points[-1].step == result.n_steps - 1,
+        "log10_tau_first": float(lt[0]),
+        "log10_tau_last": float(lt[-1]),
+        "tau_shift_decades": float(lt[-1] - lt[0]),
+        "tau_range_decades": float(np.ptp(lt)),
+        "slope_log10_tau_per_mpa": _slope(p, lt),
+        "slope_log10_tau_per_log10_mpa": _slope(lp, lt),
+        "r_first": float(r[0]),
+        "r_last": float(r[-1]),
+        "r_ratio": float(r[-1] / r[0]) if r[0] > 0 else math.nan,
+        "slope_log10_r_per_log10_mpa": _slope(lp, lr),
+        "median_c": track.median_c,
+        "merged_into": track.merged_into,
+        "split_from": track.split_from,
+    }
+
+
+def _predict(points: list[TrackPoint], step: int) -> list[float]:
+    last = points[-1]
+    out = [math.log10(last.peak.tau_s)]
+    if len(points) >= 2:
+        prev = points[-2]
+        v = (math.log10(last.peak.tau_s) - math.log10(prev.peak.tau_s)) / (last.step - prev.step)
+        out.append(out[0] + v * (step - last.step))
+    return out
+
+
+def track_peaks(
+    entries: Sequence[SeriesEntry],
+    *,
+    gate_decades: float = 0.5,
+    max_gap: int = 1,
+    only_in_window: bool = True,
+    rules: LabelRules | None = None,
+    unit: str = "ohm cm^2",
+    order: bool = True,
+) -> TrackingResult:
+    """Link the peaks of a series into tracks and label them.
+
+    Parameters
+    ----------
+    entries
+        The series (spectrum name, peaks, pressure, mode).
+    gate_decades
+        Longest accepted link in log10 tau between a track's expected position and a peak (0.5 decade: about
+        twice the FWHM of a DRT peak of an RC element at 10 points per decade, and the smallest separation at
+        which two peaks of one spectrum are reliably resolved, so a link never jumps over a resolved neighbour).
+    max_gap
+        How many spectra a track may miss and still be continued (1: one noisy spectrum does not split a track).
+    only_in_window
+        Ignore peaks flagged as outside the measured window (extrapolation of the DRT, see
+        :attr:`eisrecipe.peaks.Peak.in_window`).
+    rules
+        Label thresholds.
+    unit
+        Impedance unit of the DRTs.
+    order
+        Sort the entries with :func:`order_pressure_series` first (``False`` keeps the given order, e.g. for a
+        state-of-charge or temperature series).
+
+    Returns
+    -------
+    TrackingResult
+    """
+    _units(unit)
+    if gate_decades <= 0:
+        raise InputError(f"tracking gate must be > 0 decades, got {gate_decades}")
+    seq = order_pressure_series(entries) if order else list(entries)
+    tracks: list[list[TrackPoint]] = []
+    merged: dict[int, tuple[int, int]] = {}  # track -> (step where it found no peak, partner)
+    split: dict[int, int] = {}
+    big = 1e6
+    for step, e in enumerate(seq):
+        peaks = sorted((p for p in e.peaks if p.in_window or not only_in_window), key=lambda p: p.tau_s)
+        pts = [TrackPoint(step, e.spectrum, float(e.pressure_mpa), str(e.pressure_mode), p) for p in peaks]
+        active = [i for i, t in enumerate(tracks) if step - t[-1].step <= max_gap + 1]
+        assigned: dict[int, int] = {}
+        if active and pts:
+            cost = np.full((len(active), len(pts)), big)
+            for a, i in enumerate(active):
+                expected = _predict(tracks[i], step)
+                for b, pt in enumerate(pts):
+                    d = min(abs(math.log10(pt.peak.tau_s) - x) for x in expected)
+                    # prefer continuing the most recent tracks: a small penalty per missed spectrum
+                    d += 0.05 * (step - tracks[i][-1].step - 1)
+                    if d <= gate_decades:
+                        cost[a, b] = d
+            rows, cols = linear_sum_assignment(cost)
+            for a, b in zip(rows, cols, strict=True):
+                if cost[a, b] < big:
+                    assigned[b] = active[a]
+        for b, pt in enumerate(pts):
+            if b in assigned:
+                tracks[assigned[b]].append(pt)
+        taken = {i: b for b, i in assigned.items()}
+        # tracks that were seen in the previous spectrum but got no peak: merge candidates
+        for i in active:
+            if i in taken or tracks[i][-1].step != step - 1:
+                continue
+            lt = math.log10(tracks[i][-1].peak.tau_s)
+            near = [(abs(math.log10(pts[b].peak.tau_s) - lt), j) for b, j in assigned.items() if j != i]
+            near = [x for x in near if x[0] <= gate_decades]
+            if near:
+                merged[i] = (step, min(near)[1])
+        for b, pt in enumerate(pts):
+            if b in assigned:
+                continue
+            new = len(tracks)
+            tracks.append([pt])
+            if step > 0:
+                lt = math.log10(pt.peak.tau_s)
+                near = [(abs(math.log10(pts[c].peak.tau_s) - lt), j) for c, j in assigned.items()]
+                near = [x for x in near if x[0] <= gate_decades]
+                if near:
+                    split[new] = min(near)[1]
+    # a merge only counts if the track really ends there (a gap followed by a continuation is no merge)
+    out = []
+    for i, pts_i in enumerate(tracks):
+        m = merged.get(i)
+        partner = m[1] if m is not None and pts_i[-1].step == m[0] - 1 else None
+        out.append(Track(track=i, points=tuple(pts_i), merged_into=partner, split_from=split.get(i)))
+    result = TrackingResult(
+        entries=tuple(seq),
+        tracks=tuple(sorted(out, key=lambda t: float(np.median(t.log10_tau)))),
+        unit=unit,
+        settings={"gate_decades": gate_decades, "max_gap": max_gap, "only_in_window": only_in_window},
+    )
+    return label_tracks(result, rules or LabelRules())
+
+
+def label_tracks(result: TrackingResult, rules: LabelRules) -> TrackingResult:
+    """Assign ``bulk``, ``gb`` and ``int1..n`` labels (see :class:`LabelRules`)."""
+    n = result.n_steps
+    thickness = rules.thickness_cm if rules.thickness_cm is not None else rules.assumed_thickness_cm
+    t_note = "" if rules.thickness_cm is not None else f", assumed thickness {rules.assumed_thickness_cm:g} cm"
+    specific = 1.0 if result.unit == "ohm" else thickness  # F/cm2 * cm -> F/cm; raw ohm: C in F, left as is
+    persistent = [t for t in result.tracks if len(t.points) >= rules.persistent_fraction * n]
+    labels: dict[int, tuple[str, str]] = {}
+    candidates = sorted(persistent, key=lambda t: float(np.median(t.log10_tau)))
+
+    def stable(t: Track) -> bool:
+        return float(np.ptp(t.log10_tau)) <= rules.stable_tol_decades
+
+    def c_spec(t: Track) -> float:
+        return t.median_c * specific
+
+    remaining = list(candidates)
+    if remaining and stable(remaining[0]):
+        first = remaining[0]
+        c = c_spec(first)
+        if not math.isfinite(c) or c <= rules.bulk_c_max_f_cm:
+            rule = "shortest persistent tau" + (
+                f" + capacitance {c:.2g} F/cm <= {rules.bulk_c_max_f_cm:g}{t_note}" if math.isfinite(c) else ""
+            )
+            labels[first.track] = ("bulk", rule)
+            remaining.pop(0)
+        elif c <= rules.gb_c_max_f_cm:
+            labels[first.track] = (
+                "gb",
+                f"capacitance {c:.2g} F/cm above bulk range: bulk outside the window{t_note}",
+            )
+            remaining.pop(0)
+    if remaining and "gb" not in {v[0] for v in labels.values()} and stable(remaining[0]):
+        second = remaining[0]
+        c = c_spec(second)
+        if not math.isfinite(c) or c <= rules.gb_c_max_f_cm:
+            rule = "second-shortest persistent tau" + (
+                f" + capacitance {c:.2g} F/cm <= {rules.gb_c_max_f_cm:g}{t_note}" if math.isfinite(c) else ""
+            )
+            labels[second.track] = ("gb", rule)
+    k = 0
+    tracks = []
+    for t in result.tracks:
+        if t.track in labels:
+            lab, rule = labels[t.track]
+        else:
+            k += 1
+            lab = f"int{k}"
+            rule = (
+                "longer tau than bulk/gb"
+                if len(t.points) >= rules.persistent_fraction * n
+                else ("non-persistent track")
+            )
+        tracks.append(replace(t, label=lab, label_rule=rule))
+    settings = {**result.settings, "label_rules": {**rules.__dict__}}
+    return replace(result, tracks=tuple(tracks), settings=settings)
+
+
+def series_entries(
+    peaks_by_spectrum: Mapping[str, Sequence[Peak]], meta: Mapping[str, Mapping[str, Any]]
+) -> list[SeriesEntry]:
+    """Build series entries from peaks and per-spectrum metadata (``pressure_mpa``, ``pressure_mode``)."""
+    out = []
+    for name, peaks in peaks_by_spectrum.items():
+        m = meta.get(name, {})
+        p = m.get("pressure_mpa", math.nan)
+        try:
+            p = float(p)
+        except (TypeError, ValueError):
+            p = math.nan
+        mode = m.get("pressure_mode") or "uniaxial"
+        out.append(SeriesEntry(name, tuple(peaks), p, str(mode)))
+    return out
