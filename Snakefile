@@ -13,6 +13,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "rules/common.smk"
 include: "rules/validate.smk"
+include: "rules/drt.smk"
 
 
 rule all:

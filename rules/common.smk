@@ -30,6 +30,22 @@ def get_cell_rows(wildcards):
     return rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
 
 
+def get_analysis_config(wildcards):
+    """The analysis sections of the config (DRT, peaks, tracking, Steps 1-2) for a stage script."""
+    return {key: config.get(key, {}) for key in ("drt", "peaks", "tracking", "steps12")}
+
+
+STAGE_OUTPUTS = [
+    "spectra.csv",
+    "validation.json",
+    "drt.csv",
+    "drt_fit.csv",
+    "peaks.csv",
+    "tracks.csv",
+    "steps12.json",
+]
+
+
 def get_final_output():
     """Everything `rule all` asks for."""
-    return expand(f"{RESULTS}/{{cell}}/{{name}}", cell=CELLS, name=["spectra.csv", "validation.json"])
+    return expand(f"{RESULTS}/{{cell}}/{{name}}", cell=CELLS, name=STAGE_OUTPUTS)

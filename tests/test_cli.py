@@ -18,8 +18,9 @@ def test_read_exports_area_specific_csv(tmp_path: Path, capsys: pytest.CaptureFi
     header, first = out.read_text().splitlines()[:2]
     assert header == "frequency_hz,z_real_ohm_cm2,z_imag_ohm_cm2,source_line"
     f, zr, zi, line = first.split(",")
-    # first data line of the file: 7e6 Hz, Re 1.575308 ohm, -Im -32.44415 ohm (inductive) -> x 0.5 cm^2
-    assert (float(f), float(zr), float(zi), int(line)) == pytest.approx((7e6, 0.787654, 16.222075, 2))
+    # first data line of the file (line 2): freq, Re Z, -Im Z in ohm -> x 0.5 cm^2, sign of Z'' flipped
+    raw = [float(v) for v in (EXAMPLE / "cellA_010MPa.txt").read_text().splitlines()[1].split("\t")]
+    assert (float(f), float(zr), float(zi), int(line)) == pytest.approx((raw[0], 0.5 * raw[1], -0.5 * raw[2], 2))
 
 
 def test_kk_prints_window_and_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -74,16 +74,29 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
     log = (workdir / "logs" / "validate_cell" / "mini" / "mixed.log").read_text()
     assert "empty.txt" in log
 
+    # DRT stage: peaks and tracks with the contract's columns, a Step 1-2 finding for the pressure series
+    peaks = pd.read_csv(out / "good" / "peaks.csv")
+    assert {"spectrum", "tau_s", "r_ohm_cm2"} <= set(peaks.columns) and set(peaks["spectrum"]) == {"p10", "p41"}
+    tracks = pd.read_csv(out / "good" / "tracks.csv")
+    assert {"track", "label", "spectrum", "tau_s", "r_ohm_cm2"} <= set(tracks.columns)
+    assert {"bulk", "gb"} <= set(tracks["label"])
+    steps = json.loads((out / "good" / "steps12.json").read_text())
+    assert steps["steps_1_2"]["branch"] in {"left", "right", "none"}
+    assert json.loads((out / "mixed" / "steps12.json").read_text())["steps_1_2"]["applies"] is False
+    drt = pd.read_csv(out / "good" / "drt.csv")
+    assert list(drt.columns) == ["spectrum", "tau_s", "frequency_hz", "gamma_ohm_cm2"]
+
     assert not (out / "hopeless" / "validation.json").exists()
     hopeless_log = (workdir / "logs" / "validate_cell" / "mini" / "hopeless.log").read_text()
     assert "garbage.txt" in hopeless_log and "line 2" in hopeless_log
     assert (workdir / "benchmarks" / "validate_cell" / "mini" / "good.tsv").is_file()
 
     # a rerun has nothing to do for the cells that finished and reproduces their files byte for byte
-    before = (out / "good" / "spectra.csv").read_bytes(), (out / "good" / "validation.json").read_bytes()
+    names = sorted(p.name for p in (out / "good").iterdir())
+    before = {n: (out / "good" / n).read_bytes() for n in names}
     shutil.rmtree(out / "good")
     snakemake(workdir, "--config", "dataset=data/mini", "--keep-going")
-    after = (out / "good" / "spectra.csv").read_bytes(), (out / "good" / "validation.json").read_bytes()
+    after = {n: (out / "good" / n).read_bytes() for n in names}
     assert before == after
 
 

@@ -1,0 +1,225 @@
+"""The DRT stage of one cell: DRT of every validated spectrum, peaks, pressure-series tracks, Steps 1-2.
+
+One job per cell, so that one tau grid and one lambda policy cover the whole cell (peaks stay comparable) and
+the per-job start-up cost is paid once. The cell's pressure-series spectra go through
+:func:`eisrecipe.steps12.analyse_pressure_series` (native backend) or the same chain with the pyDRTtools backend;
+its other spectra (temperature, aging) get DRTs and peaks on the same settings. A spectrum whose DRT fails is
+recorded with the reason and the others go on.
+
+Outputs (per cell):
+
+- ``drt.csv``: ``spectrum``, ``tau_s``, ``frequency_hz``, ``gamma_ohm_cm2``;
+- ``drt_fit.csv``: per spectrum and point, the data, the DRT reconstruction and the relative residuals;
+- ``peaks.csv``: one row per spectrum and peak (``spectrum``, ``tau_s``, ``r_ohm_cm2`` ...);
+- ``tracks.csv``: one row per track and spectrum (``track``, ``label``, ``spectrum``, ``tau_s``, ``r_ohm_cm2`` ...);
+- ``steps12.json``: the settings, per spectrum the DRT summary, the track summaries and the Step 1-2 finding
+  (or why it does not apply).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from eisrecipe.drt import DrtResult, DrtSettings, compute_drt_series, run_drt
+from eisrecipe.errors import InputError
+from eisrecipe.peaks import Peak, find_peaks, peaks_frame
+from eisrecipe.spectrum import Spectrum
+from eisrecipe.steps12 import Steps12Thresholds, steps_1_2
+from eisrecipe.tracking import LabelRules, TrackingResult, series_entries, track_peaks
+
+__all__ = ["CellDrt", "DrtStageSettings", "run_cell_drt"]
+
+log = logging.getLogger(__name__)
+FLOAT_FORMAT = "%.10g"
+
+
+@dataclass(frozen=True)
+class DrtStageSettings:
+    """Settings of the stage, from the config sections ``drt``, ``peaks``, ``tracking`` and ``steps12``."""
+
+    backend: str = "native"
+    drt: DrtSettings = field(default_factory=DrtSettings)
+    lambda_policy: str = "shared"
+    prominence: float = 0.05
+    peak_area: str = "gauss"
+    gate_decades: float = 0.5
+    thresholds: Steps12Thresholds = field(default_factory=Steps12Thresholds)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> DrtStageSettings:
+        """Build from the workflow config."""
+        drt = dict(config.get("drt") or {})
+        backend = drt.pop("backend", "native")
+        policy = drt.pop("lambda_policy", "shared")
+        peaks = dict(config.get("peaks") or {})
+        tracking = dict(config.get("tracking") or {})
+        return cls(
+            backend=backend,
+            drt=DrtSettings.from_config(drt),
+            lambda_policy=policy,
+            prominence=float(peaks.get("prominence", 0.05)),
+            peak_area=str(peaks.get("area", "gauss")),
+            gate_decades=float(tracking.get("gate_decades", 0.5)),
+            thresholds=Steps12Thresholds.from_config(config.get("steps12")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready copy."""
+        return {
+            "backend": self.backend,
+            "drt": self.drt.to_dict(),
+            "lambda_policy": self.lambda_policy,
+            "prominence": self.prominence,
+            "peak_area": self.peak_area,
+            "gate_decades": self.gate_decades,
+            "steps12": dict(self.thresholds.__dict__),
+        }
+
+
+@dataclass
+class CellDrt:
+    """Everything the stage computed for one cell."""
+
+    cell: str
+    drts: dict[str, DrtResult]
+    peaks: dict[str, tuple[Peak, ...]]
+    tracking: TrackingResult | None
+    finding: dict[str, Any]
+    failed: list[dict[str, str]]
+    settings: dict[str, Any]
+
+    def write(
+        self,
+        drt_csv: str | Path,
+        fit_csv: str | Path,
+        peaks_csv: str | Path,
+        tracks_csv: str | Path,
+        steps_json: str | Path,
+    ) -> None:
+        """Write the five outputs (deterministic formatting)."""
+        frames, fits = [], []
+        for name, result in self.drts.items():
+            f = result.to_frame()
+            f.insert(0, "spectrum", name)
+            frames.append(f)
+            g = result.residuals_frame()
+            g.insert(0, "spectrum", name)
+            fits.append(g)
+        pd.concat(frames, ignore_index=True).to_csv(drt_csv, index=False, float_format=FLOAT_FORMAT)
+        pd.concat(fits, ignore_index=True).to_csv(fit_csv, index=False, float_format=FLOAT_FORMAT)
+        meta = {
+            k: {
+                "pressure_mpa": r.spectrum.meta.get("pressure_mpa"),
+                "pressure_mode": r.spectrum.meta.get("pressure_mode"),
+            }
+            for k, r in self.drts.items()
+        }
+        peaks_frame(self.peaks, unit="ohm cm^2", meta=meta).to_csv(peaks_csv, index=False, float_format=FLOAT_FORMAT)
+        if self.tracking is not None:
+            tracks = self.tracking.to_frame()
+        else:
+            tracks = pd.DataFrame(columns=["track", "label", "spectrum", "tau_s", "r_ohm_cm2"])
+        tracks.to_csv(tracks_csv, index=False, float_format=FLOAT_FORMAT)
+        doc = {
+            "cell": self.cell,
+            "settings": self.settings,
+            "spectra": {k: r.summary() for k, r in self.drts.items()},
+            "failed": self.failed,
+            "tracks": (
+                json.loads(self.tracking.summary_frame().to_json(orient="records")) if self.tracking is not None else []
+            ),
+            "steps_1_2": self.finding,
+        }
+        Path(steps_json).write_text(json.dumps(_finite(doc), indent=2, allow_nan=False) + "\n")
+
+
+def _finite(obj: Any) -> Any:
+    """NaN/inf -> None, recursively (strict JSON)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _is_pressure(s: Spectrum) -> bool:
+    p = s.meta.get("pressure_mpa")
+    return s.meta.get("series") == "pressure" and p is not None and not (isinstance(p, float) and math.isnan(p))
+
+
+def _drts(spectra: Sequence[Spectrum], settings: DrtStageSettings) -> tuple[list[DrtResult | None], list[str]]:
+    """DRTs of a group of spectra (one grid/lambda policy for the native backend); failures as messages."""
+    if not spectra:
+        return [], []
+    if settings.backend == "native":
+        try:
+            return list(compute_drt_series(spectra, settings.drt, lambda_policy=settings.lambda_policy)), [""] * len(
+                spectra
+            )
+        except Exception as exc:  # fall back to one spectrum at a time to isolate the bad one
+            log.warning("series DRT failed (%s); computing spectrum by spectrum", exc)
+    out: list[DrtResult | None] = []
+    errors: list[str] = []
+    for s in spectra:
+        try:
+            out.append(run_drt(s, settings.drt, backend=settings.backend))
+            errors.append("")
+        except Exception as exc:
+            log.error("DRT of spectrum %s failed: %s", s.meta.get("spectrum"), exc)
+            out.append(None)
+            errors.append(f"{type(exc).__name__}: {exc}")
+    return out, errors
+
+
+def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSettings) -> CellDrt:
+    """Run the DRT stage on one cell's validated spectra (see module docstring)."""
+    pressure = [s for s in spectra if _is_pressure(s)]
+    others = [s for s in spectra if not _is_pressure(s)]
+    drts: dict[str, DrtResult] = {}
+    failed: list[dict[str, str]] = []
+    for group in (pressure, others):
+        results, errors = _drts(group, settings)
+        for s, r, e in zip(group, results, errors, strict=True):
+            name = str(s.meta.get("spectrum"))
+            if r is None:
+                failed.append({"spectrum": name, "error": e})
+            else:
+                drts[name] = r
+    if not drts:
+        reasons = "; ".join(f"{f['spectrum']}: {f['error']}" for f in failed) or "no validated spectra"
+        raise InputError(f"no DRT could be computed for cell '{cell}' ({reasons})")
+    # keep sheet order
+    order = [str(s.meta.get("spectrum")) for s in spectra]
+    drts = {k: drts[k] for k in order if k in drts}
+    peaks = {
+        k: find_peaks(r, prominence=settings.prominence, area=settings.peak_area)  # type: ignore[arg-type]
+        for k, r in drts.items()
+    }
+    p_names = [str(s.meta.get("spectrum")) for s in pressure if str(s.meta.get("spectrum")) in drts]
+    tracking: TrackingResult | None = None
+    if len(p_names) >= 2:
+        thickness = pressure[0].meta.get("thickness_cm")
+        rules = LabelRules(thickness_cm=float(thickness)) if thickness else LabelRules()
+        tracking = track_peaks(
+            series_entries({k: peaks[k] for k in p_names}, {k: drts[k].spectrum.meta for k in p_names}),
+            gate_decades=settings.gate_decades,
+            rules=rules,
+            unit="ohm cm^2",
+        )
+        finding = steps_1_2(tracking, settings.thresholds).to_dict()
+    else:
+        finding = {
+            "applies": False,
+            "reason": f"Steps 1-2 need a pressure series of at least two spectra; this cell has {len(p_names)}",
+        }
+    return CellDrt(cell, drts, peaks, tracking, finding, failed, settings.to_dict())
