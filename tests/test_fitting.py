@@ -139,3 +139,18 @@ def test_blocking_electrode_fit_recovers_bulk_and_cpe() -> None:
     assert np.isnan(block.r) and np.isnan(block.tau_s)
     assert block.c == pytest.approx(2e-6, rel=0.02)  # Q
     assert block.alpha == pytest.approx(0.9, abs=0.005)
+
+
+def test_element_absent_in_one_spectrum_of_a_joint_fit() -> None:
+    # the interface arc has vanished at the highest pressure: that spectrum is fitted without it
+    freqs, zs, starts = _pressure_series(seed=30)
+    x_full = THREE.pack([40.0, 60.0, 1.0], [1.6e-7, 1.6e-5, 1e-4], [1.0, 0.9, 0.8], r_inf=2.0)
+    two = SeriesModel.of(["bulk", "gb"], ["RC", "RCPE"], r_inf=True)
+    zs[-1] = noisy(two.impedance(W, np.delete(x_full, [6, 7, 8])), 0.005, seed=99)
+    starts[-1] = Start(r=[50.0, 50.0], tau_s=[1e-7, 3e-5], r_inf=1.0)
+    models = [THREE, THREE, THREE, two]
+    joint = fit_series(freqs, zs, models, starts, names=["a", "b", "c", "d"], shared=["bulk", "gb"])
+    assert joint.ok, joint.flags
+    assert [e.element for e in joint.elements if e.spectrum == "d"] == ["bulk", "gb"]
+    assert joint.element("d", "gb").r == joint.element("a", "gb").r == pytest.approx(60.0, rel=0.02)
+    assert joint.element("c", "int").r == pytest.approx(50.0, rel=0.03)

@@ -120,8 +120,8 @@ class SeriesFit:
 
     Attributes
     ----------
-    model
-        The circuit.
+    models
+        The circuit of each spectrum.
     spectra
         Spectrum names in fit order.
     shared
@@ -148,7 +148,7 @@ class SeriesFit:
         Reasons when not ``ok`` (empty otherwise).
     """
 
-    model: SeriesModel
+    models: tuple[SeriesModel, ...]
     spectra: tuple[str, ...]
     shared: tuple[str, ...]
     x: FloatArray
@@ -254,7 +254,7 @@ def _local_bounds(model: SeriesModel, start: Start) -> tuple[FloatArray, FloatAr
 def fit_series(
     frequency_hz: Sequence[FloatArray],
     impedance: Sequence[ComplexArray],
-    model: SeriesModel,
+    model: SeriesModel | Sequence[SeriesModel],
     starts: Sequence[Start],
     *,
     names: Sequence[str] | None = None,
@@ -262,20 +262,22 @@ def fit_series(
     weighting: Weighting = "modulus",
     max_nfev: int | None = None,
 ) -> SeriesFit:
-    """Fit ``model`` to several spectra at once, sharing the elements named in ``shared``.
+    """Fit several spectra at once, sharing the elements named in ``shared``.
 
     Parameters
     ----------
     frequency_hz, impedance
         Per spectrum: frequencies (Hz) and complex impedance (ohm or ohm cm^2; Z'' < 0 capacitive).
     model
-        Series model, elements in ascending tau order.
+        One series model for all spectra, or one per spectrum (elements in ascending tau order). Per-spectrum
+        models let an element be absent where its signal has gone (e.g. a constriction arc at full contact); an
+        element present in several spectra is the same kind in each.
     starts
-        Per spectrum starting values (for shared elements the first spectrum's values start the fit).
+        Per spectrum starting values (for a shared element, the first spectrum holding it starts the fit).
     names
         Spectrum names (default ``"0"``, ``"1"`` ...).
     shared
-        Element names whose parameters are common to all spectra.
+        Element names whose parameters are common to all spectra that hold them.
     weighting
         ``"modulus"``, ``"proportional"`` or ``"unit"``.
     max_nfev
@@ -289,37 +291,47 @@ def fit_series(
     n_spec = len(frequency_hz)
     if not (n_spec == len(impedance) == len(starts)) or n_spec == 0:
         raise ValueError("need one frequency array, impedance array and start per spectrum (at least one)")
+    models = [model] * n_spec if isinstance(model, SeriesModel) else list(model)
+    if len(models) != n_spec:
+        raise ValueError(f"{len(models)} models for {n_spec} spectra")
     names = tuple(names) if names is not None else tuple(str(i) for i in range(n_spec))
-    unknown = set(shared) - set(model.names)
+    all_names = {n for m in models for n in m.names}
+    unknown = set(shared) - all_names
     if unknown:
-        raise ValueError(f"shared elements {sorted(unknown)} are not in the model {model.names}")
-    slices = model.slices()
-    local_names = model.param_names
-    shared_pos = [i for name in shared for i in range(slices[name].start, slices[name].stop)]
-    own_pos = [i for i in range(model.n_params) if i not in shared_pos]
+        raise ValueError(f"shared elements {sorted(unknown)} are in no model ({sorted(all_names)})")
+    kinds: dict[str, str] = {}
+    for m in models:
+        for e in m.elements:
+            if kinds.setdefault(e.name, e.kind) != e.kind:
+                raise ValueError(f"element {e.name!r} has different kinds across spectra")
 
-    # global layout: shared block, then each spectrum's own block
-    index = np.empty((n_spec, model.n_params), dtype=int)
-    index[:, shared_pos] = np.arange(len(shared_pos))
-    for j in range(n_spec):
-        index[j, own_pos] = len(shared_pos) + j * len(own_pos) + np.arange(len(own_pos))
-    n_global = len(shared_pos) + n_spec * len(own_pos)
-    x0 = np.empty(n_global)
-    lo = np.empty(n_global)
-    hi = np.empty(n_global)
-    for j in range(n_spec):
-        xj = starts[j].vector(model)
-        lj, hj = _local_bounds(model, starts[j])
-        positions = own_pos if j else range(model.n_params)
-        x0[index[j, positions]] = xj[positions]
-        lo[index[j, positions]] = lj[positions]
-        hi[index[j, positions]] = hj[positions]
-    x0 = np.clip(x0, np.where(np.isfinite(lo), lo + 1e-9, lo), np.where(np.isfinite(hi), hi - 1e-9, hi))
-    param_names = [""] * n_global
-    for j in range(n_spec):
-        for k in range(model.n_params):
-            g = index[j, k]
-            param_names[g] = local_names[k] if k in shared_pos else f"{names[j]}:{local_names[k]}"
+    # global layout: one slot per shared parameter name, one per (spectrum, own parameter)
+    slot: dict[object, int] = {}
+    index: list[np.ndarray] = []
+    x0_list: list[float] = []
+    lo_list: list[float] = []
+    hi_list: list[float] = []
+    param_names: list[str] = []
+    for j, m in enumerate(models):
+        xj = starts[j].vector(m)
+        lj, hj = _local_bounds(m, starts[j])
+        shared_params = {p for e in m.elements if e.name in shared for p in e.param_names}
+        idx = []
+        for k, pname in enumerate(m.param_names):
+            key: object = pname if pname in shared_params else (j, pname)
+            if key not in slot:
+                slot[key] = len(x0_list)
+                x0_list.append(xj[k])
+                lo_list.append(lj[k])
+                hi_list.append(hj[k])
+                param_names.append(pname if pname in shared_params else f"{names[j]}:{pname}")
+            idx.append(slot[key])
+        index.append(np.asarray(idx, dtype=int))
+    n_global = len(x0_list)
+    lo, hi = np.asarray(lo_list), np.asarray(hi_list)
+    x0 = np.clip(
+        np.asarray(x0_list), np.where(np.isfinite(lo), lo + 1e-9, lo), np.where(np.isfinite(hi), hi - 1e-9, hi)
+    )
 
     omegas = [2 * np.pi * np.asarray(f, dtype=float) for f in frequency_hz]
     data = [np.asarray(z, dtype=complex) for z in impedance]
@@ -330,7 +342,7 @@ def fit_series(
     def residual(x: FloatArray) -> FloatArray:
         out = np.empty(offsets[-1])
         for j in range(n_spec):
-            d = model.impedance(omegas[j], x[index[j]]) - data[j]
+            d = models[j].impedance(omegas[j], x[index[j]]) - data[j]
             n = data[j].size
             out[offsets[j] : offsets[j] + n] = d.real * weights[j][0]
             out[offsets[j] + n : offsets[j + 1]] = d.imag * weights[j][1]
@@ -339,7 +351,7 @@ def fit_series(
     def jacobian(x: FloatArray) -> np.ndarray:
         jac = np.zeros((offsets[-1], n_global))
         for j in range(n_spec):
-            jl = model.jacobian(omegas[j], x[index[j]])
+            jl = models[j].jacobian(omegas[j], x[index[j]])
             n = data[j].size
             jac[offsets[j] : offsets[j] + n, index[j]] = jl.real * weights[j][0][:, None]
             jac[offsets[j] + n : offsets[j + 1], index[j]] = jl.imag * weights[j][1][:, None]
@@ -368,17 +380,19 @@ def fit_series(
     for j in range(n_spec):
         xs, cs = sol.x[index[j]], cov[np.ix_(index[j], index[j])]
         ss = stderr[index[j]]
+        model_j = models[j]
+        slices = model_j.slices()
         k = 0
-        if model.r_inf:
+        if model_j.r_inf:
             r_inf[names[j]] = (float(np.exp(xs[k])), _scaled(np.exp(xs[k]), ss[k]))
             k += 1
         else:
             r_inf[names[j]] = (0.0, 0.0)
-        if model.inductance:
+        if model_j.inductance:
             ind[names[j]] = (float(np.exp(xs[k])), _scaled(np.exp(xs[k]), ss[k]))
         else:
             ind[names[j]] = (0.0, 0.0)
-        for e in model.elements:
+        for e in model_j.elements:
             sl = slices[e.name]
             if e.kind == "CPE":
                 q = float(np.exp(xs[sl.start]))
@@ -422,10 +436,10 @@ def fit_series(
                 )
             )
     residuals = {
-        names[j]: (model.impedance(omegas[j], sol.x[index[j]]) - data[j]) / np.abs(data[j]) for j in range(n_spec)
+        names[j]: (models[j].impedance(omegas[j], sol.x[index[j]]) - data[j]) / np.abs(data[j]) for j in range(n_spec)
     }
     return SeriesFit(
-        model=model,
+        models=tuple(models),
         spectra=names,
         shared=tuple(shared),
         x=sol.x,
