@@ -14,6 +14,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "rules/common.smk"
 include: "rules/validate.smk"
 include: "rules/drt.smk"
+include: "rules/fit.smk"
 
 
 rule all:

@@ -43,6 +43,8 @@ STAGE_OUTPUTS = [
     "peaks.csv",
     "tracks.csv",
     "steps12.json",
+    "fits.csv",
+    "steps36.json",
 ]
 
 

@@ -86,6 +86,16 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
     drt = pd.read_csv(out / "good" / "drt.csv")
     assert list(drt.columns) == ["spectrum", "tau_s", "frequency_hz", "gamma_ohm_cm2"]
 
+    # fit stage: fits.csv with standard errors, Steps 3-6 findings; not applicable to the temperature-only cell
+    fits = pd.read_csv(out / "good" / "fits.csv")
+    assert {"spectrum", "element", "r_ohm_cm2", "r_stderr_ohm_cm2", "c_f_cm2", "c_stderr_f_cm2", "tau_s"} <= set(
+        fits.columns
+    )
+    assert set(fits["fit"]) == {"step3", "series"}
+    steps36 = json.loads((out / "good" / "steps36.json").read_text())
+    assert {"step3", "step4", "step5", "step6"} <= set(steps36)
+    assert json.loads((out / "mixed" / "steps36.json").read_text())["applies"] is False
+
     assert not (out / "hopeless" / "validation.json").exists()
     hopeless_log = (workdir / "logs" / "validate_cell" / "mini" / "hopeless.log").read_text()
     assert "garbage.txt" in hopeless_log and "line 2" in hopeless_log

@@ -1,0 +1,22 @@
+# Stage 3, per cell: equivalent-circuit fits seeded from the DRT tracks, recipe Steps 3-6 (eisrecipe.fit_stage).
+
+
+rule fit_cell:
+    input:
+        spectra=f"{RESULTS}/{{cell}}/spectra.csv",
+        validation=f"{RESULTS}/{{cell}}/validation.json",
+        tracks=f"{RESULTS}/{{cell}}/tracks.csv",
+        steps12=f"{RESULTS}/{{cell}}/steps12.json",
+    output:
+        fits=f"{RESULTS}/{{cell}}/fits.csv",
+        steps=f"{RESULTS}/{{cell}}/steps36.json",
+    params:
+        fit=config["fit"],
+    conda:
+        "../environment.yml"
+    log:
+        f"logs/fit_cell/{DATASET}/{{cell}}.log",
+    benchmark:
+        f"benchmarks/fit_cell/{DATASET}/{{cell}}.tsv"
+    script:
+        "../workflow/scripts/fit_cell.py"
