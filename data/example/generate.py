@@ -8,8 +8,9 @@ Li|LLZO case-study dataset exists. Two cells of a Li | LLZO | Li-like system (el
 - ``cellB``: temperature series at 41 MPa, 0 .. 60 C, Arrhenius resistances.
 
 Each spectrum (electrolyte 0.1 cm thick): bulk RC + grain-boundary ZARC + interface ZARC, 1 uH lead
-inductance, 0.2 % proportional noise (seeded), and a low-frequency artefact below 1 Hz (a phase error growing by 0.3 rad per decade) that fails
-the KK test. 7 MHz .. 0.1 Hz, 10 points per decade. Re-running reproduces the files byte for byte.
+inductance, 0.2 % proportional noise (seeded), and a low-frequency artefact below 1 Hz (a phase error
+growing by 0.3 rad per decade) that fails the KK test. 7 MHz .. 0.1 Hz, 10 points per decade. Re-running
+reproduces the files byte for byte.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 import json
 import logging
+from pathlib import Path
 
 import pandas as pd
 
@@ -12,7 +13,7 @@ logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(lev
 try:
     spectra = load_validated(snakemake.input.spectra, snakemake.input.validation)
     tracks = pd.read_csv(snakemake.input.tracks)
-    steps12 = json.loads(open(snakemake.input.steps12).read())["steps_1_2"]
+    steps12 = json.loads(Path(snakemake.input.steps12).read_text())["steps_1_2"]
     result = run_cell_fits(
         snakemake.wildcards.cell, spectra, tracks, steps12, FitStageSettings.from_config(snakemake.params.fit)
     )
