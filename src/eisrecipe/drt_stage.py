@@ -33,12 +33,12 @@ from eisrecipe.errors import InputError
 from eisrecipe.peaks import Peak, find_peaks, peaks_frame
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.steps12 import Steps12Thresholds, steps_1_2
+from eisrecipe.tables import FLOAT_FORMAT, json_safe
 from eisrecipe.tracking import LabelRules, TrackingResult, series_entries, track_peaks
 
 __all__ = ["CellDrt", "DrtStageSettings", "run_cell_drt"]
 
 log = logging.getLogger(__name__)
-FLOAT_FORMAT = "%.10g"
 
 
 @dataclass(frozen=True)
@@ -138,18 +138,7 @@ class CellDrt:
             ),
             "steps_1_2": self.finding,
         }
-        Path(steps_json).write_text(json.dumps(_finite(doc), indent=2, allow_nan=False) + "\n")
-
-
-def _finite(obj: Any) -> Any:
-    """NaN/inf -> None, recursively (strict JSON)."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    return obj
+        Path(steps_json).write_text(json.dumps(json_safe(doc), indent=2, allow_nan=False) + "\n")
 
 
 def _is_pressure(s: Spectrum) -> bool:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,12 +45,12 @@ from eisrecipe.contact import contact_area, ct_bound_from_noise, ct_share
 from eisrecipe.errors import InputError
 from eisrecipe.fitting import SeriesFit, Start, fit_series, fit_spectrum
 from eisrecipe.spectrum import Spectrum
-from eisrecipe.trends import log_trend
+from eisrecipe.tables import FLOAT_FORMAT, json_safe
+from eisrecipe.trends import Trend, log_trend
 
 __all__ = ["FitStageSettings", "run_cell_fits"]
 
 log = logging.getLogger(__name__)
-FLOAT_FORMAT = "%.10g"
 DEFAULT_KINDS: dict[str, ElementKind] = {"bulk": "RC", "gb": "RCPE", "int": "RCPE", "ct": "RCPE", "cstr": "RCPE"}
 
 
@@ -178,6 +177,14 @@ def _element_dict(fit: SeriesFit, spectrum: str, name: str) -> dict[str, Any] | 
     }
 
 
+def _trend(
+    pressure: np.ndarray, values: Sequence[Mapping[str, Any] | None], key: str, err_key: str, z_crit: float
+) -> Trend:
+    """Trend of one fitted quantity over pressure, over the spectra that hold the element."""
+    have = [(p, v) for p, v in zip(pressure, values, strict=True) if v is not None]
+    return log_trend([p for p, _ in have], [v[key] for _, v in have], [v[err_key] for _, v in have], z_crit=z_crit)
+
+
 @dataclass
 class CellFits:
     """Outputs of the fit stage for one cell."""
@@ -189,21 +196,7 @@ class CellFits:
     def write(self, fits_csv: str | Path, findings_json: str | Path) -> None:
         """Write ``fits.csv`` and ``steps36.json``."""
         self.table.to_csv(fits_csv, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-        Path(findings_json).write_text(json.dumps(_finite(self.findings), indent=2, allow_nan=False) + "\n")
-
-
-def _finite(obj: Any) -> Any:
-    if isinstance(obj, float | np.floating):
-        return float(obj) if math.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    return obj
+        Path(findings_json).write_text(json.dumps(json_safe(self.findings), indent=2, allow_nan=False) + "\n")
 
 
 def run_cell_fits(
@@ -322,19 +315,8 @@ def run_cell_fits(
     step6: dict[str, Any] = {}
     if "ct" in a.elements:
         vals = [_element_dict(joint, s, "ct") for s in order]
-        have = [(pp, v) for pp, v in zip(p, vals, strict=True) if v is not None]
-        r_tr = log_trend(
-            [x for x, _ in have],
-            [v["r_ohm_cm2"] for _, v in have],
-            [v["r_stderr_ohm_cm2"] for _, v in have],
-            z_crit=settings.z_crit,
-        )
-        c_tr = log_trend(
-            [x for x, _ in have],
-            [v["c_f_cm2"] for _, v in have],
-            [v["c_stderr_f_cm2"] for _, v in have],
-            z_crit=settings.z_crit,
-        )
+        r_tr = _trend(p, vals, "r_ohm_cm2", "r_stderr_ohm_cm2", settings.z_crit)
+        c_tr = _trend(p, vals, "c_f_cm2", "c_stderr_f_cm2", settings.z_crit)
         if r_tr.direction == "rising" and c_tr.direction == "falling":
             fit_order = "ct_faster"
         elif r_tr.direction == "falling" and c_tr.direction == "rising":
@@ -376,13 +358,7 @@ def run_cell_fits(
             step6 = {"applies": False, "reason": "needs R_Pol and C_DL from Step 3 and a tau order"}
     elif "int" in a.elements:
         vals = [_element_dict(joint, s, "int") for s in order]
-        have = [(pp, v) for pp, v in zip(p, vals, strict=True) if v is not None]
-        tr = log_trend(
-            [x for x, _ in have],
-            [v["r_ohm_cm2"] for _, v in have],
-            [v["r_stderr_ohm_cm2"] for _, v in have],
-            z_crit=settings.z_crit,
-        )
+        tr = _trend(p, vals, "r_ohm_cm2", "r_stderr_ohm_cm2", settings.z_crit)
         step5["r_int_trend"] = tr.to_dict()
         r_pol_value = r_pol[0] if r_pol else step3.get("r_pol_upper_bound_ohm_cm2")
         shares = []

@@ -32,6 +32,7 @@ import pandas as pd
 from eisrecipe.crop import CropSettings, crop_spectrum
 from eisrecipe.errors import InputError
 from eisrecipe.spectrum import Spectrum
+from eisrecipe.tables import FLOAT_FORMAT
 
 __all__ = ["CellValidation", "load_validated", "settings_for_cell", "validate_cell", "validate_spectrum"]
 
@@ -50,8 +51,6 @@ META_COLUMNS = (
     "time_h",
     "contact_fraction",
 )
-
-FLOAT_FORMAT = "%.10g"
 
 
 def settings_for_cell(config: Mapping[str, Any], cell: str) -> CropSettings:
