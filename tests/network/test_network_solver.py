@@ -1,0 +1,147 @@
+"""Reduced-order model against direct solves; exact DRT: sum rule, passivity, KK consistency."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from eisrecipe.network.assembly import ElementValues, Network, assemble
+from eisrecipe.network.microstructure import Grid, voronoi_grains
+from eisrecipe.network.morphology import disordered, pores_and_sei
+from eisrecipe.network.solver import (
+    FosterModel,
+    dc_resistance,
+    direct_impedance,
+    exact_foster_dense,
+    reduce,
+)
+
+FREQ = np.geomspace(1e7, 1e-2, 91)
+
+
+def realistic(n: int = 8, seed: int = 0, sei: bool = False) -> Network:
+    """Small network with Voronoi grains and a disordered (or contact + SEI + pore) map, paper parameters."""
+    grid = Grid.cube(100, n)
+    labels = pores_and_sei((n, n), 0.3, 0.3, 2.0, seed) if sei else disordered((n, n), 0.3, 2.0, seed)
+    values = ElementValues(c_dl_f_cm2=1771e-6, c_pore_f_cm2=443e-6)
+    return assemble(grid, labels, values, voronoi_grains(grid, 40.0, seed))
+
+
+@pytest.fixture(scope="module")
+def net() -> Network:
+    return realistic(10)
+
+
+@pytest.fixture(scope="module")
+def z_direct(net: Network) -> np.ndarray:
+    return direct_impedance(net, FREQ)
+
+
+@pytest.mark.parametrize("backend", ["lu", "amg"])
+def test_reduced_model_matches_direct_solves(net: Network, z_direct: np.ndarray, backend: str) -> None:
+    rm = reduce(net, FREQ, backend=backend)  # type: ignore[arg-type]
+    err = np.abs(rm.impedance(FREQ) - z_direct) / np.abs(z_direct)
+    assert err.max() <= 1e-6
+    assert rm.stats.backend == backend
+
+
+def test_reduced_model_with_sei_and_pores_matches_direct() -> None:
+    net = realistic(8, seed=4, sei=True)
+    f = FREQ[::6]
+    z = reduce(net, f).impedance(f)
+    ref = direct_impedance(net, f)
+    assert np.max(np.abs(z - ref) / np.abs(ref)) <= 1e-6
+
+
+def test_sum_rule_and_passivity(net: Network, z_direct: np.ndarray) -> None:
+    foster = reduce(net, FREQ).foster
+    assert np.all(foster.r >= 0)
+    assert np.all(foster.tau_s > 0)
+    z0 = dc_resistance(net)
+    # sum r_k = Z(0) - Z(inf); a capacitor in every branch: Z(inf) = 0
+    assert foster.r_inf == pytest.approx(0.0, abs=1e-12 * z0)
+    assert foster.r.sum() == pytest.approx(z0 - foster.r_inf, rel=1e-9)
+    z_inf = direct_impedance(net, [1e16])[0]
+    assert abs(z_inf) < 1e-6 * z0
+    # low-frequency limit of the direct solve
+    assert direct_impedance(net, [1e-9])[0].real == pytest.approx(z0, rel=1e-8)
+
+
+def test_reduced_drt_agrees_with_dense_pencil() -> None:
+    net = realistic(6, seed=2)
+    dense = exact_foster_dense(net)
+    reduced = reduce(net, FREQ).foster
+    assert dense.r_dc == pytest.approx(reduced.r_dc, rel=1e-9)
+    assert np.max(np.abs(dense.impedance(FREQ) - reduced.impedance(FREQ)) / np.abs(dense.impedance(FREQ))) < 1e-6
+    # same DRT after smoothing in log tau (not mode by mode)
+    grid = np.linspace(-10, 3, 27)
+
+    def smooth(m: FosterModel) -> np.ndarray:
+        w = np.exp(-0.5 * ((grid[:, None] - np.log10(m.tau_s)[None, :]) / 0.5) ** 2)
+        return w @ m.r
+
+    assert np.max(np.abs(smooth(dense) - smooth(reduced))) < 1e-4 * dense.r_dc
+
+
+def lin_kk_residuals(f: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """A small linear KK test (Boukamp 1995 / Schoenleber et al. 2014): R_0 plus Voigt elements on a fixed
+    tau grid (7 per decade) fitted to both parts; returns the residuals relative to |Z| (real, then imag)."""
+    tau = np.geomspace(0.1 / (2 * np.pi * f.max()), 10 / (2 * np.pi * f.min()), 80)
+    w = 2 * np.pi * f
+    basis = np.column_stack([np.ones_like(w), 1 / (1 + 1j * w[:, None] * tau[None, :])])
+    a = np.vstack([basis.real, basis.imag]) / np.concatenate([np.abs(z), np.abs(z)])[:, None]
+    rhs = np.concatenate([z.real, z.imag]) / np.concatenate([np.abs(z), np.abs(z)])
+    coef, *_ = np.linalg.lstsq(a, rhs, rcond=None)
+    return rhs - a @ coef
+
+
+def test_simulated_spectrum_is_kk_consistent(net: Network) -> None:
+    from eisrecipe.spectrum import Spectrum
+
+    f = np.geomspace(1e7, 1e-2, 71)
+    z = reduce(net, f).impedance(f) * net.area_cm2
+    spec = Spectrum.from_points(f, z, unit="ohm cm^2")
+    # our own small linear KK test (always)
+    assert np.max(np.abs(lin_kk_residuals(spec.frequency_hz, spec.impedance))) < 1e-3
+    # the package's KK test where it exists: noise-free residuals far below the 1 % noise level of lab data,
+    # and with 0.1 % noise added, residuals at the noise level
+    if importlib.util.find_spec("eisrecipe.kk") is None:
+        pytest.skip("eisrecipe.kk not available; checked with the local linear KK test only")
+    from eisrecipe import kk
+
+    result = kk.kk_test(spec)
+    assert np.max(np.abs(np.concatenate([result.residual_real, result.residual_imag]))) < 2e-3
+    rng = np.random.default_rng(0)
+    noisy = z + 1e-3 * np.abs(z) * (rng.standard_normal(z.size) + 1j * rng.standard_normal(z.size))
+    result = kk.kk_test(Spectrum.from_points(f, noisy, unit="ohm cm^2"))
+    res = np.concatenate([result.residual_real, result.residual_imag])
+    assert np.sqrt(np.mean(res**2)) < 2e-3
+
+
+@settings(max_examples=25, deadline=None)
+@example(seed=212, frac=0.8125, r_pol=50.0, c_dl=1.1015625)
+@given(
+    seed=st.integers(0, 10_000),
+    frac=st.floats(0.05, 1.0),
+    r_pol=st.sampled_from([0.0, 0.5, 50.0]),
+    c_dl=st.floats(1e-5, 2.0),
+)
+def test_any_network_is_passive_and_obeys_the_sum_rule(seed: int, frac: float, r_pol: float, c_dl: float) -> None:
+    grid = Grid.cube(50, 4)
+    labels = disordered((4, 4), frac, 1.5, seed)
+    values = ElementValues(r_pol_ohm_cm2=r_pol, c_dl_f_cm2=c_dl)
+    net = assemble(grid, labels, values, voronoi_grains(grid, 20.0, seed))
+    foster = reduce(net, FREQ).foster
+    assert np.all(foster.r >= 0) and np.all(foster.tau_s > 0)
+    assert foster.r_dc == pytest.approx(dc_resistance(net), rel=1e-9)
+    f = FREQ[::15]
+    ref = direct_impedance(net, f)
+    # over random networks the worst case seen is 1.06e-6 at 10 MHz (seed 212, A = 0.81, R_Pol = 50 ohm cm^2,
+    # C_DL = 1.1 F/cm^2; more Krylov vectors did not lower it, so the limit is the solvers' tolerance at the
+    # band edge): bound 5e-6 here, inside the 1e-5 target of the issue; the dedicated reduced-vs-direct test
+    # above holds 1e-6 on its network
+    assert np.max(np.abs(foster.impedance(f) - ref) / np.abs(ref)) < 5e-6
