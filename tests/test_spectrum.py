@@ -60,11 +60,11 @@ def test_normalise_multiplies_by_area_once() -> None:
 
 
 @given(
-    arrays(float, 12, elements=st.floats(-6, 7)).filter(lambda a: np.unique(10.0**a).size == a.size),
+    st.lists(st.integers(-600, 700), min_size=12, max_size=12, unique=True),
     arrays(complex, 12, elements=st.complex_numbers(max_magnitude=1e9, allow_nan=False, allow_infinity=False)),
 )
-def test_frame_round_trip(log_f: np.ndarray, z: np.ndarray) -> None:
-    f = np.sort(10.0**log_f)
+def test_frame_round_trip(centi_decades: list[int], z: np.ndarray) -> None:
+    f = np.sort(10.0 ** (np.array(centi_decades) / 100))  # 1 uHz .. 10 MHz, distinct
     s = Spectrum.from_points(f, z, unit="ohm cm^2")
     back = Spectrum.from_frame(s.to_frame())
     np.testing.assert_array_equal(back.frequency_hz, s.frequency_hz)
