@@ -32,7 +32,7 @@ import pandas as pd
 from eisrecipe.crop import CropSettings, crop_spectrum
 from eisrecipe.errors import InputError
 from eisrecipe.spectrum import Spectrum
-from eisrecipe.tables import FLOAT_FORMAT
+from eisrecipe.tables import FLOAT_FORMAT, json_safe
 
 __all__ = ["CellValidation", "load_validated", "settings_for_cell", "validate_cell", "validate_spectrum"]
 
@@ -70,16 +70,6 @@ def sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if value is pd.NA:
-        return None
-    return value
-
-
 def validate_spectrum(row: Mapping[str, Any], settings: CropSettings) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Validate one sample-sheet row.
 
@@ -103,9 +93,9 @@ def validate_spectrum(row: Mapping[str, Any], settings: CropSettings) -> tuple[p
     """
     from eisrecipe.io import read_spectrum
 
-    sweep = _clean(row.get("sweep"))
+    sweep = json_safe(row.get("sweep"))
     raw = read_spectrum(row["path"], format=row.get("format") or "auto", sweep=sweep)
-    meta = {k: _clean(row.get(k)) for k in META_COLUMNS if k in row}
+    meta = {k: json_safe(row.get(k)) for k in META_COLUMNS if k in row}
     spectrum: Spectrum = raw.normalise(float(row["area_cm2"])).with_meta(**meta)
     cropped, crop = crop_spectrum(spectrum, settings)
     n = spectrum.n_points
