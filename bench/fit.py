@@ -97,10 +97,37 @@ def main() -> None:
     )
     joint = fit_series([F] * args.spectra, zs, MODEL, starts, names=names, shared=["bulk", "gb"])
     single = fit_spectrum(F, zs[0], MODEL, starts[0])
+    iteration_times(zs, starts, names, args.repeats)
     print(
         f"GB resistance standard error: joint {joint.element('s0', 'gb').r_stderr:.3g}, "
         f"single spectrum {single.element('0', 'gb').r_stderr:.3g} ohm cm^2"
     )
+
+
+def iteration_times(zs: list[np.ndarray], starts: list[Start], names: list[str], repeats: int) -> None:
+    """Joint fit per least-squares iteration (Jacobian evaluation), with BLAS on one thread (what
+    :func:`eisrecipe.fitting.fit_series` does) and with BLAS's default thread count (the old behaviour)."""
+    import contextlib
+
+    import eisrecipe.fitting as fitting
+
+    counts: list[int] = []
+    real_lsq, real_limit = fitting.least_squares, fitting._one_blas_thread
+
+    def counting(*a, **k):  # type: ignore[no-untyped-def]
+        sol = real_lsq(*a, **k)
+        counts.append(int(sol.njev))
+        return sol
+
+    fitting.least_squares = counting  # type: ignore[assignment]
+    try:
+        for label, limit in (("one BLAS thread", real_limit), ("default BLAS threads", contextlib.nullcontext)):
+            fitting._one_blas_thread = limit  # type: ignore[assignment]
+            counts.clear()
+            t = timed(lambda: fit_series([F] * len(zs), zs, MODEL, starts, names=names, shared=["bulk", "gb"]), repeats)
+            print(f"joint fit, {label}: {1e3 * t:.1f} ms, {counts[-1]} iterations, {1e3 * t / counts[-1]:.2f} ms each")
+    finally:
+        fitting.least_squares, fitting._one_blas_thread = real_lsq, real_limit  # type: ignore[assignment]
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ Parameterisation (per element, what the fitter sees):
 - CPE (series, blocking: an ion-blocking electrode or an unresolved very slow process): ``(ln Q, alpha)`` with
   Z = 1 / (Q (j w)^alpha); Q in F s^(alpha-1) (per cm^2 for area-specific data), no resistance, no tau.
 
-Series terms: R_inf (``ln R_inf``) and inductance L (``ln L``), each optional. Units follow the data: with
-Z in ohm cm^2, R in ohm cm^2, C in F cm^-2, tau in s, L in H cm^2.
+Series terms: R_inf (``r_inf``, linear: it is often zero within its error, where a log parameter would pin it
+near 0 and hide its correlation with the bulk resistance) and inductance L (``ln L``), each optional. Units
+follow the data: with Z in ohm cm^2, R in ohm cm^2, C in F cm^-2, tau in s, L in H cm^2.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class SeriesModel:
     @property
     def param_names(self) -> tuple[str, ...]:
         """Names of all fitted parameters in vector order: series terms, then elements."""
-        head = (("ln_r_inf",) if self.r_inf else ()) + (("ln_l",) if self.inductance else ())
+        head = (("r_inf",) if self.r_inf else ()) + (("ln_l",) if self.inductance else ())
         return head + tuple(p for e in self.elements for p in e.param_names)
 
     @property
@@ -144,7 +145,7 @@ class SeriesModel:
         z = np.zeros(omega.shape, dtype=complex)
         i = 0
         if self.r_inf:
-            z += np.exp(x[i])
+            z += x[i]
             i += 1
         if self.inductance:
             z += 1j * omega * np.exp(x[i])
@@ -164,7 +165,7 @@ class SeriesModel:
         jac = np.empty((omega.size, x.size), dtype=complex)
         i = 0
         if self.r_inf:
-            jac[:, i] = np.exp(x[i])
+            jac[:, i] = 1.0
             i += 1
         if self.inductance:
             jac[:, i] = 1j * omega * np.exp(x[i])
@@ -179,12 +180,14 @@ class SeriesModel:
             r, tau = np.exp(x[i]), np.exp(x[i + 1])
             alpha = x[i + 2] if e.kind == "RCPE" else 1.0
             jwt = 1j * omega * tau
-            p = jwt**alpha
-            denom = 1.0 + p
-            jac[:, i] = r / denom  # dZ/d ln R
-            jac[:, i + 1] = -r * alpha * p / denom**2  # dZ/d ln tau
+            h = 1.0 / (1.0 + jwt**alpha)
+            # p / (1 + p)^2 written as (1 - h) h: finite for any tau (the direct form overflows once |p|^2 does,
+            # which a trial step of an ill-determined element can reach)
+            shape = (1.0 - h) * h
+            jac[:, i] = r * h  # dZ/d ln R
+            jac[:, i + 1] = -r * alpha * shape  # dZ/d ln tau
             if e.kind == "RCPE":
-                jac[:, i + 2] = -r * p * np.log(jwt) / denom**2  # dZ/d alpha
+                jac[:, i + 2] = -r * shape * np.log(jwt)  # dZ/d alpha
             i += e.n_params
         return jac
 
@@ -198,12 +201,12 @@ class SeriesModel:
     ) -> FloatArray:
         """Parameter vector from physical values (R and tau per element; alpha for R-CPE and CPE elements).
 
-        For a series CPE element, ``r`` holds its Q and ``tau`` is ignored. R_inf and L must be > 0 when fitted
-        (use a small positive value as a start when unknown).
+        For a series CPE element, ``r`` holds its Q and ``tau`` is ignored. L must be > 0 when fitted
+        (use a small positive value as a start when unknown); R_inf enters linearly, L as ln L.
         """
         x: list[float] = []
         if self.r_inf:
-            x.append(np.log(max(r_inf, 1e-12)))
+            x.append(float(r_inf))
         if self.inductance:
             x.append(np.log(max(inductance, 1e-15)))
         for k, e in enumerate(self.elements):

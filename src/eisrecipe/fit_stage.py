@@ -10,7 +10,12 @@ Element assignment (from ``tracks.csv`` and the Step 1-2 finding in ``steps12.js
   of a spectrum gathers every interface peak assigned to it there: R = their sum, tau = R-weighted geometric
   mean - the start values; the fit decides.
 - a spectrum holds an element only where its DRT has a peak for it (a constriction arc gone at full contact is
-  absent from that spectrum's model).
+  absent from that spectrum's model), and only while the fit resolves it: an interface element with
+  R < ``z_crit`` standard errors is dropped from that spectrum and the fit repeated (:func:`_fit_pruned`; the
+  drops are listed under ``pruned`` in ``steps36.json``).
+
+Series terms: every model carries R_inf; a series inductance L per spectrum joins when ``fit.inductance`` says so
+(``auto``: :func:`_choose_inductance`, decided once per cell on the joint fit and used in Step 3 as well).
 
 Step 3: the highest-pressure spectrum alone, with the elements it holds. If it holds an interface element, that
 is the CT signal at full contact: R_Pol = R, C_DL = C with standard errors. If it holds none, R_Pol has an upper
@@ -32,7 +37,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +48,7 @@ import pandas as pd
 from eisrecipe.circuits import Element, ElementKind, SeriesModel
 from eisrecipe.contact import contact_area, ct_bound_from_noise, ct_share
 from eisrecipe.errors import InputError
-from eisrecipe.fitting import SeriesFit, Start, fit_series, fit_spectrum
+from eisrecipe.fitting import SeriesFit, Start, fit_series
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.tables import FLOAT_FORMAT, json_safe
 from eisrecipe.trends import Trend, log_trend
@@ -68,12 +73,24 @@ class FitStageSettings:
         Noise multiple for the R_Pol upper bound (Step 3).
     z_crit
         Standard errors that make a trend or a disagreement significant (Steps 5-6).
+    inductance
+        Series inductance L in the stage models: ``"true"``, ``"false"`` or ``"auto"`` (see
+        :func:`_choose_inductance`: included when a spectrum's top-frequency points are inductive, or when the
+        nested-model F-test on the joint fit says L lowers chi2 significantly).
     """
 
     kinds: Mapping[str, ElementKind] = field(default_factory=lambda: dict(DEFAULT_KINDS))
     weighting: str = "modulus"
     bound_sigma: float = 3.0
     z_crit: float = 2.0
+    inductance: str = "auto"
+
+    def __post_init__(self) -> None:
+        value = self.inductance
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value).strip().lower()
+        if text not in ("auto", "true", "false"):
+            raise InputError(f"fit.inductance must be auto, true or false, got {value!r}")
+        object.__setattr__(self, "inductance", text)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> FitStageSettings:
@@ -89,7 +106,82 @@ class FitStageSettings:
             "weighting": self.weighting,
             "bound_sigma": self.bound_sigma,
             "z_crit": self.z_crit,
+            "inductance": self.inductance,
         }
+
+
+INDUCTANCE_P = 0.01
+"""Significance level of the F-test that adds L in ``auto`` mode (1 %: one extra parameter per spectrum is
+cheap, so only a clear chi2 drop justifies it; real lead inductances at MHz give p values many orders smaller)."""
+
+
+def _choose_inductance(
+    mode: str, spectra: Sequence[Spectrum], joint_fit: Callable[[bool], SeriesFit]
+) -> tuple[SeriesFit, bool, dict[str, Any]]:
+    """The joint fit with or without a series inductance L per spectrum, and why.
+
+    Rule for ``auto``:
+
+    1. If any spectrum's highest-frequency kept point has Z'' > 0, the data are inductive there and no RC/R-CPE
+       chain can fit them: L is included.
+    2. Otherwise both joint fits are run (each spectrum gets its own L: the lead geometry may change between
+       uniaxial and isostatic pressing) and the nested models are compared by the F-test for least squares,
+       F = ((chi2_0 - chi2_L) / k) / (chi2_L / dof_L) with k = number of spectra, on (k, dof_L) degrees of
+       freedom. L is included when p < :data:`INDUCTANCE_P` and the fit with L is not flagged where the fit
+       without L is not (an L the data cannot determine makes the fit degenerate, and then it stays out).
+
+    A lead inductance hides in a capacitive top end: with the bulk arc partly above the window, +j w L shortens
+    the arc's visible part and a model without L turns bulk resistance into R_inf (the example data: 1 uH over
+    0.5 cm^2, bulk 165 instead of 200 ohm cm^2 without L). The modulus-weighted chi2 assumes the residuals are
+    noise; systematic misfit elsewhere also makes the F-test favour an extra parameter, which is why rule 2
+    demands a determinable L (not flagged) as well.
+
+    Returns
+    -------
+    fit, use_l, finding
+        The chosen joint fit, whether it carries L, and the evidence (JSON-ready).
+    """
+    inductive = [str(s.meta.get("spectrum")) for s in spectra if s.z_imag[int(np.argmax(s.frequency_hz))] > 0]
+    finding: dict[str, Any] = {"mode": mode, "inductive_top_point": inductive}
+    if mode == "false":
+        return joint_fit(False), False, {**finding, "included": False, "rule": "fit.inductance = false"}
+    if mode == "true":
+        return joint_fit(True), True, {**finding, "included": True, "rule": "fit.inductance = true"}
+    if inductive:
+        rule = "auto: Z'' > 0 at the highest kept frequency of " + ", ".join(inductive)
+        return joint_fit(True), True, {**finding, "included": True, "rule": rule}
+    from scipy.stats import f as f_dist
+
+    without, with_l = joint_fit(False), joint_fit(True)
+    k = with_l.x.size - without.x.size
+    chi2_0, chi2_1 = without.chi2, with_l.chi2
+    if with_l.dof > 0 and chi2_1 > 0:
+        f_stat = max((chi2_0 - chi2_1) / k, 0.0) / (chi2_1 / with_l.dof)
+        p_value = float(f_dist.sf(f_stat, k, with_l.dof))
+    else:
+        f_stat, p_value = float("nan"), 1.0
+    significant = p_value < INDUCTANCE_P
+    worse = with_l.flags and not without.flags
+    use = bool(significant and not worse)
+    if use:
+        rule = f"auto: F-test p = {p_value:.3g} < {INDUCTANCE_P:g}"
+    elif significant:
+        rule = f"auto: F-test p = {p_value:.3g} but the fit with L is flagged ({'; '.join(with_l.flags)})"
+    else:
+        rule = f"auto: F-test p = {p_value:.3g} >= {INDUCTANCE_P:g}, L not needed"
+    finding.update(
+        included=use,
+        rule=rule,
+        chi2_without=chi2_0,
+        chi2_with=chi2_1,
+        extra_parameters=k,
+        dof_with=int(with_l.dof),
+        f_statistic=f_stat,
+        p_value=p_value,
+        max_rel_residual_without=max(without.max_relative_residual(s) for s in without.spectra),
+        max_rel_residual_with=max(with_l.max_relative_residual(s) for s in with_l.spectra),
+    )
+    return (with_l if use else without), use, finding
 
 
 @dataclass
@@ -146,10 +238,22 @@ def _points(tracks: pd.DataFrame, ids: Sequence[int], spectrum: str) -> tuple[fl
 
 
 def _model_and_start(
-    names: Sequence[str], seeds: Mapping[str, tuple[float, float]], settings: FitStageSettings, r_inf: float
+    names: Sequence[str],
+    seeds: Mapping[str, tuple[float, float]],
+    settings: FitStageSettings,
+    r_inf: float,
+    inductance: float | None = None,
 ) -> tuple[SeriesModel, Start]:
+    """Series model of the elements a spectrum holds, and its starting values.
+
+    ``inductance`` (H cm^2): the start of a series inductance L, or None for a model without L.
+    """
     present = [n for n in names if n in seeds]
-    model = SeriesModel(tuple(Element(n, settings.kinds.get(n, "RCPE")) for n in present), r_inf=True)
+    model = SeriesModel(
+        tuple(Element(n, settings.kinds.get(n, "RCPE")) for n in present),
+        r_inf=True,
+        inductance=inductance is not None,
+    )
     taus = [seeds[n][1] for n in present]
     for k in range(1, len(taus)):  # DRT taus of merged groups may touch: keep them strictly ascending
         taus[k] = max(taus[k], taus[k - 1] * 1.5)
@@ -158,6 +262,7 @@ def _model_and_start(
         tau_s=taus,
         alpha=[1.0 if settings.kinds.get(n) == "RC" else 0.9 for n in present],
         r_inf=max(r_inf, 1e-6),
+        inductance=inductance if inductance is not None else 1e-9,
     )
     return model, start
 
@@ -183,6 +288,50 @@ def _trend(
     """Trend of one fitted quantity over pressure, over the spectra that hold the element."""
     have = [(p, v) for p, v in zip(pressure, values, strict=True) if v is not None]
     return log_trend([p for p, _ in have], [v[key] for _, v in have], [v[err_key] for _, v in have], z_crit=z_crit)
+
+
+def _fit_pruned(
+    fit_once: Callable[[Mapping[str, Mapping[str, tuple[float, float]]]], SeriesFit],
+    seeds: Mapping[str, Mapping[str, tuple[float, float]]],
+    z_crit: float,
+) -> tuple[SeriesFit, list[dict[str, Any]]]:
+    """Fit, then drop interface elements the data do not resolve, one per spectrum and round, and refit.
+
+    An interface element (not ``bulk``/``gb``) is unresolved in a spectrum when R < ``z_crit`` x its standard
+    error (an infinite error included: a degenerate direction). Such an element comes from a DRT peak the fit
+    cannot confirm - typically a noise peak, or a constriction remnant at full contact; kept, it makes the fit
+    degenerate and its flags hide the elements that are fine. Only the least significant element of a spectrum
+    goes per round, since two overlapping elements can each look insignificant while their sum is not.
+
+    Returns
+    -------
+    fit, dropped
+        The final fit and one record per dropped element (spectrum, element, R and its error when dropped).
+    """
+    current = {s: dict(v) for s, v in seeds.items()}
+    dropped: list[dict[str, Any]] = []
+    while True:
+        fit = fit_once(current)
+        weakest: dict[str, tuple[float, Any]] = {}
+        for e in fit.elements:
+            if e.element in ("bulk", "gb") or e.shared or not np.isfinite(e.r):
+                continue
+            z = e.r / e.r_stderr if np.isfinite(e.r_stderr) and e.r_stderr > 0 else 0.0
+            if z < z_crit and (e.spectrum not in weakest or z < weakest[e.spectrum][0]):
+                weakest[e.spectrum] = (z, e)
+        if not weakest:
+            return fit, dropped
+        for spectrum, (z, e) in weakest.items():
+            del current[spectrum][e.element]
+            dropped.append(
+                {
+                    "spectrum": spectrum,
+                    "element": e.element,
+                    "r_ohm_cm2": e.r,
+                    "r_stderr_ohm_cm2": e.r_stderr if np.isfinite(e.r_stderr) else None,
+                    "reason": f"R/stderr = {z:.2f} < {z_crit:g}: not resolved by the fit",
+                }
+            )
 
 
 @dataclass
@@ -247,12 +396,47 @@ def run_cell_fits(
     def r_inf_start(s: str) -> float:
         return float(max(by_name[s].z_real.min() * 0.5, 1e-6))
 
-    # Step 3: highest pressure alone
+    def l_start(s: str) -> float:
+        # from the highest-frequency point: its reactance if inductive, else 1 % of |Z| there (H cm^2)
+        sp = by_name[s]
+        k = int(np.argmax(sp.frequency_hz))
+        return float(max(sp.z_imag[k], 0.01 * abs(sp.impedance[k])) / (2 * np.pi * sp.frequency_hz[k]))
+
+    # Step 4: joint fit, bulk and GB shared; with fit.inductance = auto it decides whether the models carry L
+    shared = [n for n in ("bulk", "gb") if n in a.elements]
+    pruned: dict[str, list[dict[str, Any]]] = {}
+
+    def fit_group(names: Sequence[str], with_l: bool, key: str) -> SeriesFit:
+        def once(current: Mapping[str, Mapping[str, tuple[float, float]]]) -> SeriesFit:
+            models, starts = [], []
+            for s in names:
+                lh = l_start(s) if with_l else None
+                m, st = _model_and_start(a.elements, current[s], settings, r_inf_start(s), lh)
+                models.append(m)
+                starts.append(st)
+            return fit_series(
+                [by_name[s].frequency_hz for s in names],
+                [by_name[s].impedance for s in names],
+                models,
+                starts,
+                names=names,
+                shared=shared if len(names) > 1 else (),
+                weighting=settings.weighting,  # type: ignore[arg-type]
+            )
+
+        fit, dropped = _fit_pruned(once, {s: seeds[s] for s in names}, settings.z_crit)
+        pruned[key] = dropped
+        return fit
+
+    joint, use_l, l_finding = _choose_inductance(
+        settings.inductance, [by_name[s] for s in order], lambda with_l: fit_group(order, with_l, f"series_l{with_l}")
+    )
+
+    # Step 3: highest pressure alone, with the series terms the cell's decision gives
     hi = order[-1]
-    m_hi, st_hi = _model_and_start(a.elements, seeds[hi], settings, r_inf_start(hi))
     s_hi = by_name[hi]
-    step3_fit = fit_spectrum(s_hi.frequency_hz, s_hi.impedance, m_hi, st_hi, name=hi, weighting=settings.weighting)  # type: ignore[arg-type]
-    interface_hi = [n for n in m_hi.names if n not in ("bulk", "gb")]
+    step3_fit = fit_group([hi], use_l, "step3")
+    interface_hi = [e.element for e in step3_fit.elements if e.element not in ("bulk", "gb")]
     step3: dict[str, Any] = {
         "spectrum": hi,
         "pressure_mpa": a.pressure[hi],
@@ -260,8 +444,10 @@ def run_cell_fits(
         "flags": list(step3_fit.flags),
     }
     r_pol = c_dl = None
-    if interface_hi:
-        ct_name = "ct" if "ct" in interface_hi else interface_hi[-1]
+    # the CT signal at full contact: the ct element (left branch; a constriction element left at the highest
+    # pressure is not CT) or the single int element (right branch)
+    ct_name = "ct" if "ct" in a.elements else "int"
+    if ct_name in interface_hi:
         e = step3_fit.element(hi, ct_name)
         r_pol, c_dl = (e.r, e.r_stderr), (e.c, e.c_stderr)
         step3.update(
@@ -282,31 +468,21 @@ def run_cell_fits(
             bound_rule=f"{settings.bound_sigma:g} x KK noise ({100 * noise:.2f} %) x 2 max|Z| of the spectrum",
         )
 
-    # Step 4: joint fit, bulk and GB shared
-    models, starts = [], []
-    for s in order:
-        m, st = _model_and_start(a.elements, seeds[s], settings, r_inf_start(s))
-        models.append(m)
-        starts.append(st)
-    shared = [n for n in ("bulk", "gb") if n in a.elements]
-    joint = fit_series(
-        [by_name[s].frequency_hz for s in order],
-        [by_name[s].impedance for s in order],
-        models,
-        starts,
-        names=order,
-        shared=shared,
-        weighting=settings.weighting,  # type: ignore[arg-type]
-    )
     step4 = {
         "model": "four elements (bulk, GB, CT, Cstr)" if "ct" in a.elements else "three elements (bulk, GB, Int)",
         "elements": a.elements,
         "shared": shared,
+        "inductance": use_l,
         "fit_ok": joint.ok,
         "flags": list(joint.flags),
         "reduced_chi2": joint.reduced_chi2,
         "max_rel_residual": {s: joint.max_relative_residual(s) for s in order},
     }
+    if a.branch == "left" and "int" in a.elements:
+        step4["note"] = (
+            "Steps 1-2 saw two or more interface signals at the lowest pressure but no charge-transfer track beside "
+            "a constriction one: one Int element takes every interface peak (the right-branch model)"
+        )
 
     # Step 5 and 6
     p = np.array([a.pressure[s] for s in order])
@@ -396,6 +572,8 @@ def run_cell_fits(
         "settings": settings.to_dict(),
         "pressure_order": order,
         "assignment": {k: list(v) for k, v in a.tracks.items()},
+        "inductance": l_finding,
+        "pruned": {"step3": pruned.get("step3", []), "series": pruned.get(f"series_l{use_l}", [])},
         "step3": step3,
         "step4": step4,
         "step5": step5,
