@@ -1,4 +1,5 @@
-# Stage 3, per cell: equivalent-circuit fits seeded from the DRT tracks, recipe Steps 3-6 (eisrecipe.fit_stage).
+# Stage 3, per cell: equivalent-circuit fits seeded from the DRT - pressure series, recipe Steps 3-6
+# (eisrecipe.fit_stage), and temperature series, every spectrum on its own (eisrecipe.temperature_stage).
 
 
 rule fit_cell:
@@ -6,12 +7,14 @@ rule fit_cell:
         spectra=f"{RESULTS}/{{cell}}/spectra.csv",
         validation=f"{RESULTS}/{{cell}}/validation.json",
         tracks=f"{RESULTS}/{{cell}}/tracks.csv",
+        peaks=f"{RESULTS}/{{cell}}/peaks.csv",
         steps12=f"{RESULTS}/{{cell}}/steps12.json",
     output:
         fits=f"{RESULTS}/{{cell}}/fits.csv",
         steps=f"{RESULTS}/{{cell}}/steps36.json",
     params:
         fit=config["fit"],
+        temperature=config["temperature"],
     conda:
         "../environment.yml"
     log:

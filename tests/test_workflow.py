@@ -95,6 +95,21 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
     steps36 = json.loads((out / "good" / "steps36.json").read_text())
     assert {"step3", "step4", "step5", "step6"} <= set(steps36)
     assert json.loads((out / "mixed" / "steps36.json").read_text())["applies"] is False
+    # ... whose lone spectrum is still fitted on its own (bulk conductivity needs no series)
+    mixed_fits = pd.read_csv(out / "mixed" / "fits.csv")
+    assert set(mixed_fits["fit"]) == {"temperature"} and "bulk" in set(mixed_fits["element"])
+
+    # verdict stage: a verdict for every finished cell; the excluded spectrum named as the sheet names it
+    good_verdict = json.loads((out / "good" / "verdict.json").read_text())
+    # two pressures a decade of tau apart: the tracks split, and the verdict says it cannot decide (not a guess)
+    assert good_verdict["dominant_interface_process"] == "undetermined"
+    assert good_verdict["r_pol"]["value_ohm_cm2"] > 0
+    assert {s["step"] for s in good_verdict["steps"]} == {"kk", "1", "2", "3", "4", "5", "6", "7"}
+    mixed_verdict = json.loads((out / "mixed" / "verdict.json").read_text())
+    assert mixed_verdict["excluded_spectra"][0]["spectrum"] == "T40"
+    reason = mixed_verdict["excluded_spectra"][0]["reason"]
+    assert "empty.txt" in reason and str(workdir) not in reason
+    assert pd.read_csv(out / "mixed" / "arrhenius.csv").empty  # one temperature: no Arrhenius row
 
     assert not (out / "hopeless" / "validation.json").exists()
     hopeless_log = (workdir / "logs" / "validate_cell" / "mini" / "hopeless.log").read_text()

@@ -31,9 +31,9 @@ def zarc(f: np.ndarray, r: float, tau: float, alpha: float) -> np.ndarray:
 
 def spectrum_ohm_cm2(r_b: float, r_gb: float, r_int: float, tau_int: float, seed: int) -> np.ndarray:
     w = 2 * np.pi * F
-    # bulk: C = 1.3e-10 F/cm^2 (eps ~ 150 over 0.1 cm), its arc partly above 7 MHz; GB and interface slightly
-    # depressed arcs
-    z = zarc(F, r_b, 2.6e-8, 1.0) + zarc(F, r_gb, 1.6e-5, 0.95) + zarc(F, r_int, tau_int, 0.95)
+    # bulk: C = 1.3e-10 F/cm^2 (eps ~ 150 over 0.1 cm), its arc partly above 7 MHz at 25 C; GB (C = 2.67e-7 F/cm^2)
+    # and interface slightly depressed arcs. Capacitances do not depend on temperature: tau = R C moves with R.
+    z = zarc(F, r_b, 1.3e-10 * r_b, 1.0) + zarc(F, r_gb, 1.6e-5 / 60.0 * r_gb, 0.95) + zarc(F, r_int, tau_int, 0.95)
     z = z + 1j * w * 1e-6 * AREA_CM2  # lead inductance, ohm cm^2
     rng = np.random.default_rng(seed)
     z = z + 0.002 * np.abs(z) * (rng.standard_normal(F.size) + 1j * rng.standard_normal(F.size))
@@ -69,8 +69,9 @@ def main() -> None:
         rows.append(f"cellA\tp{p:03d}\t{name}\tauto\tpressure\t{p}\t{mode}\t25\t{AREA_CM2}\t0.1")
     for i, t_c in enumerate([0, 15, 25, 40, 60]):
         name = f"cellB_{t_c:02d}C.txt"
+        r_int = arrhenius(50.0, 0.37, t_c)
         z = spectrum_ohm_cm2(
-            arrhenius(200.0, 0.34, t_c), arrhenius(60.0, 0.43, t_c), arrhenius(50.0, 0.37, t_c), 3e-4, seed=200 + i
+            arrhenius(200.0, 0.34, t_c), arrhenius(60.0, 0.43, t_c), r_int, 3e-4 * r_int / 50.0, seed=200 + i
         )
         write(name, z)
         rows.append(f"cellB\tT{t_c:02d}C\t{name}\tauto\ttemperature\t41\tuniaxial\t{t_c}\t{AREA_CM2}\t0.1")

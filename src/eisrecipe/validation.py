@@ -200,6 +200,9 @@ def validate_cell(rows: pd.DataFrame, settings: CropSettings) -> CellValidation:
             table, record = validate_spectrum(row, settings)
         except InputError as exc:
             log.error("excluded spectrum %s of cell %s: %s", row["spectrum"], row["cell"], exc)
+            if row.get("file") and exc.path is not None and Path(exc.path) == Path(row["path"]):
+                # name the file as the sample sheet does (relative to the dataset): the same in every clone
+                exc = InputError(exc.problem, row["file"], exc.line, exc.column)
             out.excluded.append({"spectrum": row["spectrum"], "file": row.get("file"), "error": str(exc)})
             continue
         except Exception as exc:  # one bad spectrum never takes down the others

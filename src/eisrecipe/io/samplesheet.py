@@ -152,6 +152,10 @@ def load_sample_sheet(dataset_dir: str | Path, *, check_files: bool = True) -> p
             complete[column] = pd.to_numeric(complete[column], errors="raise").astype(float)
     if "sweep" in complete.columns:
         complete["sweep"] = complete["sweep"].astype("Int64")
+    for column in complete.columns.difference([*NUMERIC_COLUMNS, "sweep"]):
+        # text columns stay text even when empty (all-NaN columns would be float: snakemake.utils.validate then
+        # fails to fill in a string default such as pressure_mode)
+        complete[column] = complete[column].astype(object)
     complete["sheet_line"] = [_line(i) for i in range(len(complete))]
     complete["path"] = [str((dataset_dir / f).resolve()) for f in complete["file"]]
     check_sample_sheet(complete, path, check_files=check_files)

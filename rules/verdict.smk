@@ -1,0 +1,21 @@
+# Stage 4, per cell: Arrhenius table (Step 7) and the verdict over Steps 1-7 (eisrecipe.verdict_stage).
+
+
+rule verdict_cell:
+    input:
+        validation=f"{RESULTS}/{{cell}}/validation.json",
+        steps12=f"{RESULTS}/{{cell}}/steps12.json",
+        steps36=f"{RESULTS}/{{cell}}/steps36.json",
+        fits=f"{RESULTS}/{{cell}}/fits.csv",
+    output:
+        arrhenius=f"{RESULTS}/{{cell}}/arrhenius.csv",
+        verdict=f"{RESULTS}/{{cell}}/verdict.json",
+    params:
+        verdict=config["verdict"],
+        rows=get_cell_rows,
+    conda:
+        "../environment.yml"
+    log:
+        f"logs/verdict_cell/{DATASET}/{{cell}}.log",
+    script:
+        "../workflow/scripts/verdict_cell.py"

@@ -1,0 +1,250 @@
+"""The verdict stage of one cell: Arrhenius table (Step 7) and the verdict over Steps 1-7 (``verdict.json``).
+
+Inputs are the cell's earlier outputs: ``validation.json`` (data quality, excluded spectra), ``steps12.json``
+(Steps 1-2), ``steps36.json`` (Steps 3-6 and the temperature-series assignment) and ``fits.csv`` (rows
+``fit = series`` for the pressure series, ``fit = temperature`` for the temperature series).
+
+``arrhenius.csv`` has one row per resistance element of the temperature series with at least two temperatures:
+the weighted fit of ln(T/R) on 1/T over the fitted R(T) with their standard errors
+(:func:`eisrecipe.arrhenius.arrhenius_fit`), and as a cross-check the same fit over the DRT peak areas assigned to
+the element inside the measured window (``ea_drt_ev``; unweighted).
+
+``verdict.json`` is :func:`eisrecipe.verdict.decide`'s verdict plus ``conductivity`` (bulk and GB conductivity
+of every fitted spectrum with a known thickness, :func:`conductivities`), the settings and the provenance (package
+version, SHA-256 of every input file). An element whose fitted R has no finite standard error somewhere is fitted
+unweighted (errors from the scatter).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eisrecipe import __version__
+from eisrecipe.arrhenius import ZERO_CELSIUS_K, arrhenius_fit
+from eisrecipe.tables import FLOAT_FORMAT, json_safe
+from eisrecipe.verdict import VerdictSettings, decide
+
+__all__ = ["ARRHENIUS_COLUMNS", "CellVerdict", "arrhenius_table", "conductivities", "run_cell_verdict"]
+
+ARRHENIUS_COLUMNS = [
+    "element",
+    "ea_ev",
+    "ea_stderr_ev",
+    "ln_prefactor",
+    "ln_prefactor_stderr",
+    "r2",
+    "reduced_chi2",
+    "n_points",
+    "t_min_c",
+    "t_max_c",
+    "weighted",
+    "ea_drt_ev",
+    "ea_drt_stderr_ev",
+    "n_points_drt",
+]
+ELEMENT_ORDER = ("bulk", "gb", "cstr", "int", "ct", "sei")
+
+
+def _drt_points(temperature: Mapping[str, Any] | None) -> dict[str, list[tuple[float, float]]]:
+    """Element -> [(temperature_c, summed DRT peak area)] from the temperature-series assignment."""
+    out: dict[str, list[tuple[float, float]]] = {}
+    for entry in (temperature or {}).get("spectra") or []:
+        sums: dict[str, float] = {}
+        for peak in entry.get("peaks") or []:
+            if not peak.get("in_window", True):
+                continue  # a truncated peak's area is not the element's resistance
+            sums[peak["element"]] = sums.get(peak["element"], 0.0) + float(peak["r_ohm_cm2"])
+        for name, r in sums.items():
+            out.setdefault(name, []).append((float(entry["temperature_c"]), r))
+    return out
+
+
+def arrhenius_table(fits: pd.DataFrame, temperature: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """One Arrhenius row per element of the temperature-series fits (see module docstring).
+
+    Parameters
+    ----------
+    fits
+        The cell's ``fits.csv``.
+    temperature
+        The ``temperature`` entry of ``steps36.json`` (DRT cross-check), or ``None``.
+    """
+    rows: list[dict[str, Any]] = []
+    if fits.empty or "fit" not in fits:
+        return pd.DataFrame(columns=ARRHENIUS_COLUMNS)
+    t_rows = fits[(fits["fit"] == "temperature") & (fits["r_ohm_cm2"] > 0)]
+    drt = _drt_points(temperature)
+    names = sorted(set(t_rows["element"].astype(str)), key=lambda n: (*ELEMENT_ORDER, n).index(n))
+    for name in names:
+        g = t_rows[t_rows["element"] == name].sort_values("temperature_c")
+        if g["temperature_c"].nunique() < 2:
+            continue
+        err = g["r_stderr_ohm_cm2"].to_numpy(float)
+        weighted = bool(np.all(np.isfinite(err) & (err > 0)))
+        fit = arrhenius_fit(
+            g["temperature_c"].to_numpy(float),
+            g["r_ohm_cm2"].to_numpy(float),
+            err if weighted else None,
+            element=name,
+        )
+        row: dict[str, Any] = {
+            "element": name,
+            "ea_ev": fit.ea_ev,
+            "ea_stderr_ev": fit.ea_stderr_ev,
+            "ln_prefactor": fit.ln_prefactor,
+            "ln_prefactor_stderr": fit.ln_prefactor_stderr,
+            "r2": fit.r_squared,
+            "reduced_chi2": fit.reduced_chi2,
+            "n_points": fit.n_points,
+            "t_min_c": fit.t_min_k - ZERO_CELSIUS_K,
+            "t_max_c": fit.t_max_k - ZERO_CELSIUS_K,
+            "weighted": weighted,
+            "ea_drt_ev": math.nan,
+            "ea_drt_stderr_ev": math.nan,
+            "n_points_drt": 0,
+        }
+        pts = drt.get(name, [])
+        if len({t for t, _ in pts}) >= 2:
+            d = arrhenius_fit([t for t, _ in pts], [r for _, r in pts], None, element=name)
+            row.update(ea_drt_ev=d.ea_ev, ea_drt_stderr_ev=d.ea_stderr_ev, n_points_drt=d.n_points)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=ARRHENIUS_COLUMNS)
+
+
+def lowest_pressure_resistances(fits: pd.DataFrame) -> dict[str, float]:
+    """Element -> R (ohm cm^2) of the lowest-pressure spectrum in the joint series fit."""
+    if fits.empty or "fit" not in fits:
+        return {}
+    rows = fits[fits["fit"] == "series"]
+    if rows.empty:
+        return {}
+    p_min = rows["pressure_mpa"].min()
+    first = rows[rows["pressure_mpa"] == p_min]
+    first = first[first["spectrum"] == first["spectrum"].iloc[0]]
+    return {str(e): float(r) for e, r in zip(first["element"], first["r_ohm_cm2"], strict=True) if np.isfinite(r)}
+
+
+def conductivities(fits: pd.DataFrame, thickness_cm: Mapping[str, float | None]) -> list[dict[str, Any]]:
+    """Bulk and grain-boundary conductivities sigma = L / R (S/cm) of every fitted spectrum with a known thickness.
+
+    The grain-boundary value is the macroscopic one (L / R_GB), not the specific boundary conductivity (which
+    needs the boundary thickness and grain size). The joint pressure-series fit shares bulk and GB, so it gives one
+    value per cell (its first spectrum stands for all). The standard error is propagated from R's.
+
+    Parameters
+    ----------
+    fits
+        The cell's ``fits.csv``.
+    thickness_cm
+        Spectrum name -> electrolyte thickness in cm (``None`` or NaN: not given).
+    """
+    out: list[dict[str, Any]] = []
+    if fits.empty or "fit" not in fits:
+        return out
+    rows = fits[fits["fit"].isin(["series", "temperature", "individual"]) & fits["element"].isin(["bulk", "gb"])]
+    seen_shared: set[str] = set()
+    for r in rows.itertuples(index=False):
+        if r.fit == "series":
+            if r.element in seen_shared:
+                continue
+            seen_shared.add(r.element)
+        thickness = thickness_cm.get(str(r.spectrum))
+        if thickness is None or not math.isfinite(thickness) or not r.r_ohm_cm2 > 0:
+            continue
+        sigma = thickness / r.r_ohm_cm2
+        err = sigma * r.r_stderr_ohm_cm2 / r.r_ohm_cm2
+        out.append(
+            {
+                "spectrum": "all (shared)" if r.fit == "series" else str(r.spectrum),
+                "fit": r.fit,
+                "element": r.element,
+                "temperature_c": getattr(r, "temperature_c", None),
+                "sigma_s_cm": sigma,
+                "sigma_stderr_s_cm": err,
+            }
+        )
+    return out
+
+
+@dataclass
+class CellVerdict:
+    """Outputs of the verdict stage for one cell."""
+
+    arrhenius: pd.DataFrame
+    verdict: dict[str, Any]
+
+    def write(self, arrhenius_csv: str | Path, verdict_json: str | Path) -> None:
+        """Write ``arrhenius.csv`` and ``verdict.json``."""
+        self.arrhenius.to_csv(arrhenius_csv, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        text = json.dumps(json_safe(self.verdict), indent=2, allow_nan=False)
+        Path(verdict_json).write_text(text + "\n", encoding="utf-8")
+
+
+def interface_from_rows(rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """The sample sheet's ``interface`` value of a cell (``None`` if absent; one value per cell is required)."""
+    values = {str(r["interface"]).strip().lower() for r in rows if r.get("interface") not in (None, "")}
+    if len(values) > 1:
+        raise ValueError(f"the sample sheet gives several 'interface' values for one cell: {sorted(values)}")
+    return values.pop() if values else None
+
+
+def run_cell_verdict(
+    cell: str,
+    validation: Mapping[str, Any],
+    steps12: Mapping[str, Any],
+    steps36: Mapping[str, Any],
+    fits: pd.DataFrame,
+    settings: VerdictSettings | None = None,
+    interface: str | None = None,
+    thickness_cm: Mapping[str, float | None] | None = None,
+) -> CellVerdict:
+    """Arrhenius table and verdict of one cell.
+
+    Parameters
+    ----------
+    cell
+        Cell name.
+    validation, steps12, steps36
+        The parsed ``validation.json``, ``steps12.json`` and ``steps36.json``.
+    fits
+        The cell's ``fits.csv``.
+    settings
+        Options (config ``verdict``).
+    interface
+        Chemical stability from the sample sheet, if given there.
+    thickness_cm
+        Spectrum name -> electrolyte thickness in cm, for the conductivities.
+    """
+    settings = settings or VerdictSettings()
+    table = arrhenius_table(fits, steps36.get("temperature"))
+    s12 = steps12.get("steps_1_2") or {"applies": False, "reason": steps12.get("reason", "no Steps 1-2")}
+    verdict = decide(
+        cell,
+        validation,
+        s12,
+        steps36,
+        table.to_dict(orient="records"),
+        settings,
+        interface=interface,
+        lowest_pressure_r=lowest_pressure_resistances(fits),
+    )
+    verdict["conductivity"] = conductivities(fits, thickness_cm or {})
+    verdict["settings"] = {
+        "interface": settings.interface,
+        "dominance_ratio": settings.dominance_ratio,
+        "negligible_ratio": settings.negligible_ratio,
+        "z_crit": settings.z_crit,
+    }
+    verdict["provenance"] = {
+        "eisrecipe": __version__,
+        "inputs": {str(s.get("file")): s.get("sha256") for s in validation.get("spectra") or []},
+    }
+    return CellVerdict(table, verdict)

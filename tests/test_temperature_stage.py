@@ -1,0 +1,116 @@
+"""Temperature-series fits and the Arrhenius table: activation energies of a closed-form series recovered."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from synthetic import noisy, rc, zarc
+
+from eisrecipe.arrhenius import K_B_EV
+from eisrecipe.drt_stage import DrtStageSettings, run_cell_drt
+from eisrecipe.peaks import peaks_frame
+from eisrecipe.spectrum import Spectrum
+from eisrecipe.temperature_stage import TemperatureSettings, classify_peak, run_cell_temperature_fits
+from eisrecipe.verdict_stage import arrhenius_table
+
+F = np.logspace(7, -1, 81)
+TEMPS_C = [-20.0, 0.0, 20.0, 40.0, 60.0]
+# bulk, GB, interface at 25 C (ohm cm^2), their capacitances (F/cm^2, temperature-independent) and Ea (eV):
+# bulk C = eps0 * 60 / 0.1 cm, GB and interface a few decades above, as in garnet pellets
+TRUTH = {"bulk": (200.0, 5.3e-11, 0.34), "gb": (60.0, 3e-8, 0.43), "int": (50.0, 5e-6, 0.37)}
+
+
+def r_at(r25: float, ea: float, t_c: float) -> float:
+    t, t0 = t_c + 273.15, 298.15
+    return r25 * (t / t0) * np.exp(ea / K_B_EV * (1 / t - 1 / t0))
+
+
+def series(noise: float = 0.002) -> list[Spectrum]:
+    out = []
+    for k, t_c in enumerate(TEMPS_C):
+        r = {n: r_at(v[0], v[2], t_c) for n, v in TRUTH.items()}
+        z = (
+            2.0  # contacts and leads: R_inf 2 ohm cm^2 and 0.2 uH cm^2
+            + 2j * np.pi * F * 2e-7
+            + rc(F, r["bulk"], r["bulk"] * TRUTH["bulk"][1])
+            + zarc(F, r["gb"], r["gb"] * TRUTH["gb"][1], 0.95)
+            + zarc(F, r["int"], r["int"] * TRUTH["int"][1], 0.95)
+        )
+        meta = {
+            "cell": "T",
+            "spectrum": f"T{t_c:+.0f}",
+            "series": "temperature",
+            "temperature_c": t_c,
+            "thickness_cm": 0.1,
+            "pressure_mpa": 41.0,
+        }
+        out.append(Spectrum.from_points(F, noisy(z, noise, seed=k), unit="ohm cm^2", meta=meta))
+    return out
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[pd.DataFrame, dict]:
+    spectra = series()
+    drt = run_cell_drt("T", spectra, DrtStageSettings())
+    peaks = peaks_frame(drt.peaks)
+    result = run_cell_temperature_fits("T", spectra, peaks)
+    return result.table, result.findings
+
+
+def test_elements_assigned_by_capacitance(fitted: tuple[pd.DataFrame, dict]) -> None:
+    table, findings = fitted
+    assert findings["applies"]
+    for entry in findings["spectra"]:
+        labels = [p["element"] for p in entry["peaks"]]
+        assert labels == sorted(labels, key=["bulk", "gb", "int"].index), entry["spectrum"]
+        assert "int" in labels and "gb" in labels
+    assert set(table["element"]) == {"bulk", "gb", "int"}
+
+
+def test_activation_energies_recovered(fitted: tuple[pd.DataFrame, dict]) -> None:
+    """With 0.2 % noise the Ea standard errors are a few meV; we ask for 0.015 eV (the issue's reproduction
+    target is 0.02 eV) and for the truth within four standard errors."""
+    table, findings = fitted
+    arr = arrhenius_table(table, findings).set_index("element")
+    for name, (_, _, ea) in TRUTH.items():
+        row = arr.loc[name]
+        assert row["n_points"] >= 4, name
+        assert abs(row["ea_ev"] - ea) <= 0.015, (name, row["ea_ev"])
+        assert abs(row["ea_ev"] - ea) <= 4 * row["ea_stderr_ev"] + 0.003, (name, row["ea_ev"], row["ea_stderr_ev"])
+        # the DRT peak areas give the same Ea within 0.02 eV (cross-check column)
+        assert abs(row["ea_drt_ev"] - ea) <= 0.02, (name, row["ea_drt_ev"])
+
+
+def test_fitted_capacitances_do_not_depend_on_temperature(fitted: tuple[pd.DataFrame, dict]) -> None:
+    table, _ = fitted
+    for name in ("gb", "int"):
+        c = table.loc[table["element"] == name, "c_f_cm2"].to_numpy(float)
+        assert np.ptp(np.log10(c)) < 0.15, (name, c)  # Brug C of an alpha=0.95 ZARC moves by < 0.1 decade
+
+
+def test_single_temperature_is_fitted_but_gives_no_arrhenius_row() -> None:
+    spectra = series()[2:3]
+    drt = run_cell_drt("T", spectra, DrtStageSettings())
+    result = run_cell_temperature_fits("T", spectra, peaks_frame(drt.peaks))
+    assert result.findings["applies"] and not result.findings["step7_applies"]
+    assert set(result.table["element"]) == {"bulk", "gb", "int"}
+    assert arrhenius_table(result.table).empty
+
+
+def test_pressure_only_cell_does_not_apply() -> None:
+    spectra = [s.with_meta(series="pressure") for s in series()[:2]]
+    result = run_cell_temperature_fits("T", spectra, pd.DataFrame(columns=["spectrum"]))
+    assert not result.findings["applies"]
+    assert result.table.empty
+
+
+def test_classify_prefers_pressure_series_reference() -> None:
+    settings = TemperatureSettings()
+    ref = {"bulk": 5e-11, "gb": 3e-8, "cstr": 4e-6}
+    assert classify_peak(6e-6, 0.1, ref, settings)[0] == "cstr"
+    assert classify_peak(2e-8, 0.1, ref, settings)[0] == "gb"
+    # two decades from every reference: Irvine classes decide (C x L = 1e-9 F/cm -> grain boundary)
+    name, rule = classify_peak(1e-8 * 0.01 / 0.1 * 100, None, {}, settings)
+    assert name == "gb" and "assumed thickness" in rule
+    assert classify_peak(1e-4, 0.1, {}, settings)[0] == "int"
