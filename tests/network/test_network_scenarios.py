@@ -11,12 +11,15 @@ import numpy as np
 import pytest
 
 from eisrecipe.errors import InputError
+from eisrecipe.io.samplesheet import load_sample_sheet
 from eisrecipe.network.scenarios import (
     SAMPLE_COLUMNS,
     Material,
     Scenario,
     arrhenius_factor,
+    dataset_is_current,
     expand,
+    scenarios_from_config,
     simulate,
     write_dataset_from_config,
 )
@@ -120,3 +123,44 @@ def test_write_dataset(tmp_path: Path) -> None:
     sheet2 = write_dataset_from_config(cfg, tmp_path / "ds2", noise_rel=1e-3)
     for row in rows:
         assert (tmp_path / "ds" / row["file"]).read_bytes() == (sheet2.parent / row["file"]).read_bytes()
+
+
+def test_config_path_gives_valid_sample_sheets() -> None:
+    """A pressure series needs nominal pressures (the sheet requires pressure_mpa); checked before simulating."""
+    series = {"cell": "p", "morphology": "spot", "contact_fractions": [0.5, 1.0], **SMALL}
+    with pytest.raises(InputError, match="pressures_mpa"):
+        scenarios_from_config({"cells": [series]})
+    with pytest.raises(InputError, match="pressures_mpa"):
+        scenarios_from_config({"cells": [{**series, "pressure_mpa": 10.0}]})  # one label for two fractions
+    ok = scenarios_from_config({"cells": [{**series, "pressures_mpa": [10, 400]}]})
+    assert [s.pressure_mpa for s in ok] == [10.0, 400.0]
+    single = {"cell": "one", **SMALL}  # one spectrum defaults to a pressure series
+    with pytest.raises(InputError, match="pressure series"):
+        scenarios_from_config({"cells": [single]})
+    assert scenarios_from_config({"cells": [{**single, "pressure_mpa": 5}]})[0].pressure_mpa == 5.0
+    temps = scenarios_from_config({"cells": [{"cell": "t", "temperatures_c": [0, 25]}]})
+    assert {s.series for s in temps} == {"temperature"}
+    with pytest.raises(InputError, match="no 'cells'"):
+        scenarios_from_config({"cells": []})
+
+
+def test_dataset_from_config_is_valid_reproducible_and_recorded(tmp_path: Path) -> None:
+    cfg = {
+        "area_cm2": 0.5,
+        "noise_rel": 1e-3,
+        "cells": [{"cell": "p", "morphology": "spot", "contact_fractions": [0.5, 1.0], "pressures_mpa": [10, 400]}],
+    }
+    cfg["cells"][0].update(SMALL, points_per_decade=3)
+    write_dataset_from_config(cfg, tmp_path / "a")
+    write_dataset_from_config(cfg, tmp_path / "b")
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert len(files) == 5  # 2 spectra, samples.tsv, ground_truth.json, README.md
+    for rel in files:  # byte-reproducible, ground truth included
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+    sheet = load_sample_sheet(tmp_path / "a")  # a valid sample sheet
+    assert list(sheet["pressure_mpa"]) == [10.0, 400.0] and (sheet["thickness_cm"] == 0.01).all()
+    assert dataset_is_current(cfg, tmp_path / "a")
+    assert not dataset_is_current({**cfg, "noise_seed": 1}, tmp_path / "a")
+    assert not dataset_is_current(cfg, tmp_path / "missing")
+    with pytest.raises(InputError, match="unknown simulation config keys"):
+        write_dataset_from_config({**cfg, "nosie_rel": 0.1}, tmp_path / "c")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from eisrecipe.errors import InputError
 from eisrecipe.network import morphology as morph
@@ -56,6 +57,7 @@ SAMPLE_COLUMNS = (
     "pressure_mode",
     "temperature_c",
     "area_cm2",
+    "thickness_cm",
     "contact_fraction",
 )
 
@@ -135,6 +137,10 @@ class Scenario:
         SEI area fraction (``sei_spot``: ``None`` = all the rest; ``pores_sei``: required).
     correlation_um
         Feature size of the random fields in micrometres.
+    pore_classes
+        ``disordered`` only: ((gap upper edge, factor), ...) scaling C_Pore per pore pixel by its depth below the
+        contact level of the random field (:func:`~eisrecipe.network.morphology.contact_gap`, in field standard
+        deviations); empty = uniform C_Pore.
     morphology_seed, grain_seed
         Seeds of the contact map and of the Voronoi grains.
     size_um
@@ -166,6 +172,7 @@ class Scenario:
     contact_fraction: float = 1.0
     sei_fraction: float | None = None
     correlation_um: float = 10.0
+    pore_classes: tuple[tuple[float, float], ...] = ()
     morphology_seed: int = 0
     size_um: tuple[float, float, float] = (100.0, 100.0, 100.0)
     voxel_um: float = 5.0
@@ -235,6 +242,18 @@ class Scenario:
             raise InputError("morphology 'pores_sei' needs sei_fraction")
         return morph.pores_and_sei(shape, a, self.sei_fraction, corr_px, self.morphology_seed)
 
+    def pore_capacitance_factors(self) -> np.ndarray | None:
+        """Per-pixel factor on C_Pore (``pore_classes`` of a ``disordered`` map) or ``None`` (uniform)."""
+        if not self.pore_classes:
+            return None
+        if self.morphology != "disordered":
+            raise InputError("pore_classes need morphology 'disordered'")
+        g = self.grid
+        gap = morph.contact_gap(
+            (g.nx, g.ny), self.contact_fraction, self.correlation_um / self.voxel_um, self.morphology_seed
+        )
+        return morph.pore_capacitance_factors(gap, self.pore_classes)
+
     def grains(self) -> np.ndarray | None:
         """Grain labels per voxel (``explicit`` GB model) or ``None``."""
         if self.gb_model != "explicit":
@@ -244,20 +263,25 @@ class Scenario:
     def network(self, values: ElementValues | None = None, labels: morph.LabelMap | None = None) -> Network:
         """Assembled network (optionally with other element values or another contact map)."""
         grains = self.grains()
-        return assemble(
+        labels = self.contact_map() if labels is None else labels
+        values = self.values if values is None else values
+        net = assemble(
             self.grid,
-            self.contact_map() if labels is None else labels,
-            self.values if values is None else values,
+            labels,
+            values,
             grains if grains is not None else single_grain(self.grid),
             gb_model=self.gb_model,
             mean_grain_um=self.mean_grain_um,
         )
+        factors = self.pore_capacitance_factors()
+        return net if factors is None else _scale_pore_capacitance(net, labels, values, factors)
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON description (material nested)."""
         d = asdict(self)
         d["size_um"] = list(self.size_um)
+        d["pore_classes"] = [list(c) for c in self.pore_classes]
         return d
 
     @classmethod
@@ -278,7 +302,28 @@ class Scenario:
         if "size_um" in d:
             size = d["size_um"]
             d["size_um"] = (float(size),) * 3 if np.isscalar(size) else tuple(float(v) for v in size)
+        if "pore_classes" in d:
+            d["pore_classes"] = tuple((float(e), float(f)) for e, f in d["pore_classes"])
         return cls(**d)
+
+
+def _scale_pore_capacitance(
+    net: Network, labels: morph.LabelMap, values: ElementValues, factors: np.ndarray
+) -> Network:
+    """``net`` with every pore pixel's capacitor C_Pore h^2 multiplied by its factor (interface nodes are numbered
+    after the voxel and GB nodes, in pixel order, for every pixel that is not an ideal contact; see assembly)."""
+    lab = np.asarray(labels).ravel()
+    layered = ~((lab == morph.CONTACT) & (values.r_pol_ohm_cm2 == 0))
+    inode = net.n_voxel_nodes + net.n_gb_nodes + np.cumsum(layered) - 1
+    pore = (lab == morph.PORE) & layered
+    i = inode[pore].astype(np.int64)
+    d = (np.asarray(factors, dtype=float).ravel()[pore] - 1.0) * values.c_pore_f_cm2 * net.grid.voxel_cm**2
+    we = np.full(i.size, net.we, dtype=np.int64)
+    extra = sparse.coo_matrix(
+        (np.concatenate([d, d, -d, -d]), (np.concatenate([i, we, i, we]), np.concatenate([i, we, we, i]))),
+        shape=net.c.shape,
+    ).tocsr()
+    return replace(net, c=(net.c + extra).tocsr())
 
 
 @dataclass(frozen=True, eq=False)
@@ -316,7 +361,11 @@ class SimulationResult:
     stats: SolveStats
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready ground truth: inputs, realised fractions, R_inf, R_dc, element truth and the exact DRT."""
+        """JSON-ready ground truth: inputs, realised fractions, R_inf, R_dc, element truth and the exact DRT.
+
+        Deterministic for given inputs (solver timings are logged, not stored), so written datasets are
+        byte-reproducible.
+        """
         return {
             "spectrum": self.scenario.spectrum,
             "cell": self.scenario.cell,
@@ -333,9 +382,13 @@ class SimulationResult:
                 "shifts_per_s": list(self.stats.shifts),
                 "n_moments": self.stats.n_moments,
                 "basis_size": self.stats.basis_size,
-                "seconds": self.stats.seconds,
             },
         }
+
+
+def _pore_mean(labels: morph.LabelMap, factors: np.ndarray) -> float:
+    """Area-weighted sum of the C_Pore factors over the pore pixels (the pore fraction for uniform C_Pore)."""
+    return float(np.sum(np.where(np.asarray(labels) == morph.PORE, factors, 0.0)) / np.asarray(labels).size)
 
 
 def _element_truth(
@@ -345,6 +398,7 @@ def _element_truth(
     v = scenario.values
     g = scenario.grid
     area = g.area_cm2
+    factors = scenario.pore_capacitance_factors()
     a_c = morph.fraction(labels, morph.CONTACT)
     a_s = morph.fraction(labels, morph.SEI)
     a_p = morph.fraction(labels, morph.PORE)
@@ -356,7 +410,7 @@ def _element_truth(
         "r_ct_ohm_cm2": v.r_pol_ohm_cm2 / a_c if a_c > 0 else None,
         "c_ct_f_cm2": v.c_dl_f_cm2 * a_c,
         "tau_ct_s": v.r_pol_ohm_cm2 * v.c_dl_f_cm2,
-        "c_pore_f_cm2": v.c_pore_f_cm2 * a_p,
+        "c_pore_f_cm2": v.c_pore_f_cm2 * a_p if factors is None else v.c_pore_f_cm2 * _pore_mean(labels, factors),
         "r_sei_ohm_cm2": v.r_sei_ohm_cm2 / a_s if a_s > 0 else None,
         "c_sei_f_cm2": v.c_sei_f_cm2 * a_s,
         "tau_sei_s": v.r_sei_ohm_cm2 * v.c_sei_f_cm2,
@@ -466,6 +520,8 @@ def expand(spec: Mapping[str, Any]) -> list[Scenario]:
     pressures = d.pop("pressures_mpa", None)
     if pressures is not None and len(pressures) != len(fracs):
         raise InputError(f"pressures_mpa has {len(pressures)} values for {len(fracs)} contact fractions")
+    if pressures is None and d.get("pressure_mpa") is not None and len(fracs) > 1:
+        raise InputError(f"cell {d['cell']!r}: one pressure_mpa for {len(fracs)} contact fractions; give pressures_mpa")
     prefix = d.pop("spectrum", d["cell"])
     if "series" not in d:
         d["series"] = "temperature" if len(fracs) == 1 and len(temps) > 1 else "pressure"
@@ -476,6 +532,62 @@ def expand(spec: Mapping[str, Any]) -> list[Scenario]:
             extra = {"pressure_mpa": float(pressures[i])} if pressures is not None else {}
             out.append(Scenario.from_dict({**d, **extra, "spectrum": name, "contact_fraction": a, "temperature_c": t}))
     return out
+
+
+def check_sheet_fields(scenarios: Iterable[Scenario]) -> None:
+    """Raise :class:`InputError` unless every scenario gives a valid sample-sheet row.
+
+    A pressure-series row needs ``pressure_mpa`` (the sheet's rule): a simulation has no pressure, so the
+    nominal label must be given (``pressures_mpa`` aligned with ``contact_fractions`` in :func:`expand`).
+    Spectrum names must be unique.
+    """
+    seen: set[str] = set()
+    for s in scenarios:
+        if s.series == "pressure" and s.pressure_mpa is None:
+            raise InputError(
+                f"cell {s.cell!r}, spectrum {s.spectrum!r}: a pressure series needs nominal stack pressures - give "
+                "pressures_mpa (one per contact fraction) or, for a single contact fraction, pressure_mpa"
+            )
+        if s.series not in ("pressure", "temperature"):
+            raise InputError(f"cell {s.cell!r}: series must be 'pressure' or 'temperature', got {s.series!r}")
+        if s.spectrum in seen:
+            raise InputError(f"spectrum names are not unique: {s.spectrum!r}")
+        seen.add(s.spectrum)
+
+
+def scenarios_from_config(config: Mapping[str, Any]) -> list[Scenario]:
+    """The scenarios of a config block ``{"cells": [entry, ...], ...}`` (every entry through :func:`expand`).
+
+    Checked without simulating anything (cheap enough for workflow parse time): unknown keys, value errors and
+    the sample-sheet rules of :func:`check_sheet_fields` raise :class:`InputError`.
+    """
+    cells = config.get("cells")
+    if not cells:
+        raise InputError("simulation config has no 'cells' list")
+    scen = [s for entry in cells for s in expand(entry)]
+    check_sheet_fields(scen)
+    return scen
+
+
+def dataset_is_current(config: Mapping[str, Any], out_dir: str | Path) -> bool:
+    """Whether ``out_dir`` holds a complete dataset written by :func:`write_dataset_from_config` from ``config``.
+
+    True when ``samples.tsv`` exists and ``ground_truth.json`` records the same config block (compared as
+    canonical JSON).
+    """
+    out = Path(out_dir)
+    truth = out / "ground_truth.json"
+    if not (out / "samples.tsv").is_file() or not truth.is_file():
+        return False
+    try:
+        recorded = json.loads(truth.read_text(encoding="utf-8")).get("config")
+    except (OSError, ValueError, AttributeError):
+        return False
+    return _canonical(recorded) == _canonical(config)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, allow_nan=False, default=str)
 
 
 def _fmt(v: float | None) -> str:
@@ -526,12 +638,14 @@ def write_dataset(
     file_format: str = "auto",
     decompose: bool = True,
     progress: Callable[[str], None] | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> Path:
     """Simulate scenarios and write them as a dataset folder.
 
     Writes ``out_dir/<cell>/<spectrum>.txt`` (instrument-like text: ``freq/Hz``, ``Re(Z)/Ohm``, ``-Im(Z)/Ohm``,
     impedance in raw ohm for an electrode of ``area_cm2``), ``out_dir/samples.tsv`` (columns
-    :data:`SAMPLE_COLUMNS`, one row per spectrum, sorted by cell and spectrum), ``out_dir/ground_truth.json``
+    :data:`SAMPLE_COLUMNS`, one row per spectrum, sorted by cell and spectrum; ``thickness_cm`` is the box height
+    L_z, ``contact_fraction`` the realised one), ``out_dir/ground_truth.json``
     (one entry per spectrum: inputs, exact DRT in ohm cm^2, R_inf, R_dc, element truth) and ``out_dir/README.md``
     (scale and GB representation used).
 
@@ -553,19 +667,30 @@ def write_dataset(
         Compute the DC element ground truth (see :func:`simulate`).
     progress
         Called with short progress messages.
+    config
+        The config block the scenarios came from, stored as ``config`` in ``ground_truth.json`` (see
+        :func:`dataset_is_current`).
 
     Returns
     -------
     pathlib.Path
         Path of ``samples.tsv``.
+
+    Raises
+    ------
+    InputError
+        A scenario that cannot give a valid sample-sheet row (:func:`check_sheet_fields`), checked before any
+        simulation.
+
+    Notes
+    -----
+    The files are byte-reproducible: the same scenarios and options give identical files on the same machine
+    and software versions.
     """
     if not (math.isfinite(area_cm2) and area_cm2 > 0):
         raise InputError(f"area_cm2 must be > 0, got {area_cm2!r}")
     scen = sorted(scenarios, key=lambda s: (s.cell, s.spectrum))
-    names = [s.spectrum for s in scen]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise InputError(f"spectrum names are not unique: {dup}")
+    check_sheet_fields(scen)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, str]] = []
@@ -577,6 +702,7 @@ def write_dataset(
         if progress is not None:
             progress(msg)
         res = simulate(s, decompose=decompose, progress=progress)
+        log.info("solver %s: %s", res.stats.backend, {k: round(v, 3) for k, v in res.stats.seconds.items()})
         spec = res.spectrum
         if noise_rel > 0:
             rng = np.random.default_rng([noise_seed, k])
@@ -597,6 +723,7 @@ def write_dataset(
                 "pressure_mode": s.pressure_mode or "",
                 "temperature_c": _fmt(s.temperature_c),
                 "area_cm2": _fmt(area_cm2),
+                "thickness_cm": _fmt(s.grid.lz_cm),
                 "contact_fraction": _fmt(res.contact_fraction),
             }
         )
@@ -607,7 +734,9 @@ def write_dataset(
         w = csv.DictWriter(fh, fieldnames=SAMPLE_COLUMNS, delimiter="\t", lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
-    payload = {"generator": "eisrecipe.network", "area_cm2": area_cm2, "spectra": truth}
+    payload: dict[str, Any] = {"generator": "eisrecipe.network", "area_cm2": area_cm2, "spectra": truth}
+    if config is not None:
+        payload["config"] = json.loads(_canonical(config))
     (out / "ground_truth.json").write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     (out / "README.md").write_text(_readme(results, area_cm2, noise_rel), encoding="utf-8")
     return sheet
@@ -616,12 +745,13 @@ def write_dataset(
 def write_dataset_from_config(config: Mapping[str, Any], out_dir: str | Path, **kwargs: Any) -> Path:
     """:func:`write_dataset` for a config block ``{"cells": [entry, ...], "area_cm2": ..., "noise_rel": ...}``.
 
-    Every entry is expanded by :func:`expand`; ``kwargs`` override the block's ``area_cm2``, ``noise_rel``,
-    ``noise_seed`` and ``file_format``.
+    Every entry is expanded by :func:`expand` (:func:`scenarios_from_config`); ``kwargs`` override the block's
+    ``area_cm2``, ``noise_rel``, ``noise_seed`` and ``file_format``. The block is recorded in
+    ``ground_truth.json`` (``config``).
     """
-    cells = config.get("cells")
-    if not cells:
-        raise InputError("simulation config has no 'cells' list")
-    scen = [s for entry in cells for s in expand(entry)]
+    unknown = sorted(set(config) - {"cells", "area_cm2", "noise_rel", "noise_seed", "file_format"})
+    if unknown:
+        raise InputError(f"unknown simulation config keys {unknown}")
+    scen = scenarios_from_config(config)
     opts = {k: config[k] for k in ("area_cm2", "noise_rel", "noise_seed", "file_format") if k in config}
-    return write_dataset(scen, out_dir, **{**opts, **kwargs})
+    return write_dataset(scen, out_dir, **{"config": config, **opts, **kwargs})
