@@ -1,0 +1,66 @@
+# Stage 5: per-cell HTML report (self-contained) and the dataset summary (eisrecipe.report).
+
+
+rule report_cell:
+    input:
+        spectra=f"{RESULTS}/{{cell}}/spectra.csv",
+        validation=f"{RESULTS}/{{cell}}/validation.json",
+        drt=f"{RESULTS}/{{cell}}/drt.csv",
+        peaks=f"{RESULTS}/{{cell}}/peaks.csv",
+        tracks=f"{RESULTS}/{{cell}}/tracks.csv",
+        steps12=f"{RESULTS}/{{cell}}/steps12.json",
+        fits=f"{RESULTS}/{{cell}}/fits.csv",
+        steps36=f"{RESULTS}/{{cell}}/steps36.json",
+        arrhenius=f"{RESULTS}/{{cell}}/arrhenius.csv",
+        verdict=f"{RESULTS}/{{cell}}/verdict.json",
+    output:
+        report(
+            f"{RESULTS}/{{cell}}/report.html",
+            caption="../workflow/report/report_cell.rst",
+            category="Cell reports",
+            labels={"cell": "{cell}", "file": "report.html"},
+        ),
+    params:
+        config=config,
+        dataset=DATASET,
+    conda:
+        "../environment.yml"
+    log:
+        f"logs/report_cell/{DATASET}/{{cell}}.log",
+    benchmark:
+        f"benchmarks/report_cell/{DATASET}/{{cell}}.tsv"
+    script:
+        "../workflow/scripts/report_cell.py"
+
+
+rule summary:
+    input:
+        verdicts=expand(f"{RESULTS}/{{cell}}/verdict.json", cell=CELLS),
+        validations=expand(f"{RESULTS}/{{cell}}/validation.json", cell=CELLS),
+        arrhenius=expand(f"{RESULTS}/{{cell}}/arrhenius.csv", cell=CELLS),
+        steps12=expand(f"{RESULTS}/{{cell}}/steps12.json", cell=CELLS),
+        steps36=expand(f"{RESULTS}/{{cell}}/steps36.json", cell=CELLS),
+        reports=expand(f"{RESULTS}/{{cell}}/report.html", cell=CELLS),
+    output:
+        csv=report(
+            f"{RESULTS}/summary.csv",
+            caption="../workflow/report/summary_csv.rst",
+            category="Summary",
+            labels={"file": "summary.csv"},
+        ),
+        html=report(
+            f"{RESULTS}/summary.html",
+            caption="../workflow/report/summary_html.rst",
+            category="Summary",
+            labels={"file": "summary.html"},
+        ),
+    params:
+        dataset=DATASET,
+    conda:
+        "../environment.yml"
+    log:
+        f"logs/summary/{DATASET}.log",
+    benchmark:
+        f"benchmarks/summary/{DATASET}.tsv"
+    script:
+        "../workflow/scripts/summary.py"
