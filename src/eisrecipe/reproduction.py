@@ -1,0 +1,924 @@
+"""Closed-loop reproduction of the paper's simulated findings (Eckhardt et al. 2023, Section 3.2; issue 7).
+
+Our 3D network (:mod:`eisrecipe.network`) simulates the paper's series; our analysis chain (DRT, Steps 3-6 fits,
+temperature fits, Arrhenius) is run on them in-process; the numbers are set beside the published ones.
+
+Series (one Snakemake job each, see ``rules/reproduce.smk``):
+
+- ``p_<tau order>_<morphology>``: pressure-like series over the contact fraction A (1 .. ~0.05) for every tau
+  order of :data:`eisrecipe.network.scenarios.TAU_ORDERS` and every morphology (single square spot, frame,
+  disordered maps with several seeds);
+- ``t_<tau order>_<parameter set>``: temperature series (-40 .. 40 C) at A = 22 % on disordered map 0 for the
+  five parameter sets of Figure 6 (:data:`PARAM_SETS`);
+- ``sei``: central contact spot surrounded by SEI, R_Pol = 0 (Figure 7).
+
+Every series yields a long table (:data:`LONG_COLUMNS`): one row per (spectrum, quantity, source), where source
+is ``truth`` (closed-form or DC-solve element truth of the simulator), ``exact_drt`` (the exact Foster form,
+partitioned into bulk / GB / interface windows in log tau by :func:`partition_exact_drt`) or ``analysis`` (our
+fitted numbers). :func:`assemble` turns the union of these tables into the reproduction table
+(:data:`TABLE_COLUMNS`).
+
+Units: resistances in ohm cm^2, capacitances in F cm^-2, time constants in s, activation energies in eV,
+temperatures in deg C, contact fractions 0..1.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eisrecipe.arrhenius import arrhenius_fit
+from eisrecipe.drt_stage import DrtStageSettings, run_cell_drt
+from eisrecipe.errors import InputError
+from eisrecipe.fit_stage import FitStageSettings, run_cell_fits
+from eisrecipe.network.scenarios import TAU_ORDERS, Material, Scenario, SimulationResult, simulate
+from eisrecipe.peaks import peaks_frame
+from eisrecipe.temperature_stage import run_cell_temperature_fits
+from eisrecipe.verdict_stage import arrhenius_table
+
+log = logging.getLogger(__name__)
+
+#: Figure 6 parameter sets: (R_Pol in ohm cm^2 at 25 C, GB model). ``zct0_zgb0``: Z_CT = Z_GB = 0 (ideal contact,
+#: no grain boundaries); ``zct0``: resistive GBs, Z_CT = 0; ``rpolN``: resistive GBs and R_Pol = N x 0.5 ohm cm^2.
+#: The paper names R_Pol and 10 R_Pol; the middle value (3 R_Pol) of the five sets is our assumption.
+PARAM_SETS: dict[str, tuple[float, str]] = {
+    "zct0_zgb0": (0.0, "none"),
+    "zct0": (0.0, "explicit"),
+    "rpol1": (0.5, "explicit"),
+    "rpol3": (1.5, "explicit"),
+    "rpol10": (5.0, "explicit"),
+}
+
+#: Default sizes; ``config["reproduce"]["sizes"][size]`` overrides any key.
+SIZES: dict[str, dict[str, Any]] = {
+    "reduced": {
+        "voxel_um": 12.5,
+        "mean_grain_um": 40.0,
+        "points_per_decade": 5,
+        "contact_fractions": [1.0, 0.5, 0.25, 0.1],
+        "sei_contact_fractions": [1.0, 0.5, 0.2, 0.1],
+        "temperatures_c": [-40.0, 0.0, 40.0],
+        "tau_orders": ["cstr_lt_ct", "ct_lt_cstr"],
+        "morphologies": ["spot", "disordered"],
+        "n_disordered": 1,
+        "param_sets": ["zct0_zgb0", "rpol1"],
+    },
+    "medium": {
+        "voxel_um": 10.0,
+        "mean_grain_um": 20.0,
+        "points_per_decade": 8,
+        "contact_fractions": [1.0, 0.7, 0.5, 0.35, 0.22, 0.15, 0.1, 0.05],
+        "sei_contact_fractions": [1.0, 0.6, 0.35, 0.2, 0.1, 0.043],
+        "temperatures_c": [-40.0, -20.0, 0.0, 20.0, 40.0],
+        "tau_orders": list(TAU_ORDERS),
+        "morphologies": ["spot", "frame", "disordered"],
+        "n_disordered": 3,
+        "param_sets": list(PARAM_SETS),
+    },
+    "full": {
+        "voxel_um": 5.0,
+        "mean_grain_um": 10.0,
+        "points_per_decade": 8,
+        "contact_fractions": [1.0, 0.8, 0.6, 0.45, 0.33, 0.22, 0.15, 0.1, 0.07, 0.05],
+        "sei_contact_fractions": [1.0, 0.6, 0.35, 0.2, 0.1, 0.043],
+        "temperatures_c": [-40.0, -30.0, -20.0, -10.0, 0.0, 10.0, 20.0, 30.0, 40.0],
+        "tau_orders": list(TAU_ORDERS),
+        "morphologies": ["spot", "frame", "disordered"],
+        "n_disordered": 5,
+        "param_sets": list(PARAM_SETS),
+    },
+}
+
+#: columns of the per-series long table
+LONG_COLUMNS = [
+    "series",
+    "kind",
+    "tau_order",
+    "morphology",
+    "param_set",
+    "spectrum",
+    "contact_fraction",
+    "temperature_c",
+    "source",
+    "quantity",
+    "value",
+    "stderr",
+]
+#: columns of the reproduction table
+TABLE_COLUMNS = [
+    "finding",
+    "quantity",
+    "published",
+    "ours",
+    "ours_stderr",
+    "tolerance",
+    "agrees",
+    "source",
+    "note",
+]
+
+#: contact fraction and disordered seed of the temperature series (Figure 6)
+TEMPERATURE_A = 0.22
+SEI_R_POL = 0.0
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """One series of the reproduction (one Snakemake job).
+
+    Attributes
+    ----------
+    name
+        Series name (``p_<order>_<morphology>``, ``t_<order>_<set>`` or ``sei``).
+    kind
+        ``pressure``, ``temperature`` or ``sei``.
+    tau_order
+        Key of :data:`TAU_ORDERS` (``None`` for ``sei``).
+    morphology
+        ``spot``, ``frame``, ``disordered`` or ``sei_spot``.
+    seed
+        Seed of a disordered map.
+    param_set
+        Key of :data:`PARAM_SETS` (temperature series only).
+    size
+        The size block (voxel, grid, A list, T list ...).
+    """
+
+    name: str
+    kind: str
+    tau_order: str | None
+    morphology: str
+    seed: int = 0
+    param_set: str | None = None
+    size: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON copy (Snakemake params)."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "tau_order": self.tau_order,
+            "morphology": self.morphology,
+            "seed": self.seed,
+            "param_set": self.param_set,
+            "size": dict(self.size),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SeriesSpec:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{**d, "size": dict(d.get("size") or {})})
+
+
+def size_block(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The size block selected by ``config["size"]`` (``reduced``, ``medium`` or ``full``), config overrides merged."""
+    size = str(config.get("size", "full"))
+    if size not in SIZES:
+        raise InputError(f"reproduce: size must be one of {sorted(SIZES)}, got {size!r}")
+    block = {**SIZES[size], **dict((config.get("sizes") or {}).get(size) or {})}
+    unknown = sorted(set(block) - set(SIZES["full"]))
+    if unknown:
+        raise InputError(f"reproduce: unknown size keys {unknown}")
+    bad = sorted(set(block["tau_orders"]) - set(TAU_ORDERS)) + sorted(set(block["param_sets"]) - set(PARAM_SETS))
+    if bad:
+        raise InputError(f"reproduce: unknown tau orders / parameter sets {bad}")
+    if any(not 0 < float(a) <= 1 for a in [*block["contact_fractions"], *block["sei_contact_fractions"]]):
+        raise InputError("reproduce: contact fractions must lie in (0, 1]")
+    return block
+
+
+def series_plan(config: Mapping[str, Any]) -> list[SeriesSpec]:
+    """Every series of the reproduction for a ``reproduce:`` config block (cheap: nothing is simulated)."""
+    size = size_block(config)
+    out: list[SeriesSpec] = []
+    for order in size["tau_orders"]:
+        for m in size["morphologies"]:
+            if m == "disordered":
+                out.extend(
+                    SeriesSpec(f"p_{order}_disordered{seed}", "pressure", order, m, seed, size=size)
+                    for seed in range(int(size["n_disordered"]))
+                )
+            else:
+                out.append(SeriesSpec(f"p_{order}_{m}", "pressure", order, m, size=size))
+    # Figure 6 a (tau_Cstr < tau_CT) and c (tau_CT < tau_Cstr): the two orders with separate CT and Cstr signals
+    for order in [o for o in ("cstr_lt_ct", "ct_lt_cstr") if o in size["tau_orders"]]:
+        out.extend(
+            SeriesSpec(f"t_{order}_{p}", "temperature", order, "disordered", 0, p, size=size)
+            for p in size["param_sets"]
+        )
+    out.append(SeriesSpec("sei", "sei", None, "sei_spot", size=size))
+    return out
+
+
+def scenarios(spec: SeriesSpec) -> list[Scenario]:
+    """The scenarios of one series (paper geometry: 100 um cube, disordered feature size 15 um)."""
+    size = spec.size
+    common: dict[str, Any] = {
+        "cell": spec.name,
+        "morphology": spec.morphology,
+        "morphology_seed": spec.seed,
+        "correlation_um": 15.0,
+        "voxel_um": float(size["voxel_um"]),
+        "mean_grain_um": float(size["mean_grain_um"]),
+        "points_per_decade": int(size["points_per_decade"]),
+        "f_min_hz": 1e-3,
+        "f_max_hz": 1e8,
+        "tau_order": spec.tau_order,
+    }
+    out: list[Scenario] = []
+    if spec.kind == "temperature":
+        r_pol, gb = PARAM_SETS[str(spec.param_set)]
+        mat = Material(r_pol_ohm_cm2=r_pol)
+        for t in size["temperatures_c"]:
+            name = f"{spec.name}_T{float(t):+05.1f}".replace(".", "p").replace("+", "")
+            out.append(
+                Scenario(
+                    spectrum=name,
+                    contact_fraction=TEMPERATURE_A,
+                    temperature_c=float(t),
+                    material=mat,
+                    gb_model=gb,  # type: ignore[arg-type]
+                    series="temperature",
+                    **common,
+                )
+            )
+        return out
+    fracs = size["sei_contact_fractions"] if spec.kind == "sei" else size["contact_fractions"]
+    mat = Material(r_pol_ohm_cm2=SEI_R_POL) if spec.kind == "sei" else Material()
+    for k, a in enumerate(sorted((float(x) for x in fracs), reverse=True)):
+        name = f"{spec.name}_A{a * 100:05.1f}".replace(".", "p")
+        # nominal pressure label rising with A (the analysis orders the series by pressure)
+        out.append(Scenario(spectrum=name, contact_fraction=a, material=mat, pressure_mpa=100.0 - k, **common))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- exact DRT windows
+def partition_exact_drt(result: SimulationResult) -> dict[str, tuple[float, float]]:
+    """Split the exact Foster form into process windows in log tau: name -> (R in ohm cm^2, tau in s).
+
+    Windows: bulk below sqrt(tau_Bulk tau_GB); GB up to min(30 tau_GB, sqrt(tau_GB tau_CT)); the rest is interface.
+    With a CT element (R_Pol > 0) the interface splits at tau_CT / 5 (tau_Cstr < tau_CT) or 5 tau_CT
+    (tau_CT < tau_Cstr) into ``ct`` and ``cstr``; for tau_Cstr ~ tau_CT, R_Pol = 0 or SEI it is one ``int``
+    (R_Pol = 0 pores-only: ``cstr``). tau of a window is the R-weighted geometric mean of its modes.
+    """
+    s = result.scenario
+    v = s.values
+    tau_b = result.truth["tau_bulk_s"] or 0.0
+    tau_g = result.truth["tau_gb_s"] or 0.0
+    tau_ct = v.r_pol_ohm_cm2 * v.c_dl_f_cm2
+    b1 = math.sqrt(tau_b * tau_g)
+    b2 = 30 * tau_g if tau_ct <= 0 else min(30 * tau_g, math.sqrt(tau_g * tau_ct))
+    if s.gb_model == "none":
+        b1 = b2 = 30 * tau_b
+    tau, r = result.drt.tau_s, result.drt.r
+    windows: dict[str, np.ndarray] = {"bulk": tau < b1, "gb": (tau >= b1) & (tau < b2)}
+    inter = tau >= b2
+    if s.morphology == "sei_spot" or s.tau_order == "cstr_eq_ct":
+        windows["int"] = inter
+    elif tau_ct <= 0:
+        windows["cstr"] = inter
+    elif s.tau_order == "cstr_lt_ct":
+        windows["ct"], windows["cstr"] = inter & (tau >= tau_ct / 5), inter & (tau < tau_ct / 5)
+    else:
+        windows["ct"], windows["cstr"] = inter & (tau <= tau_ct * 5), inter & (tau > tau_ct * 5)
+    out: dict[str, tuple[float, float]] = {}
+    for name, m in windows.items():
+        rr = float(r[m].sum())
+        if rr > 1e-9 * max(result.r_dc_ohm_cm2, 1e-300):
+            out[name] = (rr, float(np.exp(np.sum(r[m] * np.log(tau[m])) / rr)))
+    return out
+
+
+def _row(spec: SeriesSpec, res: SimulationResult, source: str, quantity: str, value: float, err: float = math.nan):
+    return {
+        "series": spec.name,
+        "kind": spec.kind,
+        "tau_order": spec.tau_order or "",
+        "morphology": spec.morphology if spec.morphology != "disordered" else f"disordered{spec.seed}",
+        "param_set": spec.param_set or "",
+        "spectrum": res.scenario.spectrum,
+        "contact_fraction": res.contact_fraction,
+        "temperature_c": res.scenario.temperature_c,
+        "source": source,
+        "quantity": quantity,
+        "value": float(value),
+        "stderr": float(err),
+    }
+
+
+def truth_rows(spec: SeriesSpec, results: Sequence[SimulationResult]) -> list[dict[str, Any]]:
+    """Ground-truth rows: R_dc, element truth and the exact-DRT windows of every spectrum."""
+    rows: list[dict[str, Any]] = []
+    for res in results:
+        rows.append(_row(spec, res, "truth", "r_dc", res.r_dc_ohm_cm2))
+        for key in ("r_bulk", "r_gb", "r_cstr", "r_ct", "c_ct", "c_pore", "r_sei", "c_sei", "tau_gb", "tau_sei"):
+            v = res.truth.get(f"{key}_ohm_cm2", res.truth.get(f"{key}_f_cm2", res.truth.get(f"{key}_s")))
+            if v is not None and math.isfinite(float(v)):
+                rows.append(_row(spec, res, "truth", key, float(v)))
+        if res.truth.get("r_bulk_ohm_cm2") is not None and res.truth.get("r_dc_full_ideal_ohm_cm2") is not None:
+            # interface DC resistance: R_dc minus the ideal-full-contact bulk + GB
+            rows.append(_row(spec, res, "truth", "r_int_dc", res.r_dc_ohm_cm2 - res.truth["r_dc_full_ideal_ohm_cm2"]))
+        for name, (r, tau) in partition_exact_drt(res).items():
+            rows.append(_row(spec, res, "exact_drt", f"r_{name}", r))
+            rows.append(_row(spec, res, "exact_drt", f"tau_{name}", tau))
+            rows.append(_row(spec, res, "exact_drt", f"c_{name}", tau / r))
+    return rows
+
+
+def _spectra(spec: SeriesSpec, results: Sequence[SimulationResult]) -> list[Any]:
+    return [
+        r.spectrum.with_meta(
+            series=r.scenario.series,
+            pressure_mpa=r.scenario.pressure_mpa,
+            thickness_cm=r.scenario.grid.lz_cm,
+            contact_fraction=r.contact_fraction,
+        )
+        for r in results
+    ]
+
+
+#: DRT settings for exact simulated spectra: peak prominence 1 % of the tallest peak (not 5 %) because the
+#: paper's R_Pol = 0.5 ohm cm^2 is only ~2 % of R_Bulk, so its peak would otherwise be dropped as noise
+SIM_DRT = DrtStageSettings(prominence=0.01)
+
+
+def analysis_rows(spec: SeriesSpec, results: Sequence[SimulationResult]) -> list[dict[str, Any]]:
+    """Our analysis of one series: DRT + Steps 1-6 (pressure, SEI) or temperature fits + Arrhenius.
+
+    KK/cropping is skipped: the simulated spectra are exact Foster sums (KK-consistent by construction, no noise).
+    A failing stage is logged and leaves the series without analysis rows (the table then says so).
+    """
+    spectra = _spectra(spec, results)
+    by_name = {r.scenario.spectrum: r for r in results}
+    rows: list[dict[str, Any]] = []
+    try:
+        drt = run_cell_drt(spec.name, spectra, SIM_DRT)
+        if spec.kind == "temperature":
+            rows += _temperature_analysis(spec, results, spectra, peaks_frame(drt.peaks))
+            return rows
+        if drt.tracking is None:
+            log.warning("series %s: no DRT tracks", spec.name)
+            return rows
+        fits = run_cell_fits(spec.name, spectra, drt.tracking.to_frame(), drt.finding, FitStageSettings())
+    except Exception:
+        log.exception("analysis of series %s failed", spec.name)
+        return rows
+    table = fits.table
+    series = table[table["fit"] == "series"]
+    for _, f in series.iterrows():
+        res = by_name[str(f["spectrum"])]
+        el = str(f["element"])
+        rows.append(_row(spec, res, "analysis", f"r_{el}", f["r_ohm_cm2"], f["r_stderr_ohm_cm2"]))
+        rows.append(_row(spec, res, "analysis", f"c_{el}", f["c_f_cm2"], f["c_stderr_f_cm2"]))
+        rows.append(_row(spec, res, "analysis", f"tau_{el}", f["tau_s"], f["tau_stderr_s"]))
+    for name, g in series.groupby("spectrum"):
+        res = by_name[str(name)]
+        total = float(g["r_ohm_cm2"].sum() + g["r_inf_ohm_cm2"].iloc[0])
+        rows.append(_row(spec, res, "analysis", "r_dc", total))
+        inter = g[g["element"].isin(["ct", "cstr", "int"])]
+        if not inter.empty:
+            ri = float(inter["r_ohm_cm2"].sum())
+            ti = float(np.exp(np.sum(inter["r_ohm_cm2"] * np.log(inter["tau_s"])) / ri))
+            rows.append(_row(spec, res, "analysis", "r_interface", ri))
+            rows.append(_row(spec, res, "analysis", "tau_interface", ti))
+            rows.append(_row(spec, res, "analysis", "c_interface", ti / ri))
+    rows.append(
+        {
+            **_row(spec, results[0], "analysis", "branch_left", float(drt.finding.get("branch") == "left")),
+            "spectrum": "",
+        }
+    )
+    return rows
+
+
+def _temperature_analysis(
+    spec: SeriesSpec, results: Sequence[SimulationResult], spectra: Sequence[Any], peaks: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """Temperature fits + Arrhenius. Peaks are assigned by capacitance against the exact-DRT window capacitances
+    of the series' middle temperature (standing in for the same cell's pressure-series fits)."""
+    mid = results[len(results) // 2]
+    ref = [{"fit": "series", "element": k, "c_f_cm2": tau / r} for k, (r, tau) in partition_exact_drt(mid).items()]
+    temp = run_cell_temperature_fits(spec.name, spectra, peaks, pd.DataFrame(ref))
+    arr = arrhenius_table(temp.table, temp.findings)
+    rows: list[dict[str, Any]] = []
+    for _, a in arr.iterrows():
+        r = _row(spec, mid, "analysis", f"ea_{a['element']}", a["ea_ev"], a["ea_stderr_ev"])
+        rows.append({**r, "spectrum": "", "temperature_c": math.nan})
+    return rows
+
+
+def truth_arrhenius_rows(spec: SeriesSpec, results: Sequence[SimulationResult]) -> list[dict[str, Any]]:
+    """Activation energies (eV) of the ground-truth resistances over a temperature series."""
+    t = [r.scenario.temperature_c for r in results]
+    per: dict[tuple[str, str], list[float]] = {}
+    for res in results:
+        parts = partition_exact_drt(res)
+        vals = {("exact_drt", f"ea_{k}"): r for k, (r, _) in parts.items()}
+        if res.truth.get("r_cstr_ohm_cm2") is not None:
+            vals[("truth", "ea_cstr_dc")] = float(res.truth["r_cstr_ohm_cm2"])  # type: ignore[arg-type]
+        vals[("truth", "ea_int_dc")] = res.r_dc_ohm_cm2 - float(res.truth["r_dc_full_ideal_ohm_cm2"] or 0.0)
+        for k, v in vals.items():
+            per.setdefault(k, []).append(v)
+    rows = []
+    for (source, q), vals in per.items():
+        if len(vals) == len(t) and len(t) >= 2 and all(v > 0 for v in vals):
+            fit = arrhenius_fit(t, vals, None, element=q)
+            row = _row(spec, results[len(results) // 2], source, q, fit.ea_ev, fit.ea_stderr_ev)
+            rows.append({**row, "spectrum": "", "temperature_c": math.nan})
+    return rows
+
+
+def run_series(spec: SeriesSpec) -> pd.DataFrame:
+    """Simulate one series and analyse it: the long table (:data:`LONG_COLUMNS`)."""
+    results = []
+    for s in scenarios(spec):
+        # DC decomposition (two extra DC solves) only where the element truth needs it
+        results.append(simulate(s, decompose=True))
+        log.info("simulated %s (A = %.3f, T = %g C)", s.spectrum, results[-1].contact_fraction, s.temperature_c)
+    rows = truth_rows(spec, results)
+    if spec.kind == "temperature":
+        rows += truth_arrhenius_rows(spec, results)
+    rows += analysis_rows(spec, results)
+    return pd.DataFrame(rows, columns=LONG_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------------------- statistics
+def loglog_slope(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
+    """Least-squares slope of log10 y against log10 x and its standard error (nan with < 2 / < 3 points)."""
+    lx, ly = np.log10(np.asarray(x, float)), np.log10(np.asarray(y, float))
+    ok = np.isfinite(lx) & np.isfinite(ly)
+    lx, ly = lx[ok], ly[ok]
+    if lx.size < 2 or np.ptp(lx) == 0:
+        return math.nan, math.nan
+    a = np.vstack([lx, np.ones_like(lx)]).T
+    coef, *_ = np.linalg.lstsq(a, ly, rcond=None)
+    if lx.size < 3:
+        return float(coef[0]), math.nan
+    resid = ly - a @ coef
+    s2 = float(resid @ resid) / (lx.size - 2)
+    return float(coef[0]), float(math.sqrt(s2 / np.sum((lx - lx.mean()) ** 2)))
+
+
+def span_decades(values: Sequence[float]) -> float:
+    """log10(max / min) of positive values (nan with < 2)."""
+    v = np.asarray([x for x in values if x > 0 and math.isfinite(x)], float)
+    return float(np.log10(v.max() / v.min())) if v.size >= 2 else math.nan
+
+
+def mean_stderr(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and its standard error (spread / sqrt(n); nan with < 2)."""
+    v = np.asarray([x for x in values if math.isfinite(x)], float)
+    if v.size == 0:
+        return math.nan, math.nan
+    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else math.nan
+
+
+# ---------------------------------------------------------------------------------------------------- the table
+def _sel(long: pd.DataFrame, **kw: Any) -> pd.DataFrame:
+    m = np.ones(len(long), dtype=bool)
+    for k, v in kw.items():
+        m &= (long[k].isin(v) if isinstance(v, list | tuple) else long[k] == v).to_numpy()
+    return long[m]
+
+
+def _slopes(long: pd.DataFrame, order: str, source: str, quantity: str, a_max: float = 0.999) -> list[float]:
+    out = []
+    for _, g in _sel(long, kind="pressure", tau_order=order, source=source, quantity=quantity).groupby("series"):
+        g = g[(g["contact_fraction"] <= a_max) & (g["value"] > 0)]
+        s, _ = loglog_slope(g["contact_fraction"], g["value"])
+        if math.isfinite(s):
+            out.append(s)
+    return out
+
+
+@dataclass
+class _Table:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(
+        self,
+        finding: str,
+        quantity: str,
+        published: str,
+        ours: float,
+        err: float,
+        tol: str,
+        agrees: bool | None,
+        source: str,
+        note: str = "",
+    ) -> None:
+        self.rows.append(
+            {
+                "finding": finding,
+                "quantity": quantity,
+                "published": published,
+                "ours": ours,
+                "ours_stderr": err,
+                "tolerance": tol,
+                "agrees": "" if agrees is None else ("yes" if agrees else "no"),
+                "source": source,
+                "note": note,
+            }
+        )
+
+
+def _within(x: float, lo: float, hi: float) -> bool | None:
+    return None if not math.isfinite(x) else bool(lo <= x <= hi)
+
+
+def assemble(long: pd.DataFrame) -> pd.DataFrame:
+    """The reproduction table (:data:`TABLE_COLUMNS`) from the union of the series' long tables.
+
+    Tolerances are fixed a priori: slopes +-0.1 of the published value (range), activation energies +-0.02 eV,
+    spans +-0.5 decade of "about N decades", limits (C_Cstr -> C_Pore, R_Int -> R_SEI, C_Int -> C_SEI) within a
+    factor 1.5 at the smallest contact fraction; trends as stated.
+    """
+    t = _Table()
+    src = {"analysis": "analysis", "exact_drt": "ground truth (exact DRT)", "truth": "ground truth"}
+    # --- slopes of log R_CT, log C_CT vs log A
+    published = {
+        ("cstr_lt_ct", "r_ct"): (-1.08, -1.03, "-1.03 .. -1.08"),
+        ("cstr_lt_ct", "c_ct"): (1.02, 1.08, "+1.02 .. +1.08"),
+        ("ct_lt_cstr", "r_ct"): (1.0, 1.0, "about +1"),
+        ("ct_lt_cstr", "c_ct"): (-1.0, -1.0, "about -1"),
+    }
+    for (order, q), (lo, hi, text) in published.items():
+        for source in ("analysis", "exact_drt"):
+            sl = _slopes(long, order, source, q)
+            m, e = mean_stderr(sl)
+            rng = f"per series {min(sl):.3f} .. {max(sl):.3f} (n = {len(sl)})" if sl else "no series with this element"
+            note = rng
+            if source == "exact_drt":
+                note += "; exact-DRT window around tau_CT (includes any pore/constriction modes in that window)"
+            t.add(
+                f"log {q.upper().replace('_', '_')} vs log A slope ({order})",
+                f"slope_{q}",
+                text,
+                m,
+                e,
+                "+-0.1",
+                _within(m, lo - 0.1, hi + 0.1),
+                src[source],
+                note,
+            )
+    # --- tau spans
+    for order, q, pub, target in (
+        ("cstr_lt_ct", "tau_cstr", "about 3 decades", 3.0),
+        ("cstr_eq_ct", "tau_int", "about 1.5 decades", 1.5),
+    ):
+        for source in ("analysis", "exact_drt"):
+            qq = q if source == "exact_drt" or order != "cstr_eq_ct" else "tau_interface"
+            spans = [
+                span_decades(g["value"])
+                for _, g in _sel(long, kind="pressure", tau_order=order, source=source, quantity=qq).groupby("series")
+            ]
+            spans = [s for s in spans if math.isfinite(s)]
+            m, e = mean_stderr(spans)
+            a_min = _sel(long, kind="pressure", tau_order=order, source="truth", quantity="r_dc")["contact_fraction"]
+            note = (
+                f"per series {min(spans):.2f} .. {max(spans):.2f} (n = {len(spans)}); A down to {a_min.min():.3f}"
+                if spans
+                else "not resolved"
+            )
+            t.add(
+                f"span of {q} over A ({order})",
+                f"span_{q}_decades",
+                pub,
+                m,
+                e,
+                "+-0.5 decade",
+                _within(m, target - 0.5, target + 0.5),
+                src[source],
+                note,
+            )
+    # --- C_Cstr -> C_Pore as A -> 0, independent of distribution
+    for source in ("analysis", "exact_drt"):
+        ratios = []
+        for _, g in _sel(long, kind="pressure", tau_order="cstr_lt_ct").groupby("series"):
+            c = _sel(g, source=source, quantity="c_cstr")
+            p = _sel(g, source="truth", quantity="c_pore")
+            if c.empty:
+                continue
+            a0 = c["contact_fraction"].min()
+            cp = p[np.isclose(p["contact_fraction"], a0)]["value"]
+            if not cp.empty:
+                ratios.append(float(c[c["contact_fraction"] == a0]["value"].iloc[0] / cp.iloc[0]))
+        m, e = mean_stderr(ratios)
+        note = (
+            f"C_Cstr / (C_Pore (1 - A)) at the smallest A per series: {min(ratios):.2f} .. {max(ratios):.2f}"
+            if ratios
+            else "no constriction element"
+        )
+        t.add(
+            "C_Cstr -> C_Pore as A -> 0 (cstr_lt_ct)",
+            "c_cstr_over_c_pore",
+            "-> 1",
+            m,
+            e,
+            "factor 1.5",
+            _within(m, 1 / 1.5, 1.5),
+            src[source],
+            note,
+        )
+        spread = math.log10(max(ratios) / min(ratios)) if len(ratios) > 1 else math.nan
+        t.add(
+            "C_Cstr independent of the contact distribution (cstr_lt_ct, smallest A)",
+            "c_cstr_spread_decades",
+            "independent",
+            spread,
+            math.nan,
+            "< 0.2 decade",
+            _within(spread, 0, 0.2),
+            src[source],
+            "log10(max/min) over morphologies",
+        )
+    # --- R_Cstr lower for finer distributions (DC truth at A nearest 0.22)
+    for source, q in (("truth", "r_cstr"), ("analysis", "r_cstr")):
+        vals: dict[str, float] = {}
+        for _, g in _sel(long, kind="pressure", tau_order="cstr_lt_ct", source=source, quantity=q).groupby("series"):
+            if g.empty:
+                continue
+            k = (g["contact_fraction"] - 0.22).abs().idxmin()
+            vals[str(g.loc[k, "morphology"])] = float(g.loc[k, "value"])
+        dis = [v for k, v in vals.items() if k.startswith("disordered")]
+        spot, frm = vals.get("spot", math.nan), vals.get("frame", math.nan)
+        dmean = float(np.mean(dis)) if dis else math.nan
+        ok = (
+            None
+            if not (math.isfinite(spot) and math.isfinite(dmean))
+            else bool(spot > dmean and (not math.isfinite(frm) or spot > frm))
+        )
+        t.add(
+            "R_Cstr lower for finer contact distributions (A ~ 22 %)",
+            "r_cstr_spot_over_disordered",
+            "spot > frame > disordered",
+            spot / dmean if dis else math.nan,
+            math.nan,
+            "ratio > 1",
+            ok,
+            src[source],
+            f"R_Cstr spot {spot:.3g}, frame {frm:.3g}, disordered mean {dmean:.3g} ohm cm2",
+        )
+    # --- DC resistance independent of (C_DL, C_Pore)
+    for source in ("truth", "analysis"):
+        g = _sel(long, kind="pressure", source=source, quantity="r_dc")
+        worst = math.nan
+        if not g.empty and g["tau_order"].nunique() > 1:
+            key = g["morphology"] + "|" + g["contact_fraction"].round(6).astype(str)
+            rel = g.groupby(key)["value"].agg(lambda v: (v.max() - v.min()) / v.mean() if len(v) > 1 else math.nan)
+            worst = float(rel.max())
+        tol = 1e-4 if source == "truth" else 0.02
+        t.add(
+            "DC resistance independent of the (C_DL, C_Pore) pair",
+            "r_dc_max_rel_spread",
+            "independent",
+            worst,
+            math.nan,
+            f"< {tol:g}",
+            _within(worst, 0, tol),
+            src[source],
+            "max over (morphology, A) of (max - min)/mean across tau orders"
+            + ("; analysis: R_inf + sum of fitted R" if source == "analysis" else ""),
+        )
+    # --- activation energies
+    _ea_rows(t, long, src)
+    # --- SEI
+    _sei_rows(t, long, src)
+    return pd.DataFrame(t.rows, columns=TABLE_COLUMNS)
+
+
+def _ea(long: pd.DataFrame, order: str, pset: str, source: str, q: str) -> tuple[float, float]:
+    g = _sel(long, kind="temperature", tau_order=order, param_set=pset, source=source, quantity=q)
+    return (float(g["value"].iloc[0]), float(g["stderr"].iloc[0])) if not g.empty else (math.nan, math.nan)
+
+
+def _ea_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
+    pub = {"zct0_zgb0": 0.34, "zct0": 0.35, "rpol1": 0.35, "rpol3": 0.35, "rpol10": 0.35}
+    mat = Material()
+    micro = [mat.ea_bulk_ev, mat.ea_gb_ev, mat.ea_ct_ev]
+    for order in ("cstr_lt_ct", "ct_lt_cstr"):
+        for pset, value in pub.items():
+            for source, q in (("analysis", "ea_cstr"), ("exact_drt", "ea_cstr"), ("truth", "ea_cstr_dc")):
+                m, e = _ea(long, order, pset, source, q)
+                if not math.isfinite(m) and source != "analysis":
+                    continue
+                if order == "cstr_lt_ct" or pset in ("zct0_zgb0", "zct0"):
+                    published, ok = f"{value:.2f}", _within(m, value - 0.02, value + 0.02)
+                    tol = "+-0.02 eV"
+                else:
+                    published, ok = "0.35 .. 0.43 (-> Ea,CT as R_Pol grows)", _within(m, 0.35 - 0.02, 0.43 + 0.02)
+                    tol = "within [0.33, 0.45] eV"
+                note = (
+                    "R_cstr from DC solves (pores open, contact ideal): blind to R_Pol by construction"
+                    if q == "ea_cstr_dc"
+                    else ""
+                )
+                if source == "analysis" and not math.isfinite(m):
+                    note = "no constriction element in the temperature fits"
+                t.add(f"Ea,Cstr ({order}, {pset})", "ea_cstr_ev", published, m, e, tol, ok, src[source], note)
+        # R_Pol dependence
+        for source in ("analysis", "exact_drt"):
+            lo, elo = _ea(long, order, "rpol1", source, "ea_cstr")
+            hi, ehi = _ea(long, order, "rpol10", source, "ea_cstr")
+            d = hi - lo
+            err = math.hypot(elo, ehi) if math.isfinite(elo) and math.isfinite(ehi) else math.nan
+            if order == "cstr_lt_ct":
+                t.add(
+                    f"Ea,Cstr unchanged by R_Pol x10 ({order})",
+                    "ea_cstr_rpol10_minus_rpol1_ev",
+                    "0",
+                    d,
+                    err,
+                    "+-0.02 eV",
+                    _within(d, -0.02, 0.02),
+                    src[source],
+                )
+            else:
+                t.add(
+                    f"Ea,Cstr rises toward Ea,CT with R_Pol ({order})",
+                    "ea_cstr_rpol10_minus_rpol1_ev",
+                    "> 0",
+                    d,
+                    err,
+                    "> 0",
+                    _within(d, 1e-12, 1.0),
+                    src[source],
+                )
+        # ordering Ea,Bulk < Ea,Cstr within [min, max] of microscopic Ea's
+        for pset in pub:
+            for source in ("analysis",):
+                m, e = _ea(long, order, pset, source, "ea_cstr")
+                eb, _ = _ea(long, order, pset, source, "ea_bulk")
+                if not math.isfinite(m):
+                    continue
+                ok = bool(min(micro) - 0.02 <= m <= max(micro) + 0.02) and (not math.isfinite(eb) or eb < m + 0.005)
+                t.add(
+                    f"min(Ea,i) <= Ea,Cstr <= max(Ea,i), Ea,Bulk <= Ea,Cstr ({order}, {pset})",
+                    "ea_cstr_ev",
+                    "0.34 <= Ea,Cstr <= 0.43",
+                    m,
+                    e,
+                    "+-0.02 eV on the bounds",
+                    ok,
+                    src[source],
+                    f"fitted Ea,Bulk {eb:.3f} eV",
+                )
+
+
+def _sei_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
+    g = _sel(long, kind="sei")
+    if g.empty:
+        return
+    mat = Material()
+    for source, rq, cq, tq in (
+        ("exact_drt", "r_int", "c_int", "tau_int"),
+        ("analysis", "r_interface", "c_interface", "tau_interface"),
+    ):
+        r = _sel(g, source=source, quantity=rq)
+        c = _sel(g, source=source, quantity=cq)
+        tau = _sel(g, source=source, quantity=tq)
+        if r.empty:
+            t.add(
+                "SEI: R_Int -> R_SEI as A -> 0",
+                "r_int_over_r_sei",
+                "-> 1",
+                math.nan,
+                math.nan,
+                "factor 1.5",
+                None,
+                src[source],
+                "no interface element",
+            )
+            continue
+        a0 = r["contact_fraction"].min()
+        r0 = float(r[r["contact_fraction"] == a0]["value"].iloc[0])
+        c0 = float(c[c["contact_fraction"] == a0]["value"].iloc[0])
+        t.add(
+            "SEI: R_Int -> R_SEI as A -> 0",
+            "r_int_over_r_sei",
+            "-> 1",
+            r0 / mat.r_sei_ohm_cm2,
+            math.nan,
+            "factor 1.5",
+            _within(r0 / mat.r_sei_ohm_cm2, 1 / 1.5, 1.5),
+            src[source],
+            f"at A = {a0:.3f}",
+        )
+        t.add(
+            "SEI: C_Int -> C_SEI as A -> 0",
+            "c_int_over_c_sei",
+            "-> 1",
+            c0 / mat.c_sei_f_cm2,
+            math.nan,
+            "factor 1.5",
+            _within(c0 / mat.c_sei_f_cm2, 1 / 1.5, 1.5),
+            src[source],
+            f"at A = {a0:.3f}",
+        )
+        tau_gb = float(_sel(g, source="truth", quantity="tau_gb")["value"].iloc[0])
+        tau_sei = mat.r_sei_ohm_cm2 * mat.c_sei_f_cm2
+        inner = tau[tau["contact_fraction"] < 0.999]["value"]
+        ok = bool(((inner > tau_gb) & (inner <= tau_sei * 1.05)).all()) if not inner.empty else None
+        t.add(
+            "SEI: tau_GB < tau_Int < tau_SEI",
+            "tau_int_range_s",
+            f"{tau_gb:.2g} < tau_Int < {tau_sei:.2g} s",
+            float(inner.min()) if not inner.empty else math.nan,
+            math.nan,
+            "strict order (5 % on tau_SEI)",
+            ok,
+            src[source],
+            f"tau_Int {inner.min():.3g} .. {inner.max():.3g} s" if not inner.empty else "",
+        )
+
+
+def _figures(long: pd.DataFrame) -> list[tuple[str, str]]:
+    """(caption, SVG) of the report figures."""
+    from matplotlib.figure import Figure
+
+    from eisrecipe.report.figures import figure_svg
+
+    figs: list[tuple[str, str]] = []
+    fig = Figure(figsize=(9, 3.2), layout="constrained")
+    axes = fig.subplots(1, 3)
+    for ax, (order, q) in zip(
+        axes, (("cstr_lt_ct", "r_ct"), ("ct_lt_cstr", "r_ct"), ("cstr_lt_ct", "tau_cstr")), strict=True
+    ):
+        for (name, source), g in _sel(long, kind="pressure", tau_order=order, quantity=q).groupby(["series", "source"]):
+            g = g.sort_values("contact_fraction")
+            style = "o-" if source == "analysis" else "--"
+            ax.loglog(g["contact_fraction"], g["value"], style, ms=3, lw=0.8, label=f"{name} {source}")
+        ax.set_xlabel("A_WE|SE")
+        ax.set_ylabel(q)
+        ax.set_title(order)
+    axes[0].legend(fontsize=5)
+    figs.append(
+        ("R_CT and tau_Cstr against the contact fraction (analysis: markers; exact DRT: dashed)", figure_svg(fig))
+    )
+    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    ax = fig.subplots()
+    ea = _sel(long, kind="temperature", quantity=["ea_cstr", "ea_cstr_dc"])
+    labels = []
+    for i, (name, g) in enumerate(ea.groupby("series")):
+        labels.append(name)
+        for j, (source, h) in enumerate(g.groupby("source")):
+            ax.errorbar(
+                [i + 0.15 * j],
+                h["value"].iloc[:1],
+                yerr=h["stderr"].fillna(0).iloc[:1],
+                fmt="os^"[j % 3],
+                ms=4,
+                label=source if i == 0 else None,
+            )
+    for y in (0.34, 0.35, 0.43):
+        ax.axhline(y, lw=0.6, color="grey")
+    ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=6)
+    ax.set_ylabel("Ea,Cstr / eV")
+    ax.legend()
+    figs.append(("Ea,Cstr per temperature series (grey: 0.34, 0.35, 0.43 eV)", figure_svg(fig)))
+    return figs
+
+
+def write_report(table: pd.DataFrame, long: pd.DataFrame, csv_path: str, html_path: str, meta: str = "") -> None:
+    """Write the reproduction table as CSV and as a self-contained HTML page (inline SVG, no dates)."""
+    import html as _html
+
+    table.to_csv(csv_path, index=False, float_format="%.6g", lineterminator="\n")
+    head = "".join(f"<th>{c}</th>" for c in table.columns)
+    body = []
+    for _, r in table.iterrows():
+        cls = {"yes": "ok", "no": "bad"}.get(str(r["agrees"]), "")
+        cells = []
+        for c in table.columns:
+            v = r[c]
+            text = f"{v:.4g}" if isinstance(v, float) and math.isfinite(v) else ("" if isinstance(v, float) else v)
+            cells.append(f"<td>{_html.escape(str(text))}</td>")
+        body.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
+    figs = "".join(
+        f"<figure>{svg[svg.find('<svg') :]}<figcaption>{_html.escape(cap)}</figcaption></figure>"
+        for cap, svg in _figures(long)
+    )
+    n_yes = int((table["agrees"] == "yes").sum())
+    n_no = int((table["agrees"] == "no").sum())
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>eisrecipe: reproduction</title><style>'
+        "body{font-family:sans-serif;font-size:13px;margin:1em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:2px 5px}tr.ok td{background:#eef8ee}tr.bad td{background:#fbeaea}"
+        "</style></head><body><h1>Reproduction of the paper's simulated findings</h1>"
+        f"<p>{_html.escape(meta)}</p><p>{n_yes} rows agree, {n_no} do not, "
+        f"{len(table) - n_yes - n_no} undetermined.</p><table><tr>{head}</tr>{''.join(body)}</table>{figs}"
+        "</body></html>\n"
+    )
+    with open(html_path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(page)
+
+
+def replace_size(spec: SeriesSpec, **size: Any) -> SeriesSpec:
+    """``spec`` with size keys overridden (tests)."""
+    return replace(spec, size={**spec.size, **size})
