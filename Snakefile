@@ -15,6 +15,10 @@ include: "rules/common.smk"
 include: "rules/validate.smk"
 include: "rules/drt.smk"
 include: "rules/fit.smk"
+include: "rules/verdict.smk"
+include: "rules/simulate.smk"
+include: "rules/report.smk"
+include: "rules/reproduce.smk"
 
 
 rule all:

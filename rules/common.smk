@@ -1,17 +1,39 @@
 # Helpers only: sample-sheet loading, input functions, wildcard constraints.
 from pathlib import Path
 
+import pandas as pd
+from snakemake.logging import logger
 from snakemake.utils import validate
 
-from eisrecipe.io.samplesheet import load_sample_sheet
+from eisrecipe.io.samplesheet import load_sample_sheet, sample_schema
 
 
 DATASET_DIR = Path(config["dataset"])
 DATASET = DATASET_DIR.name
 RESULTS = f"results/{DATASET}"
 
-samples = load_sample_sheet(DATASET_DIR)
-validate(samples, "../workflow/schemas/samples.schema.yaml")
+# Simulated reference datasets (rules/simulate.smk) are written to data/simulated/<name>/. A `dataset` pointing at a
+# configured one that is missing or was written from another `simulate` block is built by this run instead of
+# analysed (no cells, the default target is the simulation); the next run analyses it like lab data. Why this and
+# not a checkpoint is explained in rules/simulate.smk.
+SIMULATED_ROOT = "data/simulated"
+PENDING_SIMULATION = None
+if DATASET_DIR.resolve().parent == Path(SIMULATED_ROOT).resolve() and DATASET in config.get("simulate", {}):
+    from eisrecipe.network.scenarios import dataset_is_current
+
+    if not dataset_is_current(config["simulate"][DATASET], DATASET_DIR):
+        PENDING_SIMULATION = DATASET
+        logger.warning(
+            f"{DATASET_DIR} is missing or was written from another 'simulate: {DATASET}' config block: this run "
+            "simulates it (add --forcerun simulate_dataset if Snakemake finds nothing to do); run snakemake again "
+            "to analyse it"
+        )
+
+if PENDING_SIMULATION:
+    samples = pd.DataFrame(columns=[*sample_schema()["properties"], "sheet_line", "path"])
+else:
+    samples = load_sample_sheet(DATASET_DIR)
+    validate(samples, "../workflow/schemas/samples.schema.yaml")
 CELLS = sorted(set(samples["cell"]))
 
 
@@ -45,9 +67,16 @@ STAGE_OUTPUTS = [
     "steps12.json",
     "fits.csv",
     "steps36.json",
+    "arrhenius.csv",
+    "verdict.json",
 ]
 
 
 def get_final_output():
     """Everything `rule all` asks for."""
-    return expand(f"{RESULTS}/{{cell}}/{{name}}", cell=CELLS, name=STAGE_OUTPUTS)
+    if PENDING_SIMULATION:
+        return [f"{SIMULATED_ROOT}/{PENDING_SIMULATION}"]  # simulate now, analyse in the next run
+    return expand(f"{RESULTS}/{{cell}}/{{name}}", cell=CELLS, name=[*STAGE_OUTPUTS, "report.html"]) + [
+        f"{RESULTS}/summary.csv",
+        f"{RESULTS}/summary.html",
+    ]
