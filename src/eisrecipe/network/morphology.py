@@ -8,6 +8,8 @@ fields, which are thresholded at the quantile).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -180,4 +182,35 @@ def pores_and_sei(
     out = np.full(shape, PORE, dtype=np.int8)
     out[_top_fraction(field, min(1.0, contact_fraction + sei_fraction))] = SEI
     out[_top_fraction(field, contact_fraction)] = CONTACT
+    return out
+
+
+def contact_gap(shape: tuple[int, int], contact_fraction: float, correlation_px: float = 4.0, seed: int = 0) -> NDArray:
+    """Depth of every pixel below the contact threshold of :func:`disordered` (same field, same seed).
+
+    The correlated field plays the part of the (inverted) gap height between metal and electrolyte: the highest
+    ``contact_fraction`` of it touches (gap 0), every other pixel lies ``threshold - value`` (in units of the
+    field's standard deviation) below the contact level. Rising ``contact_fraction`` lowers the threshold of the
+    one field, so contact grows monotonically (nested maps) and every pore's gap shrinks.
+    """
+    _check_fraction("contact_fraction", contact_fraction)
+    field = correlated_field(shape, correlation_px, seed)
+    mask = _top_fraction(field, contact_fraction)
+    gap = field[mask].min() - field
+    gap[mask] = 0.0
+    return np.maximum(gap, 0.0)
+
+
+def pore_capacitance_factors(gap: NDArray, classes: Sequence[tuple[float, float]]) -> NDArray:
+    """Factor on C_Pore per pixel from its gap depth: ``classes`` = ((gap upper edge, factor), ...), ascending
+    edges; pixels deeper than the last edge keep the last factor. Contact pixels (gap 0) get 1."""
+    if not classes:
+        return np.ones_like(gap, dtype=float)
+    edges = [float(e) for e, _ in classes]
+    factors = np.array([float(f) for _, f in classes])
+    if np.any(np.diff(edges) <= 0) or not np.all(factors > 0):
+        raise InputError(f"pore classes need ascending gap edges and factors > 0, got {list(classes)!r}")
+    k = np.minimum(np.searchsorted(np.asarray(edges), gap, side="right"), len(edges) - 1)
+    out = factors[k]
+    out[gap <= 0] = 1.0
     return out
