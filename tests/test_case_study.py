@@ -74,11 +74,6 @@ def test_kk_cropping_near_200_hz(results: Path) -> None:
     assert all(150 <= f <= 400 for f in lows.values()), lows
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two-stage Ea biased where the bulk arc leaves the window (45-60 C) and the interface arc lies below "
-    "the KK crop (0 C): bulk 0.372, int 0.308 eV; the joint Arrhenius fit with shared capacitances is the fix",
-)
 def test_activation_energies(results: Path, verdict: dict) -> None:
     arr = pd.read_csv(results / "LiLLZO" / "arrhenius.csv").set_index("element")
     step7 = {s["step"]: s for s in verdict["steps"]}["7"]

@@ -21,7 +21,11 @@ config, optional series inductance) decides. A peak beyond the measured window (
 when it lies at most one decade above the highest measured frequency (a bulk arc leaving the window as T rises).
 
 The resulting rows carry ``fit = temperature`` in ``fits.csv``; :mod:`eisrecipe.verdict_stage` turns them into
-the Arrhenius table.
+the two-stage Arrhenius table. With two temperatures or more (and ``joint`` on), the same spectra are then fitted
+jointly with every resistance on the Arrhenius law and shared capacitances (:mod:`eisrecipe.arrhenius_joint`,
+started from these fits): rows ``fit = temperature_joint`` in ``fits.csv`` and the activation energies under
+``findings["joint"]`` (``steps36.json["temperature"]["joint"]``). The joint fit runs here, not in the verdict
+stage, because this stage holds the spectra; the verdict stage only reads its results.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eisrecipe.arrhenius_joint import fit_arrhenius_joint
 from eisrecipe.circuits import Element, ElementKind, SeriesModel
 from eisrecipe.fit_stage import _choose_inductance as choose_inductance
 from eisrecipe.fitting import SeriesFit, Start, fit_spectrum
@@ -70,6 +75,8 @@ class TemperatureSettings:
     inductance
         Series inductance (lead inductance at the top frequencies): ``auto``, ``true`` or ``false``; ``auto``
         decides per spectrum with the rule of the pressure-series fits (inductive top point, else F-test).
+    joint
+        Also fit the temperature series jointly with Arrhenius resistances (:mod:`eisrecipe.arrhenius_joint`).
     """
 
     c_match_decades: float = 1.0
@@ -79,6 +86,7 @@ class TemperatureSettings:
     kinds: Mapping[str, ElementKind] = field(default_factory=lambda: dict(DEFAULT_KINDS))
     weighting: str = "modulus"
     inductance: str = "auto"
+    joint: bool = True
 
     @classmethod
     def from_config(cls, temperature: Mapping[str, Any] | None, fit: Mapping[str, Any] | None) -> TemperatureSettings:
@@ -103,6 +111,7 @@ class TemperatureSettings:
             "kinds": dict(self.kinds),
             "weighting": self.weighting,
             "inductance": self.inductance,
+            "joint": self.joint,
         }
 
 
@@ -284,6 +293,9 @@ def run_cell_temperature_fits(
         )
         per_spectrum.append(entry)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    joint = _joint(series, table, len(temps), settings)
+    if joint is not None and not joint[0].empty:
+        table = pd.concat([table, joint[0]], ignore_index=True)
     findings = {
         "cell": cell,
         "applies": True,
@@ -293,4 +305,26 @@ def run_cell_temperature_fits(
         "step7_applies": len(temps) >= 2,
         "spectra": per_spectrum,
     }
+    if joint is not None:
+        findings["joint"] = joint[1]
     return TemperatureFits(table, findings)
+
+
+def _joint(
+    series: Sequence[Spectrum], table: pd.DataFrame, n_temperatures: int, settings: TemperatureSettings
+) -> tuple[pd.DataFrame, dict[str, Any]] | None:
+    """Joint Arrhenius fit of the temperature spectra: (``fits.csv`` rows, findings), ``None`` when it does not
+    apply (switched off, or fewer than two temperatures). A fit that raises is reported, not fatal: the verdict
+    then uses the two-stage activation energies."""
+    if not settings.joint or n_temperatures < 2 or table.empty:
+        return None
+    rows = table[table["fit"] == "temperature"]
+    spectra = [s for s in series if s.meta.get("series") == "temperature" and math.isfinite(_temperature(s))]
+    try:
+        result = fit_arrhenius_joint(spectra, rows, weighting=settings.weighting)
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        log.warning("joint Arrhenius fit failed: %s", exc)
+        return pd.DataFrame(), {"applies": True, "ok": False, "flags": [f"fit failed: {exc}"], "elements": {}}
+    if result is None:
+        return pd.DataFrame(), {"applies": False, "reason": "no element fitted at two temperatures or more"}
+    return result.table, result.findings()

@@ -145,8 +145,23 @@ def step7_findings(ea: Mapping[str, Mapping[str, Any]], z_crit: float = 2.0) -> 
         why = f"{'close to' if cls == 'constriction_like' else 'not close to'} Ea,Bulk = {bulk[0]:.3f} eV; no GB"
     else:
         cls, why = "undetermined", "no bulk activation energy to compare with"
-    out.update(classification=cls, finding=f"{text}, {why}")
+    out.update(classification=cls, finding=f"{text}, {why}{_ea_source(ea)}")
     return out
+
+
+def _ea_source(ea: Mapping[str, Mapping[str, Any]]) -> str:
+    """Which fit gave the activation energies (rows' ``ea_method``, set by :func:`eisrecipe.verdict_stage.step7_rows`);
+    empty when the rows do not say."""
+    methods = {str(n): str(r["ea_method"]) for n, r in ea.items() if r.get("ea_method")}
+    if not methods:
+        return ""
+    if set(methods.values()) == {"joint"}:
+        return " (Ea from the joint Arrhenius fit of all temperature spectra)"
+    if set(methods.values()) == {"two-stage"}:
+        return " (Ea from the two-stage fit: per-spectrum fits, then ln(T/R) on 1/T; no usable joint fit)"
+    joint = ", ".join(n for n, m in methods.items() if m == "joint")
+    two = ", ".join(n for n, m in methods.items() if m != "joint")
+    return f" (Ea of {joint} from the joint Arrhenius fit, of {two} from the two-stage fit)"
 
 
 _STEP7_TO_PROCESS = {

@@ -7,7 +7,16 @@ Inputs are the cell's earlier outputs: ``validation.json`` (data quality, exclud
 ``arrhenius.csv`` has one row per resistance element of the temperature series with at least two temperatures:
 the weighted fit of ln(T/R) on 1/T over the fitted R(T) with their standard errors
 (:func:`eisrecipe.arrhenius.arrhenius_fit`), and as a cross-check the same fit over the DRT peak areas assigned to
-the element inside the measured window (``ea_drt_ev``; unweighted).
+the element inside the measured window (``ea_drt_ev``; unweighted). Where the fit stage ran the joint Arrhenius
+fit (:mod:`eisrecipe.arrhenius_joint`: all temperature spectra at once, each R_i(T) on the Arrhenius law, shared
+capacitances; ``steps36.json["temperature"]["joint"]``), the row also carries its result: ``ea_joint_ev``,
+``ea_joint_stderr_ev``, ``ln_prefactor_joint`` (+ stderr) and ``joint_ok`` (converged, not degenerate, nothing on
+a bound). ``ea_ev`` stays the two-stage value, so both routes are in the table side by side.
+
+Which Ea the verdict uses (:func:`step7_rows`): the joint one for every element whose joint fit is ``ok``, the
+two-stage one otherwise; each row passed to :func:`eisrecipe.verdict.decide` carries ``ea_method`` (``joint`` or
+``two-stage``) and the Step 7 finding says which was used. The joint fit is preferred because it pins R where an
+arc leaves the measured window (shared C and the Arrhenius law), which the per-spectrum fits cannot.
 
 ``verdict.json`` is :func:`eisrecipe.verdict.decide`'s verdict plus ``conductivity`` (bulk and GB conductivity
 of every fitted spectrum with a known thickness, :func:`conductivities`), the settings and the provenance (package
@@ -32,7 +41,7 @@ from eisrecipe.arrhenius import ZERO_CELSIUS_K, arrhenius_fit
 from eisrecipe.tables import FLOAT_FORMAT, json_safe
 from eisrecipe.verdict import VerdictSettings, decide
 
-__all__ = ["ARRHENIUS_COLUMNS", "CellVerdict", "arrhenius_table", "conductivities", "run_cell_verdict"]
+__all__ = ["ARRHENIUS_COLUMNS", "CellVerdict", "arrhenius_table", "conductivities", "run_cell_verdict", "step7_rows"]
 
 ARRHENIUS_COLUMNS = [
     "element",
@@ -49,6 +58,11 @@ ARRHENIUS_COLUMNS = [
     "ea_drt_ev",
     "ea_drt_stderr_ev",
     "n_points_drt",
+    "ea_joint_ev",
+    "ea_joint_stderr_ev",
+    "ln_prefactor_joint",
+    "ln_prefactor_joint_stderr",
+    "joint_ok",
 ]
 ELEMENT_ORDER = ("bulk", "gb", "cstr", "int", "ct", "sei")
 
@@ -75,13 +89,15 @@ def arrhenius_table(fits: pd.DataFrame, temperature: Mapping[str, Any] | None = 
     fits
         The cell's ``fits.csv``.
     temperature
-        The ``temperature`` entry of ``steps36.json`` (DRT cross-check), or ``None``.
+        The ``temperature`` entry of ``steps36.json`` (DRT cross-check and the joint Arrhenius fit under
+        ``joint``), or ``None``.
     """
     rows: list[dict[str, Any]] = []
     if fits.empty or "fit" not in fits:
         return pd.DataFrame(columns=ARRHENIUS_COLUMNS)
     t_rows = fits[(fits["fit"] == "temperature") & (fits["r_ohm_cm2"] > 0)]
     drt = _drt_points(temperature)
+    joint = (temperature or {}).get("joint") or {}
     names = sorted(set(t_rows["element"].astype(str)), key=lambda n: (*ELEMENT_ORDER, n).index(n))
     for name in names:
         g = t_rows[t_rows["element"] == name].sort_values("temperature_c")
@@ -115,8 +131,53 @@ def arrhenius_table(fits: pd.DataFrame, temperature: Mapping[str, Any] | None = 
         if len({t for t, _ in pts}) >= 2:
             d = arrhenius_fit([t for t, _ in pts], [r for _, r in pts], None, element=name)
             row.update(ea_drt_ev=d.ea_ev, ea_drt_stderr_ev=d.ea_stderr_ev, n_points_drt=d.n_points)
+        row.update(_joint_columns(joint, name))
         rows.append(row)
     return pd.DataFrame(rows, columns=ARRHENIUS_COLUMNS)
+
+
+def _joint_columns(joint: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The joint-fit columns of one element's row (NaN and ``joint_ok`` false where it has no joint law)."""
+    e = (joint.get("elements") or {}).get(name)
+    if not e:
+        return {
+            "ea_joint_ev": math.nan,
+            "ea_joint_stderr_ev": math.nan,
+            "ln_prefactor_joint": math.nan,
+            "ln_prefactor_joint_stderr": math.nan,
+            "joint_ok": False,
+        }
+    return {
+        "ea_joint_ev": e["ea_ev"],
+        "ea_joint_stderr_ev": e["ea_stderr_ev"],
+        "ln_prefactor_joint": e["ln_prefactor"],
+        "ln_prefactor_joint_stderr": e["ln_prefactor_stderr"],
+        "joint_ok": bool(joint.get("ok")) and math.isfinite(e["ea_stderr_ev"]),
+    }
+
+
+def step7_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``arrhenius.csv`` for the verdict, ``ea_ev``/``ea_stderr_ev``/``ln_prefactor`` set to the chosen route.
+
+    The joint fit's values where ``joint_ok`` (``ea_method = "joint"``), the two-stage ones otherwise
+    (``ea_method = "two-stage"``); the two-stage values stay under ``ea_two_stage_ev`` and
+    ``ea_two_stage_stderr_ev``.
+    """
+    out: list[dict[str, Any]] = []
+    for row in table.to_dict(orient="records"):
+        row = {**row, "ea_two_stage_ev": row.get("ea_ev"), "ea_two_stage_stderr_ev": row.get("ea_stderr_ev")}
+        if bool(row.get("joint_ok")) and math.isfinite(float(row.get("ea_joint_ev", math.nan))):
+            row.update(
+                ea_ev=row["ea_joint_ev"],
+                ea_stderr_ev=row["ea_joint_stderr_ev"],
+                ln_prefactor=row["ln_prefactor_joint"],
+                ln_prefactor_stderr=row["ln_prefactor_joint_stderr"],
+                ea_method="joint",
+            )
+        else:
+            row["ea_method"] = "two-stage"
+        out.append(row)
+    return out
 
 
 def lowest_pressure_resistances(fits: pd.DataFrame) -> dict[str, float]:
@@ -231,7 +292,7 @@ def run_cell_verdict(
         validation,
         s12,
         steps36,
-        table.to_dict(orient="records"),
+        step7_rows(table),
         settings,
         interface=interface,
         lowest_pressure_r=lowest_pressure_resistances(fits),

@@ -1,0 +1,536 @@
+"""Joint Arrhenius fit of a temperature series: every spectrum at once, each R_i(T) on the Arrhenius law (Step 7).
+
+RECIPE.md Step 7 names two routes to the activation energies. The two-stage route fits every spectrum on its own
+(:mod:`eisrecipe.temperature_stage`) and then ln(T/R) on 1/T (:mod:`eisrecipe.arrhenius`); it fails where an arc
+leaves the measured window (a bulk arc above the top frequency at high T, an interface arc below the bottom
+frequency at low T), because that spectrum alone cannot pin the arc's R. This module is the stronger route: one
+complex non-linear least-squares fit of all spectra in which, per element i present in the series,
+
+- R_i(T) = T / A_i exp(Ea_i / (kB T)) (R in ohm cm^2, T in K; the convention of :mod:`eisrecipe.arrhenius`,
+  ln(T/R) = ln A - Ea/(kB T)), parametrised internally as ln R_i(T_ref) and Ea_i with 1/T_ref the mean 1/T of the
+  series (centring removes the strong ln A - Ea correlation from the optimiser's view; ln A and its covariance
+  with Ea follow by the linear map ln A = ln T_ref - ln R_ref + Ea/(kB T_ref));
+- the capacitance is shared across temperatures (permittivities do not depend on T): ln C_i, with
+  tau_i(T) = R_i(T) C_i. For an R-CPE this C is the Brug effective capacitance, which for a parallel R-CPE equals
+  tau/R (:mod:`eisrecipe.circuits`), so the same relation holds for both kinds;
+- an R-CPE element has one alpha_i for all temperatures;
+
+and per spectrum R_inf and, where the two-stage fit of that spectrum chose it, a series inductance L. An element
+enters the Arrhenius part when the two-stage fits hold it at two distinct temperatures or more; it is then part of
+*every* spectrum's model, also where the two-stage fit lacked it (the shared C and the Arrhenius law pin its R
+where its arc has left the window - the point of the joint fit). An element found at a single temperature keeps
+free (ln R, ln tau, alpha) in that spectrum only. Spectra without a two-stage fit (no DRT peak) are left out.
+
+Start values come from the two-stage fits (``fits.csv`` rows ``fit = temperature``: r, tau, alpha, r_inf,
+l_h_cm2) and the two-stage Ea (weighted ln(T/R) on 1/T over the element's rows). Element kind: R-CPE when any
+two-stage fit gave the element an R-CPE, else RC; an R-CPE whose shared alpha ends at 1 is refitted as an RC (the
+R-CPE bound alpha <= 1 is the RC itself, not a failure).
+
+Numerics follow :mod:`eisrecipe.fitting`: residuals (Z_model - Z_data) x weight with the same weighting, real and
+imaginary parts stacked; :func:`scipy.optimize.least_squares` (trf, ``x_scale="jac"``, one BLAS thread); the
+Jacobian is analytic: every spectrum's local circuit parameters (ln R, ln tau, alpha, R_inf, ln L) are an affine
+function x_local = M_j x + b_j of the global ones, so J = (dZ/dx_local) M_j with dZ/dx_local from
+:meth:`eisrecipe.circuits.SeriesModel.jacobian` (tested against impedance.py). That is exact and costs one
+evaluation per iteration where finite differences would cost one per parameter (30-40 here), and it avoids the
+step-size trouble of finite differences for parameters spanning decades. Covariance s^2 (J^T J)^-1 with
+s^2 = chi2/(m - n) (:func:`eisrecipe.fitting._covariance`); flags for non-convergence, degeneracy (condition
+number above 1e10), parameters on a bound (Ea in [0, 3] eV, C between its neighbours' start values, alpha range,
+R_inf / L limits) and a significantly negative R_inf. A flagged fit is reported, never used silently: the verdict
+then falls back to the two-stage Ea (:mod:`eisrecipe.verdict_stage`).
+
+Outputs: ``fits.csv`` rows ``fit = temperature_joint`` (one per spectrum and element: R(T) from the fitted law
+with its propagated standard error, tau, the shared C and alpha, R_inf, L) and a JSON-ready summary with Ea,
+ln A, their covariance and the two-stage values for comparison (``steps36.json["temperature"]["joint"]``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import least_squares
+
+from eisrecipe.arrhenius import K_B_EV, ZERO_CELSIUS_K, arrhenius_fit
+from eisrecipe.circuits import Element, ElementKind, SeriesModel
+from eisrecipe.drt import _one_blas_thread
+from eisrecipe.fitting import (
+    ALPHA_BOUNDS,
+    CONDITION_LIMIT,
+    R_INF_NEGATIVE_Z,
+    _covariance,
+    _series_bounds,
+    _weights,
+)
+from eisrecipe.spectrum import Spectrum
+
+__all__ = ["EA_BOUNDS_EV", "JointArrheniusFit", "JointElement", "fit_arrhenius_joint"]
+
+log = logging.getLogger(__name__)
+
+EA_BOUNDS_EV = (0.0, 3.0)
+"""Activation energy range, eV: ion transport in solids is activated (Ea > 0) and below a few eV; a fit ending on
+either end is flagged."""
+R_REF_SPAN = 1e6
+"""ln R(T_ref) is bounded to [max|Z| / 1e6, 1e6 max|Z|]: keeps trial steps finite, never binds a real element."""
+
+
+@dataclass(frozen=True)
+class JointElement:
+    """Fitted Arrhenius law and shared capacitance of one element.
+
+    Attributes
+    ----------
+    element, kind
+        Element name and kind (``RC`` or ``RCPE``).
+    ea_ev, ea_stderr_ev
+        Activation energy and its standard error, eV.
+    ln_prefactor, ln_prefactor_stderr
+        ln A with R in ohm cm^2 and T in K (A in K ohm^-1 cm^-2), and its standard error.
+    cov_ln_prefactor_ea
+        Covariance of ln A and Ea, eV.
+    c_f_cm2, c_stderr_f_cm2
+        Shared capacitance (Brug effective capacitance for an R-CPE), F cm^-2.
+    alpha, alpha_stderr
+        Shared CPE exponent (1 and 0 for an RC).
+    n_spectra_two_stage
+        Spectra whose two-stage fit held the element.
+    ea_start_ev
+        Two-stage Ea (the start value), eV; NaN when that fit failed.
+    """
+
+    element: str
+    kind: str
+    ea_ev: float
+    ea_stderr_ev: float
+    ln_prefactor: float
+    ln_prefactor_stderr: float
+    cov_ln_prefactor_ea: float
+    c_f_cm2: float
+    c_stderr_f_cm2: float
+    alpha: float
+    alpha_stderr: float
+    n_spectra_two_stage: int
+    ea_start_ev: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready copy."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class JointArrheniusFit:
+    """Result of :func:`fit_arrhenius_joint`.
+
+    Attributes
+    ----------
+    elements
+        Element name -> fitted law (elements with an Arrhenius law only).
+    local_elements
+        ``(spectrum, element)`` pairs fitted freely in one spectrum (found at a single temperature).
+    table
+        ``fits.csv`` rows ``fit = temperature_joint``.
+    t_ref_k
+        Reference temperature of the internal parametrisation, K.
+    chi2, dof
+        Weighted sum of squared residuals and its degrees of freedom.
+    ok
+        Converged, not degenerate, nothing on a bound.
+    flags
+        Reasons when not ``ok``.
+    refits
+        Notes on refits (an R-CPE whose alpha ended at 1 refitted as RC).
+    """
+
+    elements: dict[str, JointElement]
+    local_elements: list[tuple[str, str]]
+    table: pd.DataFrame
+    t_ref_k: float
+    chi2: float
+    dof: int
+    ok: bool
+    flags: list[str] = field(default_factory=list)
+    refits: list[str] = field(default_factory=list)
+
+    @property
+    def reduced_chi2(self) -> float:
+        """chi2 / dof (NaN without degrees of freedom)."""
+        return self.chi2 / self.dof if self.dof > 0 else math.nan
+
+    def findings(self) -> dict[str, Any]:
+        """JSON-ready summary (``steps36.json["temperature"]["joint"]``)."""
+        return {
+            "applies": True,
+            "ok": self.ok,
+            "flags": list(self.flags),
+            "refits": list(self.refits),
+            "jacobian": "analytic (chain rule through the affine map to each spectrum's circuit parameters)",
+            "t_ref_k": self.t_ref_k,
+            "chi2": self.chi2,
+            "dof": self.dof,
+            "reduced_chi2": self.reduced_chi2,
+            "spectra": sorted(set(self.table["spectrum"].astype(str))) if not self.table.empty else [],
+            "elements": {k: v.to_dict() for k, v in self.elements.items()},
+            "local_elements": [{"spectrum": s, "element": e} for s, e in self.local_elements],
+        }
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Global parameter layout and the affine map to every spectrum's circuit parameters."""
+
+    names: list[str]
+    x0: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    models: list[SeriesModel]
+    maps: list[np.ndarray]  # M_j, (n_local_j, n_global)
+    offsets: list[np.ndarray]  # b_j, (n_local_j,)
+    slots: dict[str, dict[str, int]]  # element -> {"ln_r_ref", "ea", "ln_c", "alpha"} global indices
+
+
+def _two_stage_start(rows: pd.DataFrame, name: str) -> tuple[float, float]:
+    """(Ea, ln A) of the two-stage fit over ``rows`` (weighted when every stderr is finite), NaN if it fails."""
+    err = rows["r_stderr_ohm_cm2"].to_numpy(float)
+    weighted = bool(np.all(np.isfinite(err) & (err > 0)))
+    try:
+        fit = arrhenius_fit(
+            rows["temperature_c"].to_numpy(float),
+            rows["r_ohm_cm2"].to_numpy(float),
+            err if weighted else None,
+            element=name,
+        )
+    except ValueError:
+        return math.nan, math.nan
+    return fit.ea_ev, fit.ln_prefactor
+
+
+def _build_layout(
+    spectra: Sequence[Spectrum],
+    rows: pd.DataFrame,
+    joint: dict[str, ElementKind],
+    local: dict[str, list[tuple[str, ElementKind]]],
+    t_k: np.ndarray,
+    t_ref: float,
+    ea_start: dict[str, float],
+    omegas: Sequence[np.ndarray],
+    data: Sequence[np.ndarray],
+) -> _Layout:
+    names: list[str] = []
+    x0: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+
+    def add(pname: str, value: float, bounds: tuple[float, float] = (-math.inf, math.inf)) -> int:
+        names.append(pname)
+        x0.append(value)
+        lo.append(bounds[0])
+        hi.append(bounds[1])
+        return len(names) - 1
+
+    zmax = max(float(np.max(np.abs(z))) for z in data)
+    slots: dict[str, dict[str, int]] = {}
+    c_start = {}
+    for name in joint:
+        g = rows[rows["element"] == name]
+        c_start[name] = float(np.exp(np.mean(np.log(g["tau_s"].to_numpy(float) / g["r_ohm_cm2"].to_numpy(float)))))
+    order = sorted(joint, key=lambda n: c_start[n])
+    ln_c = np.log([c_start[n] for n in order])
+    mids = (ln_c[1:] + ln_c[:-1]) / 2
+    c_lo = dict(zip(order, np.r_[-np.inf, mids], strict=True))
+    c_hi = dict(zip(order, np.r_[mids, np.inf], strict=True))
+    for name in order:
+        g = rows[rows["element"] == name]
+        ea = ea_start[name] if math.isfinite(ea_start[name]) else 0.4
+        ea = float(np.clip(ea, EA_BOUNDS_EV[0] + 0.01, EA_BOUNDS_EV[1] - 0.01))
+        # ln R(T_ref) from the element's two-stage R with the start Ea (robust to a failed two-stage line)
+        tk = g["temperature_c"].to_numpy(float) + ZERO_CELSIUS_K
+        ln_r_ref = float(
+            np.mean(np.log(g["r_ohm_cm2"].to_numpy(float)) - np.log(tk / t_ref) - ea / K_B_EV * (1 / tk - 1 / t_ref))
+        )
+        s = {
+            "ln_r_ref": add(f"{name}.ln_r_ref", ln_r_ref, (math.log(zmax / R_REF_SPAN), math.log(zmax * R_REF_SPAN))),
+            "ea": add(f"{name}.ea_ev", ea, EA_BOUNDS_EV),
+            "ln_c": add(f"{name}.ln_c", float(np.log(c_start[name])), (c_lo[name], c_hi[name])),
+        }
+        if joint[name] == "RCPE":
+            alpha = float(np.clip(np.nanmean(g["alpha"].to_numpy(float)), 0.5, 0.99))
+            s["alpha"] = add(f"{name}.alpha", alpha, ALPHA_BOUNDS)
+        slots[name] = s
+
+    models: list[SeriesModel] = []
+    maps: list[np.ndarray] = []
+    offsets: list[np.ndarray] = []
+    local_index: list[dict[str, int]] = []
+    for s_obj in spectra:
+        spec = str(s_obj.meta.get("spectrum"))
+        g = rows[rows["spectrum"] == spec]
+        first = g.iloc[0]
+        with_l = bool(np.isfinite(first["l_h_cm2"]) and first["l_h_cm2"] > 0)
+        idx: dict[str, int] = {"r_inf": add(f"{spec}:r_inf", float(first["r_inf_ohm_cm2"]))}
+        if with_l:
+            idx["ln_l"] = add(f"{spec}:ln_l", float(np.log(first["l_h_cm2"])))
+        for name, kind in local.get(spec, []):
+            r = g[g["element"] == name].iloc[0]
+            idx[f"{name}.ln_r"] = add(f"{spec}:{name}.ln_r", float(np.log(r["r_ohm_cm2"])))
+            idx[f"{name}.ln_tau"] = add(f"{spec}:{name}.ln_tau", float(np.log(r["tau_s"])))
+            if kind == "RCPE":
+                idx[f"{name}.alpha"] = add(f"{spec}:{name}.alpha", float(np.clip(r["alpha"], 0.5, 0.99)), ALPHA_BOUNDS)
+        local_index.append(idx)
+        elements = [Element(n, k) for n, k in joint.items()] + [Element(n, k) for n, k in local.get(spec, [])]
+        models.append(SeriesModel(tuple(elements), r_inf=True, inductance=with_l))
+
+    n_global = len(names)
+    lo_arr, hi_arr = np.asarray(lo), np.asarray(hi)
+    for j, model in enumerate(models):
+        spec = str(spectra[j].meta.get("spectrum"))
+        m = np.zeros((model.n_params, n_global))
+        b = np.zeros(model.n_params)
+        d = (1.0 / t_k[j] - 1.0 / t_ref) / K_B_EV
+        idx = local_index[j]
+        k = 0
+        m[k, idx["r_inf"]] = 1.0
+        k += 1
+        if model.inductance:
+            m[k, idx["ln_l"]] = 1.0
+            k += 1
+        for e in model.elements:
+            if e.name in joint:
+                s = slots[e.name]
+                for row in (k, k + 1):  # ln R and ln tau = ln R + ln C
+                    m[row, s["ln_r_ref"]] = 1.0
+                    m[row, s["ea"]] = d
+                    b[row] = math.log(t_k[j] / t_ref)
+                m[k + 1, s["ln_c"]] = 1.0
+                if e.kind == "RCPE":
+                    m[k + 2, s["alpha"]] = 1.0
+            else:
+                m[k, idx[f"{e.name}.ln_r"]] = 1.0
+                m[k + 1, idx[f"{e.name}.ln_tau"]] = 1.0
+                if e.kind == "RCPE":
+                    m[k + 2, idx[f"{e.name}.alpha"]] = 1.0
+            k += e.n_params
+        maps.append(m)
+        offsets.append(b)
+        # R_inf and L limits of fitting.py, from this spectrum's data
+        lj, hj = np.full(model.n_params, -np.inf), np.full(model.n_params, np.inf)
+        _series_bounds(model, omegas[j], data[j], lj, hj)
+        lo_arr[idx["r_inf"]], hi_arr[idx["r_inf"]] = lj[0], hj[0]
+        if model.inductance:
+            lo_arr[idx["ln_l"]], hi_arr[idx["ln_l"]] = lj[1], hj[1]
+    return _Layout(names, np.asarray(x0), lo_arr, hi_arr, models, maps, offsets, slots)
+
+
+def _solve(
+    layout: _Layout, omegas: Sequence[np.ndarray], data: Sequence[np.ndarray], weighting: str
+) -> tuple[Any, np.ndarray, str, list[np.ndarray]]:
+    weights = [_weights(z, weighting) for z in data]  # type: ignore[arg-type]
+    sizes = [2 * z.size for z in data]
+    row_off = np.r_[0, np.cumsum(sizes)]
+    n_spec = len(data)
+
+    def residual(x: np.ndarray) -> np.ndarray:
+        out = np.empty(row_off[-1])
+        for j in range(n_spec):
+            d = layout.models[j].impedance(omegas[j], layout.maps[j] @ x + layout.offsets[j]) - data[j]
+            n = data[j].size
+            out[row_off[j] : row_off[j] + n] = d.real * weights[j][0]
+            out[row_off[j] + n : row_off[j + 1]] = d.imag * weights[j][1]
+        return out
+
+    def jacobian(x: np.ndarray) -> np.ndarray:
+        jac = np.empty((row_off[-1], x.size))
+        for j in range(n_spec):
+            jl = layout.models[j].jacobian(omegas[j], layout.maps[j] @ x + layout.offsets[j]) @ layout.maps[j]
+            n = data[j].size
+            jac[row_off[j] : row_off[j] + n] = jl.real * weights[j][0][:, None]
+            jac[row_off[j] + n : row_off[j + 1]] = jl.imag * weights[j][1][:, None]
+        return jac
+
+    lo, hi = layout.lo, layout.hi
+    x0 = np.clip(layout.x0, np.where(np.isfinite(lo), lo + 1e-9, lo), np.where(np.isfinite(hi), hi - 1e-9, hi))
+    with _one_blas_thread():
+        sol = least_squares(residual, x0, jac=jacobian, bounds=(lo, hi), method="trf", x_scale="jac")
+        dof = int(row_off[-1] - x0.size)
+        cov, degenerate = _covariance(sol.jac, float(np.sum(sol.fun**2)) / max(dof, 1))
+    res = [
+        (layout.models[j].impedance(omegas[j], layout.maps[j] @ sol.x + layout.offsets[j]) - data[j]) / np.abs(data[j])
+        for j in range(n_spec)
+    ]
+    return sol, cov, degenerate, res
+
+
+def _var(g: np.ndarray, cov: np.ndarray) -> float:
+    """g^T cov g, inf where cov is infinite along g."""
+    used = g != 0
+    if not used.any():
+        return 0.0
+    sub = cov[np.ix_(used, used)]
+    if not np.isfinite(sub).all():
+        return math.inf
+    return float(max(g[used] @ sub @ g[used], 0.0))
+
+
+def fit_arrhenius_joint(
+    spectra: Sequence[Spectrum], two_stage: pd.DataFrame, *, weighting: str = "modulus"
+) -> JointArrheniusFit | None:
+    """Fit a temperature series jointly with Arrhenius resistances and shared capacitances (module docstring).
+
+    Parameters
+    ----------
+    spectra
+        The temperature series (ohm cm^2, ``meta["spectrum"]`` and finite ``meta["temperature_c"]`` in deg C).
+    two_stage
+        Their two-stage fits: ``fits.csv`` rows (``spectrum``, ``temperature_c``, ``element``, ``kind``,
+        ``r_ohm_cm2``, ``r_stderr_ohm_cm2``, ``tau_s``, ``alpha``, ``r_inf_ohm_cm2``, ``l_h_cm2``).
+    weighting
+        Residual weighting, as the per-spectrum fits (``modulus``, ``proportional`` or ``unit``).
+
+    Returns
+    -------
+    JointArrheniusFit or None
+        ``None`` when no element is found at two temperatures or more (nothing to fit jointly).
+    """
+    rows = two_stage[(two_stage["r_ohm_cm2"] > 0) & (two_stage["tau_s"] > 0)].copy()
+    rows["spectrum"] = rows["spectrum"].astype(str)
+    spectra = [s for s in spectra if str(s.meta.get("spectrum")) in set(rows["spectrum"])]
+    temps = {str(s.meta.get("spectrum")): float(s.meta["temperature_c"]) for s in spectra}
+    spectra = sorted(spectra, key=lambda s: temps[str(s.meta.get("spectrum"))])
+    rows = rows[rows["spectrum"].isin(temps)]
+    joint: dict[str, ElementKind] = {}
+    local: dict[str, list[tuple[str, ElementKind]]] = {}
+    for name, g in rows.groupby("element", sort=False):
+        kind: ElementKind = "RCPE" if (g["kind"] == "RCPE").any() else "RC"
+        if g["temperature_c"].nunique() >= 2:
+            joint[str(name)] = kind
+        else:
+            for spec in g["spectrum"]:
+                local.setdefault(str(spec), []).append((str(name), kind))
+    if not joint:
+        return None
+    ea_start: dict[str, float] = {}
+    for name in joint:
+        ea_start[name] = _two_stage_start(rows[rows["element"] == name], name)[0]
+    t_k = np.array([temps[str(s.meta.get("spectrum"))] + ZERO_CELSIUS_K for s in spectra])
+    t_ref = float(1.0 / np.mean(1.0 / t_k))
+    omegas = [2 * np.pi * np.asarray(s.frequency_hz, dtype=float) for s in spectra]
+    data = [np.asarray(s.impedance, dtype=complex) for s in spectra]
+
+    refits: list[str] = []
+    while True:
+        layout = _build_layout(spectra, rows, joint, local, t_k, t_ref, ea_start, omegas, data)
+        sol, cov, degenerate, residuals = _solve(layout, omegas, data, weighting)
+        at_one = [n for n, s in layout.slots.items() if "alpha" in s and sol.x[s["alpha"]] > ALPHA_BOUNDS[1] - 1e-6]
+        if not at_one:
+            break
+        for n in at_one:
+            joint[n] = "RC"
+            refits.append(f"{n}: shared alpha ended at 1, refitted as RC")
+
+    flags: list[str] = []
+    if sol.status <= 0:
+        flags.append(f"optimiser did not converge: {sol.message}")
+    if degenerate:
+        flags.append(f"degenerate: Jacobian condition number above {CONDITION_LIMIT:g} ({degenerate})")
+    dof = int(sol.fun.size - sol.x.size)
+    if dof <= 0:
+        flags.append(f"more parameters ({sol.x.size}) than data ({sol.fun.size})")
+    lo, hi = layout.lo, layout.hi
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | (np.isfinite(hi) & (hi - sol.x < 1e-6 * span))
+    flags += [f"{layout.names[g]} ended on its bound" for g in np.flatnonzero(on_bound)]
+    stderr = np.sqrt(np.clip(np.diag(cov), 0, np.inf))
+    chi2 = float(np.sum(sol.fun**2))
+    red = chi2 / dof if dof > 0 else math.nan
+
+    counts = rows.groupby("element")["spectrum"].nunique()
+    elements: dict[str, JointElement] = {}
+    for name, s in layout.slots.items():
+        i_r, i_e = s["ln_r_ref"], s["ea"]
+        g = np.zeros(sol.x.size)
+        g[i_r], g[i_e] = -1.0, 1.0 / (K_B_EV * t_ref)  # d ln A / d(ln R_ref, Ea)
+        block = cov[np.ix_([i_r, i_e], [i_r, i_e])]
+        cov_a_ea = float(g[[i_r, i_e]] @ block[:, 1]) if np.isfinite(block).all() else math.inf
+        c = float(np.exp(sol.x[s["ln_c"]]))
+        alpha, alpha_err = (float(sol.x[s["alpha"]]), float(stderr[s["alpha"]])) if "alpha" in s else (1.0, 0.0)
+        elements[name] = JointElement(
+            element=name,
+            kind=joint[name],
+            ea_ev=float(sol.x[i_e]),
+            ea_stderr_ev=float(stderr[i_e]),
+            ln_prefactor=float(math.log(t_ref) - sol.x[i_r] + sol.x[i_e] / (K_B_EV * t_ref)),
+            ln_prefactor_stderr=math.sqrt(_var(g, cov)),
+            cov_ln_prefactor_ea=cov_a_ea,
+            c_f_cm2=c,
+            c_stderr_f_cm2=float(c * stderr[s["ln_c"]]) if np.isfinite(stderr[s["ln_c"]]) else math.inf,
+            alpha=alpha,
+            alpha_stderr=alpha_err,
+            n_spectra_two_stage=int(counts.get(name, 0)),
+            ea_start_ev=float(ea_start[name]),
+        )
+
+    out_rows: list[dict[str, Any]] = []
+    r_inf_flags: list[str] = []
+    for j, s_obj in enumerate(spectra):
+        spec = str(s_obj.meta.get("spectrum"))
+        model, m, b = layout.models[j], layout.maps[j], layout.offsets[j]
+        x_loc = m @ sol.x + b
+        r_inf, r_inf_err = float(x_loc[0]), math.sqrt(_var(m[0], cov))
+        if r_inf < -R_INF_NEGATIVE_Z * r_inf_err:
+            r_inf_flags.append(
+                f"{spec}: R_inf = {r_inf:.3g} +/- {r_inf_err:.2g} is negative beyond {R_INF_NEGATIVE_Z:g} stderr"
+            )
+        l_h, l_err = 0.0, 0.0
+        if model.inductance:
+            l_h = float(np.exp(x_loc[1]))
+            l_err = l_h * math.sqrt(_var(m[1], cov))
+        res = residuals[j]
+        k = 1 + int(model.inductance)
+        for e in model.elements:
+            r, tau = float(np.exp(x_loc[k])), float(np.exp(x_loc[k + 1]))
+            sig_r, sig_t = math.sqrt(_var(m[k], cov)), math.sqrt(_var(m[k + 1], cov))
+            sig_c = math.sqrt(_var(m[k + 1] - m[k], cov))
+            alpha = float(x_loc[k + 2]) if e.kind == "RCPE" else 1.0
+            alpha_err = math.sqrt(_var(m[k + 2], cov)) if e.kind == "RCPE" else 0.0
+            out_rows.append(
+                {
+                    "fit": "temperature_joint",
+                    "pressure_mpa": s_obj.meta.get("pressure_mpa"),
+                    "temperature_c": temps[spec],
+                    "spectrum": spec,
+                    "element": e.name,
+                    "kind": e.kind,
+                    "r_ohm_cm2": r,
+                    "r_stderr_ohm_cm2": r * sig_r,
+                    "c_f_cm2": tau / r,
+                    "c_stderr_f_cm2": tau / r * sig_c,
+                    "tau_s": tau,
+                    "tau_stderr_s": tau * sig_t,
+                    "alpha": alpha,
+                    "alpha_stderr": alpha_err,
+                    "shared": e.name in joint,
+                    "r_inf_ohm_cm2": r_inf,
+                    "r_inf_stderr_ohm_cm2": r_inf_err,
+                    "l_h_cm2": l_h,
+                    "l_stderr_h_cm2": l_err,
+                    "max_rel_residual": float(np.max(np.maximum(np.abs(res.real), np.abs(res.imag)))),
+                    "reduced_chi2": red,
+                }
+            )
+            k += e.n_params
+    flags += r_inf_flags
+    table = pd.DataFrame(out_rows)
+    table["fit_ok"] = not flags
+    table["flags"] = "; ".join(flags)
+    local_pairs = [(spec, n) for spec, items in local.items() for n, _ in items]
+    result = JointArrheniusFit(elements, local_pairs, table, t_ref, chi2, dof, not flags, flags, refits)
+    log.info(
+        "joint Arrhenius fit: %s; %s",
+        ", ".join(f"{n} Ea {e.ea_ev:.3f} +- {e.ea_stderr_ev:.3f} eV" for n, e in elements.items()),
+        "ok" if result.ok else "; ".join(flags),
+    )
+    return result
