@@ -2,11 +2,28 @@
 
 Step 1: count the interface signals in the pristine (lowest-pressure) DRT: two or more resolved ones -> "left"
 branch, one -> "right" branch, none -> "none".
-Step 2: classify every interface track by its behaviour with pressure: a tau that shifts by more than
-``tau_shift_tol_decades`` together with a falling amplitude (or a track that vanishes before the highest
-pressure) -> constriction; a tau constant within the tolerance -> charge transfer. With no interface signal left
-at the highest pressure, constriction dominates the interface; in the right branch the tau of the single peak
-left at the highest pressure is tau_CT. Bulk and GB tau stability is reported as a data check.
+Step 2: classify every interface track by its behaviour with pressure (:func:`classify_track`), in this order:
+
+1. one in-window point: constriction when it is the lowest-pressure spectrum's and gone afterwards, else
+   undetermined (no pressure behaviour);
+2. no in-window peak at the highest pressure -> constriction, whatever its tau does: "vanishes at full contact".
+   Charge transfer tends to R_Pol as the contact area tends to 100 % (Table 1: R_CT = R_Pol/A or R_Pol*A), it
+   does not vanish; a signal gone at full contact is constriction (recipe Step 2 (ii): with no interface signal
+   left at the highest pressure constriction dominates). The same holds for a signal still present whose R has
+   fallen below ``vanish_ratio`` of its first value;
+3. present at the highest pressure with a tau constant within the tolerance -> charge transfer (its amplitude
+   may change: R_CT = R_Pol/A falls as A grows in the tau_Cstr < tau_CT order);
+4. present, tau shifting beyond the tolerance and amplitude falling -> constriction; otherwise undetermined.
+
+"tau constant" is judged on the systematic change of log10 tau (least-squares line over the series, end to
+end: :func:`eisrecipe.tracking.tau_trend_decades`), not its range, so that position scatter does not read as a
+shift; the tolerance is ``tau_shift_tol_decades`` or, when larger, ``noise_sigmas`` times the noise of the DRT
+peak positions measured in this very series: the scatter of the bulk/GB taus (pressure-independent by the
+recipe) and the standard error of the track's own trend (from its scatter about that line, four points or more).
+
+With no interface signal left at the highest pressure, constriction dominates the interface; in the right branch
+the tau of the single peak left at the highest pressure is tau_CT. Bulk and GB tau stability is reported as a
+data check. Points of a track outside the measured window (extrapolation) are left out of all these numbers.
 
 All numbers behind each finding are kept in the JSON-able :class:`Steps12Finding`.
 """
@@ -17,6 +34,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
 
 from eisrecipe.drt import DrtResult, DrtSettings, LambdaPolicy, compute_drt_series
 from eisrecipe.peaks import Peak, find_peaks, peaks_frame
@@ -37,10 +56,12 @@ class Steps12Thresholds:
     Attributes
     ----------
     tau_shift_tol_decades
-        An interface tau that moves by more than this (max - min of log10 tau over the track) shifts with
-        pressure. 0.3 decade: three times the 0.1-decade accuracy of a DRT peak position (closed-form tests),
-        well below the ~3 decades a constriction peak moves over the contact-area range (paper Section 3.2) and
-        above the scatter of a pressure-independent CT peak whose shape changes a little.
+        An interface tau whose systematic change over the track (least-squares line of log10 tau against the
+        series step, end to end) exceeds this shifts with pressure; the floor of the tolerance, which the
+        measured position noise may widen (``noise_sigmas``). 0.3 decade: three times the 0.1-decade accuracy
+        of a DRT peak position (closed-form tests), well below the ~3 decades a constriction peak moves over the
+        contact-area range (paper Section 3.2) and above the scatter of a pressure-independent CT peak whose
+        shape changes a little.
     amplitude_fall_min
         The amplitude falls when R at the last point of the track is below ``1 - amplitude_fall_min`` times R at
         its first point (0.3: a fall by 30 %, beyond the 5-10 % scatter of peak areas, far below the
@@ -48,11 +69,22 @@ class Steps12Thresholds:
     stable_tol_decades
         Bulk and GB tau count as pressure-independent within this range of log10 tau (0.2 decade: twice the
         peak-position accuracy).
+    noise_sigmas
+        The tau tolerance of a track is at least this many standard deviations of the peak-position noise
+        measured in the series (bulk/GB scatter, the track's own trend error); 2: the 95 % level, as the fit
+        stage's ``z_crit``. It only widens ``tau_shift_tol_decades`` for noisy series or broad, scattering peaks.
+    vanish_ratio
+        A signal present at the highest pressure whose R is below this fraction of its first value has all but
+        vanished: constriction. 0.05: a CT peak keeps at least A(p_lowest) of its first R (Table 1, R_CT =
+        R_Pol/A), and a cell under stack pressure has well above 5 % contact at its first pressure (case study
+        ~20 %), while constriction resistance falls towards zero at full contact.
     """
 
     tau_shift_tol_decades: float = 0.3
     amplitude_fall_min: float = 0.3
     stable_tol_decades: float = 0.2
+    noise_sigmas: float = 2.0
+    vanish_ratio: float = 0.05
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None) -> Steps12Thresholds:
@@ -72,6 +104,9 @@ class InterfaceTrackFinding:
     present_at_highest: bool
     tau_range_decades: float
     tau_shift_decades: float
+    tau_trend_decades: float
+    tau_tol_decades: float
+    n_in_window: int
     r_ratio: float
     log10_tau_first: float
     log10_tau_last: float
@@ -142,26 +177,90 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def _classify(t: Track, trends: dict[str, Any], th: Steps12Thresholds, n_steps: int) -> tuple[Behaviour, str]:
+def tau_noise_tolerance(t: Track, th: Steps12Thresholds, sigma_ref: float) -> float:
+    """Tolerance (decades) on a track's systematic tau change.
+
+    ``max(tau_shift_tol_decades, noise_sigmas * sigma_ref, noise_sigmas * se)``, where ``sigma_ref`` is the
+    position scatter of the series' bulk/GB peaks and ``se`` the standard error of the track's end-to-end trend
+    (its residual scatter about the least-squares line times span / sqrt(Sxx); four in-window points or more,
+    so that the scatter has at least two degrees of freedom).
+    """
+    tol = th.tau_shift_tol_decades
+    if math.isfinite(sigma_ref):
+        tol = max(tol, th.noise_sigmas * sigma_ref)
+    pts = t.measured
+    if len(pts) >= 4:
+        x = np.array([p.step for p in pts], dtype=float)
+        y = np.array([math.log10(p.peak.tau_s) for p in pts])
+        sxx = float(np.sum((x - x.mean()) ** 2))
+        if sxx > 0:
+            resid = y - np.polyval(np.polyfit(x, y, 1), x)
+            s_res = float(np.sqrt(np.sum(resid**2) / (len(pts) - 2)))
+            tol = max(tol, th.noise_sigmas * s_res * float(np.ptp(x)) / math.sqrt(sxx))
+    return float(tol)
+
+
+def classify_track(t: Track, trends: dict[str, Any], th: Steps12Thresholds, tol: float) -> tuple[Behaviour, str]:
+    """Step-2 behaviour of one interface track and the reason (rules in the module docstring).
+
+    Parameters
+    ----------
+    t
+        The track.
+    trends
+        Its :func:`eisrecipe.tracking.track_trends`.
+    th
+        Thresholds.
+    tol
+        Tolerance on the systematic tau change in decades (:func:`tau_noise_tolerance`).
+    """
+    trend = trends["tau_trend_decades"]
     rng = trends["tau_range_decades"]
     ratio = trends["r_ratio"]
     falls = math.isfinite(ratio) and ratio <= 1.0 - th.amplitude_fall_min
     vanishes = not trends["present_at_highest"]
-    if len(t.points) < 2:
+    nums = f"tau trend {trend:+.2f} decade (range {rng:.2f}, tolerance {tol:.2f}), R ratio {ratio:.2f}"
+    if len(t.measured) < 2:
         if vanishes and trends["present_at_lowest"]:
-            return "constriction", "seen only at the lowest pressure, gone afterwards"
+            return "constriction", "seen only at the lowest pressure, gone afterwards: vanishes at full contact"
         return "undetermined", "a single point: no pressure behaviour"
-    if rng > th.tau_shift_tol_decades and (falls or vanishes):
-        what = "amplitude falls" if falls else "vanishes before the highest pressure"
-        return "constriction", f"tau shifts by {rng:.2f} decade(s) > {th.tau_shift_tol_decades:g} and {what}"
-    if rng <= th.tau_shift_tol_decades:
-        if vanishes:
-            return (
-                "undetermined",
-                f"tau constant within {th.tau_shift_tol_decades:g} decade but the signal vanishes",
-            )
-        return "charge_transfer", f"tau constant within {rng:.2f} <= {th.tau_shift_tol_decades:g} decade"
-    return "undetermined", f"tau shifts by {rng:.2f} decade(s) but the amplitude does not fall (ratio {ratio:.2f})"
+    if vanishes:
+        return (
+            "constriction",
+            f"vanishes at full contact (no peak at the highest pressure; {nums}): charge transfer would tend to "
+            "R_Pol, not vanish",
+        )
+    if math.isfinite(ratio) and ratio < th.vanish_ratio:
+        return (
+            "constriction",
+            f"all but vanishes at full contact (R ratio {ratio:.3f} < {th.vanish_ratio:g}; {nums}): charge "
+            "transfer would tend to R_Pol",
+        )
+    if abs(trend) <= tol:
+        return "charge_transfer", f"persists at the highest pressure with tau constant ({nums})"
+    if falls:
+        return "constriction", f"tau shifts and the amplitude falls ({nums})"
+    return "undetermined", f"tau shifts but the amplitude does not fall ({nums})"
+
+
+def _median_log10_tau(t: Track) -> float:
+    """Median (upper middle for an even count) log10 tau of a track's in-window points."""
+    lt = sorted(math.log10(p.peak.tau_s) for p in t.measured)
+    return float(lt[len(lt) // 2])
+
+
+def _position_scatter(tracking: TrackingResult) -> float:
+    """Pooled standard deviation (decades) of the bulk/GB peak positions: the DRT's position noise here."""
+    dev: list[float] = []
+    dof = 0
+    for lab in ("bulk", "gb"):
+        t = tracking.by_label(lab)
+        if t is None or len(t.measured) < 2:
+            continue
+        y = np.array([math.log10(p.peak.tau_s) for p in t.measured])
+        dev.extend((y - y.mean()) ** 2)
+        dof += len(y) - 1
+    return float(math.sqrt(sum(dev) / dof)) if dof > 0 else math.nan
 
 
 def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = None) -> Steps12Finding:
@@ -196,7 +295,7 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
         bulk_gb[lab] = {
             "track": t.track,
             "rule": t.label_rule,
-            "log10_tau_median": float(sorted(t.log10_tau)[len(t.points) // 2]),
+            "log10_tau_median": _median_log10_tau(t),
             "tau_range_decades": tr["tau_range_decades"],
             "median_c": tr["median_c"],
         }
@@ -211,10 +310,12 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
     interface = [t for t in tracking.tracks if t.label.startswith("int")]
     n_int_pristine = sum(1 for t in interface if t.points[0].step == 0)
     branch: Branch = "left" if n_int_pristine >= 2 else "right" if n_int_pristine == 1 else "none"
+    sigma_ref = _position_scatter(tracking)
     findings = []
     for t in interface:
         tr = trends[t.track]
-        behaviour, reason = _classify(t, tr, th, n)
+        tol = tau_noise_tolerance(t, th, sigma_ref)
+        behaviour, reason = classify_track(t, tr, th, tol)
         findings.append(
             InterfaceTrackFinding(
                 track=t.track,
@@ -225,6 +326,9 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
                 present_at_highest=tr["present_at_highest"],
                 tau_range_decades=tr["tau_range_decades"],
                 tau_shift_decades=tr["tau_shift_decades"],
+                tau_trend_decades=tr["tau_trend_decades"],
+                tau_tol_decades=tol,
+                n_in_window=tr["n_in_window"],
                 r_ratio=tr["r_ratio"],
                 log10_tau_first=tr["log10_tau_first"],
                 log10_tau_last=tr["log10_tau_last"],
@@ -249,7 +353,7 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
             notes.append("right branch: tau_CT is the tau of the single interface peak at the highest pressure")
         else:
             t = next(t for t in interface if t.track == ct[0].track)
-            tau_ct = float(10 ** sorted(t.log10_tau)[len(t.points) // 2])
+            tau_ct = float(10 ** _median_log10_tau(t))
     elif relevant and all(f.behaviour == "constriction" for f in relevant):
         conclusion = "constriction_dominates"
     else:

@@ -4,10 +4,19 @@
 2. Link the peaks of neighbouring spectra by their distance in log10 tau with an optimal assignment
    (:func:`scipy.optimize.linear_sum_assignment`). A track's expected position is its last tau or, once it has two
    points, the constant-velocity extrapolation in log10 tau (whichever is closer), so that a constriction peak
-   moving by several tenths of a decade per step stays on its track. Links longer than ``gate_decades`` are
-   refused; a track may skip ``max_gap`` spectra.
-3. Unlinked peaks start tracks (appear), unlinked tracks end (vanish). A track that ends next to a peak taken by
-   another track is recorded as merged into it; a track that starts next to a linked peak as split from it.
+   moving by several tenths of a decade per step stays on its track; both come from the track's in-window points
+   where it has any. Links up to ``gate_decades`` are assigned first; the tracks and peaks left over are then
+   linked up to twice the gate, but only where the link keeps the order of the peaks (no other peak of either
+   spectrum lies between its two ends), since the gate exists so that a link never jumps over a resolved
+   neighbour. A peak that drifts by about the gate per step (a track's first link has no velocity to
+   extrapolate) therefore stays on its track. A track may skip ``max_gap`` spectra.
+3. Every in-window peak belongs to a track: an unlinked one starts a track (appears; tracks of one point are
+   kept). A peak outside the measured window (:attr:`eisrecipe.peaks.Peak.in_window` false, an extrapolation of
+   the DRT) never starts a track but may continue one: a slow interface peak that sits at the window edge and
+   crosses it back and forth stays one track, its outside points flagged ``in_window`` false. Such points carry
+   no measured tau or R: the trends (:func:`track_trends`) use the in-window points only.
+   Unlinked tracks end (vanish). A track that ends next to a peak taken by another track is recorded as merged
+   into it; a track that starts next to a linked peak as split from it.
 4. Labels: ``bulk`` and ``gb`` for the two shortest-tau persistent tracks, checked by their capacitance (Irvine,
    Sinclair & West 1990) so that a bulk arc above the measured window does not push the GB label onto an
    interface track; the other tracks are ``int1``, ``int2``, ... in order of tau. ``label_rule`` says which rule
@@ -103,6 +112,12 @@ class Track:
     label_rule: str = ""
     merged_into: int | None = None
     split_from: int | None = None
+
+    @property
+    def measured(self) -> tuple[TrackPoint, ...]:
+        """The in-window points (all points when none is in the window)."""
+        inside = tuple(p for p in self.points if p.peak.in_window)
+        return inside or self.points
 
     @property
     def log10_tau(self) -> np.ndarray:
@@ -246,22 +261,45 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.polyfit(x[ok], y[ok], 1)[0])
 
 
+def tau_trend_decades(steps: np.ndarray, log10_tau: np.ndarray) -> float:
+    """Systematic change of log10 tau over a track: the least-squares line against the series step, end to end.
+
+    A pressure-driven drift is systematic, while the scatter of a pressure-independent peak's position largely
+    averages out of the fitted line (its range max - min, by contrast, grows with the number of points and the
+    noise). Two points give their difference; fewer give 0.
+    """
+    x = np.asarray(steps, dtype=float)
+    y = np.asarray(log10_tau, dtype=float)
+    slope = _slope(x, y)
+    return float(slope * (x[-1] - x[0])) if math.isfinite(slope) else 0.0
+
+
 def track_trends(track: Track, result: TrackingResult) -> dict[str, Any]:
-    """Trends of one track through the series.
+    """Trends of one track through the series, from its in-window points (see :attr:`Track.measured`).
 
     Returns
     -------
     dict
-        ``track``, ``label``, ``label_rule``, ``n_points``, ``first_step``, ``last_step``,
-        ``present_at_lowest``/``present_at_highest`` (first/last spectrum of the ordered series),
-        ``log10_tau_first``/``_last``, ``tau_shift_decades`` (last - first), ``tau_range_decades``
-        (max - min), ``slope_log10_tau_per_mpa``, ``slope_log10_tau_per_log10_mpa``, ``r_first``/``r_last``
-        (DRT unit), ``r_ratio`` (last/first), ``slope_log10_r_per_log10_mpa``, ``median_c`` (F or F cm^-2),
+        ``track``, ``label``, ``label_rule``, ``n_points`` (all points), ``n_in_window``, ``first_step``,
+        ``last_step`` (all points), ``present_at_lowest``/``present_at_highest`` (an in-window peak in the
+        first/last spectrum of the ordered series), ``log10_tau_first``/``_last``, ``tau_shift_decades``
+        (last - first), ``tau_range_decades`` (max - min), ``tau_trend_decades`` (see :func:`tau_trend_decades`),
+        ``log10_tau_scatter`` (standard deviation about that line, decades), ``median_width_decades``,
+        ``slope_log10_tau_per_mpa``, ``slope_log10_tau_per_log10_mpa``, ``r_first``/``r_last`` (DRT unit),
+        ``r_ratio`` (last/first), ``slope_log10_r_per_log10_mpa``, ``median_c`` (F or F cm^-2),
         ``merged_into``, ``split_from``.
     """
-    p = np.array([pt.pressure_mpa for pt in track.points], dtype=float)
-    lt = track.log10_tau
-    r = track.r
+    pts = track.measured
+    p = np.array([pt.pressure_mpa for pt in pts], dtype=float)
+    st = np.array([pt.step for pt in pts], dtype=float)
+    lt = np.array([math.log10(pt.peak.tau_s) for pt in pts])
+    r = np.array([pt.peak.r for pt in pts])
+    trend = tau_trend_decades(st, lt)
+    if len(pts) >= 3 and np.ptp(st) > 0:
+        resid = lt - np.polyval(np.polyfit(st, lt, 1), st)
+        scatter = float(np.sqrt(np.sum(resid**2) / (len(pts) - 2)))
+    else:
+        scatter = math.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         lp = np.where(p > 0, np.log10(p), np.nan)
         lr = np.where(r > 0, np.log10(r), np.nan)
@@ -270,27 +308,33 @@ def track_trends(track: Track, result: TrackingResult) -> dict[str, Any]:
         "label": track.label,
         "label_rule": track.label_rule,
         "n_points": len(track.points),
+        "n_in_window": sum(1 for pt in track.points if pt.peak.in_window),
         "first_step": track.points[0].step,
         "last_step": track.points[-1].step,
-        "present_at_lowest": track.points[0].step == 0,
-        "present_at_highest": track.points[-1].step == result.n_steps - 1,
+        "present_at_lowest": pts[0].step == 0,
+        "present_at_highest": pts[-1].step == result.n_steps - 1,
         "log10_tau_first": float(lt[0]),
         "log10_tau_last": float(lt[-1]),
         "tau_shift_decades": float(lt[-1] - lt[0]),
         "tau_range_decades": float(np.ptp(lt)),
+        "tau_trend_decades": trend,
+        "log10_tau_scatter": scatter,
+        "median_width_decades": float(np.median([pt.peak.width_decades for pt in pts])),
         "slope_log10_tau_per_mpa": _slope(p, lt),
         "slope_log10_tau_per_log10_mpa": _slope(lp, lt),
         "r_first": float(r[0]),
         "r_last": float(r[-1]),
         "r_ratio": float(r[-1] / r[0]) if r[0] > 0 else math.nan,
         "slope_log10_r_per_log10_mpa": _slope(lp, lr),
-        "median_c": track.median_c,
+        "median_c": float(np.median(c)) if (c := [q.peak.c for q in pts if math.isfinite(q.peak.c)]) else math.nan,
         "merged_into": track.merged_into,
         "split_from": track.split_from,
     }
 
 
 def _predict(points: list[TrackPoint], step: int) -> list[float]:
+    """Expected log10 tau at ``step``: last tau and constant-velocity extrapolation, from in-window points."""
+    points = [p for p in points if p.peak.in_window] or points
     last = points[-1]
     out = [math.log10(last.peak.tau_s)]
     if len(points) >= 2:
@@ -298,6 +342,15 @@ def _predict(points: list[TrackPoint], step: int) -> list[float]:
         v = (math.log10(last.peak.tau_s) - math.log10(prev.peak.tau_s)) / (last.step - prev.step)
         out.append(out[0] + v * (step - last.step))
     return out
+
+
+def _keeps_order(lt_from: float, lt_to: float, prev: Sequence[float], cur: Sequence[float]) -> bool:
+    """Whether no peak of the previous (``prev``) or current (``cur``) spectrum lies strictly between two log taus.
+
+    The link's own ends equal ``lt_from``/``lt_to`` and so never lie strictly between them.
+    """
+    lo, hi = min(lt_from, lt_to), max(lt_from, lt_to)
+    return not any(lo < x < hi for x in (*prev, *cur))
 
 
 def track_peaks(
@@ -317,14 +370,17 @@ def track_peaks(
     entries
         The series (spectrum name, peaks, pressure, mode).
     gate_decades
-        Longest accepted link in log10 tau between a track's expected position and a peak (0.5 decade: about
-        twice the FWHM of a DRT peak of an RC element at 10 points per decade, and the smallest separation at
-        which two peaks of one spectrum are reliably resolved, so a link never jumps over a resolved neighbour).
+        Longest link in log10 tau between a track's expected position and a peak that is always accepted (0.5
+        decade: about twice the FWHM of a DRT peak of an RC element at 10 points per decade, and the smallest
+        separation at which two peaks of one spectrum are reliably resolved, so a link never jumps over a
+        resolved neighbour). Links up to twice as long are accepted when no other peak of either spectrum lies
+        between their ends (see the module docstring).
     max_gap
         How many spectra a track may miss and still be continued (1: one noisy spectrum does not split a track).
     only_in_window
-        Ignore peaks flagged as outside the measured window (extrapolation of the DRT, see
-        :attr:`eisrecipe.peaks.Peak.in_window`).
+        Peaks flagged as outside the measured window (extrapolation of the DRT, see
+        :attr:`eisrecipe.peaks.Peak.in_window`) may only continue a track, never start one; ``False`` treats
+        them like the others.
     rules
         Label thresholds.
     unit
@@ -345,25 +401,42 @@ def track_peaks(
     merged: dict[int, tuple[int, int]] = {}  # track -> (step where it found no peak, partner)
     split: dict[int, int] = {}
     big = 1e6
+    taus_by_step: list[list[float]] = []  # log10 tau of every peak considered at each step (order check)
     for step, e in enumerate(seq):
-        peaks = sorted((p for p in e.peaks if p.in_window or not only_in_window), key=lambda p: p.tau_s)
+        peaks = sorted(e.peaks, key=lambda p: p.tau_s)
+        # outside peaks may continue a track but never start one (see the module docstring)
+        can_start = [p.in_window or not only_in_window for p in peaks]
         pts = [TrackPoint(step, e.spectrum, float(e.pressure_mpa), str(e.pressure_mode), p) for p in peaks]
+        lts = [math.log10(pt.peak.tau_s) for pt in pts]
+        taus_by_step.append(lts)
         active = [i for i, t in enumerate(tracks) if step - t[-1].step <= max_gap + 1]
         assigned: dict[int, int] = {}
-        if active and pts:
-            cost = np.full((len(active), len(pts)), big)
-            for a, i in enumerate(active):
+        # pass 1: links within the gate; pass 2: the tracks and peaks left over, links up to twice the gate
+        # that keep the order of the peaks (so a long link never competes with a short one)
+        for extended in (False, True):
+            rows_left = [i for i in active if i not in assigned.values()]
+            cols_left = [b for b in range(len(pts)) if b not in assigned]
+            if not rows_left or not cols_left:
+                break
+            cost = np.full((len(rows_left), len(cols_left)), big)
+            for a, i in enumerate(rows_left):
                 expected = _predict(tracks[i], step)
-                for b, pt in enumerate(pts):
-                    d = min(abs(math.log10(pt.peak.tau_s) - x) for x in expected)
+                last = tracks[i][-1]
+                last_lt = math.log10(last.peak.tau_s)
+                for c, b in enumerate(cols_left):
+                    d = min(abs(lts[b] - x) for x in expected)
                     # prefer continuing the most recent tracks: a small penalty per missed spectrum
-                    d += 0.05 * (step - tracks[i][-1].step - 1)
-                    if d <= gate_decades:
-                        cost[a, b] = d
+                    d += 0.05 * (step - last.step - 1)
+                    if not extended:
+                        ok = d <= gate_decades
+                    else:
+                        ok = d <= 2.0 * gate_decades and _keeps_order(last_lt, lts[b], taus_by_step[last.step], lts)
+                    if ok:
+                        cost[a, c] = d
             rows, cols = linear_sum_assignment(cost)
-            for a, b in zip(rows, cols, strict=True):
-                if cost[a, b] < big:
-                    assigned[b] = active[a]
+            for a, c in zip(rows, cols, strict=True):
+                if cost[a, c] < big:
+                    assigned[cols_left[c]] = rows_left[a]
         for b, pt in enumerate(pts):
             if b in assigned:
                 tracks[assigned[b]].append(pt)
@@ -373,18 +446,17 @@ def track_peaks(
             if i in taken or tracks[i][-1].step != step - 1:
                 continue
             lt = math.log10(tracks[i][-1].peak.tau_s)
-            near = [(abs(math.log10(pts[b].peak.tau_s) - lt), j) for b, j in assigned.items() if j != i]
+            near = [(abs(lts[b] - lt), j) for b, j in assigned.items() if j != i]
             near = [x for x in near if x[0] <= gate_decades]
             if near:
                 merged[i] = (step, min(near)[1])
         for b, pt in enumerate(pts):
-            if b in assigned:
+            if b in assigned or not can_start[b]:
                 continue
             new = len(tracks)
             tracks.append([pt])
             if step > 0:
-                lt = math.log10(pt.peak.tau_s)
-                near = [(abs(math.log10(pts[c].peak.tau_s) - lt), j) for c, j in assigned.items()]
+                near = [(abs(lts[c] - lts[b]), j) for c, j in assigned.items()]
                 near = [x for x in near if x[0] <= gate_decades]
                 if near:
                     split[new] = min(near)[1]
@@ -398,7 +470,12 @@ def track_peaks(
         entries=tuple(seq),
         tracks=tuple(sorted(out, key=lambda t: float(np.median(t.log10_tau)))),
         unit=unit,
-        settings={"gate_decades": gate_decades, "max_gap": max_gap, "only_in_window": only_in_window},
+        settings={
+            "gate_decades": gate_decades,
+            "max_link_decades": 2.0 * gate_decades,
+            "max_gap": max_gap,
+            "only_in_window": only_in_window,
+        },
     )
     return label_tracks(result, rules or LabelRules())
 
@@ -414,7 +491,7 @@ def label_tracks(result: TrackingResult, rules: LabelRules) -> TrackingResult:
     candidates = sorted(persistent, key=lambda t: float(np.median(t.log10_tau)))
 
     def stable(t: Track) -> bool:
-        return float(np.ptp(t.log10_tau)) <= rules.stable_tol_decades
+        return float(np.ptp([math.log10(p.peak.tau_s) for p in t.measured])) <= rules.stable_tol_decades
 
     def c_spec(t: Track) -> float:
         return t.median_c * specific

@@ -1,0 +1,151 @@
+"""Steps 1-2 rules on synthetic peak series: classification of interface tracks and tracking of drifting peaks."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from eisrecipe.peaks import Peak
+from eisrecipe.steps12 import steps_1_2
+from eisrecipe.tracking import LabelRules, SeriesEntry, Track, TrackingResult, track_peaks, track_trends
+
+PRESSURES = [(10.0, "uniaxial"), (15.0, "uniaxial"), (20.0, "uniaxial"), (30.0, "uniaxial"), (400.0, "isostatic")]
+RULES = LabelRules(thickness_cm=0.01)  # 100 um electrolyte
+
+
+def _peak(log10_tau: float, r: float, *, width: float = 0.3, in_window: bool = True) -> Peak:
+    t = 10.0**log10_tau
+    return Peak(t, 1 / (2 * math.pi * t), r, r, width, 1.0, t / 3, t * 3, r, in_window)
+
+
+def _bulk_gb(k: int) -> list[Peak]:
+    # bulk 100 ohm cm2 at 1e-7 s (C 1e-9 F/cm2 -> 1e-11 F/cm), GB 100 ohm cm2 at 1e-5 s (1e-9 F/cm)
+    jitter = 0.02 * (-1) ** k
+    return [_peak(-7.0 + jitter, 100.0), _peak(-5.0 - jitter, 100.0)]
+
+
+def _series(interface: list[list[Peak]], pressures: list[tuple[float, str]] = PRESSURES) -> list[SeriesEntry]:
+    return [
+        SeriesEntry(f"s{k}", tuple(_bulk_gb(k) + peaks), p, mode)
+        for k, ((p, mode), peaks) in enumerate(zip(pressures, interface, strict=True))
+    ]
+
+
+def _track_with(res: TrackingResult, log10_tau: float, step: int = 0) -> Track:
+    return next(
+        t
+        for t in res.tracks
+        for p in t.points
+        if p.step == step and math.isclose(math.log10(p.peak.tau_s), log10_tau, abs_tol=1e-9)
+    )
+
+
+def test_vanishing_low_shift_signal_is_constriction() -> None:
+    # tau moves by only -0.16 decade while R falls to 0.3x, and the peak is gone at 400 MPa (case-study int1)
+    interface = [[_peak(-3.85, 72.0)], [_peak(-3.80, 71.0)], [_peak(-3.95, 47.0)], [_peak(-4.02, 22.0)], []]
+    res = track_peaks(_series(interface), rules=RULES)
+    finding = steps_1_2(res)
+    (f,) = finding.interface_tracks
+    assert abs(f.tau_trend_decades) < 0.3
+    assert f.behaviour == "constriction"
+    assert "vanishes at full contact" in f.reason
+    assert finding.interface_at_highest == ()
+    assert finding.conclusion == "constriction_dominates"
+
+
+def test_persistent_constant_tau_signal_with_scatter_is_charge_transfer() -> None:
+    # CT: tau fixed at 1 s with +-0.17 decade DRT scatter (range 0.34 > the 0.3 floor), R = 50/A falls to 0.3x
+    # (Table 1, tau_Cstr < tau_CT); constriction: tau shifts by 1.4 decades, R falls, gone at full contact
+    area = [0.3, 0.45, 0.6, 0.8, 1.0]
+    scatter = [0.0, 0.17, -0.17, 0.1, -0.05]
+    interface = [
+        [_peak(-3.0 + 2.0 * (a - 0.3), 300.0 * (1 - a) / 0.7), _peak(ds, 50.0 / a)] if a < 1 else [_peak(ds, 50.0)]
+        for a, ds in zip(area, scatter, strict=True)
+    ]
+    res = track_peaks(_series(interface), rules=RULES)
+    finding = steps_1_2(res)
+    by_tau = {round(f.log10_tau_first): f for f in finding.interface_tracks}
+    ct, cstr = by_tau[0], by_tau[-3]
+    assert ct.tau_range_decades > 0.3  # the old range rule called this a shift
+    assert ct.behaviour == "charge_transfer", ct.reason
+    assert ct.present_at_highest and ct.r_ratio == pytest.approx(0.3)
+    assert cstr.behaviour == "constriction"
+    assert finding.branch == "left"
+    assert finding.conclusion == "charge_transfer_present"
+    assert finding.tau_ct_s is not None and abs(math.log10(finding.tau_ct_s)) < 0.2
+
+
+def test_persistent_strongly_shifting_signal_is_not_charge_transfer() -> None:
+    interface = [[_peak(-4.0 + 0.4 * k, 100.0 * 0.6**k)] for k in range(5)]
+    finding = steps_1_2(track_peaks(_series(interface), rules=RULES))
+    (f,) = finding.interface_tracks
+    assert f.present_at_highest
+    assert f.behaviour == "constriction"
+    assert "shifts" in f.reason
+
+
+def test_single_point_in_the_middle_is_undetermined() -> None:
+    interface = [[], [], [_peak(-3.0, 10.0)], [], []]
+    (f,) = steps_1_2(track_peaks(_series(interface), rules=RULES)).interface_tracks
+    assert f.behaviour == "undetermined"
+
+
+def test_slow_peak_at_the_window_edge_is_tracked_through_all_pressures() -> None:
+    # a slow interface peak whose maximum crosses the window edge back and forth (case-study int3): the
+    # out-of-window points scatter by up to 0.66 decade but keep the track whole; its trends use in-window points
+    pressures = [(p, "uniaxial") for p in (10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 41.0)] + [(400.0, "isostatic")]
+    slow = [(-2.98, True), (-2.57, False), (-3.07, True), (-2.56, False), (-2.58, False), (-2.49, False), (-3.14, True)]
+    fast = [-3.85, -3.79, -3.97, -3.84, -3.97, -3.92, -4.02]
+    interface = [
+        [_peak(f, 50.0), _peak(s, 170.0 * 0.85**k, width=0.6, in_window=w)]
+        for k, (f, (s, w)) in enumerate(zip(fast, slow, strict=True))
+    ] + [[]]
+    entries = _series(interface, pressures)
+    res = track_peaks(entries, rules=RULES)
+    # every in-window peak is on a track
+    on_track = {(p.spectrum, p.peak.tau_s) for t in res.tracks for p in t.points}
+    for e in entries:
+        for pk in e.peaks:
+            if pk.in_window:
+                assert (e.spectrum, pk.tau_s) in on_track
+    t = _track_with(res, -2.98)
+    assert t.steps == list(range(7))
+    trends = track_trends(t, res)
+    assert trends["n_in_window"] == 3
+    assert trends["tau_range_decades"] == pytest.approx(0.16)  # in-window points only
+    assert not trends["present_at_highest"]
+    finding = steps_1_2(res)
+    assert len(finding.interface_tracks) == 2
+    assert {f.behaviour for f in finding.interface_tracks} == {"constriction"}
+    assert finding.conclusion == "constriction_dominates"
+
+
+def test_out_of_window_peak_never_starts_a_track() -> None:
+    interface = [[], [_peak(-1.0, 10.0, in_window=False)], [], [], []]
+    res = track_peaks(_series(interface), rules=RULES)
+    assert all(p.peak.in_window for t in res.tracks for p in t.points)
+
+
+@pytest.mark.parametrize("step", [0.5, 0.55, 0.7])
+def test_drift_of_half_a_decade_per_step_is_not_broken(step: float) -> None:
+    # tau_Cstr < tau_CT order: a constriction peak moving by >= gate_decades per pressure step, CT fixed at 1 s
+    interface = [
+        [_peak(-4.0 + step * k, 200.0 * 0.7**k), _peak(0.0, 50.0)] if k < 4 else [_peak(0.0, 50.0)] for k in range(5)
+    ]
+    res = track_peaks(_series(interface), rules=RULES, gate_decades=0.5)
+    moving = _track_with(res, -4.0)
+    assert moving.steps == [0, 1, 2, 3]
+    finding = steps_1_2(res)
+    kinds = {round(f.log10_tau_first): f.behaviour for f in finding.interface_tracks}
+    assert kinds == {-4: "constriction", 0: "charge_transfer"}
+
+
+def test_long_link_never_jumps_over_a_resolved_neighbour() -> None:
+    # A at -3.0 vanishes; B stays at -2.6; C appears at -2.05. A -> C (0.95 decade) would cross B: refused, and
+    # the long link B -> C (0.55) does not compete with B -> B (0) so that A could take B's peak (0.4).
+    interface = [[_peak(-3.0, 50.0), _peak(-2.6, 50.0)], [_peak(-2.6, 50.0), _peak(-2.05, 30.0)], [], [], []]
+    res = track_peaks(_series(interface), rules=RULES)
+    assert _track_with(res, -3.0).steps == [0]
+    assert _track_with(res, -2.6).steps == [0, 1]
+    assert _track_with(res, -2.05, step=1).steps == [1]
