@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from eisrecipe.arrhenius import K_B_EV, ZERO_CELSIUS_K
+
 
 def rc(frequency_hz: np.ndarray, r: float, tau_s: float) -> np.ndarray:
     """Parallel RC: R / (1 + j w tau)."""
@@ -13,6 +15,12 @@ def rc(frequency_hz: np.ndarray, r: float, tau_s: float) -> np.ndarray:
 def zarc(frequency_hz: np.ndarray, r: float, tau_s: float, alpha: float) -> np.ndarray:
     """ZARC (R || CPE): R / (1 + (j w tau)^alpha)."""
     return r / (1 + (2j * np.pi * frequency_hz * tau_s) ** alpha)
+
+
+def arrhenius_r(r_25c: float, ea_ev: float, temperature_c: float) -> float:
+    """Arrhenius R(T) = T/A exp(Ea/kB T) (sigma = sigma0/T exp(-Ea/kB T)), scaled to ``r_25c`` at 25 C."""
+    t, t0 = temperature_c + ZERO_CELSIUS_K, 25.0 + ZERO_CELSIUS_K
+    return float(r_25c * (t / t0) * np.exp(ea_ev / K_B_EV * (1 / t - 1 / t0)))
 
 
 def noisy(z: np.ndarray, rel_sigma: float, seed: int = 0) -> np.ndarray:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic import noisy, rc, zarc
+from synthetic import arrhenius_r, noisy, rc, zarc
 
 from eisrecipe.arrhenius import K_B_EV
 from eisrecipe.drt_stage import DrtStageSettings, run_cell_drt
@@ -30,18 +30,12 @@ TRUTH = {
 R_INF, L_LEAD = 2.0, 2e-8
 
 
-def r_at(r25: float, ea: float, t_c: float) -> float:
-    """Arrhenius R(T) = T/A exp(Ea/kB T), scaled to r25 at 25 C (ohm cm^2)."""
-    t, t0 = t_c + 273.15, 298.15
-    return r25 * (t / t0) * np.exp(ea / K_B_EV * (1 / t - 1 / t0))
-
-
 def series(noise: float = 0.002) -> list[Spectrum]:
     out = []
     for k, t_c in enumerate(TEMPS_C):
         z = R_INF + 2j * np.pi * F * L_LEAD
         for r25, c, ea, alpha in TRUTH.values():
-            r = r_at(r25, ea, t_c)
+            r = arrhenius_r(r25, ea, t_c)
             z = z + (rc(F, r, r * c) if alpha == 1.0 else zarc(F, r, r * c, alpha))
         meta = {
             "cell": "J",
@@ -74,7 +68,7 @@ def test_joint_fit_converges_and_includes_every_element_everywhere(fitted: tuple
     two_stage = table[table["fit"] == "temperature"]
     assert "bulk" not in set(two_stage.loc[two_stage["temperature_c"] == 30.0, "element"])
     hot = rows[(rows["temperature_c"] == 30.0) & (rows["element"] == "bulk")].iloc[0]
-    assert hot["r_ohm_cm2"] == pytest.approx(r_at(100.0, 0.34, 30.0), rel=0.01)
+    assert hot["r_ohm_cm2"] == pytest.approx(arrhenius_r(100.0, 0.34, 30.0), rel=0.01)
     assert hot["r_inf_ohm_cm2"] == pytest.approx(R_INF, abs=0.5)
     # shared capacitances recovered (C = tau/R also for the R-CPE: the package's Brug convention)
     for name, (_, c, _, alpha) in TRUTH.items():

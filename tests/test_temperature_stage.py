@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic import noisy, rc, zarc
+from synthetic import arrhenius_r, noisy, rc, zarc
 
-from eisrecipe.arrhenius import K_B_EV
 from eisrecipe.drt_stage import DrtStageSettings, run_cell_drt
 from eisrecipe.peaks import peaks_frame
 from eisrecipe.spectrum import Spectrum
@@ -21,15 +20,10 @@ TEMPS_C = [-20.0, 0.0, 20.0, 40.0, 60.0]
 TRUTH = {"bulk": (200.0, 5.3e-11, 0.34), "gb": (60.0, 3e-8, 0.43), "int": (50.0, 5e-6, 0.37)}
 
 
-def r_at(r25: float, ea: float, t_c: float) -> float:
-    t, t0 = t_c + 273.15, 298.15
-    return r25 * (t / t0) * np.exp(ea / K_B_EV * (1 / t - 1 / t0))
-
-
 def series(noise: float = 0.002) -> list[Spectrum]:
     out = []
     for k, t_c in enumerate(TEMPS_C):
-        r = {n: r_at(v[0], v[2], t_c) for n, v in TRUTH.items()}
+        r = {n: arrhenius_r(v[0], v[2], t_c) for n, v in TRUTH.items()}
         z = (
             2.0  # contacts and leads: R_inf 2 ohm cm^2 and 0.2 uH cm^2
             + 2j * np.pi * F * 2e-7

@@ -15,7 +15,7 @@ Element assignment (from ``tracks.csv`` and the Step 1-2 finding in ``steps12.js
   drops are listed under ``pruned`` in ``steps36.json``).
 
 Series terms: every model carries R_inf; a series inductance L per spectrum joins when ``fit.inductance`` says so
-(``auto``: :func:`_choose_inductance`, decided once per cell on the joint fit and used in Step 3 as well).
+(``auto``: :func:`choose_inductance`, decided once per cell on the joint fit and used in Step 3 as well).
 
 Step 3: the highest-pressure spectrum alone, with the elements it holds. If it holds an interface element, that
 is the CT signal at full contact: R_Pol = R, C_DL = C with standard errors. If it holds none, R_Pol has an upper
@@ -75,7 +75,7 @@ class FitStageSettings:
         Standard errors that make a trend or a disagreement significant (Steps 5-6).
     inductance
         Series inductance L in the stage models: ``"true"``, ``"false"`` or ``"auto"`` (see
-        :func:`_choose_inductance`: included when a spectrum's top-frequency points are inductive, or when the
+        :func:`choose_inductance`: included when a spectrum's top-frequency points are inductive, or when the
         nested-model F-test on the joint fit says L lowers chi2 significantly).
     """
 
@@ -115,7 +115,7 @@ INDUCTANCE_P = 0.01
 cheap, so only a clear chi2 drop justifies it; real lead inductances at MHz give p values many orders smaller)."""
 
 
-def _choose_inductance(
+def choose_inductance(
     mode: str, spectra: Sequence[Spectrum], joint_fit: Callable[[bool], SeriesFit]
 ) -> tuple[SeriesFit, bool, dict[str, Any]]:
     """The joint fit with or without a series inductance L per spectrum, and why.
@@ -227,14 +227,47 @@ def _assign(tracks: pd.DataFrame, finding: Mapping[str, Any]) -> _Assignment:
     return _Assignment(order, pressure, elements, groups, branch, drt_order)
 
 
+def merged_seed(peaks: pd.DataFrame) -> tuple[float, float]:
+    """(R, tau) of one element from the DRT peaks assigned to it: R summed (``r_ohm_cm2``), tau (``tau_s``) the
+    R-weighted geometric mean."""
+    r = peaks["r_ohm_cm2"].to_numpy(float)
+    tau = np.exp(np.sum(r * np.log(peaks["tau_s"].to_numpy(float))) / r.sum())
+    return float(r.sum()), float(tau)
+
+
+def r_inf_start(spectrum: Spectrum) -> float:
+    """Start of R_inf: half the smallest Z' of the spectrum (unit of Z), at least 1e-6."""
+    return float(max(spectrum.z_real.min() * 0.5, 1e-6))
+
+
+def inductance_start(spectrum: Spectrum) -> float:
+    """Start of a series L (unit of Z x s): the top point's reactance if inductive, else 1 % of |Z| there."""
+    k = int(np.argmax(spectrum.frequency_hz))
+    z = spectrum.impedance[k]
+    return float(max(z.imag, 0.01 * abs(z)) / (2 * np.pi * spectrum.frequency_hz[k]))
+
+
+def seeded_start(
+    seeds: Sequence[tuple[float, float]], kinds: Sequence[ElementKind], r_inf: float, inductance: float | None = None
+) -> Start:
+    """Starting values from per-element (R, tau) seeds in tau order; taus of merged groups may touch, so they are
+    kept strictly ascending (x1.5); alpha 1 for RC, 0.9 for R-CPE; ``inductance`` None: a model without L."""
+    taus = [tau for _, tau in seeds]
+    for k in range(1, len(taus)):
+        taus[k] = max(taus[k], taus[k - 1] * 1.5)
+    return Start(
+        r=[r for r, _ in seeds],
+        tau_s=taus,
+        alpha=[1.0 if kind == "RC" else 0.9 for kind in kinds],
+        r_inf=max(r_inf, 1e-6),
+        inductance=inductance if inductance is not None else 1e-9,
+    )
+
+
 def _points(tracks: pd.DataFrame, ids: Sequence[int], spectrum: str) -> tuple[float, float] | None:
     """(R, tau) of an element in one spectrum from its tracks' peaks, or None where it has none."""
     rows = tracks[tracks["track"].isin(ids) & (tracks["spectrum"] == spectrum)]
-    if rows.empty:
-        return None
-    r = rows["r_ohm_cm2"].to_numpy(float)
-    tau = np.exp(np.sum(r * np.log(rows["tau_s"].to_numpy(float))) / r.sum())
-    return float(r.sum()), float(tau)
+    return None if rows.empty else merged_seed(rows)
 
 
 def _model_and_start(
@@ -249,21 +282,9 @@ def _model_and_start(
     ``inductance`` (H cm^2): the start of a series inductance L, or None for a model without L.
     """
     present = [n for n in names if n in seeds]
-    model = SeriesModel(
-        tuple(Element(n, settings.kinds.get(n, "RCPE")) for n in present),
-        r_inf=True,
-        inductance=inductance is not None,
-    )
-    taus = [seeds[n][1] for n in present]
-    for k in range(1, len(taus)):  # DRT taus of merged groups may touch: keep them strictly ascending
-        taus[k] = max(taus[k], taus[k - 1] * 1.5)
-    start = Start(
-        r=[seeds[n][0] for n in present],
-        tau_s=taus,
-        alpha=[1.0 if settings.kinds.get(n) == "RC" else 0.9 for n in present],
-        r_inf=max(r_inf, 1e-6),
-        inductance=inductance if inductance is not None else 1e-9,
-    )
+    elements = tuple(Element(n, settings.kinds.get(n, "RCPE")) for n in present)
+    model = SeriesModel(elements, r_inf=True, inductance=inductance is not None)
+    start = seeded_start([seeds[n] for n in present], [e.kind for e in elements], r_inf, inductance)
     return model, start
 
 
@@ -393,15 +414,6 @@ def run_cell_fits(
             if pt is not None:
                 seeds[s][name] = pt
 
-    def r_inf_start(s: str) -> float:
-        return float(max(by_name[s].z_real.min() * 0.5, 1e-6))
-
-    def l_start(s: str) -> float:
-        # from the highest-frequency point: its reactance if inductive, else 1 % of |Z| there (H cm^2)
-        sp = by_name[s]
-        k = int(np.argmax(sp.frequency_hz))
-        return float(max(sp.z_imag[k], 0.01 * abs(sp.impedance[k])) / (2 * np.pi * sp.frequency_hz[k]))
-
     # Step 4: joint fit, bulk and GB shared; with fit.inductance = auto it decides whether the models carry L
     shared = [n for n in ("bulk", "gb") if n in a.elements]
     pruned: dict[str, list[dict[str, Any]]] = {}
@@ -410,8 +422,8 @@ def run_cell_fits(
         def once(current: Mapping[str, Mapping[str, tuple[float, float]]]) -> SeriesFit:
             models, starts = [], []
             for s in names:
-                lh = l_start(s) if with_l else None
-                m, st = _model_and_start(a.elements, current[s], settings, r_inf_start(s), lh)
+                lh = inductance_start(by_name[s]) if with_l else None
+                m, st = _model_and_start(a.elements, current[s], settings, r_inf_start(by_name[s]), lh)
                 models.append(m)
                 starts.append(st)
             return fit_series(
@@ -428,7 +440,7 @@ def run_cell_fits(
         pruned[key] = dropped
         return fit
 
-    joint, use_l, l_finding = _choose_inductance(
+    joint, use_l, l_finding = choose_inductance(
         settings.inductance, [by_name[s] for s in order], lambda with_l: fit_group(order, with_l, f"series_l{with_l}")
     )
 

@@ -42,7 +42,7 @@ import pandas as pd
 
 from eisrecipe.arrhenius_joint import fit_arrhenius_joint
 from eisrecipe.circuits import Element, ElementKind, SeriesModel
-from eisrecipe.fit_stage import _choose_inductance as choose_inductance
+from eisrecipe.fit_stage import choose_inductance, inductance_start, merged_seed, r_inf_start, seeded_start
 from eisrecipe.fitting import SeriesFit, Start, fit_spectrum
 from eisrecipe.spectrum import Spectrum
 
@@ -176,14 +176,9 @@ def _temperature(s: Spectrum) -> float:
 
 
 def _seeds(peaks: pd.DataFrame, assigned: Sequence[str]) -> dict[str, tuple[float, float]]:
-    """(R, tau) per element from its peaks: R summed, tau the R-weighted geometric mean."""
-    out: dict[str, tuple[float, float]] = {}
+    """(R, tau) per element from its peaks (:func:`eisrecipe.fit_stage.merged_seed`)."""
     frame = peaks.assign(element=list(assigned))
-    for name, rows in frame.groupby("element", sort=False):
-        r = rows["r_ohm_cm2"].to_numpy(float)
-        tau = float(np.exp(np.sum(r * np.log(rows["tau_s"].to_numpy(float))) / r.sum()))
-        out[str(name)] = (float(r.sum()), tau)
-    return out
+    return {str(name): merged_seed(rows) for name, rows in frame.groupby("element", sort=False)}
 
 
 def run_cell_temperature_fits(
@@ -261,19 +256,7 @@ def run_cell_temperature_fits(
         # an element gathering several DRT peaks is a distribution, not one RC: it gets a CPE exponent
         counts = {n: sum(lab == n for lab, _ in labels) for n in names}
         kinds: dict[str, ElementKind] = {n: "RCPE" if counts[n] > 1 else settings.kinds.get(n, "RCPE") for n in names}
-        taus = [seeds[n][1] for n in names]
-        for k in range(1, len(taus)):  # merged classes may touch: keep the start taus strictly ascending
-            taus[k] = max(taus[k], taus[k - 1] * 1.5)
-        k_top = int(np.argmax(s.frequency_hz))
-        z_top = s.impedance[k_top]
-        l_start = float(max(z_top.imag, 0.01 * abs(z_top)) / (2 * np.pi * s.frequency_hz[k_top]))
-        start = Start(
-            r=[seeds[n][0] for n in names],
-            tau_s=taus,
-            alpha=[1.0 if kinds[n] == "RC" else 0.9 for n in names],
-            r_inf=float(max(s.z_real.min() * 0.5, 1e-6)),
-            inductance=l_start,
-        )
+        start = seeded_start([seeds[n] for n in names], [kinds[n] for n in names], r_inf_start(s), inductance_start(s))
 
         elements = tuple(Element(n, kinds[n]) for n in names)
         fit_with = partial(_fit_one, s, name, elements, start, settings.weighting)
