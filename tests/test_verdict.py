@@ -52,6 +52,37 @@ def by_step(verdict: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["step"]: s for s in verdict["steps"]}
 
 
+def test_r_pol_bound_is_scaled_to_the_lowest_contact_by_table_1() -> None:
+    """R_Pol <= 5 is 1.7 % of R_Int = 300, but at A = 0.1 the CT part can be R_Pol / A = 50, 17 %: not negligible."""
+    s36 = s36_right(bound=5.0)
+    s36["step5"]["ct_share"] = [
+        {"spectrum": "p40", "pressure_mpa": 40.0, "contact_fraction": 0.5, "r_int_ohm_cm2": 60.0,
+         "r_ct_upper_bound_ohm_cm2": 10.0, "ct_share_upper_bound": 10.0 / 60.0},
+        {"spectrum": "p10", "pressure_mpa": 10.0, "contact_fraction": 0.1, "r_int_ohm_cm2": 300.0,
+         "r_ct_upper_bound_ohm_cm2": 50.0, "ct_share_upper_bound": 50.0 / 300.0},
+    ]  # fmt: skip
+    lowest = {"bulk": 200.0, "gb": 60.0, "int": 300.0}
+    v = decide(
+        "c",
+        VALIDATION,
+        s12("constriction_dominates"),
+        s36,
+        EA_CONSTRICTION,
+        VerdictSettings(),
+        lowest_pressure_r=lowest,
+    )
+    step3 = by_step(v)["3"]
+    assert step3["numbers"]["r_ct_upper_bound_lowest_pressure_ohm_cm2"] == 50.0
+    assert step3["numbers"]["ratio_to_r_int"] == pytest.approx(50.0 / 300.0)
+    assert "not tight enough" in step3["finding"] and step3["support"] == "inconclusive"
+    assert v["r_pol"]["r_ct_upper_bound_lowest_pressure_ohm_cm2"] == 50.0 and v["r_pol"]["lowest_pressure_mpa"] == 10
+    # the same bound with a contact of 0.5 at the lowest pressure: R_CT <= 10, 3 % -> negligible, supports
+    s36["step5"]["ct_share"][1].update(contact_fraction=0.5, r_ct_upper_bound_ohm_cm2=10.0, ct_share_upper_bound=1 / 30)
+    step3 = by_step(decide("c", VALIDATION, s12("constriction_dominates"), s36, EA_CONSTRICTION, VerdictSettings(),
+                           lowest_pressure_r=lowest))["3"]  # fmt: skip
+    assert "negligible" in step3["finding"] and step3["support"] == "supports"
+
+
 def test_constriction_dominated_right_branch_with_negligible_ct() -> None:
     v = decide(
         "c",
@@ -64,7 +95,7 @@ def test_constriction_dominated_right_branch_with_negligible_ct() -> None:
     )
     assert v["dominant_interface_process"] == "constriction"
     assert v["branch"] == "right"
-    assert v["r_pol"] == {"upper_bound_ohm_cm2": 1.0}
+    assert v["r_pol"] == {"upper_bound_ohm_cm2": 1.0, "bound_rule": "3 x noise"}
     steps = by_step(v)
     assert [steps[k]["support"] for k in ("2", "3", "5", "7")] == ["supports"] * 4
     assert "negligible" in steps["3"]["finding"]

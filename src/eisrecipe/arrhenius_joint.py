@@ -64,7 +64,7 @@ from eisrecipe.fitting import (
     R_INF_NEGATIVE_Z,
     _covariance,
     _series_bounds,
-    _weights,
+    residual_weights,
 )
 from eisrecipe.spectrum import Spectrum
 
@@ -328,7 +328,7 @@ def _build_layout(
 def _solve(
     layout: _Layout, omegas: Sequence[np.ndarray], data: Sequence[np.ndarray], weighting: str
 ) -> tuple[Any, np.ndarray, str, list[np.ndarray]]:
-    weights = [_weights(z, weighting) for z in data]  # type: ignore[arg-type]
+    weights = [residual_weights(z, weighting) for z in data]  # type: ignore[arg-type]
     sizes = [2 * z.size for z in data]
     row_off = np.r_[0, np.cumsum(sizes)]
     n_spec = len(data)

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 Weighting = Literal["modulus", "proportional", "unit"]
 
-__all__ = ["ElementFit", "SeriesFit", "Start", "fit_series", "fit_spectrum"]
+__all__ = ["ElementFit", "SeriesFit", "Start", "fit_series", "fit_spectrum", "residual_weights"]
 
 ALPHA_BOUNDS = (0.4, 1.0)
 CONDITION_LIMIT = 1e10
@@ -218,7 +218,8 @@ class SeriesFit:
         return pd.DataFrame(rows)
 
 
-def _weights(z: ComplexArray, weighting: Weighting) -> tuple[FloatArray, FloatArray]:
+def residual_weights(z: ComplexArray, weighting: Weighting) -> tuple[FloatArray, FloatArray]:
+    """Weights of the real and imaginary residuals (1/ohm cm^2 for ``modulus`` and ``proportional``)."""
     mod = np.abs(z)
     if weighting == "modulus":
         return 1.0 / mod, 1.0 / mod
@@ -370,7 +371,7 @@ def fit_series(
         np.asarray(x0_list), np.where(np.isfinite(lo), lo + 1e-9, lo), np.where(np.isfinite(hi), hi - 1e-9, hi)
     )
 
-    weights = [_weights(z, weighting) for z in data]
+    weights = [residual_weights(z, weighting) for z in data]
     sizes = [2 * z.size for z in data]
     offsets = np.r_[0, np.cumsum(sizes)]
 

@@ -62,6 +62,20 @@ class VerdictSettings:
         return cls(**dict(config or {}))
 
 
+def _lowest_ct_share(s5: Mapping[str, Any]) -> dict[str, float] | None:
+    """Step 5's R_CT upper bound at the lowest pressure with a contact fraction (None when there is none)."""
+    rows = [
+        r
+        for r in s5.get("ct_share") or []
+        if _num(r.get("r_ct_upper_bound_ohm_cm2")) is not None and _num(r.get("ct_share_upper_bound")) is not None
+    ]
+    if not rows:
+        return None
+    low = min(rows, key=lambda r: _num(r.get("pressure_mpa")) or math.inf)
+    keys = ("r_ct_upper_bound_ohm_cm2", "ct_share_upper_bound", "contact_fraction", "pressure_mpa")
+    return {k: float(low[k]) for k in keys}
+
+
 def _num(x: Any) -> float | None:
     try:
         v = float(x)
@@ -218,7 +232,14 @@ def _pressure_evidence(
     if r_pol is not None:
         extra["r_pol"] = {"value_ohm_cm2": r_pol, "stderr_ohm_cm2": _num(s3.get("r_pol_stderr_ohm_cm2"))}
     elif bound is not None:
-        extra["r_pol"] = {"upper_bound_ohm_cm2": bound}
+        extra["r_pol"] = {"upper_bound_ohm_cm2": bound, "bound_rule": s3.get("bound_rule")}
+        low_share = _lowest_ct_share(s5)
+        if low_share is not None:
+            extra["r_pol"].update(
+                r_ct_upper_bound_lowest_pressure_ohm_cm2=low_share["r_ct_upper_bound_ohm_cm2"],
+                lowest_pressure_mpa=low_share["pressure_mpa"],
+                contact_fraction_lowest_pressure=low_share["contact_fraction"],
+            )
 
     # interface resistances at the lowest pressure (where constriction contributes most), from the series fit
     r_ct_low, r_cstr_low = _num(lowest.get("ct")), _num(lowest.get("cstr"))
@@ -264,15 +285,37 @@ def _pressure_evidence(
         steps.append(_step("3", "R_Pol, C_DL", text, sup, **{k: s3.get(k) for k in s3 if k != "flags"}))
     elif bound is not None:
         ratio = bound / r_low if r_low else None
-        text = f"no interface signal at the highest pressure: R_CT <= {bound:.3g} ohm cm^2 ({s3.get('bound_rule')})"
+        text = f"no interface signal at the highest pressure: R_Pol <= {bound:.3g} ohm cm^2 ({s3.get('bound_rule')})"
         sup = "inconclusive"
+        # Step 5 (Table 1): at contact fraction A the CT resistance is R_Pol / A (tau_Cstr < tau_CT) or R_Pol A
+        # (tau_CT < tau_Cstr); the conservative R_Pol / A at the lowest pressure is what R_Int must dwarf
+        low_share = _lowest_ct_share(s5)
+        r_ct_low_bound = None
+        if low_share is not None and ratio is not None:
+            r_ct_low_bound, ratio = low_share["r_ct_upper_bound_ohm_cm2"], low_share["ct_share_upper_bound"]
+            text += (
+                f"; at the lowest pressure (A = {low_share['contact_fraction']:.3g}) R_CT <= R_Pol / A = "
+                f"{r_ct_low_bound:.3g} ohm cm^2 (Step 5, Table 1), {ratio:.2g} x R_Int"
+            )
+        elif ratio is not None:
+            text += f", {ratio:.2g} x R_Int at the lowest pressure (no contact fraction for the Step 5 scaling)"
         if ratio is not None:
-            text += f", {ratio:.2g} x R_Int at the lowest pressure"
             negligible = ratio <= settings.negligible_ratio
             text += " - charge transfer negligible" if negligible else " - the bound is not tight enough to say"
             if negligible:
                 sup = "supports" if process == "constriction" else "contradicts"
-        steps.append(_step("3", "R_Pol bound", text, sup, r_ct_upper_bound_ohm_cm2=bound, ratio_to_r_int=ratio))
+        steps.append(
+            _step(
+                "3",
+                "R_Pol bound",
+                text,
+                sup,
+                r_pol_upper_bound_ohm_cm2=bound,
+                r_ct_upper_bound_lowest_pressure_ohm_cm2=r_ct_low_bound,
+                ratio_to_r_int=ratio,
+                detection_limit=s3.get("detection_limit"),
+            )
+        )
     else:
         steps.append(_step("3", "R_Pol, C_DL", "Step 3 did not run", "not_applicable"))
     # Step 4
@@ -502,7 +545,13 @@ def decide(
             summary = f"Cell {cell}: the evidence does not determine the limiting interface process."
         r_pol = extra["r_pol"]
         if r_pol and "upper_bound_ohm_cm2" in r_pol:
-            summary += f" Charge-transfer resistance <= {r_pol['upper_bound_ohm_cm2']:.3g} ohm cm^2."
+            summary += f" R_Pol (charge transfer at full contact) <= {r_pol['upper_bound_ohm_cm2']:.3g} ohm cm^2"
+            if "r_ct_upper_bound_lowest_pressure_ohm_cm2" in r_pol:
+                summary += (
+                    f", R_CT <= {r_pol['r_ct_upper_bound_lowest_pressure_ohm_cm2']:.3g} ohm cm^2 at "
+                    f"{r_pol['lowest_pressure_mpa']:g} MPa"
+                )
+            summary += "."
         elif r_pol:
             summary += f" R_Pol = {r_pol['value_ohm_cm2']:.3g} ohm cm^2."
         if s7["applies"] and s7["classification"] != "undetermined":
