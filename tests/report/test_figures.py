@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,17 @@ def test_temperature_cell_has_arrhenius_and_no_trends(cells_dir: Path) -> None:
     assert isinstance(fig, Figure)
     assert any("Ea = 0.370" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
     assert list(F.fit_figures(cell)) == ["temperature"]
+
+
+def test_arrhenius_figure_shows_the_joint_fit_beside_the_two_stage_line(cells_dir: Path) -> None:
+    cell = load_cell(cells_dir / "tempCell")
+    joint = cell.arrhenius.assign(ea_joint_ev=0.368, ea_joint_stderr_ev=0.004, ln_prefactor_joint=10.1, joint_ok=True)
+    ax = F.arrhenius_figure(replace(cell, arrhenius=joint)).axes[0]
+    assert any("joint 0.368 ± 0.004 eV" in t.get_text() for t in ax.get_legend().get_texts())
+    assert sum(line.get_linestyle() == "--" for line in ax.get_lines()) == 1
+    # a flagged joint fit is not drawn
+    ax = F.arrhenius_figure(replace(cell, arrhenius=joint.assign(joint_ok=False))).axes[0]
+    assert not any("joint" in t.get_text() for t in ax.get_legend().get_texts())
 
 
 def test_empty_cell_gives_no_figures() -> None:
