@@ -10,7 +10,8 @@ the weighted fit of ln(T/R) on 1/T over the fitted R(T) with their standard erro
 the element inside the measured window (``ea_drt_ev``; unweighted). Where the fit stage ran the joint Arrhenius
 fit (:mod:`eisrecipe.arrhenius_joint`: all temperature spectra at once, each R_i(T) on the Arrhenius law, shared
 capacitances; ``steps36.json["temperature"]["joint"]``), the row also carries its result: ``ea_joint_ev``,
-``ea_joint_stderr_ev``, ``ln_prefactor_joint`` (+ stderr) and ``joint_ok`` (converged, not degenerate, nothing on
+``ea_joint_stderr_ev`` (the larger of the formal and the leave-one-temperature-out jackknife error),
+``ln_prefactor_joint`` (+ stderr) and ``joint_ok`` (converged, not degenerate, nothing on
 a bound). ``ea_ev`` stays the two-stage value, so both routes are in the table side by side.
 
 Which Ea the verdict uses (:func:`step7_rows`): the joint one for every element whose joint fit is ``ok``, the
