@@ -448,15 +448,20 @@ def run_cell_fits(
     if len(order) < 2:
         raise InputError(f"cell '{cell}': fewer than two tracked pressure-series spectra to fit")
 
-    # seeds per spectrum from the tracks (a gap inside a persistent bulk/GB track takes the nearest point)
+    # seeds per spectrum from the tracks. Bulk, GB and CT exist at every contact fraction (Table 1; Step 4 (i)
+    # fits four elements at every A < 100 %), so a spectrum without their peak takes the track's median tau and
+    # R; for CT a tenth of its smallest R, since a CT peak missing from a spectrum lies below the DRT peak
+    # threshold (R_CT = R_Pol A at low contact) and a start far above it stalls the joint fit. The fit prunes
+    # what it cannot resolve
     seeds: dict[str, dict[str, tuple[float, float]]] = {}
     for s in order:
         seeds[s] = {}
         for name in a.elements:
             pt = _points(tracks, a.tracks[name], s)
-            if pt is None and name in ("bulk", "gb"):
+            if pt is None and name in ("bulk", "gb", "ct"):
                 rows = tracks[tracks["track"].isin(a.tracks[name])]
-                pt = (float(rows["r_ohm_cm2"].median()), float(np.exp(np.log(rows["tau_s"]).median())))
+                r0 = 0.1 * float(rows["r_ohm_cm2"].min()) if name == "ct" else float(rows["r_ohm_cm2"].median())
+                pt = (r0, float(np.exp(np.log(rows["tau_s"]).median())))
             if pt is not None:
                 seeds[s][name] = pt
 

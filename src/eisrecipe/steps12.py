@@ -1,7 +1,13 @@
 """Recipe Steps 1 and 2 (Eckhardt et al. 2023, Section 3.3) from the tracked DRT peaks of a pressure series.
 
 Step 1: count the interface signals in the pristine (lowest-pressure) DRT: two or more resolved ones -> "left"
-branch, one -> "right" branch, none -> "none".
+branch, one -> "right" branch, none -> "none". The branch asks whether tau_CT and tau_Cstr differ enough to be
+resolved, and in the tau_CT < tau_Cstr order the pristine DRT cannot show it: there R_CT = R_Pol A is smallest
+at the lowest pressure (e.g. 0.02 ohm cm^2 beside an R_Cstr of 50 ohm cm^2 at A = 5 %), so the CT peak is below
+the peak threshold and only appears as contact grows. A series whose pristine DRT shows one interface signal is
+therefore also "left" when Step 2 finds a charge-transfer track and a constriction track that are resolved from
+each other: seen side by side in one spectrum, or with taus at least ``2 x gate`` (1 decade) apart throughout
+(:func:`resolved_ct_and_constriction`); ``branch_rule`` says which rule decided.
 Step 2: classify every interface track by its behaviour with pressure (:func:`classify_track`), in this order:
 
 1. one in-window point: constriction when it is the lowest-pressure spectrum's and gone afterwards, else
@@ -75,16 +81,19 @@ class Steps12Thresholds:
         stage's ``z_crit``. It only widens ``tau_shift_tol_decades`` for noisy series or broad, scattering peaks.
     vanish_ratio
         A signal present at the highest pressure whose R is below this fraction of its first value has all but
-        vanished: constriction. 0.05: a CT peak keeps at least A(p_lowest) of its first R (Table 1, R_CT =
-        R_Pol/A), and a cell under stack pressure has well above 5 % contact at its first pressure (case study
-        ~20 %), while constriction resistance falls towards zero at full contact.
+        vanished: constriction. 0.01: a CT peak keeps at least A(p_lowest) of its first R (Table 1, R_CT =
+        R_Pol/A), and the paper's own simulated series start at a few per cent of contact (A = 4.3 %; the case
+        study ~20 %), while constriction resistance falls towards zero at full contact (case study: from ~300 to
+        < 0.1 ohm cm^2, a ratio < 3e-4). 0.05 was too high: a CT track of the tau_Cstr < tau_CT order from
+        A = 4 % to 100 % has R ratio 0.037 (closed-loop reproduction, p_cstr_lt_ct_spot, medium grid) and was
+        called constriction.
     """
 
     tau_shift_tol_decades: float = 0.3
     amplitude_fall_min: float = 0.3
     stable_tol_decades: float = 0.2
     noise_sigmas: float = 2.0
-    vanish_ratio: float = 0.05
+    vanish_ratio: float = 0.01
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None) -> Steps12Thresholds:
@@ -128,7 +137,8 @@ class Steps12Finding:
     n_interface_pristine
         Interface signals in the pristine spectrum.
     branch
-        ``"left"`` (>= 2 interface signals), ``"right"`` (1) or ``"none"`` (0).
+        ``"left"`` (>= 2 interface signals, or a resolved CT + constriction pair later in the series), ``"right"``
+        (1) or ``"none"`` (0).
     interface_tracks
         Step-2 classification per interface track.
     interface_at_highest
@@ -146,6 +156,8 @@ class Steps12Finding:
         Plain-language remarks (missing bulk, etc.).
     thresholds
         Thresholds used.
+    branch_rule
+        Which Step-1 rule decided the branch.
     """
 
     pristine_spectrum: str
@@ -161,6 +173,7 @@ class Steps12Finding:
     bulk_gb_stable: dict[str, bool]
     notes: tuple[str, ...] = ()
     thresholds: dict[str, float] = field(default_factory=dict)
+    branch_rule: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain mapping, NaN replaced by ``None`` (strict JSON)."""
@@ -263,6 +276,37 @@ def _position_scatter(tracking: TrackingResult) -> float:
     return float(math.sqrt(sum(dev) / dof)) if dof > 0 else math.nan
 
 
+def resolved_ct_and_constriction(
+    interface: Sequence[Track], findings: Sequence[InterfaceTrackFinding], min_separation_decades: float
+) -> str | None:
+    """Why a charge-transfer track and a constriction track count as two resolved interface signals, or None.
+
+    Resolved: both have an in-window peak in the same spectrum (the DRT separated them there), or the CT track's
+    median log10 tau lies at least ``min_separation_decades`` from every in-window point of the constriction
+    track (they never come near each other, so they would be resolved wherever both are large enough to show).
+    """
+    behaviour = {f.track: f.behaviour for f in findings}
+    ct = [t for t in interface if behaviour.get(t.track) == "charge_transfer"]
+    cstr = [t for t in interface if behaviour.get(t.track) == "constriction"]
+    for c in ct:
+        c_steps = {p.step: p for p in c.points if p.peak.in_window}
+        c_tau = _median_log10_tau(c)
+        for k in cstr:
+            both = sorted(p.step for p in k.points if p.peak.in_window and p.step in c_steps)
+            if both:
+                return (
+                    f"charge-transfer track {c.track} and constriction track {k.track} resolved side by side in "
+                    f"spectrum {c_steps[both[0]].spectrum}"
+                )
+            gap = min(abs(math.log10(p.peak.tau_s) - c_tau) for p in k.measured)
+            if gap >= min_separation_decades:
+                return (
+                    f"charge-transfer track {c.track} (tau 10^{c_tau:.2f} s) and constriction track {k.track} stay "
+                    f">= {gap:.2f} decade apart (>= {min_separation_decades:g})"
+                )
+    return None
+
+
 def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = None) -> Steps12Finding:
     """Steps 1-2 of the recipe for one cell's tracked pressure series.
 
@@ -335,6 +379,17 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
                 slope_log10_tau_per_log10_mpa=tr["slope_log10_tau_per_log10_mpa"],
             )
         )
+    branch_rule = f"{n_int_pristine} interface signal(s) in the pristine spectrum"
+    if branch == "right":
+        gate = float(tracking.settings.get("gate_decades", 0.5))
+        why = resolved_ct_and_constriction(interface, findings, 2.0 * gate)
+        if why is not None:
+            branch = "left"
+            branch_rule += f"; left all the same: {why}"
+            notes.append(
+                "left branch although the pristine DRT shows one interface signal: " + why + " (in the tau_CT < "
+                "tau_Cstr order R_CT = R_Pol A hides the CT peak at low contact)"
+            )
     at_highest = tuple(f.track for f in findings if f.present_at_highest)
     tau_ct: float | None = None
     relevant = [f for f in findings if f.present_at_lowest or f.present_at_highest]
@@ -376,6 +431,7 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
         bulk_gb_stable=stable,
         notes=tuple(notes),
         thresholds=asdict(th),
+        branch_rule=branch_rule,
     )
 
 
