@@ -120,6 +120,10 @@ BOUND_TAU_MARGIN = 10.0
 """The R_Pol bound's tau range starts one decade above the slowest bulk/GB element. An RC closer than that merges
 with the grain-boundary arc (an R-CPE takes it up; the bound diverges there, measured on the case study); such a
 CT element would make the GB resistance pressure dependent, which Steps 1-2 and the shared GB of Step 4 test."""
+BOUND_WINDOW_MARGIN = 10**0.5
+"""... and ends where the RC's apex lies half a decade inside the window: an element whose apex sits at the window's
+edge shows half its arc and looks like a series resistance, so its bound diverges (example cellA: 1.8 ohm cm^2 in
+mid-window, 4 at 0.08 s, 10.9 at the edge 0.26 s); such a signal would not be resolvable in the DRT either."""
 
 
 def choose_inductance(
@@ -322,14 +326,15 @@ def _r_pol_bound(fit: SeriesFit, spectrum: Spectrum, settings: FitStageSettings)
     """Step 3 upper bound of R_Pol when the highest-pressure spectrum shows no interface signal.
 
     The fit-based detection limit (:func:`eisrecipe.detection.rc_detection_limit`) of an RC element with tau
-    from one decade above the slowest fitted bulk/GB element to the slowest time constant of the window; the
+    from one decade above the slowest fitted bulk/GB element to half a decade inside the window's slow end; the
     single-point noise rule (:func:`eisrecipe.contact.ct_bound_from_noise`) is kept beside it as a cross-check.
     """
     noise = float(spectrum.meta.get("kk_noise") or 0.0)
     point_rule = ct_bound_from_noise(spectrum.frequency_hz, np.abs(spectrum.impedance), noise, k=settings.bound_sigma)
     tau_fast, tau_slow = tau_window_s(spectrum.frequency_hz)
+    tau_slow /= BOUND_WINDOW_MARGIN
     taus = [e.tau_s for e in fit.elements if e.element in ("bulk", "gb") and np.isfinite(e.tau_s)]
-    tau_lo = max(tau_fast, BOUND_TAU_MARGIN * max(taus)) if taus else tau_fast
+    tau_lo = max(tau_fast * BOUND_WINDOW_MARGIN, BOUND_TAU_MARGIN * max(taus)) if taus else tau_fast
     out: dict[str, Any] = {"r_pol_noise_rule_bound_ohm_cm2": point_rule}
     if tau_lo < tau_slow:
         limit = rc_detection_limit(
