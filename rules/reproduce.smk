@@ -39,7 +39,8 @@ rule reproduce_series:
 
 rule reproduce_checks:
     # cheap simulations behind the report's "Why ours differs" (eisrecipe.reproduction.difference_checks, ~40 s):
-    # tau_Cstr span against A range and voxel size, SEI R_Int against its closed form, R_Cstr of finer maps
+    # tau_Cstr span against A range and voxel size, SEI R_Int against its closed form, R_Cstr of finer maps,
+    # the exact CT mode of tau_CT < tau_Cstr against the voxel size
     output:
         f"{REPRO_ROOT}/checks.csv",
     threads: 1

@@ -28,6 +28,11 @@ def test_slope_signs(long: pd.DataFrame) -> None:
         assert r and c, order
         assert all(sign * s > 0.5 for s in r), (order, r)
         assert all(-sign * s > 0.5 for s in c), (order, c)
+        # the CT window is the CT mode: modes farther than x2 from R_Pol C_DL carry < 5 % of its R
+        x = long[(long["tau_order"] == order) & (long["source"] == "exact_drt") & (long["contact_fraction"] < 0.999)]
+        ct = x[x["quantity"] == "r_ct"].set_index(["series", "spectrum"])["value"]
+        core = x[x["quantity"] == "r_ct_core"].set_index(["series", "spectrum"])["value"]
+        assert len(core) == len(ct) > 0 and ((1 - core / ct) < 0.05).all(), (order, 1 - core / ct)
 
 
 def test_analysis_finds_ct_in_both_orders(long: pd.DataFrame) -> None:

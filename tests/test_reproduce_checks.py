@@ -18,6 +18,7 @@ from eisrecipe.reproduction import (
     loglog_slope,
     sei_int_closed_form,
     spot_spreading_ohm_cm2,
+    tau_on_bound,
     why_notes,
     write_report,
 )
@@ -62,6 +63,36 @@ def test_slopes_count_a_repeated_contact_fraction_once() -> None:
     assert _slopes(long, "x", "exact_drt", "r_ct") == [pytest.approx(once)]
 
 
+def test_slopes_leave_out_fitted_points_on_their_tau_bound() -> None:
+    """A fitted CT element whose ln tau ended on its element-order bound is not determined by the data: its
+    points leave the analysis slope (the exact-DRT one keeps them)."""
+    flags = (
+        "p_x_spot_A005p0:ct.ln_tau ended on its bound (element order / CPE range); "
+        "p_x_spot_A010p0:cstr.alpha ended on its bound (element order / CPE range)"
+    )
+    assert tau_on_bound(flags) == {("p_x_spot_A005p0", "ct")}
+    assert tau_on_bound("") == set()
+    rows = []
+    for a in (0.7, 0.5, 0.22, 0.1, 0.05):
+        base = dict.fromkeys(LONG_COLUMNS, "")
+        base.update(
+            series="p_x_spot",
+            kind="pressure",
+            tau_order="x",
+            spectrum=f"p_x_spot_A{a * 100:05.1f}".replace(".", "p"),
+            contact_fraction=a,
+            temperature_c=25.0,
+            stderr=math.nan,
+        )
+        bad = 20.0 if a == 0.05 else 1.0  # the pinned point: 20 x off
+        rows.append({**base, "source": "analysis", "quantity": "c_ct", "value": bad * 1e-4 / a})
+        rows.append({**base, "source": "exact_drt", "quantity": "c_ct", "value": bad * 1e-4 / a})
+    rows.append({**rows[-1], "source": "analysis", "quantity": "tau_on_bound_ct", "value": 1.0})
+    long = pd.DataFrame(rows, columns=LONG_COLUMNS)
+    assert _slopes(long, "x", "analysis", "c_ct") == [pytest.approx(-1.0)]
+    assert _slopes(long, "x", "exact_drt", "c_ct")[0] < -1.3
+
+
 def test_closed_forms() -> None:
     m = Material()
     # NETWORK.md closed form 5 at A = 4 % in the 100 um cube: f(0.2) = 0.718, a = 11.3 um -> 34.7 ohm cm2
@@ -73,9 +104,16 @@ def test_closed_forms() -> None:
 
 
 def test_checks_and_report_section(tmp_path) -> None:
-    checks = difference_checks(span_voxels=(10.0,), sei_voxels=(10.0,), finer_voxel=10.0, finer_correlations=(15.0,))
+    checks = difference_checks(
+        span_voxels=(10.0,), sei_voxels=(10.0,), finer_voxel=10.0, finer_correlations=(15.0,), ct_voxels=(10.0,)
+    )
     assert list(checks.columns) == CHECK_COLUMNS
-    assert set(checks["check"]) == {"span", "sei", "finer"}
+    assert set(checks["check"]) == {"span", "sei", "finer", "ct_mode"}
+    # tau_CT < tau_Cstr at A = 4 %: the exact CT mode is faster than R_Pol C_DL (0.81 at 10 um), its capacitance
+    # stays C_DL / A, and tau follows R_Cstr / (R_Cstr + R_Pol / A) (0.81)
+    ct = checks[checks["check"] == "ct_mode"].set_index("quantity")["value"]
+    assert ct["tau_ct_ratio"] < 0.9 and abs(ct["c_ct_ratio"] - 1) < 0.05
+    assert ct["tau_ct_ratio"] == pytest.approx(ct["r_cstr_share"], abs=0.05)
     span = checks[(checks["check"] == "span") & (checks["quantity"] == "tau_cstr")]
     for _, g in span.groupby("morphology"):
         g = g.sort_values("contact_fraction")
@@ -85,6 +123,7 @@ def test_checks_and_report_section(tmp_path) -> None:
     notes = why_notes(pd.DataFrame(columns=LONG_COLUMNS), checks)
     titles = [t for t, _ in notes]
     assert any("tau_Cstr" in t for t in titles) and any("finer" in t for t in titles)
+    assert any("R_CT slope above 1" in t for t in titles)
     html = tmp_path / "r.html"
     from eisrecipe.reproduction import TABLE_COLUMNS
 
