@@ -54,9 +54,12 @@ class DrtStageSettings:
     thresholds: Steps12Thresholds = field(default_factory=Steps12Thresholds)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> DrtStageSettings:
-        """Build from the workflow config."""
+    def from_config(cls, config: Mapping[str, Any], cell: str | None = None) -> DrtStageSettings:
+        """Build from the workflow config; ``drt.cells.<cell>`` (when ``cell`` is given) overrides ``drt`` keys."""
         drt = dict(config.get("drt") or {})
+        overrides = drt.pop("cells", None) or {}
+        if cell is not None:
+            drt.update(overrides.get(cell) or {})
         backend = drt.pop("backend", "native")
         policy = drt.pop("lambda_policy", "shared")
         peaks = dict(config.get("peaks") or {})

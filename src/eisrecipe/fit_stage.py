@@ -299,6 +299,31 @@ def _model_and_start(
     return model, start
 
 
+def _refit_from(fit: SeriesFit, name: str, spectrum: Spectrum, settings: FitStageSettings) -> SeriesFit | None:
+    """Fit one spectrum alone, started from its values in a joint fit (same elements, same series terms)."""
+    j = fit.spectra.index(name)
+    model = fit.models[j]
+    elements = [fit.element(name, e.name) for e in model.elements]
+    if not elements or any(e.kind == "CPE" for e in elements):
+        return None
+    start = Start(
+        r=[e.r for e in elements],
+        tau_s=[e.tau_s for e in elements],
+        alpha=[e.alpha for e in elements],
+        r_inf=fit.r_inf[name][0],
+        inductance=fit.inductance[name][0] if model.inductance else 1e-9,
+    )
+    return fit_series(
+        [spectrum.frequency_hz], [spectrum.impedance], model, [start], names=[name], weighting=settings.weighting
+    )  # type: ignore[arg-type]
+
+
+def _best_of(*fits: SeriesFit | None) -> SeriesFit:
+    """The fit with the lowest chi^2 among those with the fewest flags (local minima of a single-spectrum fit)."""
+    candidates = [f for f in fits if f is not None]
+    return min(candidates, key=lambda f: (len(f.flags), f.chi2))
+
+
 def _element_dict(fit: SeriesFit, spectrum: str, name: str) -> dict[str, Any] | None:
     try:
         e = fit.element(spectrum, name)
@@ -503,7 +528,7 @@ def run_cell_fits(
     # Step 3: highest pressure alone, with the series terms the cell's decision gives
     hi = order[-1]
     s_hi = by_name[hi]
-    step3_fit = fit_group([hi], use_l, "step3")
+    step3_fit = _best_of(fit_group([hi], use_l, "step3"), _refit_from(joint, hi, s_hi, settings))
     interface_hi = [e.element for e in step3_fit.elements if e.element not in ("bulk", "gb")]
     step3: dict[str, Any] = {
         "spectrum": hi,

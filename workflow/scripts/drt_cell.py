@@ -8,7 +8,7 @@ from eisrecipe.validation import load_validated
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
 try:
     spectra = load_validated(snakemake.input.spectra, snakemake.input.validation)
-    settings = DrtStageSettings.from_config(snakemake.params.analysis)
+    settings = DrtStageSettings.from_config(snakemake.params.analysis, snakemake.wildcards.cell)
     result = run_cell_drt(snakemake.wildcards.cell, spectra, settings)
     out = snakemake.output
     result.write(out.drt, out.fit, out.peaks, out.tracks, out.steps)
