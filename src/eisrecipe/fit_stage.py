@@ -300,7 +300,9 @@ def _model_and_start(
 
 
 def _refit_from(fit: SeriesFit, name: str, spectrum: Spectrum, settings: FitStageSettings) -> SeriesFit | None:
-    """Fit one spectrum alone, started from its values in a joint fit (same elements, same series terms)."""
+    """Fit one spectrum alone, started from its values in a joint fit (same elements, same series terms); None when
+    an interface element of it is not resolved (R within ``z_crit`` standard errors of 0, the pruning rule) or the
+    model has a series CPE."""
     j = fit.spectra.index(name)
     model = fit.models[j]
     elements = [fit.element(name, e.name) for e in model.elements]
@@ -313,9 +315,13 @@ def _refit_from(fit: SeriesFit, name: str, spectrum: Spectrum, settings: FitStag
         r_inf=fit.r_inf[name][0],
         inductance=fit.inductance[name][0] if model.inductance else 1e-9,
     )
-    return fit_series(
+    refit = fit_series(
         [spectrum.frequency_hz], [spectrum.impedance], model, [start], names=[name], weighting=settings.weighting
     )  # type: ignore[arg-type]
+    # the seeded route prunes elements the spectrum alone cannot resolve; a refit keeping one is no candidate
+    interface = [e for e in refit.elements if e.element not in ("bulk", "gb")]
+    unresolved = [e for e in interface if not e.r > settings.z_crit * e.r_stderr]
+    return None if unresolved else refit
 
 
 def _best_of(*fits: SeriesFit | None) -> SeriesFit:
