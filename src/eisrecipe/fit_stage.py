@@ -49,7 +49,7 @@ from eisrecipe.circuits import Element, ElementKind, SeriesModel
 from eisrecipe.contact import contact_area, ct_bound_from_noise, ct_share
 from eisrecipe.detection import rc_detection_limit, tau_window_s
 from eisrecipe.errors import InputError
-from eisrecipe.fitting import SeriesFit, Start, fit_series
+from eisrecipe.fitting import ElementFit, SeriesFit, Start, fit_series
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.tables import FLOAT_FORMAT, json_safe
 from eisrecipe.trends import Trend, log_trend
@@ -319,8 +319,7 @@ def _refit_from(fit: SeriesFit, name: str, spectrum: Spectrum, settings: FitStag
         [spectrum.frequency_hz], [spectrum.impedance], model, [start], names=[name], weighting=settings.weighting
     )  # type: ignore[arg-type]
     # the seeded route prunes elements the spectrum alone cannot resolve; a refit keeping one is no candidate
-    interface = [e for e in refit.elements if e.element not in ("bulk", "gb")]
-    unresolved = [e for e in interface if not e.r > settings.z_crit * e.r_stderr]
+    unresolved = [e for e in refit.elements if _prunable(e) and _resolution_z(e) < settings.z_crit]
     return None if unresolved else refit
 
 
@@ -393,6 +392,16 @@ def _r_pol_bound(fit: SeriesFit, spectrum: Spectrum, settings: FitStageSettings)
     return out
 
 
+def _prunable(e: ElementFit) -> bool:
+    """An element the pruning rule may drop: an own (not shared) interface element with a finite R."""
+    return e.element not in ("bulk", "gb") and not e.shared and bool(np.isfinite(e.r))
+
+
+def _resolution_z(e: ElementFit) -> float:
+    """R / its standard error (0 for an infinite or zero error: a degenerate direction)."""
+    return float(e.r / e.r_stderr) if np.isfinite(e.r_stderr) and e.r_stderr > 0 else 0.0
+
+
 def _fit_pruned(
     fit_once: Callable[[Mapping[str, Mapping[str, tuple[float, float]]]], SeriesFit],
     seeds: Mapping[str, Mapping[str, tuple[float, float]]],
@@ -417,9 +426,9 @@ def _fit_pruned(
         fit = fit_once(current)
         weakest: dict[str, tuple[float, Any]] = {}
         for e in fit.elements:
-            if e.element in ("bulk", "gb") or e.shared or not np.isfinite(e.r):
+            if not _prunable(e):
                 continue
-            z = e.r / e.r_stderr if np.isfinite(e.r_stderr) and e.r_stderr > 0 else 0.0
+            z = _resolution_z(e)
             if z < z_crit and (e.spectrum not in weakest or z < weakest[e.spectrum][0]):
                 weakest[e.spectrum] = (z, e)
         if not weakest:

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from eisrecipe.arrhenius import K_B_EV, ZERO_CELSIUS_K
 from eisrecipe.circuits import SeriesModel
 from eisrecipe.report.data import CellData
+from eisrecipe.report.formatting import is_number
 
 __all__ = [
     "STYLE",
@@ -440,13 +441,6 @@ def _temperatures(cell: CellData, frame: pd.DataFrame) -> np.ndarray:
     return np.array([meta.get(str(s), {}).get("temperature_c", np.nan) for s in frame["spectrum"]], dtype=float)
 
 
-def _finite(x: object) -> bool:
-    try:
-        return bool(np.isfinite(float(x)))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
-
 @_styled
 def arrhenius_figure(cell: CellData) -> Figure | None:
     """Arrhenius plot: ln(T/R) (T in K, R in ohm cm^2) against 1000/T of every element of the temperature fits,
@@ -483,14 +477,14 @@ def arrhenius_figure(cell: CellData) -> Figure | None:
             err = fit.get("ea_stderr_ev")
             label = f"{el}: Ea = {fit['ea_ev']:.3f}" + (f" ± {err:.3f}" if err is not None and np.isfinite(err) else "")
             label += " eV"
-            joint = _finite(fit.get("ea_joint_ev")) and _finite(fit.get("ln_prefactor_joint"))
+            joint = is_number(fit.get("ea_joint_ev")) and is_number(fit.get("ln_prefactor_joint"))
             if joint and bool(fit.get("joint_ok", True)):
                 # the joint fit (every spectrum at once, R on the Arrhenius law): dashed, same colour
                 line = fit["ln_prefactor_joint"] - fit["ea_joint_ev"] / (K_B_EV * t)
                 ax.plot(1000 / t, line, "--", color=color, lw=1)
                 label += f", joint {fit['ea_joint_ev']:.3f}"
                 err_j = fit.get("ea_joint_stderr_ev")
-                label += (f" ± {err_j:.3f}" if _finite(err_j) else "") + " eV"
+                label += (f" ± {err_j:.3f}" if is_number(err_j) else "") + " eV"
         ax.plot([], [], _MARKERS[k % len(_MARKERS)] + "-", color=color, label=label)
     ax.set_xlabel("1000 / T / K⁻¹")
     ax.set_ylabel("ln(T / R) / ln(K Ω⁻¹ cm⁻²)")
