@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from eisrecipe.drt import DrtSettings, compute_drt
-from eisrecipe.peaks import Peak, find_peaks, peaks_of
+from eisrecipe.methods.drt import DrtSettings, compute_drt
+from eisrecipe.methods.peaks import Peak, find_peaks, peaks_of
 from eisrecipe.spectrum import Spectrum
 
 SETTINGS = DrtSettings(data="both", derivative=1, lambda_method="gcv", fit_inductance=True)
@@ -66,7 +66,7 @@ def run_native(s: Spectrum) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def run_pydrttools(s: Spectrum) -> tuple[np.ndarray, np.ndarray, float]:
-    from eisrecipe.drt_pydrttools import compute_drt_pydrttools
+    from eisrecipe.methods.drt.pydrttools import compute_drt_pydrttools
 
     r = compute_drt_pydrttools(s, SETTINGS)
     return r.tau_s, r.gamma, r.lambda_value
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     engines: dict[str, tuple[Callable, int]] = {"native": (run_native, args.repeat)}
     try:
-        from eisrecipe.drt_pydrttools import import_pydrttools
+        from eisrecipe.methods.drt.pydrttools import import_pydrttools
 
         import_pydrttools()
         engines["pydrttools"] = (run_pydrttools, 1)

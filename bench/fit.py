@@ -3,7 +3,7 @@
     python bench/fit.py [--spectra 8] [--repeats 3]
 
 Per spectrum: one R_inf + bulk RC + GB R-CPE + interface R-CPE fit (76 points, 0.5 % noise) by
-``eisrecipe.fitting.fit_spectrum`` and by impedance.py's ``CustomCircuit("R0-p(R1,C1)-p(R2,CPE1)-p(R3,CPE2)")``,
+``eisrecipe.methods.fitting.fit_spectrum`` and by impedance.py's ``CustomCircuit("R0-p(R1,C1)-p(R2,CPE1)-p(R3,CPE2)")``,
 from the same starting values. Per series: our joint fit of all spectra (bulk and GB shared) against
 independent CustomCircuit fits of each. Prints median times, ratios (peer / ours), the largest relative
 difference of the fitted R_int, and the GB standard error of joint vs single fits. Not a pass/fail test.
@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from synthetic import noisy
 
-from eisrecipe.circuits import SeriesModel
-from eisrecipe.fitting import Start, fit_series, fit_spectrum
+from eisrecipe.methods.circuits import SeriesModel
+from eisrecipe.methods.fitting import Start, fit_series, fit_spectrum
 
 F = np.logspace(6.5, -1, 76)
 W = 2 * np.pi * F
@@ -106,10 +106,10 @@ def main() -> None:
 
 def iteration_times(zs: list[np.ndarray], starts: list[Start], names: list[str], repeats: int) -> None:
     """Joint fit per least-squares iteration (Jacobian evaluation), with BLAS on one thread (what
-    :func:`eisrecipe.fitting.fit_series` does) and with BLAS's default thread count (the old behaviour)."""
+    :func:`eisrecipe.methods.fitting.fit_series` does) and with BLAS's default thread count (the old behaviour)."""
     import contextlib
 
-    import eisrecipe.fitting as fitting
+    import eisrecipe.methods.fitting as fitting
 
     counts: list[int] = []
     real_lsq, real_limit = fitting.least_squares, fitting._one_blas_thread

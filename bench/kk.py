@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from synthetic import noisy, rc, zarc
 
-from eisrecipe.kk import kk_test
+from eisrecipe.methods.kk import kk_test
 
 
 def synthetic_spectra(n: int = 8) -> list[tuple[str, np.ndarray, np.ndarray]]:

@@ -1,4 +1,4 @@
-# Stage 2, per cell: DRT of every validated spectrum, peaks, pressure-series tracks, Steps 1-2 (eisrecipe.drt_stage).
+# Stage 2, per cell: DRT of every validated spectrum, peaks, pressure-series tracks, Steps 1-2 (eisrecipe.stages.drt).
 
 
 rule drt_cell:

@@ -1,5 +1,5 @@
 # Stage 3, per cell: equivalent-circuit fits seeded from the DRT - pressure series, recipe Steps 3-6
-# (eisrecipe.fit_stage), and temperature series, every spectrum on its own (eisrecipe.temperature_stage).
+# (eisrecipe.stages.fit), and temperature series, every spectrum on its own (eisrecipe.recipe.temperature).
 
 
 rule fit_cell:

@@ -1,4 +1,4 @@
-# Stage 1, per cell: read -> area-normalise -> Kramers-Kronig test -> crop (eisrecipe.validation).
+# Stage 1, per cell: read -> area-normalise -> Kramers-Kronig test -> crop (eisrecipe.stages.validate).
 
 
 rule validate_cell:

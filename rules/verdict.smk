@@ -1,4 +1,4 @@
-# Stage 4, per cell: Arrhenius table (Step 7) and the verdict over Steps 1-7 (eisrecipe.verdict_stage).
+# Stage 4, per cell: Arrhenius table (Step 7) and the verdict over Steps 1-7 (eisrecipe.stages.verdict).
 
 
 rule verdict_cell:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eisrecipe.arrhenius import K_B_EV, ZERO_CELSIUS_K
+from eisrecipe.methods.arrhenius import K_B_EV, ZERO_CELSIUS_K
 
 
 def rc(frequency_hz: np.ndarray, r: float, tau_s: float) -> np.ndarray:

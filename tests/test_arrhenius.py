@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eisrecipe.arrhenius import K_B_EV, arrhenius_fit
+from eisrecipe.methods.arrhenius import K_B_EV, arrhenius_fit
 
 T_C = np.array([-40.0, -20.0, 0.0, 20.0, 40.0])
 

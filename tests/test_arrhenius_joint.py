@@ -1,5 +1,5 @@
-"""Joint Arrhenius fit of a temperature series (eisrecipe.arrhenius_joint): Ea recovered where the bulk arc leaves
-the window, better than the two-stage route, and wired into arrhenius.csv and the Step 7 verdict."""
+"""Joint Arrhenius fit of a temperature series (eisrecipe.methods.arrhenius_joint): Ea recovered where the bulk arc
+leaves the window, better than the two-stage route, and wired into arrhenius.csv and the Step 7 verdict."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from synthetic import arrhenius_r, noisy, rc, zarc
 
-from eisrecipe.arrhenius import K_B_EV
-from eisrecipe.drt_stage import DrtStageSettings, run_cell_drt
-from eisrecipe.peaks import peaks_frame
+from eisrecipe.methods.arrhenius import K_B_EV
+from eisrecipe.methods.peaks import peaks_frame
+from eisrecipe.recipe.temperature import run_cell_temperature_fits
+from eisrecipe.recipe.verdict import step7_findings
 from eisrecipe.spectrum import Spectrum
-from eisrecipe.temperature_stage import run_cell_temperature_fits
-from eisrecipe.verdict import step7_findings
-from eisrecipe.verdict_stage import arrhenius_table, step7_rows
+from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
+from eisrecipe.stages.verdict import arrhenius_table, step7_rows
 
 # window 1 MHz .. 0.1 Hz; bulk tau 2.6e-8 s at 25 C with T-independent C: its apex lies inside the window at
 # -40/-25/-10 C (0.2-0.7 MHz) and above it at 10 C (3.2 MHz) and 30 C (7.5 MHz): there the two-stage route's own

@@ -4,7 +4,7 @@ The workflow runs on ``data/li_llzo_case_study`` (simulated to the published num
 conclude what the paper concludes, with the numbers the paper gives, within these stated tolerances:
 
 - verdict: constriction, charge transfer negligible: R_Pol upper bound <= 2 ohm cm^2 (the fit-based detection
-  limit of eisrecipe.detection, 3 standard errors of an RC added to the 400 MPa fit; with 0.1 % noise and
+  limit of eisrecipe.methods.detection, 3 standard errors of an RC added to the 400 MPa fit; with 0.1 % noise and
   |Z| ~ 320 ohm cm^2 it is ~1.4; paper: ~1) and, scaled by Table 1 to the 20 % contact at 10 MPa, R_CT <= 10 ohm cm^2,
   under 5 % of R_Int there;
 - R_Int (sum of the interface elements of the joint series fit): about 300 ohm cm^2 at 10 MPa (+-15 %: the

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from synthetic import noisy, three_arc
 
-from eisrecipe.crop import CropSettings, crop_spectrum
 from eisrecipe.errors import InputError
+from eisrecipe.methods.crop import CropSettings, crop_spectrum
 from eisrecipe.spectrum import Spectrum
 
 F = np.logspace(6, -1, 71)

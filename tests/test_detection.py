@@ -1,4 +1,4 @@
-"""Fit-based detection limit of a hidden RC element (eisrecipe.detection), checked against closed forms.
+"""Fit-based detection limit of a hidden RC element (eisrecipe.methods.detection), checked against closed forms.
 
 - Exactness: with the fitted model linear in the hidden R, the linearised estimate at the hidden tau returns the
   hidden R exactly from noise-free data (tolerance 1e-6 relative).
@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 from synthetic import noisy, rc
 
-from eisrecipe.circuits import SeriesModel
-from eisrecipe.contact import ct_bound_from_noise
-from eisrecipe.detection import rc_detection_limit, tau_window_s
-from eisrecipe.fitting import Start, fit_spectrum
+from eisrecipe.methods.circuits import SeriesModel
+from eisrecipe.methods.detection import rc_detection_limit, tau_window_s
+from eisrecipe.methods.fitting import Start, fit_spectrum
+from eisrecipe.recipe.contact import ct_bound_from_noise
 
 F = np.logspace(6, 1, 51)  # 1 MHz .. 10 Hz, 10 per decade
 R_INF, R1, TAU1, R2, TAU2 = 5.0, 200.0, 1e-6, 100.0, 1e-5  # bulk-like and GB-like arcs, ohm cm^2 and s

@@ -4,7 +4,7 @@ Tolerances (issue 3, stated before the runs, not tuned): peak log10(tau) within 
 for RC elements at least one decade apart; polarisation resistance within 1 %. The polarisation resistance
 tested is the one the data support, Re Z_fit(f_min) - R_inf (``DrtResult.r_pol_measured``): the full integral
 of gamma (``r_pol``) also counts mass the non-negative fit puts beyond the lowest measured frequency, which
-the data pin down only through its tail (see the module docstring of ``eisrecipe.peaks``).
+the data pin down only through its tail (see the module docstring of ``eisrecipe.methods.peaks``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from synthetic import noisy, rc, zarc
 
-from eisrecipe.drt import DrtSettings, TauGrid, compute_drt, compute_drt_series, run_drt
 from eisrecipe.errors import InputError
-from eisrecipe.peaks import find_peaks
+from eisrecipe.methods.drt import DrtSettings, TauGrid, compute_drt, compute_drt_series, run_drt
+from eisrecipe.methods.peaks import find_peaks
 from eisrecipe.spectrum import Spectrum
 
 F = np.logspace(6, -2, 81)  # 10 points per decade, 1 MHz .. 10 mHz

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eisrecipe.drt import DrtSettings, TauGrid, compute_drt, run_drt
-from eisrecipe.peaks import find_peaks
+from eisrecipe.methods.drt import DrtSettings, TauGrid, compute_drt, run_drt
+from eisrecipe.methods.peaks import find_peaks
 from eisrecipe.spectrum import Spectrum
 
 
@@ -42,7 +42,7 @@ def _lpscl(root: Path) -> Spectrum:
 def pydrttools() -> None:
     pytest.importorskip("cvxopt", reason="pyDRTtools backend needs cvxopt (extra [pydrttools])")
     pytest.importorskip("sklearn", reason="pyDRTtools backend needs scikit-learn (extra [pydrttools])")
-    from eisrecipe.drt_pydrttools import pydrttools_available
+    from eisrecipe.methods.drt.pydrttools import pydrttools_available
 
     if not pydrttools_available():
         pytest.skip("pyDRTtools is not installed (extra [pydrttools])")

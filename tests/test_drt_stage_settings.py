@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eisrecipe.drt_stage import DrtStageSettings
 from eisrecipe.errors import InputError
+from eisrecipe.stages.drt import DrtStageSettings
 
 CONFIG = {
     "drt": {"data": "real", "lambda_method": "gcv", "cells": {"LiLLZO": {"data": "both", "lambda_method": "lcurve"}}},

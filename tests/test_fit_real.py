@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eisrecipe.circuits import SeriesModel
-from eisrecipe.drt import DrtSettings, run_drt
-from eisrecipe.fitting import SeriesFit, Start, fit_spectrum
 from eisrecipe.io import read_spectrum
-from eisrecipe.kk import kk_test
-from eisrecipe.peaks import find_peaks
+from eisrecipe.methods.circuits import SeriesModel
+from eisrecipe.methods.drt import DrtSettings, run_drt
+from eisrecipe.methods.fitting import SeriesFit, Start, fit_spectrum
+from eisrecipe.methods.kk import kk_test
+from eisrecipe.methods.peaks import find_peaks
 from eisrecipe.spectrum import Spectrum
 
 ARC_MIN_HZ = 2e4  # slow end of the bulk arc: the minimum of -Z'' between the arc and the blocking tail (~27 kHz)

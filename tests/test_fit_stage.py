@@ -1,8 +1,8 @@
 """Fit stage (recipe Steps 3-6) on closed-form pressure series, through the DRT stage as in the workflow.
 
 Each test builds area-specific spectra (ohm cm^2) of a known 1D circuit, runs
-:func:`eisrecipe.drt_stage.run_cell_drt` (DRT, peaks, tracks, Steps 1-2) and
-:func:`eisrecipe.fit_stage.run_cell_fits`, and checks the recipe's findings against the truth.
+:func:`eisrecipe.stages.drt.run_cell_drt` (DRT, peaks, tracks, Steps 1-2) and
+:func:`eisrecipe.stages.fit.run_cell_fits`, and checks the recipe's findings against the truth.
 
 Tolerances. The fits report standard errors from the covariance of the joint fit; a test that checks
 |fit - truth| <= K x stderr is only meaningful when those errors are calibrated. When this file was written the
@@ -25,9 +25,9 @@ import pandas as pd
 import pytest
 from synthetic import noisy, rc, zarc
 
-from eisrecipe.drt_stage import DrtStageSettings, run_cell_drt
-from eisrecipe.fit_stage import CellFits, FitStageSettings, run_cell_fits
 from eisrecipe.spectrum import Spectrum
+from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
+from eisrecipe.stages.fit import CellFits, FitStageSettings, run_cell_fits
 
 K = 4.0  # standard errors allowed between a fit and the truth (see module docstring)
 NOISE = 0.002  # relative noise per part, like the example dataset

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from synthetic import noisy
 
-from eisrecipe.circuits import SeriesModel
-from eisrecipe.fitting import Start, fit_series, fit_spectrum
+from eisrecipe.methods.circuits import SeriesModel
+from eisrecipe.methods.fitting import Start, fit_series, fit_spectrum
 
 F = np.logspace(6.5, -1, 76)
 W = 2 * np.pi * F

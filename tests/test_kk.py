@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from synthetic import noisy, rc, three_arc, zarc
 
-from eisrecipe.kk import kk_test, time_constants
+from eisrecipe.methods.kk import kk_test, time_constants
 
 F = np.logspace(6, -1, 71)  # 7 decades, 10 points per decade
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from eisrecipe.errors import InputError
-from eisrecipe.peaks import find_peaks, peak_to_dict, peaks_frame, peaks_from_frame, peaks_of
+from eisrecipe.methods.peaks import find_peaks, peak_to_dict, peaks_frame, peaks_from_frame, peaks_of
 
 TAU = np.logspace(-6, 2, 401)  # 50 per decade
 X = np.log(TAU)
@@ -79,7 +79,7 @@ def test_edge_cases() -> None:
 def test_find_peaks_uses_the_measured_window() -> None:
     from synthetic import rc
 
-    from eisrecipe.drt import DrtSettings, compute_drt
+    from eisrecipe.methods.drt import DrtSettings, compute_drt
     from eisrecipe.spectrum import Spectrum
 
     f = np.logspace(5, -1, 61)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 
-from eisrecipe.peaks import Peak
-from eisrecipe.steps12 import steps_1_2
-from eisrecipe.tracking import LabelRules, SeriesEntry, track_peaks
+from eisrecipe.methods.peaks import Peak
+from eisrecipe.methods.tracking import LabelRules, SeriesEntry, track_peaks
+from eisrecipe.recipe.steps_1_2 import steps_1_2
 
 RULES = LabelRules(thickness_cm=0.01)
 AREA = [0.05, 0.15, 0.35, 0.7, 1.0]

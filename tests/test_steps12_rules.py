@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from eisrecipe.peaks import Peak
-from eisrecipe.steps12 import steps_1_2
-from eisrecipe.tracking import LabelRules, SeriesEntry, Track, TrackingResult, track_peaks, track_trends
+from eisrecipe.methods.peaks import Peak
+from eisrecipe.methods.tracking import LabelRules, SeriesEntry, Track, TrackingResult, track_peaks, track_trends
+from eisrecipe.recipe.steps_1_2 import steps_1_2
 
 PRESSURES = [(10.0, "uniaxial"), (15.0, "uniaxial"), (20.0, "uniaxial"), (30.0, "uniaxial"), (400.0, "isostatic")]
 RULES = LabelRules(thickness_cm=0.01)  # 100 um electrolyte

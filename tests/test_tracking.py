@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from synthetic import noisy, rc
 
-from eisrecipe.drt import DrtSettings, compute_drt_series
-from eisrecipe.peaks import Peak, find_peaks, peaks_frame
+from eisrecipe.methods.drt import DrtSettings, compute_drt_series
+from eisrecipe.methods.peaks import Peak, find_peaks, peaks_frame
+from eisrecipe.methods.tracking import LabelRules, SeriesEntry, order_pressure_series, series_entries, track_peaks
+from eisrecipe.recipe.steps_1_2 import Steps12Thresholds, analyse_pressure_series, steps_1_2
 from eisrecipe.spectrum import Spectrum
-from eisrecipe.steps12 import Steps12Thresholds, analyse_pressure_series, steps_1_2
-from eisrecipe.tracking import LabelRules, SeriesEntry, order_pressure_series, series_entries, track_peaks
 
 
 def _peak(log10_tau: float, r: float) -> Peak:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eisrecipe.contact import contact_area, ct_bound_from_noise, ct_share
-from eisrecipe.trends import log_trend
+from eisrecipe.methods.trends import log_trend
+from eisrecipe.recipe.contact import contact_area, ct_bound_from_noise, ct_share
 
 P = np.array([10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 41.0])
 

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eisrecipe.crop import CropSettings
 from eisrecipe.errors import InputError
 from eisrecipe.io.samplesheet import load_sample_sheet
-from eisrecipe.validation import load_validated, settings_for_cell, validate_cell
+from eisrecipe.methods.crop import CropSettings
+from eisrecipe.stages.validate import load_validated, settings_for_cell, validate_cell
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example"
 

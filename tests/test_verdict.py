@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from eisrecipe.verdict import VerdictSettings, decide, step7_findings
-from eisrecipe.verdict_stage import arrhenius_table, interface_from_rows, lowest_pressure_resistances, run_cell_verdict
+from eisrecipe.recipe.verdict import VerdictSettings, decide, step7_findings
+from eisrecipe.stages.verdict import arrhenius_table, interface_from_rows, lowest_pressure_resistances, run_cell_verdict
 
 VALIDATION = {"spectra": [{"spectrum": "p10", "file": "a.txt", "sha256": "0" * 64, "window_hz": [1.0, 1e5]}]}
 

@@ -55,7 +55,7 @@ def _cmd_read(args: argparse.Namespace) -> int:
 
 
 def _cmd_kk(args: argparse.Namespace) -> int:
-    from eisrecipe.crop import CropSettings, KKSettings, crop_spectrum
+    from eisrecipe.methods.crop import CropSettings, KKSettings, crop_spectrum
 
     spectrum = _load(args)
     settings = CropSettings(

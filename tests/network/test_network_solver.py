@@ -109,9 +109,9 @@ def test_simulated_spectrum_is_kk_consistent(net: Network) -> None:
     assert np.max(np.abs(lin_kk_residuals(spec.frequency_hz, spec.impedance))) < 1e-3
     # the package's KK test where it exists: noise-free residuals far below the 1 % noise level of lab data,
     # and with 0.1 % noise added, residuals at the noise level
-    if importlib.util.find_spec("eisrecipe.kk") is None:
-        pytest.skip("eisrecipe.kk not available; checked with the local linear KK test only")
-    from eisrecipe import kk
+    if importlib.util.find_spec("eisrecipe.methods.kk") is None:
+        pytest.skip("eisrecipe.methods.kk not available; checked with the local linear KK test only")
+    from eisrecipe.methods import kk
 
     result = kk.kk_test(spec)
     assert np.max(np.abs(np.concatenate([result.residual_real, result.residual_imag]))) < 2e-3

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eisrecipe.circuits import SeriesModel
+from eisrecipe.methods.circuits import SeriesModel
 
 FREQ = np.logspace(6, -1, 36)
 ELEMENTS = {"bulk": (150.0, 3e-8, 1.0, "RC"), "gb": (60.0, 1.6e-5, 0.95, "RCPE")}

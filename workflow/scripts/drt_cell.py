@@ -1,9 +1,9 @@
-"""Snakemake adapter: DRT stage of one cell (eisrecipe.drt_stage.run_cell_drt)."""
+"""Snakemake adapter: DRT stage of one cell (eisrecipe.stages.drt.run_cell_drt)."""
 
 import logging
 
-from eisrecipe.drt_stage import DrtStageSettings, run_cell_drt
-from eisrecipe.validation import load_validated
+from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
+from eisrecipe.stages.validate import load_validated
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
 try:

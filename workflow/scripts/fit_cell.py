@@ -1,5 +1,5 @@
-"""Snakemake adapter: fit stage of one cell - pressure series (eisrecipe.fit_stage) and temperature series
-(eisrecipe.temperature_stage) into one fits.csv and steps36.json."""
+"""Snakemake adapter: fit stage of one cell - pressure series (eisrecipe.stages.fit) and temperature series
+(eisrecipe.recipe.temperature) into one fits.csv and steps36.json."""
 
 import json
 import logging
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from eisrecipe.fit_stage import FitStageSettings, run_cell_fits
-from eisrecipe.tables import FLOAT_FORMAT, json_safe
-from eisrecipe.temperature_stage import TemperatureSettings, run_cell_temperature_fits
-from eisrecipe.validation import load_validated
+from eisrecipe.recipe.temperature import TemperatureSettings, run_cell_temperature_fits
+from eisrecipe.serialize import FLOAT_FORMAT, json_safe
+from eisrecipe.stages.fit import FitStageSettings, run_cell_fits
+from eisrecipe.stages.validate import load_validated
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
 try:

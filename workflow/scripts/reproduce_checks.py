@@ -2,8 +2,9 @@
 
 import logging
 
-from eisrecipe.reproduction import difference_checks
 from eisrecipe.tables import FLOAT_FORMAT
+
+from eisrecipe.reproduction import difference_checks
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
 try:

@@ -1,10 +1,10 @@
-"""Snakemake adapter: validate one cell (eisrecipe.validation.validate_cell)."""
+"""Snakemake adapter: validate one cell (eisrecipe.stages.validate.validate_cell)."""
 
 import logging
 
 import pandas as pd
 
-from eisrecipe.validation import settings_for_cell, validate_cell
+from eisrecipe.stages.validate import settings_for_cell, validate_cell
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
 try:

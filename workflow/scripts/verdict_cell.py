@@ -1,4 +1,4 @@
-"""Snakemake adapter: Arrhenius table and verdict of one cell (eisrecipe.verdict_stage.run_cell_verdict)."""
+"""Snakemake adapter: Arrhenius table and verdict of one cell (eisrecipe.stages.verdict.run_cell_verdict)."""
 
 import json
 import logging
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from eisrecipe.verdict import VerdictSettings
-from eisrecipe.verdict_stage import interface_from_rows, run_cell_verdict
+from eisrecipe.recipe.verdict import VerdictSettings
+from eisrecipe.stages.verdict import interface_from_rows, run_cell_verdict
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
 try:

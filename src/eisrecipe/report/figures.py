@@ -1,5 +1,5 @@
 """The report's figures: one function per plot, each from a cell's parsed stage outputs (nothing recomputed except
-the model curves of the circuit fits, rebuilt from ``fits.csv`` with :mod:`eisrecipe.circuits`).
+the model curves of the circuit fits, rebuilt from ``fits.csv`` with :mod:`eisrecipe.methods.circuits`).
 
 Every function returns a :class:`matplotlib.figure.Figure` (on the Agg canvas, no pyplot state), or ``None`` when
 the cell has nothing to show for that plot (a temperature-only cell has no pressure trends, a pressure-only cell
@@ -22,8 +22,8 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from eisrecipe.arrhenius import K_B_EV, ZERO_CELSIUS_K
-from eisrecipe.circuits import SeriesModel
+from eisrecipe.methods.arrhenius import K_B_EV, ZERO_CELSIUS_K
+from eisrecipe.methods.circuits import SeriesModel
 from eisrecipe.report.data import CellData
 from eisrecipe.report.formatting import is_number
 

@@ -32,7 +32,7 @@ from eisrecipe.report.figures import (
     trends_figure,
 )
 from eisrecipe.report.formatting import fmt, fmt_pm, is_number
-from eisrecipe.tables import FLOAT_FORMAT, json_safe
+from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 
 __all__ = [
     "PROVENANCE_PACKAGES",

@@ -164,7 +164,7 @@ def step7_findings(ea: Mapping[str, Mapping[str, Any]], z_crit: float = 2.0) -> 
 
 
 def _ea_source(ea: Mapping[str, Mapping[str, Any]]) -> str:
-    """Which fit gave the activation energies (rows' ``ea_method``, set by :func:`eisrecipe.verdict_stage.step7_rows`);
+    """Which fit gave the activation energies (rows' ``ea_method``, set by :func:`eisrecipe.stages.verdict.step7_rows`);
     empty when the rows do not say."""
     methods = {str(n): str(r["ea_method"]) for n, r in ea.items() if r.get("ea_method")}
     if not methods:

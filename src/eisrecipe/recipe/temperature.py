@@ -13,16 +13,16 @@ C = tau/R, which moves little while tau moves by decades:
    within ``c_match_decades``. The rule is recorded as ``pressure-series capacitance``.
 2. Otherwise, or when no reference is near enough, Irvine, Sinclair & West (1990) classes on the specific
    capacitance C x thickness (F/cm): bulk up to ``bulk_c_max_f_cm``, grain boundary up to ``gb_c_max_f_cm``,
-   interface above (the same thresholds as the pressure-series labels, :class:`eisrecipe.tracking.LabelRules`).
+   interface above (the same thresholds as the pressure-series labels, :class:`eisrecipe.methods.tracking.LabelRules`).
 
 Peaks of one class in one spectrum are merged (R summed, tau R-weighted geometric mean) into one element: the
 start values of that spectrum's fit; the fit (R_inf + elements in tau order, R-CPE or RC per the ``fit.kinds``
 config, optional series inductance) decides. A peak beyond the measured window (``in_window`` false) is used only
 when it lies at most one decade above the highest measured frequency (a bulk arc leaving the window as T rises).
 
-The resulting rows carry ``fit = temperature`` in ``fits.csv``; :mod:`eisrecipe.verdict_stage` turns them into
+The resulting rows carry ``fit = temperature`` in ``fits.csv``; :mod:`eisrecipe.stages.verdict` turns them into
 the two-stage Arrhenius table. With two temperatures or more (and ``joint`` on), the same spectra are then fitted
-jointly with every resistance on the Arrhenius law and shared capacitances (:mod:`eisrecipe.arrhenius_joint`,
+jointly with every resistance on the Arrhenius law and shared capacitances (:mod:`eisrecipe.methods.arrhenius_joint`,
 started from these fits): rows ``fit = temperature_joint`` in ``fits.csv`` and the activation energies under
 ``findings["joint"]`` (``steps36.json["temperature"]["joint"]``). The joint fit runs here, not in the verdict
 stage, because this stage holds the spectra; the verdict stage only reads its results.
@@ -40,11 +40,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eisrecipe.arrhenius_joint import fit_arrhenius_joint
-from eisrecipe.circuits import Element, ElementKind, SeriesModel
-from eisrecipe.fit_stage import choose_inductance, inductance_start, merged_seed, r_inf_start, seeded_start
-from eisrecipe.fitting import SeriesFit, Start, fit_spectrum
+from eisrecipe.methods.arrhenius_joint import fit_arrhenius_joint
+from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
+from eisrecipe.methods.fitting import SeriesFit, Start, fit_spectrum
 from eisrecipe.spectrum import Spectrum
+from eisrecipe.stages.fit import choose_inductance, inductance_start, merged_seed, r_inf_start, seeded_start
 
 __all__ = ["TemperatureFits", "TemperatureSettings", "run_cell_temperature_fits"]
 
@@ -65,7 +65,7 @@ class TemperatureSettings:
         capacitance of one process varies by far less with temperature, while bulk, GB and interface
         capacitances lie 2-3 decades apart).
     bulk_c_max_f_cm, gb_c_max_f_cm
-        Irvine class limits on the specific capacitance, F/cm (see :class:`eisrecipe.tracking.LabelRules`).
+        Irvine class limits on the specific capacitance, F/cm (see :class:`eisrecipe.methods.tracking.LabelRules`).
     assumed_thickness_cm
         Thickness used when the sample sheet gives none, cm.
     kinds
@@ -76,7 +76,7 @@ class TemperatureSettings:
         Series inductance (lead inductance at the top frequencies): ``auto``, ``true`` or ``false``; ``auto``
         decides per spectrum with the rule of the pressure-series fits (inductive top point, else F-test).
     joint
-        Also fit the temperature series jointly with Arrhenius resistances (:mod:`eisrecipe.arrhenius_joint`).
+        Also fit the temperature series jointly with Arrhenius resistances (:mod:`eisrecipe.methods.arrhenius_joint`).
     """
 
     c_match_decades: float = 1.0
@@ -176,7 +176,7 @@ def _temperature(s: Spectrum) -> float:
 
 
 def _seeds(peaks: pd.DataFrame, assigned: Sequence[str]) -> dict[str, tuple[float, float]]:
-    """(R, tau) per element from its peaks (:func:`eisrecipe.fit_stage.merged_seed`)."""
+    """(R, tau) per element from its peaks (:func:`eisrecipe.stages.fit.merged_seed`)."""
     frame = peaks.assign(element=list(assigned))
     return {str(name): merged_seed(rows) for name, rows in frame.groupby("element", sort=False)}
 

@@ -5,7 +5,7 @@ The rule, applied per spectrum:
 1. Points outside the configured window ``f_min_hz .. f_max_hz`` are dropped (reason ``below_f_min`` /
    ``above_f_max``). With ``drop_inductive``, the contiguous run of highest-frequency points with Z'' > 0
    (inductive: leads, cables) is dropped too (reason ``inductive``).
-2. The linear KK test (:func:`eisrecipe.kk.kk_test`) runs on what is left. The largest contiguous run of
+2. The linear KK test (:func:`eisrecipe.methods.kk.kk_test`) runs on what is left. The largest contiguous run of
    points whose relative residuals (real and imaginary) all stay below ``kk_threshold`` (paper: 4 %) is kept;
    the rest is dropped (reason ``kk_residual``, with the residual that condemned it). Ties go to the run at
    higher frequency.
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from eisrecipe.errors import InputError
-from eisrecipe.kk import FitType, KKResult, kk_test
+from eisrecipe.methods.kk import FitType, KKResult, kk_test
 from eisrecipe.spectrum import Spectrum
 
 __all__ = ["CropResult", "CropSettings", "KKSettings", "crop_spectrum"]
@@ -34,7 +34,7 @@ REASONS = ("below_f_min", "above_f_max", "inductive", "kk_residual")
 
 @dataclass(frozen=True)
 class KKSettings:
-    """Options of the KK test (see :func:`eisrecipe.kk.kk_test`)."""
+    """Options of the KK test (see :func:`eisrecipe.methods.kk.kk_test`)."""
 
     mu_threshold: float = 0.85
     max_rc: int = 50

@@ -19,7 +19,7 @@ Series terms: every model carries R_inf; a series inductance L per spectrum join
 
 Step 3: the highest-pressure spectrum alone, with the elements it holds. If it holds an interface element, that
 is the CT signal at full contact: R_Pol = R, C_DL = C with standard errors. If it holds none, R_Pol has an upper
-bound: the largest RC that could hide in the noise (:func:`eisrecipe.contact.ct_bound_from_noise`, 3 sigma of the
+bound: the largest RC that could hide in the noise (:func:`eisrecipe.recipe.contact.ct_bound_from_noise`, 3 sigma of the
 KK noise estimate).
 
 Step 4: a joint fit of the whole series with ``bulk`` and ``gb`` shared and the interface elements per spectrum.
@@ -45,14 +45,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eisrecipe.circuits import Element, ElementKind, SeriesModel
-from eisrecipe.contact import contact_area, ct_bound_from_noise, ct_share
-from eisrecipe.detection import rc_detection_limit, tau_window_s
 from eisrecipe.errors import InputError
-from eisrecipe.fitting import ElementFit, SeriesFit, Start, fit_series
+from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
+from eisrecipe.methods.detection import rc_detection_limit, tau_window_s
+from eisrecipe.methods.fitting import ElementFit, SeriesFit, Start, fit_series
+from eisrecipe.methods.trends import Trend, log_trend
+from eisrecipe.recipe.contact import contact_area, ct_bound_from_noise, ct_share
+from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 from eisrecipe.spectrum import Spectrum
-from eisrecipe.tables import FLOAT_FORMAT, json_safe
-from eisrecipe.trends import Trend, log_trend
 
 __all__ = ["FitStageSettings", "run_cell_fits"]
 
@@ -355,9 +355,9 @@ def _trend(
 def _r_pol_bound(fit: SeriesFit, spectrum: Spectrum, settings: FitStageSettings) -> dict[str, Any]:
     """Step 3 upper bound of R_Pol when the highest-pressure spectrum shows no interface signal.
 
-    The fit-based detection limit (:func:`eisrecipe.detection.rc_detection_limit`) of an RC element with tau
+    The fit-based detection limit (:func:`eisrecipe.methods.detection.rc_detection_limit`) of an RC element with tau
     from one decade above the slowest fitted bulk/GB element to half a decade inside the window's slow end; the
-    single-point noise rule (:func:`eisrecipe.contact.ct_bound_from_noise`) is kept beside it as a cross-check.
+    single-point noise rule (:func:`eisrecipe.recipe.contact.ct_bound_from_noise`) is kept beside it as a cross-check.
     """
     noise = float(spectrum.meta.get("kk_noise") or 0.0)
     point_rule = ct_bound_from_noise(spectrum.frequency_hz, np.abs(spectrum.impedance), noise, k=settings.bound_sigma)
@@ -474,7 +474,7 @@ def run_cell_fits(
     cell
         Cell name.
     spectra
-        The cell's validated spectra (:func:`eisrecipe.validation.load_validated`), ohm cm^2.
+        The cell's validated spectra (:func:`eisrecipe.stages.validate.load_validated`), ohm cm^2.
     tracks
         The cell's ``tracks.csv``.
     steps12

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from eisrecipe.drt import DrtResult, DrtSettings
 from eisrecipe.errors import InputError
+from eisrecipe.methods.drt.model import DrtResult, DrtSettings
 from eisrecipe.spectrum import Spectrum
 
 _STUBS = ("pyDRTtools.GUI", "pyDRTtools.layout", "pyDRTtools.cli")

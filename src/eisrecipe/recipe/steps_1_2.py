@@ -22,7 +22,7 @@ Step 2: classify every interface track by its behaviour with pressure (:func:`cl
 4. present, tau shifting beyond the tolerance and amplitude falling -> constriction; otherwise undetermined.
 
 "tau constant" is judged on the systematic change of log10 tau (least-squares line over the series, end to
-end: :func:`eisrecipe.tracking.tau_trend_decades`), not its range, so that position scatter does not read as a
+end: :func:`eisrecipe.methods.tracking.tau_trend_decades`), not its range, so that position scatter does not read as a
 shift; the tolerance is ``tau_shift_tol_decades`` or, when larger, ``noise_sigmas`` times the noise of the DRT
 peak positions measured in this very series: the scatter of the bulk/GB taus (pressure-independent by the
 recipe) and the standard error of the track's own trend (from its scatter about that line, four points or more).
@@ -43,10 +43,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from eisrecipe.drt import DrtResult, DrtSettings, LambdaPolicy, compute_drt_series
-from eisrecipe.peaks import Peak, find_peaks, peaks_frame
+from eisrecipe.methods.drt import DrtResult, DrtSettings, LambdaPolicy, compute_drt_series
+from eisrecipe.methods.peaks import Peak, find_peaks, peaks_frame
+from eisrecipe.methods.tracking import LabelRules, Track, TrackingResult, series_entries, track_peaks, track_trends
 from eisrecipe.spectrum import Spectrum
-from eisrecipe.tracking import LabelRules, Track, TrackingResult, series_entries, track_peaks, track_trends
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -221,7 +221,7 @@ def classify_track(t: Track, trends: dict[str, Any], th: Steps12Thresholds, tol:
     t
         The track.
     trends
-        Its :func:`eisrecipe.tracking.track_trends`.
+        Its :func:`eisrecipe.methods.tracking.track_trends`.
     th
         Thresholds.
     tol
@@ -313,7 +313,7 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
     Parameters
     ----------
     tracking
-        Output of :func:`eisrecipe.tracking.track_peaks` (labels assigned).
+        Output of :func:`eisrecipe.methods.tracking.track_peaks` (labels assigned).
     thresholds
         Step thresholds (defaults justified in :class:`Steps12Thresholds`).
 
@@ -487,11 +487,11 @@ def analyse_pressure_series(
         The cell's spectra; ``meta`` must hold ``spectrum`` (name), ``pressure_mpa`` and ``pressure_mode``
         (missing names fall back to ``source``/position).
     drt_settings, lambda_policy
-        See :func:`eisrecipe.drt.compute_drt_series`.
+        See :func:`eisrecipe.methods.drt.compute_drt_series`.
     prominence
-        Peak prominence relative to the largest peak (:func:`eisrecipe.peaks.find_peaks`).
+        Peak prominence relative to the largest peak (:func:`eisrecipe.methods.peaks.find_peaks`).
     gate_decades, rules
-        See :func:`eisrecipe.tracking.track_peaks`.
+        See :func:`eisrecipe.methods.tracking.track_peaks`.
     thresholds
         See :class:`Steps12Thresholds`.
     """

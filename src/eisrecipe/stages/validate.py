@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eisrecipe.crop import CropSettings, crop_spectrum
 from eisrecipe.errors import InputError
+from eisrecipe.methods.crop import CropSettings, crop_spectrum
+from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 from eisrecipe.spectrum import Spectrum
-from eisrecipe.tables import FLOAT_FORMAT, json_safe
 
 __all__ = ["CellValidation", "load_validated", "settings_for_cell", "validate_cell", "validate_spectrum"]
 

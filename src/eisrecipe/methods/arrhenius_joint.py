@@ -1,18 +1,18 @@
 """Joint Arrhenius fit of a temperature series: every spectrum at once, each R_i(T) on the Arrhenius law (Step 7).
 
 RECIPE.md Step 7 names two routes to the activation energies. The two-stage route fits every spectrum on its own
-(:mod:`eisrecipe.temperature_stage`) and then ln(T/R) on 1/T (:mod:`eisrecipe.arrhenius`); it fails where an arc
-leaves the measured window (a bulk arc above the top frequency at high T, an interface arc below the bottom
+(:mod:`eisrecipe.recipe.temperature`) and then ln(T/R) on 1/T (:mod:`eisrecipe.methods.arrhenius`); it fails where an
+arc leaves the measured window (a bulk arc above the top frequency at high T, an interface arc below the bottom
 frequency at low T), because that spectrum alone cannot pin the arc's R. This module is the stronger route: one
 complex non-linear least-squares fit of all spectra in which, per element i present in the series,
 
-- R_i(T) = T / A_i exp(Ea_i / (kB T)) (R in ohm cm^2, T in K; the convention of :mod:`eisrecipe.arrhenius`,
+- R_i(T) = T / A_i exp(Ea_i / (kB T)) (R in ohm cm^2, T in K; the convention of :mod:`eisrecipe.methods.arrhenius`,
   ln(T/R) = ln A - Ea/(kB T)), parametrised internally as ln R_i(T_ref) and Ea_i with 1/T_ref the mean 1/T of the
   series (centring removes the strong ln A - Ea correlation from the optimiser's view; ln A and its covariance
   with Ea follow by the linear map ln A = ln T_ref - ln R_ref + Ea/(kB T_ref));
 - the capacitance is shared across temperatures (permittivities do not depend on T): ln C_i, with
   tau_i(T) = R_i(T) C_i. For an R-CPE this C is the Brug effective capacitance, which for a parallel R-CPE equals
-  tau/R (:mod:`eisrecipe.circuits`), so the same relation holds for both kinds;
+  tau/R (:mod:`eisrecipe.methods.circuits`), so the same relation holds for both kinds;
 - an R-CPE element has one alpha_i for all temperatures;
 
 and per spectrum R_inf and, where the two-stage fit of that spectrum chose it, a series inductance L. An element
@@ -26,19 +26,19 @@ l_h_cm2) and the two-stage Ea (weighted ln(T/R) on 1/T over the element's rows).
 two-stage fit gave the element an R-CPE, else RC; an R-CPE whose shared alpha ends at 1 is refitted as an RC (the
 R-CPE bound alpha <= 1 is the RC itself, not a failure).
 
-Numerics follow :mod:`eisrecipe.fitting`: residuals (Z_model - Z_data) x weight with the same weighting, real and
-imaginary parts stacked; :func:`scipy.optimize.least_squares` (trf, ``x_scale="jac"``, one BLAS thread); the
+Numerics follow :mod:`eisrecipe.methods.fitting`: residuals (Z_model - Z_data) x weight with the same weighting, real
+and imaginary parts stacked; :func:`scipy.optimize.least_squares` (trf, ``x_scale="jac"``, one BLAS thread); the
 Jacobian is analytic: every spectrum's local circuit parameters (ln R, ln tau, alpha, R_inf, ln L) are an affine
 function x_local = M_j x + b_j of the global ones, so J = (dZ/dx_local) M_j with dZ/dx_local from
-:meth:`eisrecipe.circuits.SeriesModel.jacobian` (tested against impedance.py). That is exact and costs one
+:meth:`eisrecipe.methods.circuits.SeriesModel.jacobian` (tested against impedance.py). That is exact and costs one
 evaluation per iteration where finite differences would cost one per parameter (30-40 here), and it avoids the
 step-size trouble of finite differences for parameters spanning decades. Covariance s^2 (J^T J)^-1 with
-s^2 = chi2/(m - n) (:func:`eisrecipe.fitting._covariance`); flags for non-convergence, degeneracy (condition
+s^2 = chi2/(m - n) (:func:`eisrecipe.methods.fitting._covariance`); flags for non-convergence, degeneracy (condition
 number above 1e10), parameters on a bound (Ea in [0, 3] eV, C between its neighbours' start values, alpha range,
 R_inf / L limits) and a significantly negative R_inf. The Ea standard error reported is the larger of this formal
 one and a leave-one-temperature-out jackknife (:func:`fit_arrhenius_joint`), which also sees model error.
 A flagged fit is reported, never used silently: the verdict
-then falls back to the two-stage Ea (:mod:`eisrecipe.verdict_stage`).
+then falls back to the two-stage Ea (:mod:`eisrecipe.stages.verdict`).
 
 Outputs: ``fits.csv`` rows ``fit = temperature_joint`` (one per spectrum and element: R(T) from the fitted law
 with its propagated standard error, tau, the shared C and alpha, R_inf, L) and a JSON-ready summary with Ea,
@@ -57,10 +57,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-from eisrecipe.arrhenius import K_B_EV, ZERO_CELSIUS_K, arrhenius_fit
-from eisrecipe.circuits import Element, ElementKind, SeriesModel
-from eisrecipe.drt import _one_blas_thread
-from eisrecipe.fitting import (
+from eisrecipe.methods.arrhenius import K_B_EV, ZERO_CELSIUS_K, arrhenius_fit
+from eisrecipe.methods.blas import one_blas_thread
+from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
+from eisrecipe.methods.fitting import (
     ALPHA_BOUNDS,
     CONDITION_LIMIT,
     R_INF_NEGATIVE_Z,
@@ -363,7 +363,7 @@ def _solve(
 
     lo, hi = layout.lo, layout.hi
     x0 = np.clip(layout.x0, np.where(np.isfinite(lo), lo + 1e-9, lo), np.where(np.isfinite(hi), hi - 1e-9, hi))
-    with _one_blas_thread():
+    with one_blas_thread():
         sol = least_squares(residual, x0, jac=jacobian, bounds=(lo, hi), method="trf", x_scale="jac")
         dof = int(row_off[-1] - x0.size)
         cov, degenerate = _covariance(sol.jac, float(np.sum(sol.fun**2)) / max(dof, 1))

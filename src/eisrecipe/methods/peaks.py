@@ -27,7 +27,7 @@ from eisrecipe.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from eisrecipe.drt import DrtResult
+    from eisrecipe.methods.drt import DrtResult
 
 FloatArray = NDArray[np.float64]
 AreaMethod = Literal["domain", "gauss"]

@@ -2,8 +2,8 @@
 
 One job per cell, so that one tau grid and one lambda policy cover the whole cell (peaks stay comparable) and
 the per-job start-up cost is paid once. The cell's pressure-series spectra go through
-:func:`eisrecipe.steps12.analyse_pressure_series` (native backend) or the same chain with the pyDRTtools backend;
-its other spectra (temperature, aging) get DRTs and peaks on the same settings. A spectrum whose DRT fails is
+:func:`eisrecipe.recipe.steps_1_2.analyse_pressure_series` (native backend) or the same chain with the pyDRTtools
+backend; its other spectra (temperature, aging) get DRTs and peaks on the same settings. A spectrum whose DRT fails is
 recorded with the reason and the others go on.
 
 Outputs (per cell):
@@ -28,13 +28,13 @@ from typing import Any
 
 import pandas as pd
 
-from eisrecipe.drt import DrtResult, DrtSettings, compute_drt_series, run_drt
 from eisrecipe.errors import InputError
-from eisrecipe.peaks import Peak, find_peaks, peaks_frame
+from eisrecipe.methods.drt import DrtResult, DrtSettings, compute_drt_series, run_drt
+from eisrecipe.methods.peaks import Peak, find_peaks, peaks_frame
+from eisrecipe.methods.tracking import LabelRules, TrackingResult, series_entries, track_peaks
+from eisrecipe.recipe.steps_1_2 import Steps12Thresholds, steps_1_2
+from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 from eisrecipe.spectrum import Spectrum
-from eisrecipe.steps12 import Steps12Thresholds, steps_1_2
-from eisrecipe.tables import FLOAT_FORMAT, json_safe
-from eisrecipe.tracking import LabelRules, TrackingResult, series_entries, track_peaks
 
 __all__ = ["CellDrt", "DrtStageSettings", "run_cell_drt"]
 

@@ -16,8 +16,8 @@ could not tell from zero:
 The estimate accounts for the correlation of the hidden element with every fitted parameter: an RC at the time
 constant of the grain boundary, or slower than the window (where it looks like a series resistance), is
 confounded with them and its bound diverges - which is why the tau range matters and is reported with the bound.
-Compared with the single-point rule (:func:`eisrecipe.contact.ct_bound_from_noise`: R/2 = k sigma max|Z|), the fit
-uses every point the element would change, so the bound is several times tighter for the same noise.
+Compared with the single-point rule (:func:`eisrecipe.recipe.contact.ct_bound_from_noise`: R/2 = k sigma max|Z|), the
+fit uses every point the element would change, so the bound is several times tighter for the same noise.
 
 Units: resistances in the spectrum's units (ohm cm^2 for area-specific data), time constants in s.
 """
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from eisrecipe.fitting import CONDITION_LIMIT, SeriesFit, Weighting, residual_weights
+from eisrecipe.methods.fitting import CONDITION_LIMIT, SeriesFit, Weighting, residual_weights
 
 __all__ = ["DetectionLimit", "rc_detection_limit", "tau_window_s"]
 
@@ -120,7 +120,7 @@ def rc_detection_limit(
     points_per_decade
         Density of the tau grid.
     weighting
-        The weighting the fit used (:func:`eisrecipe.fitting.fit_series`).
+        The weighting the fit used (:func:`eisrecipe.methods.fitting.fit_series`).
 
     Returns
     -------

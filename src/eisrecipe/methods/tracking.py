@@ -11,7 +11,7 @@
    neighbour. A peak that drifts by about the gate per step (a track's first link has no velocity to
    extrapolate) therefore stays on its track. A track may skip ``max_gap`` spectra.
 3. Every in-window peak belongs to a track: an unlinked one starts a track (appears; tracks of one point are
-   kept). A peak outside the measured window (:attr:`eisrecipe.peaks.Peak.in_window` false, an extrapolation of
+   kept). A peak outside the measured window (:attr:`eisrecipe.methods.peaks.Peak.in_window` false, an extrapolation of
    the DRT) never starts a track but may continue one: a slow interface peak that sits at the window edge and
    crosses it back and forth stays one track, its outside points flagged ``in_window`` false. Such points carry
    no measured tau or R: the trends (:func:`track_trends`) use the in-window points only.
@@ -36,7 +36,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from eisrecipe.errors import InputError
-from eisrecipe.peaks import Peak
+from eisrecipe.methods.peaks import Peak
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +53,7 @@ class SeriesEntry:
     spectrum
         Spectrum name (sample-sheet ``spectrum``).
     peaks
-        Its DRT peaks (from :func:`eisrecipe.peaks.find_peaks`).
+        Its DRT peaks (from :func:`eisrecipe.methods.peaks.find_peaks`).
     pressure_mpa
         Stack pressure in MPa (NaN when unknown).
     pressure_mode
@@ -379,7 +379,7 @@ def track_peaks(
         How many spectra a track may miss and still be continued (1: one noisy spectrum does not split a track).
     only_in_window
         Peaks flagged as outside the measured window (extrapolation of the DRT, see
-        :attr:`eisrecipe.peaks.Peak.in_window`) may only continue a track, never start one; ``False`` treats
+        :attr:`eisrecipe.methods.peaks.Peak.in_window`) may only continue a track, never start one; ``False`` treats
         them like the others.
     rules
         Label thresholds.

@@ -6,20 +6,21 @@ Inputs are the cell's earlier outputs: ``validation.json`` (data quality, exclud
 
 ``arrhenius.csv`` has one row per resistance element of the temperature series with at least two temperatures:
 the weighted fit of ln(T/R) on 1/T over the fitted R(T) with their standard errors
-(:func:`eisrecipe.arrhenius.arrhenius_fit`), and as a cross-check the same fit over the DRT peak areas assigned to
+(:func:`eisrecipe.methods.arrhenius.arrhenius_fit`), and as a cross-check the same fit over the DRT peak areas
+assigned to
 the element inside the measured window (``ea_drt_ev``; unweighted). Where the fit stage ran the joint Arrhenius
-fit (:mod:`eisrecipe.arrhenius_joint`: all temperature spectra at once, each R_i(T) on the Arrhenius law, shared
+fit (:mod:`eisrecipe.methods.arrhenius_joint`: all temperature spectra at once, each R_i(T) on the Arrhenius law, shared
 capacitances; ``steps36.json["temperature"]["joint"]``), the row also carries its result: ``ea_joint_ev``,
 ``ea_joint_stderr_ev`` (the larger of the formal and the leave-one-temperature-out jackknife error),
 ``ln_prefactor_joint`` (+ stderr) and ``joint_ok`` (converged, not degenerate, nothing on
 a bound). ``ea_ev`` stays the two-stage value, so both routes are in the table side by side.
 
 Which Ea the verdict uses (:func:`step7_rows`): the joint one for every element whose joint fit is ``ok``, the
-two-stage one otherwise; each row passed to :func:`eisrecipe.verdict.decide` carries ``ea_method`` (``joint`` or
+two-stage one otherwise; each row passed to :func:`eisrecipe.recipe.verdict.decide` carries ``ea_method`` (``joint`` or
 ``two-stage``) and the Step 7 finding says which was used. The joint fit is preferred because it pins R where an
 arc leaves the measured window (shared C and the Arrhenius law), which the per-spectrum fits cannot.
 
-``verdict.json`` is :func:`eisrecipe.verdict.decide`'s verdict plus ``conductivity`` (bulk and GB conductivity
+``verdict.json`` is :func:`eisrecipe.recipe.verdict.decide`'s verdict plus ``conductivity`` (bulk and GB conductivity
 of every fitted spectrum with a known thickness, :func:`conductivities`), the settings and the provenance (package
 version, SHA-256 of every input file). An element whose fitted R has no finite standard error somewhere is fitted
 unweighted (errors from the scatter).
@@ -38,9 +39,9 @@ import numpy as np
 import pandas as pd
 
 from eisrecipe import __version__
-from eisrecipe.arrhenius import ZERO_CELSIUS_K, arrhenius_fit
-from eisrecipe.tables import FLOAT_FORMAT, json_safe
-from eisrecipe.verdict import VerdictSettings, decide
+from eisrecipe.methods.arrhenius import ZERO_CELSIUS_K, arrhenius_fit
+from eisrecipe.recipe.verdict import VerdictSettings, decide
+from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 
 __all__ = ["ARRHENIUS_COLUMNS", "CellVerdict", "arrhenius_table", "conductivities", "run_cell_verdict", "step7_rows"]
 

@@ -4,7 +4,7 @@ A joint series fit shares chosen elements (bulk and GB across a pressure series,
 spectra and gives every spectrum its own copy of the others. All spectra enter one residual vector, so the
 shared parameters are fitted to all the data at once - which is why their standard errors shrink - and the
 interface parameters stay free per spectrum. impedance.py's ``CustomCircuit`` fits one spectrum at a time and
-cannot share parameters, hence this module (see :mod:`eisrecipe.circuits`); it uses
+cannot share parameters, hence this module (see :mod:`eisrecipe.methods.circuits`); it uses
 :func:`scipy.optimize.least_squares` with the analytic Jacobian of :meth:`SeriesModel.jacobian`.
 
 Numerics
@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from scipy.optimize import least_squares
 
-from eisrecipe.circuits import SeriesModel
-from eisrecipe.drt import _one_blas_thread
+from eisrecipe.methods.blas import one_blas_thread
+from eisrecipe.methods.circuits import SeriesModel
 from eisrecipe.spectrum import ComplexArray, FloatArray
 
 if TYPE_CHECKING:
@@ -395,8 +395,8 @@ def fit_series(
 
     # one BLAS thread: trf takes an SVD of the (few hundred x few tens) Jacobian per iteration, and threaded BLAS
     # on such small matrices only adds synchronisation - on a loaded machine up to ~70 ms per SVD instead of
-    # ~1 ms (measured; the same cure as the DRT's, :func:`eisrecipe.drt._one_blas_thread`)
-    with _one_blas_thread():
+    # ~1 ms (measured; the same cure as the DRT's, :func:`eisrecipe.methods.drt._one_blas_thread`)
+    with one_blas_thread():
         sol = least_squares(residual, x0, jac=jacobian, bounds=(lo, hi), method="trf", x_scale="jac", max_nfev=max_nfev)
     flags: list[str] = []
     if sol.status <= 0:
@@ -404,7 +404,7 @@ def fit_series(
     m = offsets[-1]
     dof = m - n_global
     chi2 = float(np.sum(sol.fun**2))
-    with _one_blas_thread():
+    with one_blas_thread():
         cov, degenerate = _covariance(sol.jac, chi2 / max(dof, 1))
     if degenerate:
         flags.append(f"degenerate: Jacobian condition number above {CONDITION_LIMIT:g} ({degenerate})")
