@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 
 from eisrecipe.methods.peaks import Peak
-from eisrecipe.methods.tracking import LabelRules, SeriesEntry, track_peaks
-from eisrecipe.recipe.steps_1_2 import steps_1_2
+from eisrecipe.methods.tracking import SeriesEntry
+from eisrecipe.recipe.steps_1_2 import LabelRules, steps_1_2, track_series
 
 RULES = LabelRules(thickness_cm=0.01)
 AREA = [0.05, 0.15, 0.35, 0.7, 1.0]
@@ -35,7 +35,7 @@ def test_ct_peak_seen_beside_constriction_later_makes_the_left_branch() -> None:
     # CT (tau 1e-4 s, R = 0.5 A) below the peak threshold for A < 0.7: only the constriction in the pristine DRT
     interface = [[_constriction(a)] + ([_peak(-4.0, 0.5 * a)] if a >= 0.7 else []) for a in AREA[:-1]]
     interface.append([_peak(-4.0, 0.5)])
-    finding = steps_1_2(track_peaks(_series(interface), rules=RULES))
+    finding = steps_1_2(track_series(_series(interface), rules=RULES))
     assert finding.n_interface_pristine == 1
     assert {f.behaviour for f in finding.interface_tracks} == {"charge_transfer", "constriction"}
     assert finding.branch == "left"
@@ -45,13 +45,13 @@ def test_ct_peak_seen_beside_constriction_later_makes_the_left_branch() -> None:
 
 def test_ct_only_at_full_contact_far_from_the_constriction_makes_the_left_branch() -> None:
     interface = [[_constriction(a)] for a in AREA[:-1]] + [[_peak(-4.0, 0.5)]]
-    finding = steps_1_2(track_peaks(_series(interface), rules=RULES))
+    finding = steps_1_2(track_series(_series(interface), rules=RULES))
     # a single point at the highest pressure is no pressure behaviour: undetermined, not CT -> still right
     assert finding.branch == "right"
     # CT seen at the last two pressures (constant tau: CT), never in a spectrum with a constriction peak but
     # always >= 1 decade from them: resolved all the same
     interface[-2] = [_peak(-4.0, 0.35)]
-    finding = steps_1_2(track_peaks(_series(interface), rules=RULES))
+    finding = steps_1_2(track_series(_series(interface), rules=RULES))
     assert finding.branch == "left", finding.branch_rule
     assert "apart" in finding.branch_rule
 
@@ -59,7 +59,7 @@ def test_ct_only_at_full_contact_far_from_the_constriction_makes_the_left_branch
 def test_single_overlapping_signal_stays_right() -> None:
     # one interface peak whose tau settles at tau_CT at full contact (tau_Cstr ~ tau_CT): one track, right branch
     interface = [[_peak(-2.0 + 0.25 * k, 50.0 * 0.5**k)] for k in range(4)] + [[_peak(-1.0, 0.5)]]
-    finding = steps_1_2(track_peaks(_series(interface), rules=RULES))
+    finding = steps_1_2(track_series(_series(interface), rules=RULES))
     assert finding.branch == "right"
     assert "pristine" in finding.branch_rule
 
@@ -70,7 +70,7 @@ def test_ct_from_four_per_cent_contact_is_not_called_constriction() -> None:
     interface = [[_peak(-3.0 + 1.5 * a, 30.0 * (1 - a))] if a < 1 else [] for a in area]
     for peaks, a in zip(interface, area, strict=True):
         peaks.append(_peak(0.0, 0.5 / a))
-    finding = steps_1_2(track_peaks(_series(interface), rules=RULES))
+    finding = steps_1_2(track_series(_series(interface), rules=RULES))
     ct = next(f for f in finding.interface_tracks if abs(f.log10_tau_first) < 0.1)
     assert ct.r_ratio < 0.05
     assert ct.behaviour == "charge_transfer", ct.reason

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from eisrecipe.methods.peaks import Peak
-from eisrecipe.methods.tracking import LabelRules, SeriesEntry, Track, TrackingResult, track_peaks, track_trends
-from eisrecipe.recipe.steps_1_2 import steps_1_2
+from eisrecipe.methods.tracking import SeriesEntry, Track, TrackingResult, track_trends
+from eisrecipe.recipe.steps_1_2 import LabelRules, steps_1_2, track_series
 
 PRESSURES = [(10.0, "uniaxial"), (15.0, "uniaxial"), (20.0, "uniaxial"), (30.0, "uniaxial"), (400.0, "isostatic")]
 RULES = LabelRules(thickness_cm=0.01)  # 100 um electrolyte
@@ -44,7 +44,7 @@ def _track_with(res: TrackingResult, log10_tau: float, step: int = 0) -> Track:
 def test_vanishing_low_shift_signal_is_constriction() -> None:
     # tau moves by only -0.16 decade while R falls to 0.3x, and the peak is gone at 400 MPa (case-study int1)
     interface = [[_peak(-3.85, 72.0)], [_peak(-3.80, 71.0)], [_peak(-3.95, 47.0)], [_peak(-4.02, 22.0)], []]
-    res = track_peaks(_series(interface), rules=RULES)
+    res = track_series(_series(interface), rules=RULES)
     finding = steps_1_2(res)
     (f,) = finding.interface_tracks
     assert abs(f.tau_trend_decades) < 0.3
@@ -63,7 +63,7 @@ def test_persistent_constant_tau_signal_with_scatter_is_charge_transfer() -> Non
         [_peak(-3.0 + 2.0 * (a - 0.3), 300.0 * (1 - a) / 0.7), _peak(ds, 50.0 / a)] if a < 1 else [_peak(ds, 50.0)]
         for a, ds in zip(area, scatter, strict=True)
     ]
-    res = track_peaks(_series(interface), rules=RULES)
+    res = track_series(_series(interface), rules=RULES)
     finding = steps_1_2(res)
     by_tau = {round(f.log10_tau_first): f for f in finding.interface_tracks}
     ct, cstr = by_tau[0], by_tau[-3]
@@ -78,7 +78,7 @@ def test_persistent_constant_tau_signal_with_scatter_is_charge_transfer() -> Non
 
 def test_persistent_strongly_shifting_signal_is_not_charge_transfer() -> None:
     interface = [[_peak(-4.0 + 0.4 * k, 100.0 * 0.6**k)] for k in range(5)]
-    finding = steps_1_2(track_peaks(_series(interface), rules=RULES))
+    finding = steps_1_2(track_series(_series(interface), rules=RULES))
     (f,) = finding.interface_tracks
     assert f.present_at_highest
     assert f.behaviour == "constriction"
@@ -87,7 +87,7 @@ def test_persistent_strongly_shifting_signal_is_not_charge_transfer() -> None:
 
 def test_single_point_in_the_middle_is_undetermined() -> None:
     interface = [[], [], [_peak(-3.0, 10.0)], [], []]
-    (f,) = steps_1_2(track_peaks(_series(interface), rules=RULES)).interface_tracks
+    (f,) = steps_1_2(track_series(_series(interface), rules=RULES)).interface_tracks
     assert f.behaviour == "undetermined"
 
 
@@ -102,7 +102,7 @@ def test_slow_peak_at_the_window_edge_is_tracked_through_all_pressures() -> None
         for k, (f, (s, w)) in enumerate(zip(fast, slow, strict=True))
     ] + [[]]
     entries = _series(interface, pressures)
-    res = track_peaks(entries, rules=RULES)
+    res = track_series(entries, rules=RULES)
     # every in-window peak is on a track
     on_track = {(p.spectrum, p.peak.tau_s) for t in res.tracks for p in t.points}
     for e in entries:
@@ -123,7 +123,7 @@ def test_slow_peak_at_the_window_edge_is_tracked_through_all_pressures() -> None
 
 def test_out_of_window_peak_never_starts_a_track() -> None:
     interface = [[], [_peak(-1.0, 10.0, in_window=False)], [], [], []]
-    res = track_peaks(_series(interface), rules=RULES)
+    res = track_series(_series(interface), rules=RULES)
     assert all(p.peak.in_window for t in res.tracks for p in t.points)
 
 
@@ -133,7 +133,7 @@ def test_drift_of_half_a_decade_per_step_is_not_broken(step: float) -> None:
     interface = [
         [_peak(-4.0 + step * k, 200.0 * 0.7**k), _peak(0.0, 50.0)] if k < 4 else [_peak(0.0, 50.0)] for k in range(5)
     ]
-    res = track_peaks(_series(interface), rules=RULES, gate_decades=0.5)
+    res = track_series(_series(interface), rules=RULES, gate_decades=0.5)
     moving = _track_with(res, -4.0)
     assert moving.steps == [0, 1, 2, 3]
     finding = steps_1_2(res)
@@ -145,7 +145,7 @@ def test_long_link_never_jumps_over_a_resolved_neighbour() -> None:
     # A at -3.0 vanishes; B stays at -2.6; C appears at -2.05. A -> C (0.95 decade) would cross B: refused, and
     # the long link B -> C (0.55) does not compete with B -> B (0) so that A could take B's peak (0.4).
     interface = [[_peak(-3.0, 50.0), _peak(-2.6, 50.0)], [_peak(-2.6, 50.0), _peak(-2.05, 30.0)], [], [], []]
-    res = track_peaks(_series(interface), rules=RULES)
+    res = track_series(_series(interface), rules=RULES)
     assert _track_with(res, -3.0).steps == [0]
     assert _track_with(res, -2.6).steps == [0, 1]
     assert _track_with(res, -2.05, step=1).steps == [1]

@@ -12,9 +12,10 @@ from synthetic import noisy, rc
 
 from eisrecipe.methods.drt import DrtSettings, compute_drt_series
 from eisrecipe.methods.peaks import Peak, find_peaks, peaks_frame
-from eisrecipe.methods.tracking import LabelRules, SeriesEntry, order_pressure_series, series_entries, track_peaks
-from eisrecipe.recipe.steps_1_2 import Steps12Thresholds, analyse_pressure_series, steps_1_2
+from eisrecipe.methods.tracking import SeriesEntry, order_pressure_series, series_entries
+from eisrecipe.recipe.steps_1_2 import LabelRules, Steps12Thresholds, steps_1_2, track_series
 from eisrecipe.spectrum import Spectrum
+from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
 
 
 def _peak(log10_tau: float, r: float) -> Peak:
@@ -42,7 +43,7 @@ def test_linking_moving_vanishing_appearing_and_merging_peaks() -> None:
         [_peak(-6.0, 1e4), _peak(-1.8, 40), _peak(-0.8, 85), _peak(1.0, 5)],
     ]
     entries = [SeriesEntry(f"s{k}", tuple(p), 10.0 * (k + 1)) for k, p in enumerate(steps)]
-    res = track_peaks(entries, gate_decades=0.5)
+    res = track_series(entries, gate_decades=0.5)
     frame = res.to_frame()
     assert set(frame["spectrum"]) == {"s0", "s1", "s2", "s3"}
     by_first = {round(float(t.log10_tau[0]), 1): t for t in res.tracks}
@@ -89,7 +90,7 @@ def test_steps12_left_branch_constriction_and_ct() -> None:
     peaks, meta = _series(F, elements)
     table = peaks_frame(peaks, meta={k: {"pressure_mpa": v["pressure_mpa"]} for k, v in meta.items()})
     assert {"spectrum", "tau_s", "r_ohm_cm2", "c_f_cm2", "pressure_mpa"} <= set(table.columns)
-    tracking = track_peaks(series_entries(peaks, meta), rules=LabelRules(thickness_cm=0.01))
+    tracking = track_series(series_entries(peaks, meta), rules=LabelRules(thickness_cm=0.01))
     finding = steps_1_2(tracking)
     assert finding.branch == "left"
     assert {"bulk", "gb"} <= set(finding.bulk_gb)
@@ -112,7 +113,7 @@ def test_steps12_right_branch_constriction_only_bulk_outside_window() -> None:
         for p, a in zip(PRESSURES, AREA, strict=True)
     }
     peaks, meta = _series(f, elements, seed=10)
-    tracking = track_peaks(series_entries(peaks, meta), rules=LabelRules(thickness_cm=0.1))
+    tracking = track_series(series_entries(peaks, meta), rules=LabelRules(thickness_cm=0.1))
     finding = steps_1_2(tracking)
     # GB: C = 1e-5 s / 100 ohm cm2 = 1e-7 F/cm2 -> 1e-8 F/cm: a grain boundary, not bulk
     assert "gb" in finding.bulk_gb and "bulk" not in finding.bulk_gb
@@ -146,14 +147,15 @@ def test_ml621_state_of_charge_series(external_data: Path) -> None:
         SeriesEntry(f"soc{s.meta['soc']}", find_peaks(r), float(s.meta["soc"]))
         for s, r in zip(spectra, results, strict=True)
     ]
-    tracking = track_peaks(entries, order=False, unit="ohm")
+    tracking = track_series(entries, order=False, unit="ohm")
     assert tracking.n_steps == 10
     persistent = [t for t in tracking.tracks if len(t.points) >= 8]
     assert len(persistent) >= 2
     assert all(np.ptp(t.log10_tau) < 1.0 for t in persistent)
 
 
-def test_analyse_pressure_series_one_call() -> None:
+def test_drt_stage_chain_on_a_pressure_series() -> None:
+    """The DRT stage's chain (one DRT series, peaks, Step 1 labels, Steps 1-2) on a shuffled constriction series."""
     spectra = [
         Spectrum.from_points(
             F,
@@ -161,12 +163,18 @@ def test_analyse_pressure_series_one_call() -> None:
                 2.0 + rc(F, 100.0, 1e-7) + rc(F, 200.0, 1e-5) + rc(F, 300.0 * (1 - a), 1e-3 * 10 ** (2 * a)), 0.002, k
             ),
             unit="ohm cm^2",
-            meta={"spectrum": f"s{k}", "pressure_mpa": p, "pressure_mode": mode},
+            meta={
+                "spectrum": f"s{k}",
+                "series": "pressure",
+                "pressure_mpa": p,
+                "pressure_mode": mode,
+                "thickness_cm": 0.01,
+            },
         )
         for k, ((p, mode), a) in enumerate(zip(PRESSURES, AREA, strict=True))
     ]
-    out = analyse_pressure_series(spectra[::-1], rules=LabelRules(thickness_cm=0.01))
+    out = run_cell_drt("c", spectra[::-1], DrtStageSettings())
+    assert out.tracking is not None
     assert [e.spectrum for e in out.tracking.entries] == ["s0", "s1", "s2", "s3", "s4"]
-    assert out.finding.conclusion == "constriction_dominates"
-    table = out.peaks_frame()
-    assert {"spectrum", "tau_s", "r_ohm_cm2", "pressure_mpa", "pressure_mode"} <= set(table.columns)
+    assert {t.label for t in out.tracking.tracks} >= {"bulk", "gb"}
+    assert out.finding["conclusion"] == "constriction_dominates"

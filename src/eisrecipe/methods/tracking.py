@@ -17,10 +17,8 @@
    no measured tau or R: the trends (:func:`track_trends`) use the in-window points only.
    Unlinked tracks end (vanish). A track that ends next to a peak taken by another track is recorded as merged
    into it; a track that starts next to a linked peak as split from it.
-4. Labels: ``bulk`` and ``gb`` for the two shortest-tau persistent tracks, checked by their capacitance (Irvine,
-   Sinclair & West 1990) so that a bulk arc above the measured window does not push the GB label onto an
-   interface track; the other tracks are ``int1``, ``int2``, ... in order of tau. ``label_rule`` says which rule
-   assigned each label.
+4. Tracks come back unlabelled: which is bulk, grain boundary or interface is the recipe's call
+   (:func:`eisrecipe.recipe.steps_1_2.label_tracks`).
 
 Units: tau in s, R in the DRT unit (ohm cm^2 for area-specific spectra), C = tau/R in F cm^-2, pressure in MPa.
 """
@@ -29,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -98,7 +96,7 @@ class Track:
     points
         Its peaks, in series order.
     label
-        ``bulk``, ``gb``, ``int1``, ``int2`` ... (see the module docstring).
+        ``bulk``, ``gb``, ``int1``, ``int2`` ... once the recipe labelled it (empty before).
     label_rule
         Which rule assigned the label.
     merged_into, split_from
@@ -139,40 +137,6 @@ class Track:
         """Median capacitance tau/R (F, or F cm^-2 for area-specific R)."""
         c = [p.peak.c for p in self.points if math.isfinite(p.peak.c)]
         return float(np.median(c)) if c else math.nan
-
-
-@dataclass(frozen=True)
-class LabelRules:
-    """Thresholds of the track labels.
-
-    Attributes
-    ----------
-    persistent_fraction
-        A track is persistent when it has a peak in at least this fraction of the spectra (0.75: bulk and GB
-        do not depend on pressure, so they should be seen almost everywhere; one spectrum in four may lose them
-        to noise or cropping).
-    thickness_cm
-        Electrolyte thickness in cm, to turn an area-specific capacitance (F cm^-2) into a specific one
-        (F cm^-1 = C L / A) comparable with Irvine's ranges. ``None``: ``assumed_thickness_cm`` is used and the
-        label rule says so.
-    assumed_thickness_cm
-        Thickness assumed when none is given (0.1 cm, a 1 mm pellet).
-    bulk_c_max_f_cm
-        Largest specific capacitance of a bulk signal in F/cm (5e-11: eps_r up to ~500; Irvine's bulk ~1e-12,
-        garnet LLZO with eps_r ~ 60-150 gives 0.5-1.3e-11).
-    gb_c_max_f_cm
-        Largest specific capacitance of a grain-boundary signal in F/cm (1e-7: Irvine's 1e-11..1e-8 widened
-        by a decade for thin boundaries in coarse grains, e.g. 10 nm GBs in 10 um grains give ~1.3e-8).
-    stable_tol_decades
-        Bulk and GB candidates must keep log10 tau within this range (pressure-independent); 0.3 decade.
-    """
-
-    persistent_fraction: float = 0.75
-    thickness_cm: float | None = None
-    assumed_thickness_cm: float = 0.1
-    bulk_c_max_f_cm: float = 5e-11
-    gb_c_max_f_cm: float = 1e-7
-    stable_tol_decades: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -359,11 +323,10 @@ def track_peaks(
     gate_decades: float = 0.5,
     max_gap: int = 1,
     only_in_window: bool = True,
-    rules: LabelRules | None = None,
     unit: str = "ohm cm^2",
     order: bool = True,
 ) -> TrackingResult:
-    """Link the peaks of a series into tracks and label them.
+    """Link the peaks of a series into tracks (unlabelled; see the module docstring).
 
     Parameters
     ----------
@@ -381,8 +344,6 @@ def track_peaks(
         Peaks flagged as outside the measured window (extrapolation of the DRT, see
         :attr:`eisrecipe.methods.peaks.Peak.in_window`) may only continue a track, never start one; ``False`` treats
         them like the others.
-    rules
-        Label thresholds.
     unit
         Impedance unit of the DRTs.
     order
@@ -466,7 +427,7 @@ def track_peaks(
         m = merged.get(i)
         partner = m[1] if m is not None and pts_i[-1].step == m[0] - 1 else None
         out.append(Track(track=i, points=tuple(pts_i), merged_into=partner, split_from=split.get(i)))
-    result = TrackingResult(
+    return TrackingResult(
         entries=tuple(seq),
         tracks=tuple(sorted(out, key=lambda t: float(np.median(t.log10_tau)))),
         unit=unit,
@@ -477,65 +438,6 @@ def track_peaks(
             "only_in_window": only_in_window,
         },
     )
-    return label_tracks(result, rules or LabelRules())
-
-
-def label_tracks(result: TrackingResult, rules: LabelRules) -> TrackingResult:
-    """Assign ``bulk``, ``gb`` and ``int1..n`` labels (see :class:`LabelRules`)."""
-    n = result.n_steps
-    thickness = rules.thickness_cm if rules.thickness_cm is not None else rules.assumed_thickness_cm
-    t_note = "" if rules.thickness_cm is not None else f", assumed thickness {rules.assumed_thickness_cm:g} cm"
-    specific = 1.0 if result.unit == "ohm" else thickness  # F/cm2 * cm -> F/cm; raw ohm: C in F, left as is
-    persistent = [t for t in result.tracks if len(t.points) >= rules.persistent_fraction * n]
-    labels: dict[int, tuple[str, str]] = {}
-    candidates = sorted(persistent, key=lambda t: float(np.median(t.log10_tau)))
-
-    def stable(t: Track) -> bool:
-        return float(np.ptp([math.log10(p.peak.tau_s) for p in t.measured])) <= rules.stable_tol_decades
-
-    def c_spec(t: Track) -> float:
-        return t.median_c * specific
-
-    remaining = list(candidates)
-    if remaining and stable(remaining[0]):
-        first = remaining[0]
-        c = c_spec(first)
-        if not math.isfinite(c) or c <= rules.bulk_c_max_f_cm:
-            rule = "shortest persistent tau" + (
-                f" + capacitance {c:.2g} F/cm <= {rules.bulk_c_max_f_cm:g}{t_note}" if math.isfinite(c) else ""
-            )
-            labels[first.track] = ("bulk", rule)
-            remaining.pop(0)
-        elif c <= rules.gb_c_max_f_cm:
-            labels[first.track] = (
-                "gb",
-                f"capacitance {c:.2g} F/cm above bulk range: bulk outside the window{t_note}",
-            )
-            remaining.pop(0)
-    if remaining and "gb" not in {v[0] for v in labels.values()} and stable(remaining[0]):
-        second = remaining[0]
-        c = c_spec(second)
-        if not math.isfinite(c) or c <= rules.gb_c_max_f_cm:
-            rule = "second-shortest persistent tau" + (
-                f" + capacitance {c:.2g} F/cm <= {rules.gb_c_max_f_cm:g}{t_note}" if math.isfinite(c) else ""
-            )
-            labels[second.track] = ("gb", rule)
-    k = 0
-    tracks = []
-    for t in result.tracks:
-        if t.track in labels:
-            lab, rule = labels[t.track]
-        else:
-            k += 1
-            lab = f"int{k}"
-            rule = (
-                "longer tau than bulk/gb"
-                if len(t.points) >= rules.persistent_fraction * n
-                else ("non-persistent track")
-            )
-        tracks.append(replace(t, label=lab, label_rule=rule))
-    settings = {**result.settings, "label_rules": {**rules.__dict__}}
-    return replace(result, tracks=tuple(tracks), settings=settings)
 
 
 def series_entries(

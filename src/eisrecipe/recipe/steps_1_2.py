@@ -1,5 +1,10 @@
 """Recipe Steps 1 and 2 (Eckhardt et al. 2023, Section 3.3) from the tracked DRT peaks of a pressure series.
 
+Step 1 labels the tracks (:func:`label_tracks`): ``bulk`` and ``gb`` for the two shortest-tau persistent tracks,
+checked by their capacitance (Irvine, Sinclair & West 1990) so that a bulk arc above the measured window does not
+push the GB label onto an interface track; the other tracks are ``int1``, ``int2``, ... in order of tau.
+``label_rule`` says which rule assigned each label.
+
 Step 1: count the interface signals in the pristine (lowest-pressure) DRT: two or more resolved ones -> "left"
 branch, one -> "right" branch, none -> "none". The branch asks whether tau_CT and tau_Cstr differ enough to be
 resolved, and in the tau_CT < tau_Cstr order the pristine DRT cannot show it: there R_CT = R_Pol A is smallest
@@ -38,18 +43,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 
-from eisrecipe.methods.drt import DrtResult, DrtSettings, LambdaPolicy, compute_drt_series
-from eisrecipe.methods.peaks import Peak, find_peaks, peaks_frame
-from eisrecipe.methods.tracking import LabelRules, Track, TrackingResult, series_entries, track_peaks, track_trends
-from eisrecipe.spectrum import Spectrum
-
-if TYPE_CHECKING:
-    import pandas as pd
+from eisrecipe.methods.tracking import SeriesEntry, Track, TrackingResult, track_peaks, track_trends
+from eisrecipe.recipe.elements import ASSUMED_THICKNESS_CM, BULK, BULK_C_MAX_F_CM, GB, GB_C_MAX_F_CM, MICROSTRUCTURE
 
 Branch = Literal["left", "right", "none"]
 Behaviour = Literal["constriction", "charge_transfer", "undetermined"]
@@ -266,7 +266,7 @@ def _position_scatter(tracking: TrackingResult) -> float:
     """Pooled standard deviation (decades) of the bulk/GB peak positions: the DRT's position noise here."""
     dev: list[float] = []
     dof = 0
-    for lab in ("bulk", "gb"):
+    for lab in MICROSTRUCTURE:
         t = tracking.by_label(lab)
         if t is None or len(t.measured) < 2:
             continue
@@ -330,7 +330,7 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
     pristine = [t for t in tracking.tracks if t.points[0].step == 0]
     bulk_gb: dict[str, dict[str, Any]] = {}
     stable: dict[str, bool] = {}
-    for lab in ("bulk", "gb"):
+    for lab in MICROSTRUCTURE:
         t = tracking.by_label(lab)
         if t is None:
             notes.append(f"no {lab} track assigned")
@@ -349,7 +349,7 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
                 f"{lab} tau moves by {tr['tau_range_decades']:.2f} decade(s) > {th.stable_tol_decades:g}: "
                 "check the data (bulk and GB should not depend on pressure)"
             )
-    if "bulk" not in bulk_gb and "gb" in bulk_gb:
+    if BULK not in bulk_gb and GB in bulk_gb:
         notes.append("bulk not seen: its arc probably lies above the measured or cropped window")
     interface = [t for t in tracking.tracks if t.label.startswith("int")]
     n_int_pristine = sum(1 for t in interface if t.points[0].step == 0)
@@ -435,75 +435,107 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
     )
 
 
-@dataclass(frozen=True, eq=False)
-class PressureSeriesAnalysis:
-    """Everything Steps 1-2 produce for one cell (see :func:`analyse_pressure_series`).
+# ------------------------------------------------------------------------------------ Step 1: signal labels
+@dataclass(frozen=True)
+class LabelRules:
+    """Thresholds of the track labels.
 
     Attributes
     ----------
-    drts
-        Spectrum name -> its DRT (one grid, one lambda policy for the cell).
-    peaks
-        Spectrum name -> its peaks.
-    tracking
-        The tracks.
-    finding
-        The Step 1-2 finding.
+    persistent_fraction
+        A track is persistent when it has a peak in at least this fraction of the spectra (0.75: bulk and GB
+        do not depend on pressure, so they should be seen almost everywhere; one spectrum in four may lose them
+        to noise or cropping).
+    thickness_cm
+        Electrolyte thickness in cm, to turn an area-specific capacitance (F cm^-2) into a specific one
+        (F cm^-1 = C L / A) comparable with Irvine's ranges. ``None``: ``assumed_thickness_cm`` is used and the
+        label rule says so.
+    assumed_thickness_cm
+        Thickness assumed when none is given (0.1 cm, a 1 mm pellet).
+    bulk_c_max_f_cm
+        Largest specific capacitance of a bulk signal in F/cm (:data:`eisrecipe.recipe.elements.BULK_C_MAX_F_CM`).
+    gb_c_max_f_cm
+        Largest specific capacitance of a grain-boundary signal in F/cm
+        (:data:`eisrecipe.recipe.elements.GB_C_MAX_F_CM`).
+    stable_tol_decades
+        Bulk and GB candidates must keep log10 tau within this range (pressure-independent); 0.3 decade.
     """
 
-    drts: dict[str, DrtResult]
-    peaks: dict[str, tuple[Peak, ...]]
-    tracking: TrackingResult
-    finding: Steps12Finding
-
-    def peaks_frame(self) -> pd.DataFrame:
-        """``peaks.csv`` rows with ``pressure_mpa`` and ``pressure_mode``."""
-        meta = {
-            k: {
-                "pressure_mpa": r.spectrum.meta.get("pressure_mpa"),
-                "pressure_mode": r.spectrum.meta.get("pressure_mode"),
-            }
-            for k, r in self.drts.items()
-        }
-        unit = next(iter(self.drts.values())).unit if self.drts else "ohm cm^2"
-        return peaks_frame(self.peaks, unit=unit, meta=meta)
+    persistent_fraction: float = 0.75
+    thickness_cm: float | None = None
+    assumed_thickness_cm: float = ASSUMED_THICKNESS_CM
+    bulk_c_max_f_cm: float = BULK_C_MAX_F_CM
+    gb_c_max_f_cm: float = GB_C_MAX_F_CM
+    stable_tol_decades: float = 0.3
 
 
-def analyse_pressure_series(
-    spectra: Sequence[Spectrum],
+def label_tracks(result: TrackingResult, rules: LabelRules) -> TrackingResult:
+    """Assign ``bulk``, ``gb`` and ``int1..n`` labels (see :class:`LabelRules`)."""
+    n = result.n_steps
+    thickness = rules.thickness_cm if rules.thickness_cm is not None else rules.assumed_thickness_cm
+    t_note = "" if rules.thickness_cm is not None else f", assumed thickness {rules.assumed_thickness_cm:g} cm"
+    specific = 1.0 if result.unit == "ohm" else thickness  # F/cm2 * cm -> F/cm; raw ohm: C in F, left as is
+    persistent = [t for t in result.tracks if len(t.points) >= rules.persistent_fraction * n]
+    labels: dict[int, tuple[str, str]] = {}
+    candidates = sorted(persistent, key=lambda t: float(np.median(t.log10_tau)))
+
+    def stable(t: Track) -> bool:
+        return float(np.ptp([math.log10(p.peak.tau_s) for p in t.measured])) <= rules.stable_tol_decades
+
+    def c_spec(t: Track) -> float:
+        return t.median_c * specific
+
+    remaining = list(candidates)
+    if remaining and stable(remaining[0]):
+        first = remaining[0]
+        c = c_spec(first)
+        if not math.isfinite(c) or c <= rules.bulk_c_max_f_cm:
+            rule = "shortest persistent tau" + (
+                f" + capacitance {c:.2g} F/cm <= {rules.bulk_c_max_f_cm:g}{t_note}" if math.isfinite(c) else ""
+            )
+            labels[first.track] = (BULK, rule)
+            remaining.pop(0)
+        elif c <= rules.gb_c_max_f_cm:
+            labels[first.track] = (
+                GB,
+                f"capacitance {c:.2g} F/cm above bulk range: bulk outside the window{t_note}",
+            )
+            remaining.pop(0)
+    if remaining and GB not in {v[0] for v in labels.values()} and stable(remaining[0]):
+        second = remaining[0]
+        c = c_spec(second)
+        if not math.isfinite(c) or c <= rules.gb_c_max_f_cm:
+            rule = "second-shortest persistent tau" + (
+                f" + capacitance {c:.2g} F/cm <= {rules.gb_c_max_f_cm:g}{t_note}" if math.isfinite(c) else ""
+            )
+            labels[second.track] = (GB, rule)
+    k = 0
+    tracks = []
+    for t in result.tracks:
+        if t.track in labels:
+            lab, rule = labels[t.track]
+        else:
+            k += 1
+            lab = f"int{k}"
+            rule = (
+                "longer tau than bulk/gb"
+                if len(t.points) >= rules.persistent_fraction * n
+                else ("non-persistent track")
+            )
+        tracks.append(replace(t, label=lab, label_rule=rule))
+    settings = {**result.settings, "label_rules": {**rules.__dict__}}
+    return replace(result, tracks=tuple(tracks), settings=settings)
+
+
+def track_series(
+    entries: Sequence[SeriesEntry],
     *,
-    drt_settings: DrtSettings | None = None,
-    lambda_policy: LambdaPolicy = "shared",
-    prominence: float = 0.05,
     gate_decades: float = 0.5,
     rules: LabelRules | None = None,
-    thresholds: Steps12Thresholds | None = None,
-) -> PressureSeriesAnalysis:
-    """DRT (series mode), peaks, tracks and the Step 1-2 finding of one cell's pressure series.
-
-    Parameters
-    ----------
-    spectra
-        The cell's spectra; ``meta`` must hold ``spectrum`` (name), ``pressure_mpa`` and ``pressure_mode``
-        (missing names fall back to ``source``/position).
-    drt_settings, lambda_policy
-        See :func:`eisrecipe.methods.drt.compute_drt_series`.
-    prominence
-        Peak prominence relative to the largest peak (:func:`eisrecipe.methods.peaks.find_peaks`).
-    gate_decades, rules
-        See :func:`eisrecipe.methods.tracking.track_peaks`.
-    thresholds
-        See :class:`Steps12Thresholds`.
-    """
-    names = [str(s.meta.get("spectrum") or s.source or f"spectrum{k}") for k, s in enumerate(spectra)]
-    results = compute_drt_series(spectra, drt_settings, lambda_policy=lambda_policy)
-    drts = dict(zip(names, results, strict=True))
-    peaks = {k: find_peaks(r, prominence=prominence) for k, r in drts.items()}
-    unit = spectra[0].unit if spectra else "ohm cm^2"
-    tracking = track_peaks(
-        series_entries(peaks, {k: r.spectrum.meta for k, r in drts.items()}),
-        gate_decades=gate_decades,
-        rules=rules,
-        unit=unit,
-    )
-    return PressureSeriesAnalysis(drts, peaks, tracking, steps_1_2(tracking, thresholds))
+    unit: str = "ohm cm^2",
+    **options: Any,
+) -> TrackingResult:
+    """Step 1's tracks: the peaks of a series linked (:func:`eisrecipe.methods.tracking.track_peaks`, which takes
+    ``options``), then labelled bulk, GB and interface (:func:`label_tracks`)."""
+    linked = track_peaks(entries, gate_decades=gate_decades, unit=unit, **options)
+    return label_tracks(linked, rules or LabelRules())

@@ -43,15 +43,14 @@ import pandas as pd
 from eisrecipe.methods.arrhenius_joint import fit_arrhenius_joint
 from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
 from eisrecipe.methods.fitting import SeriesFit, Start, fit_spectrum
+from eisrecipe.methods.inductance import choose_inductance
+from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
+from eisrecipe.recipe.elements import DEFAULT_KINDS, INTERFACE
 from eisrecipe.spectrum import Spectrum
-from eisrecipe.stages.fit import choose_inductance, inductance_start, merged_seed, r_inf_start, seeded_start
 
 __all__ = ["TemperatureFits", "TemperatureSettings", "run_cell_temperature_fits"]
 
 log = logging.getLogger(__name__)
-
-INTERFACE = ("int", "ct", "cstr", "sei")
-DEFAULT_KINDS: dict[str, ElementKind] = {"bulk": "RC", "gb": "RCPE", "int": "RCPE", "ct": "RCPE", "cstr": "RCPE"}
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from eisrecipe.recipe.elements import INTERFACE
+
 __all__ = ["VerdictSettings", "decide", "step7_findings"]
 
 Support = Literal["supports", "contradicts", "not_applicable", "inconclusive"]
-INTERFACE_NAMES = ("int", "cstr", "ct", "sei")
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def step7_findings(ea: Mapping[str, Mapping[str, Any]], z_crit: float = 2.0) -> 
         return None if v is None else (v, e if e is not None else math.inf)
 
     bulk, gb = get("bulk"), get("gb")
-    iface_name = next((n for n in INTERFACE_NAMES if get(n) is not None), None)
+    iface_name = next((n for n in INTERFACE if get(n) is not None), None)
     out: dict[str, Any] = {"applies": bool(ea), "interface_element": iface_name, "order_checks": {}}
     if not ea:
         out.update(classification="undetermined", finding="no temperature series: Step 7 does not apply")

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 
 from eisrecipe.methods.arrhenius import K_B_EV, ZERO_CELSIUS_K
 from eisrecipe.methods.circuits import SeriesModel
+from eisrecipe.recipe.elements import INTERFACE, element_rank
 from eisrecipe.report.data import CellData
 from eisrecipe.report.formatting import is_number
 
@@ -62,8 +63,6 @@ STYLE: dict[str, Any] = {
 }
 
 #: interface elements (varying with pressure) vs pressure-independent ones
-INTERFACE = ("ct", "cstr", "int", "sei")
-ELEMENT_ORDER = ("bulk", "gb", "cstr", "int", "ct", "sei")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 
 
@@ -97,7 +96,7 @@ def figure_svg(fig: Figure) -> str:
 
 
 def _order_elements(names: list[str]) -> list[str]:
-    return sorted(set(names), key=lambda n: (ELEMENT_ORDER.index(n) if n in ELEMENT_ORDER else len(ELEMENT_ORDER), n))
+    return sorted(set(names), key=element_rank)
 
 
 def spectrum_label(cell: CellData, spectrum: str) -> str:

@@ -19,6 +19,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from eisrecipe.recipe.elements import ELEMENT_ORDER
 from eisrecipe.report.data import CellData
 from eisrecipe.report.figures import (
     arrhenius_figure,
@@ -375,9 +376,6 @@ def write_cell_report(path: str | Path, cell: CellData, **kwargs: Any) -> None:
     Path(path).write_text(render_cell_report(cell, **kwargs), encoding="utf-8", newline="\n")
 
 
-_ELEMENTS = ("bulk", "gb", "cstr", "int", "ct", "sei")
-
-
 def summary_table(cells: Iterable[CellData], reports: Mapping[str, str] | None = None) -> pd.DataFrame:
     """One row per cell: verdict, branch, tau order, R_Pol (or its bound), activation energies, spectra counts.
 
@@ -413,7 +411,7 @@ def summary_table(cells: Iterable[CellData], reports: Mapping[str, str] | None =
         eas = {str(a.get("element")): a for a in v.get("activation_energies") or []}
         if not eas:
             eas = {str(r["element"]): r for r in _records(cell.arrhenius)}
-        for el in _ELEMENTS:
+        for el in ELEMENT_ORDER:
             if el in eas:
                 row[f"ea_{el}_ev"] = eas[el].get("ea_ev")
                 row[f"ea_{el}_stderr_ev"] = eas[el].get("ea_stderr_ev")
@@ -421,7 +419,7 @@ def summary_table(cells: Iterable[CellData], reports: Mapping[str, str] | None =
         row["report"] = (reports or {}).get(cell.cell, f"{cell.cell}/report.html")
         rows.append(row)
     table = pd.DataFrame(rows)
-    ea_cols = [c for el in _ELEMENTS for c in (f"ea_{el}_ev", f"ea_{el}_stderr_ev") if c in table.columns]
+    ea_cols = [c for el in ELEMENT_ORDER for c in (f"ea_{el}_ev", f"ea_{el}_stderr_ev") if c in table.columns]
     head = [c for c in table.columns if not c.startswith("ea_") and c not in ("summary", "report")]
     return table[[*head, *ea_cols, "summary", "report"]] if rows else table
 

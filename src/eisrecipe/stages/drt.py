@@ -1,9 +1,10 @@
 """The DRT stage of one cell: DRT of every validated spectrum, peaks, pressure-series tracks, Steps 1-2.
 
 One job per cell, so that one tau grid and one lambda policy cover the whole cell (peaks stay comparable) and
-the per-job start-up cost is paid once. The cell's pressure-series spectra go through
-:func:`eisrecipe.recipe.steps_1_2.analyse_pressure_series` (native backend) or the same chain with the pyDRTtools
-backend; its other spectra (temperature, aging) get DRTs and peaks on the same settings. A spectrum whose DRT fails is
+the per-job start-up cost is paid once. The cell's pressure-series spectra get one DRT series
+(one grid, one lambda), peaks, tracks labelled by Step 1 and the Step 1-2 finding
+(:mod:`eisrecipe.recipe.steps_1_2`); its other spectra (temperature, aging) get DRTs and peaks on the same
+settings. A spectrum whose DRT fails is
 recorded with the reason and the others go on.
 
 Outputs (per cell):
@@ -31,8 +32,8 @@ import pandas as pd
 from eisrecipe.errors import InputError
 from eisrecipe.methods.drt import DrtResult, DrtSettings, compute_drt_series, run_drt
 from eisrecipe.methods.peaks import Peak, find_peaks, peaks_frame
-from eisrecipe.methods.tracking import LabelRules, TrackingResult, series_entries, track_peaks
-from eisrecipe.recipe.steps_1_2 import Steps12Thresholds, steps_1_2
+from eisrecipe.methods.tracking import TrackingResult, series_entries
+from eisrecipe.recipe.steps_1_2 import LabelRules, Steps12Thresholds, steps_1_2, track_series
 from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 from eisrecipe.spectrum import Spectrum
 
@@ -202,7 +203,7 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
     if len(p_names) >= 2:
         thickness = pressure[0].meta.get("thickness_cm")
         rules = LabelRules(thickness_cm=float(thickness)) if thickness else LabelRules()
-        tracking = track_peaks(
+        tracking = track_series(
             series_entries({k: peaks[k] for k in p_names}, {k: drts[k].spectrum.meta for k in p_names}),
             gate_decades=settings.gate_decades,
             rules=rules,

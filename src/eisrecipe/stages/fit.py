@@ -49,15 +49,17 @@ from eisrecipe.errors import InputError
 from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
 from eisrecipe.methods.detection import rc_detection_limit, tau_window_s
 from eisrecipe.methods.fitting import ElementFit, SeriesFit, Start, fit_series
+from eisrecipe.methods.inductance import choose_inductance
+from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
 from eisrecipe.methods.trends import Trend, log_trend
 from eisrecipe.recipe.contact import contact_area, ct_bound_from_noise, ct_share
+from eisrecipe.recipe.elements import DEFAULT_KINDS, MICROSTRUCTURE, is_interface
 from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 from eisrecipe.spectrum import Spectrum
 
 __all__ = ["FitStageSettings", "run_cell_fits"]
 
 log = logging.getLogger(__name__)
-DEFAULT_KINDS: dict[str, ElementKind] = {"bulk": "RC", "gb": "RCPE", "int": "RCPE", "ct": "RCPE", "cstr": "RCPE"}
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,6 @@ class FitStageSettings:
         }
 
 
-INDUCTANCE_P = 0.01
-"""Significance level of the F-test that adds L in ``auto`` mode (1 %: one extra parameter per spectrum is
-cheap, so only a clear chi2 drop justifies it; real lead inductances at MHz give p values many orders smaller)."""
-
-
 BOUND_TAU_MARGIN = 10.0
 """The R_Pol bound's tau range starts one decade above the slowest bulk/GB element. An RC closer than that merges
 with the grain-boundary arc (an R-CPE takes it up; the bound diverges there, measured on the case study); such a
@@ -124,75 +121,6 @@ BOUND_WINDOW_MARGIN = 10**0.5
 """... and ends where the RC's apex lies half a decade inside the window: an element whose apex sits at the window's
 edge shows half its arc and looks like a series resistance, so its bound diverges (example cellA: 1.8 ohm cm^2 in
 mid-window, 4 at 0.08 s, 10.9 at the edge 0.26 s); such a signal would not be resolvable in the DRT either."""
-
-
-def choose_inductance(
-    mode: str, spectra: Sequence[Spectrum], joint_fit: Callable[[bool], SeriesFit]
-) -> tuple[SeriesFit, bool, dict[str, Any]]:
-    """The joint fit with or without a series inductance L per spectrum, and why.
-
-    Rule for ``auto``:
-
-    1. If any spectrum's highest-frequency kept point has Z'' > 0, the data are inductive there and no RC/R-CPE
-       chain can fit them: L is included.
-    2. Otherwise both joint fits are run (each spectrum gets its own L: the lead geometry may change between
-       uniaxial and isostatic pressing) and the nested models are compared by the F-test for least squares,
-       F = ((chi2_0 - chi2_L) / k) / (chi2_L / dof_L) with k = number of spectra, on (k, dof_L) degrees of
-       freedom. L is included when p < :data:`INDUCTANCE_P` and the fit with L is not flagged where the fit
-       without L is not (an L the data cannot determine makes the fit degenerate, and then it stays out).
-
-    A lead inductance hides in a capacitive top end: with the bulk arc partly above the window, +j w L shortens
-    the arc's visible part and a model without L turns bulk resistance into R_inf (the example data: 1 uH over
-    0.5 cm^2, bulk 165 instead of 200 ohm cm^2 without L). The modulus-weighted chi2 assumes the residuals are
-    noise; systematic misfit elsewhere also makes the F-test favour an extra parameter, which is why rule 2
-    demands a determinable L (not flagged) as well.
-
-    Returns
-    -------
-    fit, use_l, finding
-        The chosen joint fit, whether it carries L, and the evidence (JSON-ready).
-    """
-    inductive = [str(s.meta.get("spectrum")) for s in spectra if s.z_imag[int(np.argmax(s.frequency_hz))] > 0]
-    finding: dict[str, Any] = {"mode": mode, "inductive_top_point": inductive}
-    if mode == "false":
-        return joint_fit(False), False, {**finding, "included": False, "rule": "fit.inductance = false"}
-    if mode == "true":
-        return joint_fit(True), True, {**finding, "included": True, "rule": "fit.inductance = true"}
-    if inductive:
-        rule = "auto: Z'' > 0 at the highest kept frequency of " + ", ".join(inductive)
-        return joint_fit(True), True, {**finding, "included": True, "rule": rule}
-    from scipy.stats import f as f_dist
-
-    without, with_l = joint_fit(False), joint_fit(True)
-    k = with_l.x.size - without.x.size
-    chi2_0, chi2_1 = without.chi2, with_l.chi2
-    if with_l.dof > 0 and chi2_1 > 0:
-        f_stat = max((chi2_0 - chi2_1) / k, 0.0) / (chi2_1 / with_l.dof)
-        p_value = float(f_dist.sf(f_stat, k, with_l.dof))
-    else:
-        f_stat, p_value = float("nan"), 1.0
-    significant = p_value < INDUCTANCE_P
-    worse = with_l.flags and not without.flags
-    use = bool(significant and not worse)
-    if use:
-        rule = f"auto: F-test p = {p_value:.3g} < {INDUCTANCE_P:g}"
-    elif significant:
-        rule = f"auto: F-test p = {p_value:.3g} but the fit with L is flagged ({'; '.join(with_l.flags)})"
-    else:
-        rule = f"auto: F-test p = {p_value:.3g} >= {INDUCTANCE_P:g}, L not needed"
-    finding.update(
-        included=use,
-        rule=rule,
-        chi2_without=chi2_0,
-        chi2_with=chi2_1,
-        extra_parameters=k,
-        dof_with=int(with_l.dof),
-        f_statistic=f_stat,
-        p_value=p_value,
-        max_rel_residual_without=max(without.max_relative_residual(s) for s in without.spectra),
-        max_rel_residual_with=max(with_l.max_relative_residual(s) for s in with_l.spectra),
-    )
-    return (with_l if use else without), use, finding
 
 
 @dataclass
@@ -216,7 +144,7 @@ def _assign(tracks: pd.DataFrame, finding: Mapping[str, Any]) -> _Assignment:
     }
     elements: list[str] = []
     groups: dict[str, list[int]] = {}
-    for name in ("bulk", "gb"):
+    for name in MICROSTRUCTURE:
         if name in by_label:
             elements.append(name)
             groups[name] = [by_label[name]]
@@ -236,43 +164,6 @@ def _assign(tracks: pd.DataFrame, finding: Mapping[str, Any]) -> _Assignment:
         groups["int"] = ct + cstr + rest
         elements.append("int")
     return _Assignment(order, pressure, elements, groups, branch, drt_order)
-
-
-def merged_seed(peaks: pd.DataFrame) -> tuple[float, float]:
-    """(R, tau) of one element from the DRT peaks assigned to it: R summed (``r_ohm_cm2``), tau (``tau_s``) the
-    R-weighted geometric mean."""
-    r = peaks["r_ohm_cm2"].to_numpy(float)
-    tau = np.exp(np.sum(r * np.log(peaks["tau_s"].to_numpy(float))) / r.sum())
-    return float(r.sum()), float(tau)
-
-
-def r_inf_start(spectrum: Spectrum) -> float:
-    """Start of R_inf: half the smallest Z' of the spectrum (unit of Z), at least 1e-6."""
-    return float(max(spectrum.z_real.min() * 0.5, 1e-6))
-
-
-def inductance_start(spectrum: Spectrum) -> float:
-    """Start of a series L (unit of Z x s): the top point's reactance if inductive, else 1 % of |Z| there."""
-    k = int(np.argmax(spectrum.frequency_hz))
-    z = spectrum.impedance[k]
-    return float(max(z.imag, 0.01 * abs(z)) / (2 * np.pi * spectrum.frequency_hz[k]))
-
-
-def seeded_start(
-    seeds: Sequence[tuple[float, float]], kinds: Sequence[ElementKind], r_inf: float, inductance: float | None = None
-) -> Start:
-    """Starting values from per-element (R, tau) seeds in tau order; taus of merged groups may touch, so they are
-    kept strictly ascending (x1.5); alpha 1 for RC, 0.9 for R-CPE; ``inductance`` None: a model without L."""
-    taus = [tau for _, tau in seeds]
-    for k in range(1, len(taus)):
-        taus[k] = max(taus[k], taus[k - 1] * 1.5)
-    return Start(
-        r=[r for r, _ in seeds],
-        tau_s=taus,
-        alpha=[1.0 if kind == "RC" else 0.9 for kind in kinds],
-        r_inf=max(r_inf, 1e-6),
-        inductance=inductance if inductance is not None else 1e-9,
-    )
 
 
 def _points(tracks: pd.DataFrame, ids: Sequence[int], spectrum: str) -> tuple[float, float] | None:
@@ -363,7 +254,7 @@ def _r_pol_bound(fit: SeriesFit, spectrum: Spectrum, settings: FitStageSettings)
     point_rule = ct_bound_from_noise(spectrum.frequency_hz, np.abs(spectrum.impedance), noise, k=settings.bound_sigma)
     tau_fast, tau_slow = tau_window_s(spectrum.frequency_hz)
     tau_slow /= BOUND_WINDOW_MARGIN
-    taus = [e.tau_s for e in fit.elements if e.element in ("bulk", "gb") and np.isfinite(e.tau_s)]
+    taus = [e.tau_s for e in fit.elements if e.element in MICROSTRUCTURE and np.isfinite(e.tau_s)]
     tau_lo = max(tau_fast * BOUND_WINDOW_MARGIN, BOUND_TAU_MARGIN * max(taus)) if taus else tau_fast
     out: dict[str, Any] = {"r_pol_noise_rule_bound_ohm_cm2": point_rule}
     if tau_lo < tau_slow:
@@ -394,7 +285,7 @@ def _r_pol_bound(fit: SeriesFit, spectrum: Spectrum, settings: FitStageSettings)
 
 def _prunable(e: ElementFit) -> bool:
     """An element the pruning rule may drop: an own (not shared) interface element with a finite R."""
-    return e.element not in ("bulk", "gb") and not e.shared and bool(np.isfinite(e.r))
+    return is_interface(e.element) and not e.shared and bool(np.isfinite(e.r))
 
 
 def _resolution_z(e: ElementFit) -> float:
@@ -511,7 +402,7 @@ def run_cell_fits(
                 seeds[s][name] = pt
 
     # Step 4: joint fit, bulk and GB shared; with fit.inductance = auto it decides whether the models carry L
-    shared = [n for n in ("bulk", "gb") if n in a.elements]
+    shared = [n for n in MICROSTRUCTURE if n in a.elements]
     pruned: dict[str, list[dict[str, Any]]] = {}
 
     def fit_group(names: Sequence[str], with_l: bool, key: str) -> SeriesFit:
@@ -544,7 +435,7 @@ def run_cell_fits(
     hi = order[-1]
     s_hi = by_name[hi]
     step3_fit = _best_of(fit_group([hi], use_l, "step3"), _refit_from(joint, hi, s_hi, settings))
-    interface_hi = [e.element for e in step3_fit.elements if e.element not in ("bulk", "gb")]
+    interface_hi = [e.element for e in step3_fit.elements if is_interface(e.element)]
     step3: dict[str, Any] = {
         "spectrum": hi,
         "pressure_mpa": a.pressure[hi],

@@ -40,6 +40,7 @@ import pandas as pd
 
 from eisrecipe import __version__
 from eisrecipe.methods.arrhenius import ZERO_CELSIUS_K, arrhenius_fit
+from eisrecipe.recipe.elements import element_rank
 from eisrecipe.recipe.verdict import VerdictSettings, decide
 from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 
@@ -66,7 +67,6 @@ ARRHENIUS_COLUMNS = [
     "ln_prefactor_joint_stderr",
     "joint_ok",
 ]
-ELEMENT_ORDER = ("bulk", "gb", "cstr", "int", "ct", "sei")
 
 
 def _drt_points(temperature: Mapping[str, Any] | None) -> dict[str, list[tuple[float, float]]]:
@@ -100,7 +100,7 @@ def arrhenius_table(fits: pd.DataFrame, temperature: Mapping[str, Any] | None = 
     t_rows = fits[(fits["fit"] == "temperature") & (fits["r_ohm_cm2"] > 0)]
     drt = _drt_points(temperature)
     joint = (temperature or {}).get("joint") or {}
-    names = sorted(set(t_rows["element"].astype(str)), key=lambda n: (*ELEMENT_ORDER, n).index(n))
+    names = sorted(set(t_rows["element"].astype(str)), key=element_rank)
     for name in names:
         g = t_rows[t_rows["element"] == name].sort_values("temperature_c")
         if g["temperature_c"].nunique() < 2:

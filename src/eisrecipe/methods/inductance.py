@@ -1,0 +1,88 @@
+"""Whether a series inductance L belongs in a joint circuit fit: the inductive-top-point rule and the nested-model
+F-test (config ``fit.inductance``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from eisrecipe.methods.fitting import SeriesFit
+from eisrecipe.spectrum import Spectrum
+
+__all__ = ["INDUCTANCE_P", "choose_inductance"]
+
+INDUCTANCE_P = 0.01
+"""Significance level of the F-test that adds L in ``auto`` mode (1 %: one extra parameter per spectrum is
+cheap, so only a clear chi2 drop justifies it; real lead inductances at MHz give p values many orders smaller)."""
+
+
+def choose_inductance(
+    mode: str, spectra: Sequence[Spectrum], joint_fit: Callable[[bool], SeriesFit]
+) -> tuple[SeriesFit, bool, dict[str, Any]]:
+    """The joint fit with or without a series inductance L per spectrum, and why.
+
+    Rule for ``auto``:
+
+    1. If any spectrum's highest-frequency kept point has Z'' > 0, the data are inductive there and no RC/R-CPE
+       chain can fit them: L is included.
+    2. Otherwise both joint fits are run (each spectrum gets its own L: the lead geometry may change between
+       uniaxial and isostatic pressing) and the nested models are compared by the F-test for least squares,
+       F = ((chi2_0 - chi2_L) / k) / (chi2_L / dof_L) with k = number of spectra, on (k, dof_L) degrees of
+       freedom. L is included when p < :data:`INDUCTANCE_P` and the fit with L is not flagged where the fit
+       without L is not (an L the data cannot determine makes the fit degenerate, and then it stays out).
+
+    A lead inductance hides in a capacitive top end: with the bulk arc partly above the window, +j w L shortens
+    the arc's visible part and a model without L turns bulk resistance into R_inf (the example data: 1 uH over
+    0.5 cm^2, bulk 165 instead of 200 ohm cm^2 without L). The modulus-weighted chi2 assumes the residuals are
+    noise; systematic misfit elsewhere also makes the F-test favour an extra parameter, which is why rule 2
+    demands a determinable L (not flagged) as well.
+
+    Returns
+    -------
+    fit, use_l, finding
+        The chosen joint fit, whether it carries L, and the evidence (JSON-ready).
+    """
+    inductive = [str(s.meta.get("spectrum")) for s in spectra if s.z_imag[int(np.argmax(s.frequency_hz))] > 0]
+    finding: dict[str, Any] = {"mode": mode, "inductive_top_point": inductive}
+    if mode == "false":
+        return joint_fit(False), False, {**finding, "included": False, "rule": "fit.inductance = false"}
+    if mode == "true":
+        return joint_fit(True), True, {**finding, "included": True, "rule": "fit.inductance = true"}
+    if inductive:
+        rule = "auto: Z'' > 0 at the highest kept frequency of " + ", ".join(inductive)
+        return joint_fit(True), True, {**finding, "included": True, "rule": rule}
+    from scipy.stats import f as f_dist
+
+    without, with_l = joint_fit(False), joint_fit(True)
+    k = with_l.x.size - without.x.size
+    chi2_0, chi2_1 = without.chi2, with_l.chi2
+    if with_l.dof > 0 and chi2_1 > 0:
+        f_stat = max((chi2_0 - chi2_1) / k, 0.0) / (chi2_1 / with_l.dof)
+        p_value = float(f_dist.sf(f_stat, k, with_l.dof))
+    else:
+        f_stat, p_value = float("nan"), 1.0
+    significant = p_value < INDUCTANCE_P
+    worse = with_l.flags and not without.flags
+    use = bool(significant and not worse)
+    if use:
+        rule = f"auto: F-test p = {p_value:.3g} < {INDUCTANCE_P:g}"
+    elif significant:
+        rule = f"auto: F-test p = {p_value:.3g} but the fit with L is flagged ({'; '.join(with_l.flags)})"
+    else:
+        rule = f"auto: F-test p = {p_value:.3g} >= {INDUCTANCE_P:g}, L not needed"
+    finding.update(
+        included=use,
+        rule=rule,
+        chi2_without=chi2_0,
+        chi2_with=chi2_1,
+        extra_parameters=k,
+        dof_with=int(with_l.dof),
+        f_statistic=f_stat,
+        p_value=p_value,
+        max_rel_residual_without=max(without.max_relative_residual(s) for s in without.spectra),
+        max_rel_residual_with=max(with_l.max_relative_residual(s) for s in with_l.spectra),
+    )
+    return (with_l if use else without), use, finding
