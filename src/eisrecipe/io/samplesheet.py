@@ -51,6 +51,21 @@ def sample_schema() -> dict[str, Any]:
     return yaml.safe_load(schema_path().read_text())
 
 
+#: columns that say where a spectrum's data are and how to read them, not what the spectrum is
+_LOCATION_COLUMNS = ("file", "format", "sweep")
+
+
+def sheet_columns() -> tuple[str, ...]:
+    """Every sample-sheet column, in the schema's order (the one place the vocabulary is written down)."""
+    return tuple(sample_schema()["properties"])
+
+
+def spectrum_meta_columns() -> tuple[str, ...]:
+    """The columns copied into each spectrum's metadata: what it is (cell, series, conditions), not where its file
+    is nor the cell-level ``interface`` declaration."""
+    return tuple(c for c in sheet_columns() if c not in (*_LOCATION_COLUMNS, "interface"))
+
+
 def _line(index: int) -> int:
     return index + 2  # header is line 1
 

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-K_B_EV = 8.617333262e-5  # Boltzmann constant, eV/K
-ZERO_CELSIUS_K = 273.15
+from eisrecipe.constants import K_B_EV, ZERO_CELSIUS_K
 
 __all__ = ["K_B_EV", "ArrheniusFit", "arrhenius_fit"]
 

@@ -18,18 +18,17 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.optimize import least_squares
 from scipy.signal import find_peaks as _scipy_find_peaks
 
 from eisrecipe.errors import InputError
+from eisrecipe.spectrum import FloatArray
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from eisrecipe.methods.drt import DrtResult
 
-FloatArray = NDArray[np.float64]
 AreaMethod = Literal["domain", "gauss"]
 
 _LN10 = math.log(10.0)

@@ -34,14 +34,12 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from eisrecipe.constants import EPS0_F_CM
 from eisrecipe.errors import InputError
 from eisrecipe.network.microstructure import Grid
 from eisrecipe.network.morphology import CONTACT, PORE, SEI, LabelMap
 
 log = logging.getLogger(__name__)
-
-#: vacuum permittivity in F/cm
-EPS0_F_CM = 8.8541878128e-14
 
 GbModel = Literal["explicit", "brick", "none"]
 

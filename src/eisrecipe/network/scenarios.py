@@ -25,18 +25,17 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from eisrecipe.constants import EPS0_F_CM, K_B_EV, ZERO_CELSIUS_K
 from eisrecipe.errors import InputError
+from eisrecipe.io.samplesheet import sheet_columns
 from eisrecipe.network import morphology as morph
-from eisrecipe.network.assembly import EPS0_F_CM, ElementValues, GbModel, Network, assemble
+from eisrecipe.network.assembly import ElementValues, GbModel, Network, assemble
 from eisrecipe.network.microstructure import Grid, single_grain, voronoi_grains
 from eisrecipe.network.solver import Backend, FosterModel, SolveStats, dc_resistance, reduce
 from eisrecipe.spectrum import Spectrum
 
 log = logging.getLogger(__name__)
 
-#: Boltzmann constant in eV/K
-K_B_EV = 8.617333262e-5
-ZERO_C_K = 273.15
 
 #: (C_DL, C_Pore) in F/cm^2 of the paper's three time-constant orders
 TAU_ORDERS: dict[str, tuple[float, float]] = {
@@ -47,24 +46,13 @@ TAU_ORDERS: dict[str, tuple[float, float]] = {
 
 MORPHOLOGIES = ("full", "spot", "frame", "disordered", "sei_spot", "pores_sei")
 
-SAMPLE_COLUMNS = (
-    "cell",
-    "spectrum",
-    "file",
-    "format",
-    "series",
-    "pressure_mpa",
-    "pressure_mode",
-    "temperature_c",
-    "area_cm2",
-    "thickness_cm",
-    "contact_fraction",
-)
+#: the sample-sheet columns a simulated dataset fills (schema order; no sweep, time or interface declaration)
+SAMPLE_COLUMNS = tuple(c for c in sheet_columns() if c not in ("sweep", "time_h", "interface"))
 
 
 def arrhenius_factor(ea_ev: float, temperature_c: float, reference_c: float) -> float:
     """sigma(T) / sigma(T_ref) for sigma = sigma0 / T exp(-Ea / kT) (temperatures in deg C, Ea in eV)."""
-    t, t0 = temperature_c + ZERO_C_K, reference_c + ZERO_C_K
+    t, t0 = temperature_c + ZERO_CELSIUS_K, reference_c + ZERO_CELSIUS_K
     if t <= 0 or t0 <= 0:
         raise InputError(f"temperature below absolute zero: {temperature_c} C / {reference_c} C")
     return (t0 / t) * math.exp(-ea_ev / K_B_EV * (1.0 / t - 1.0 / t0))

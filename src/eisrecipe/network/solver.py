@@ -29,17 +29,16 @@ from typing import Any, Literal
 
 import numpy as np
 import scipy.linalg
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy import sparse
 from scipy.sparse.linalg import splu
 
 from eisrecipe.errors import InputError
 from eisrecipe.network.assembly import Network
+from eisrecipe.spectrum import ComplexArray, FloatArray
 
 log = logging.getLogger(__name__)
 
-FloatArray = NDArray[np.float64]
-ComplexArray = NDArray[np.complex128]
 Backend = Literal["auto", "lu", "amg"]
 
 #: from this many voxels on ``backend="auto"`` uses AMG-CG instead of sparse LU

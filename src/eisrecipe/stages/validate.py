@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from eisrecipe.errors import InputError
+from eisrecipe.io.samplesheet import spectrum_meta_columns
 from eisrecipe.methods.crop import CropSettings, crop_spectrum
 from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 from eisrecipe.spectrum import Spectrum
@@ -37,20 +38,6 @@ from eisrecipe.spectrum import Spectrum
 __all__ = ["CellValidation", "load_validated", "settings_for_cell", "validate_cell", "validate_spectrum"]
 
 log = logging.getLogger(__name__)
-
-#: sample-sheet columns copied into each spectrum's metadata
-META_COLUMNS = (
-    "cell",
-    "spectrum",
-    "series",
-    "pressure_mpa",
-    "pressure_mode",
-    "temperature_c",
-    "area_cm2",
-    "thickness_cm",
-    "time_h",
-    "contact_fraction",
-)
 
 
 def settings_for_cell(config: Mapping[str, Any], cell: str) -> CropSettings:
@@ -95,7 +82,7 @@ def validate_spectrum(row: Mapping[str, Any], settings: CropSettings) -> tuple[p
 
     sweep = json_safe(row.get("sweep"))
     raw = read_spectrum(row["path"], format=row.get("format") or "auto", sweep=sweep)
-    meta = {k: json_safe(row.get(k)) for k in META_COLUMNS if k in row}
+    meta = {k: json_safe(row.get(k)) for k in spectrum_meta_columns() if k in row}
     spectrum: Spectrum = raw.normalise(float(row["area_cm2"])).with_meta(**meta)
     cropped, crop = crop_spectrum(spectrum, settings)
     n = spectrum.n_points

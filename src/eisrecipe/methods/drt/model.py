@@ -15,12 +15,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from eisrecipe.errors import InputError
-from eisrecipe.spectrum import Spectrum
+from eisrecipe.spectrum import FloatArray, Spectrum
 
 if TYPE_CHECKING:
     import pandas as pd
 
-FloatArray = NDArray[np.float64]
 
 Basis = Literal["gaussian", "pwl"]
 DataPart = Literal["real", "imag", "both", "auto"]
