@@ -42,7 +42,8 @@ import pandas as pd
 from eisrecipe.arrhenius import arrhenius_fit
 from eisrecipe.drt_stage import DrtStageSettings, run_cell_drt
 from eisrecipe.errors import InputError
-from eisrecipe.fit_stage import DEFAULT_KINDS, FitStageSettings, run_cell_fits
+from eisrecipe.fit_stage import FitStageSettings, run_cell_fits
+from eisrecipe.recipe.elements import DEFAULT_KINDS
 from eisrecipe.network.scenarios import TAU_ORDERS, Material, Scenario, SimulationResult, simulate
 from eisrecipe.peaks import peaks_frame
 from eisrecipe.temperature_stage import run_cell_temperature_fits

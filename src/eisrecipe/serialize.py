@@ -1,12 +1,27 @@
-"""On-disk conventions shared by every stage: CSV float format and strict JSON."""
+"""On-disk conventions shared by every stage: CSV float format, strict JSON, and typed results to and from JSON.
+
+A typed result (a "finding") is a frozen dataclass. :func:`to_dict` flattens it for a writer (field order is key
+order; NaN and infinities become ``None``, tuples become lists; a field declared with :func:`optional` is left out
+while it is ``None``, so a step's JSON has only the keys of the case it found). :func:`from_dict` rebuilds it from
+that JSON by the field types (nested dataclasses, ``tuple[X, ...]``, ``dict[str, X]``, ``X | None``; a ``null`` in a
+``float`` field reads back as NaN), so the next stage works on attributes, not on string keys. The round trip
+``to_dict(from_dict(cls, to_dict(x))) == to_dict(x)`` holds for every finding the stages write.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Any
+import types
+import typing
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+
+__all__ = ["FLOAT_FORMAT", "from_dict", "json_safe", "optional", "to_dict"]
 
 #: float format of every CSV the workflow writes (10 significant digits, stable across reruns)
 FLOAT_FORMAT = "%.10g"
@@ -28,3 +43,74 @@ def json_safe(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [json_safe(v) for v in obj]
     return obj
+
+
+T = TypeVar("T")
+_OMIT = "omit_when_none"
+
+
+def optional(default: Any = None) -> Any:
+    """A dataclass field that :func:`to_dict` leaves out while it is ``None`` (a key of one case of a finding)."""
+    return dataclasses.field(default=default, metadata={_OMIT: True})
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_dict(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def to_dict(finding: Any) -> dict[str, Any]:
+    """JSON-ready mapping of a finding (see the module docstring)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(finding):
+        value = getattr(finding, f.name)
+        if value is None and f.metadata.get(_OMIT):
+            continue
+        out[f.name] = _plain(value)
+    return out
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build(tp: Any, value: Any) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if value is None:  # a present null: NaN where a float may stand, else None
+        return math.nan if tp is float or (origin in (typing.Union, types.UnionType) and float in args) else None
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _build(inner[0], value) if len(inner) == 1 else value
+    if origin is tuple:
+        item = args[0] if args else Any
+        return tuple(_build(item, v) for v in value)
+    if origin is list:
+        return [_build(args[0] if args else Any, v) for v in value]
+    if origin in (dict, Mapping) or tp in (dict, Mapping):
+        return {k: _build(args[1] if len(args) == 2 else Any, v) for k, v in value.items()}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return from_dict(tp, value)
+    if tp is float:
+        return float(value)
+    return value
+
+
+def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
+    """Rebuild a finding of type ``cls`` from :func:`to_dict`'s mapping; keys it does not know are ignored and
+    missing ones take the field default."""
+    hints = _hints(cls)
+    values = {f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.init and f.name in data}  # type: ignore[arg-type]
+    return cls(**values)

@@ -42,7 +42,7 @@ All numbers behind each finding are kept in the JSON-able :class:`Steps12Finding
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -50,6 +50,8 @@ import numpy as np
 
 from eisrecipe.methods.tracking import SeriesEntry, Track, TrackingResult, track_peaks, track_trends
 from eisrecipe.recipe.elements import ASSUMED_THICKNESS_CM, BULK, BULK_C_MAX_F_CM, GB, GB_C_MAX_F_CM, MICROSTRUCTURE
+from eisrecipe.recipe.findings import NotApplicable
+from eisrecipe.serialize import from_dict
 
 Branch = Literal["left", "right", "none"]
 Behaviour = Literal["constriction", "charge_transfer", "undetermined"]
@@ -178,6 +180,13 @@ class Steps12Finding:
     def to_dict(self) -> dict[str, Any]:
         """Plain mapping, NaN replaced by ``None`` (strict JSON)."""
         return _clean(asdict(self))
+
+
+def steps12_from_dict(data: Mapping[str, Any]) -> Steps12Finding | NotApplicable:
+    """The ``steps_1_2`` entry of ``steps12.json`` as the typed finding (or why Steps 1-2 did not apply)."""
+    if data.get("applies") is False:
+        return NotApplicable(reason=str(data.get("reason") or ""))
+    return from_dict(Steps12Finding, data)
 
 
 def _clean(x: Any) -> Any:

@@ -175,7 +175,7 @@ def _temperature(s: Spectrum) -> float:
 
 
 def _seeds(peaks: pd.DataFrame, assigned: Sequence[str]) -> dict[str, tuple[float, float]]:
-    """(R, tau) per element from its peaks (:func:`eisrecipe.stages.fit.merged_seed`)."""
+    """(R, tau) per element from its peaks (:func:`eisrecipe.methods.starts.merged_seed`)."""
     frame = peaks.assign(element=list(assigned))
     return {str(name): merged_seed(rows) for name, rows in frame.groupby("element", sort=False)}
 
