@@ -10,11 +10,10 @@ from synthetic import arrhenius_r, noisy, rc, zarc
 
 from eisrecipe.methods.arrhenius import K_B_EV
 from eisrecipe.methods.peaks import peaks_frame
+from eisrecipe.recipe.step7 import arrhenius_table, step7_findings, step7_rows
 from eisrecipe.recipe.temperature import run_cell_temperature_fits
-from eisrecipe.recipe.verdict import step7_findings
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
-from eisrecipe.stages.verdict import arrhenius_table, step7_rows
 
 # window 1 MHz .. 0.1 Hz; bulk tau 2.6e-8 s at 25 C with T-independent C: its apex lies inside the window at
 # -40/-25/-10 C (0.2-0.7 MHz) and above it at 10 C (3.2 MHz) and 30 C (7.5 MHz): there the two-stage route's own

@@ -8,10 +8,10 @@ import pytest
 from synthetic import arrhenius_r, noisy, rc, zarc
 
 from eisrecipe.methods.peaks import peaks_frame
+from eisrecipe.recipe.step7 import arrhenius_table
 from eisrecipe.recipe.temperature import TemperatureSettings, classify_peak, run_cell_temperature_fits
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
-from eisrecipe.stages.verdict import arrhenius_table
 
 F = np.logspace(7, -1, 81)
 TEMPS_C = [-20.0, 0.0, 20.0, 40.0, 60.0]

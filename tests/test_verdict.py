@@ -3,42 +3,103 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from eisrecipe.recipe.verdict import VerdictSettings, decide, step7_findings
-from eisrecipe.stages.verdict import arrhenius_table, interface_from_rows, lowest_pressure_resistances, run_cell_verdict
+from eisrecipe.methods.trends import Trend
+from eisrecipe.recipe.findings import NotApplicable
+from eisrecipe.recipe.step7 import arrhenius_table, step7_findings
+from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding
+from eisrecipe.recipe.steps_3_6 import (
+    CtShareRow,
+    Step3Finding,
+    Step4Finding,
+    Step5Finding,
+    Step6Finding,
+    Steps36Finding,
+)
+from eisrecipe.recipe.verdict import VerdictSettings, decide, lowest_pressure_resistances
+from eisrecipe.stages.verdict import interface_from_rows, run_cell_verdict
 
 VALIDATION = {"spectra": [{"spectrum": "p10", "file": "a.txt", "sha256": "0" * 64, "window_hz": [1.0, 1e5]}]}
 
 
-def s12(conclusion: str, branch: str = "right", at_highest: tuple[int, ...] = ()) -> dict[str, Any]:
-    return {
-        "branch": branch,
-        "n_signals_pristine": 3,
-        "n_interface_pristine": 1 if branch == "right" else 2,
-        "interface_tracks": [{"track": 2, "behaviour": "constriction", "reason": "tau shifts"}],
-        "interface_at_highest": list(at_highest),
-        "conclusion": conclusion,
-        "bulk_gb_stable": {"bulk": True, "gb": True},
-    }
+def s12(conclusion: str, branch: str = "right", at_highest: tuple[int, ...] = ()) -> Steps12Finding:
+    track = InterfaceTrackFinding(
+        track=2,
+        label="int1",
+        behaviour="constriction",
+        reason="tau shifts",
+        present_at_lowest=True,
+        present_at_highest=bool(at_highest),
+        tau_range_decades=1.0,
+        tau_shift_decades=1.0,
+        tau_trend_decades=1.0,
+        tau_tol_decades=0.3,
+        n_in_window=5,
+        r_ratio=0.1,
+        log10_tau_first=-3.0,
+        log10_tau_last=-2.0,
+        slope_log10_tau_per_log10_mpa=1.0,
+    )
+    return Steps12Finding(
+        pristine_spectrum="p10",
+        highest_spectrum="p400",
+        n_signals_pristine=3,
+        bulk_gb={},
+        n_interface_pristine=1 if branch == "right" else 2,
+        branch=branch,  # type: ignore[arg-type]
+        interface_tracks=(track,),
+        interface_at_highest=tuple(at_highest),
+        conclusion=conclusion,
+        tau_ct_s=None,
+        bulk_gb_stable={"bulk": True, "gb": True},
+    )
 
 
-def s36_right(r_pol: float | None = None, bound: float | None = None, direction: str = "falling") -> dict[str, Any]:
-    step3: dict[str, Any] = {"spectrum": "p400"}
-    if r_pol is not None:
-        step3.update(resolved=True, r_pol_ohm_cm2=r_pol, r_pol_stderr_ohm_cm2=0.1 * r_pol, c_dl_f_cm2=1e-5)
-    if bound is not None:
-        step3.update(resolved=False, r_pol_upper_bound_ohm_cm2=bound, bound_rule="3 x noise")
-    return {
-        "step3": step3,
-        "step4": {"model": "three elements", "fit_ok": True, "flags": [], "max_rel_residual": {"p10": 0.01}},
-        "step5": {"branch": "right", "r_int_trend": {"direction": direction, "slope": -1.3, "slope_stderr": 0.05}},
-        "step6": {"applies": False, "reason": "right branch"},
-    }
+def step3(r_pol: float | None = None, bound: float | None = None, c_dl: float | None = 1e-5) -> Step3Finding:
+    return Step3Finding(
+        spectrum="p400",
+        pressure_mpa=400.0,
+        fit_ok=True,
+        flags=(),
+        resolved=r_pol is not None,
+        r_pol_ohm_cm2=r_pol,
+        r_pol_stderr_ohm_cm2=None if r_pol is None else 0.1 * r_pol,
+        c_dl_f_cm2=None if r_pol is None else c_dl,
+        r_pol_upper_bound_ohm_cm2=bound,
+        bound_rule=None if bound is None else "3 x noise",
+    )
+
+
+def s36_right(
+    r_pol: float | None = None,
+    bound: float | None = None,
+    direction: str = "falling",
+    ct_share: tuple[CtShareRow, ...] | None = None,
+) -> Steps36Finding:
+    trend = Trend(n_points=5, slope=-1.3, slope_stderr=0.05, spearman_rho=-1.0, direction=direction)  # type: ignore[arg-type]
+    return Steps36Finding(
+        cell="c",
+        applies=True,
+        step3=step3(r_pol, bound),
+        step4=Step4Finding(
+            model="three elements",
+            elements=("bulk", "gb", "int"),
+            shared=("bulk", "gb"),
+            inductance=False,
+            fit_ok=True,
+            flags=(),
+            reduced_chi2=1.0,
+            max_rel_residual={"p10": 0.01},
+        ),
+        step5=Step5Finding(branch="right", r_int_trend=trend, ct_share=ct_share),
+        step6=Step6Finding(applies=False, reason="right branch"),
+    )
 
 
 EA_CONSTRICTION = [
@@ -54,13 +115,13 @@ def by_step(verdict: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_r_pol_bound_is_scaled_to_the_lowest_contact_by_table_1() -> None:
     """R_Pol <= 5 is 1.7 % of R_Int = 300, but at A = 0.1 the CT part can be R_Pol / A = 50, 17 %: not negligible."""
-    s36 = s36_right(bound=5.0)
-    s36["step5"]["ct_share"] = [
-        {"spectrum": "p40", "pressure_mpa": 40.0, "contact_fraction": 0.5, "r_int_ohm_cm2": 60.0,
-         "r_ct_upper_bound_ohm_cm2": 10.0, "ct_share_upper_bound": 10.0 / 60.0},
-        {"spectrum": "p10", "pressure_mpa": 10.0, "contact_fraction": 0.1, "r_int_ohm_cm2": 300.0,
-         "r_ct_upper_bound_ohm_cm2": 50.0, "ct_share_upper_bound": 50.0 / 300.0},
-    ]  # fmt: skip
+    rows = (
+        CtShareRow(spectrum="p40", pressure_mpa=40.0, r_int_ohm_cm2=60.0, contact_fraction=0.5,
+                   r_ct_upper_bound_ohm_cm2=10.0, ct_share_upper_bound=10.0 / 60.0),
+        CtShareRow(spectrum="p10", pressure_mpa=10.0, r_int_ohm_cm2=300.0, contact_fraction=0.1,
+                   r_ct_upper_bound_ohm_cm2=50.0, ct_share_upper_bound=50.0 / 300.0),
+    )  # fmt: skip
+    s36 = s36_right(bound=5.0, ct_share=rows)
     lowest = {"bulk": 200.0, "gb": 60.0, "int": 300.0}
     v = decide(
         "c",
@@ -77,7 +138,8 @@ def test_r_pol_bound_is_scaled_to_the_lowest_contact_by_table_1() -> None:
     assert "not tight enough" in step3["finding"] and step3["support"] == "inconclusive"
     assert v["r_pol"]["r_ct_upper_bound_lowest_pressure_ohm_cm2"] == 50.0 and v["r_pol"]["lowest_pressure_mpa"] == 10
     # the same bound with a contact of 0.5 at the lowest pressure: R_CT <= 10, 3 % -> negligible, supports
-    s36["step5"]["ct_share"][1].update(contact_fraction=0.5, r_ct_upper_bound_ohm_cm2=10.0, ct_share_upper_bound=1 / 30)
+    low = replace(rows[1], contact_fraction=0.5, r_ct_upper_bound_ohm_cm2=10.0, ct_share_upper_bound=1 / 30)
+    s36 = s36_right(bound=5.0, ct_share=(rows[0], low))
     step3 = by_step(decide("c", VALIDATION, s12("constriction_dominates"), s36, EA_CONSTRICTION, VerdictSettings(),
                            lowest_pressure_r=lowest))["3"]  # fmt: skip
     assert "negligible" in step3["finding"] and step3["support"] == "supports"
@@ -124,7 +186,7 @@ def test_mixed_between_the_dominance_ratios() -> None:
         "c",
         VALIDATION,
         s12("charge_transfer_present", branch="left", at_highest=(3,)),
-        {"step3": {"r_pol_ohm_cm2": 40.0, "c_dl_f_cm2": 1e-5}, "step5": {}, "step6": {}},
+        Steps36Finding(cell="c", applies=True, step3=step3(r_pol=40.0), step5=Step5Finding(branch="left")),
         [],
         VerdictSettings(),
         lowest_pressure_r={"ct": 60.0, "cstr": 50.0},
@@ -154,8 +216,8 @@ def test_temperature_only_cell_is_judged_by_step7_and_says_so() -> None:
     v = decide(
         "t",
         VALIDATION,
-        {"applies": False, "reason": "no pressure series"},
-        {"applies": False},
+        NotApplicable(reason="no pressure series"),
+        Steps36Finding(cell="t", applies=False),
         EA_CONSTRICTION,
         VerdictSettings(),
     )
@@ -215,7 +277,9 @@ def test_stage_writes_strict_json_and_the_arrhenius_table(tmp_path: Path) -> Non
     table = arrhenius_table(fits)
     assert list(table["element"]) == ["bulk", "int"]
     assert not table["weighted"].any()  # no standard errors: unweighted, errors from the scatter
-    result = run_cell_verdict("x", VALIDATION, {"steps_1_2": {"applies": False, "reason": "none"}}, {}, fits)
+    result = run_cell_verdict(
+        "x", VALIDATION, {"steps_1_2": {"applies": False, "reason": "none"}}, {"cell": "x", "applies": False}, fits
+    )
     result.write(tmp_path / "arrhenius.csv", tmp_path / "verdict.json")
     verdict = json.loads((tmp_path / "verdict.json").read_text())
     assert verdict["provenance"]["inputs"] == {"a.txt": "0" * 64}

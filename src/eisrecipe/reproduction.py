@@ -43,11 +43,11 @@ from eisrecipe.arrhenius import arrhenius_fit
 from eisrecipe.drt_stage import DrtStageSettings, run_cell_drt
 from eisrecipe.errors import InputError
 from eisrecipe.fit_stage import FitStageSettings, run_cell_fits
-from eisrecipe.recipe.elements import DEFAULT_KINDS
 from eisrecipe.network.scenarios import TAU_ORDERS, Material, Scenario, SimulationResult, simulate
 from eisrecipe.peaks import peaks_frame
+from eisrecipe.recipe.elements import DEFAULT_KINDS
+from eisrecipe.recipe.step7 import arrhenius_table
 from eisrecipe.temperature_stage import run_cell_temperature_fits
-from eisrecipe.verdict_stage import arrhenius_table
 
 log = logging.getLogger(__name__)
 

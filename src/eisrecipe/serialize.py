@@ -21,10 +21,19 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-__all__ = ["FLOAT_FORMAT", "from_dict", "json_safe", "optional", "to_dict"]
+__all__ = ["FLOAT_FORMAT", "finite", "from_dict", "json_safe", "optional", "to_dict"]
 
 #: float format of every CSV the workflow writes (10 significant digits, stable across reruns)
 FLOAT_FORMAT = "%.10g"
+
+
+def finite(x: Any) -> float | None:
+    """``x`` as a finite float, or None (missing, NaN, infinite or not a number): for values read back from JSON."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
 
 
 def json_safe(obj: Any) -> Any:

@@ -20,12 +20,12 @@ start values of that spectrum's fit; the fit (R_inf + elements in tau order, R-C
 config, optional series inductance) decides. A peak beyond the measured window (``in_window`` false) is used only
 when it lies at most one decade above the highest measured frequency (a bulk arc leaving the window as T rises).
 
-The resulting rows carry ``fit = temperature`` in ``fits.csv``; :mod:`eisrecipe.stages.verdict` turns them into
-the two-stage Arrhenius table. With two temperatures or more (and ``joint`` on), the same spectra are then fitted
-jointly with every resistance on the Arrhenius law and shared capacitances (:mod:`eisrecipe.methods.arrhenius_joint`,
-started from these fits): rows ``fit = temperature_joint`` in ``fits.csv`` and the activation energies under
-``findings["joint"]`` (``steps36.json["temperature"]["joint"]``). The joint fit runs here, not in the verdict
-stage, because this stage holds the spectra; the verdict stage only reads its results.
+The resulting rows carry ``fit = temperature`` in ``fits.csv``; Step 7 (:mod:`eisrecipe.recipe.step7`) turns them
+into the two-stage Arrhenius table. With two temperatures or more (and ``joint`` on), the same spectra are then
+fitted jointly with every resistance on the Arrhenius law and shared capacitances
+(:func:`eisrecipe.recipe.step7.joint_arrhenius`, started from these fits): rows ``fit = temperature_joint`` in
+``fits.csv`` and the activation energies under ``findings["joint"]`` (``steps36.json["temperature"]["joint"]``).
+The joint fit runs in the fit stage because it holds the spectra; the verdict stage only reads its results.
 """
 
 from __future__ import annotations
@@ -40,12 +40,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eisrecipe.methods.arrhenius_joint import fit_arrhenius_joint
 from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
 from eisrecipe.methods.fitting import SeriesFit, Start, fit_spectrum
 from eisrecipe.methods.inductance import choose_inductance
 from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
 from eisrecipe.recipe.elements import DEFAULT_KINDS, INTERFACE
+from eisrecipe.recipe.step7 import joint_arrhenius
 from eisrecipe.spectrum import Spectrum
 
 __all__ = ["TemperatureFits", "TemperatureSettings", "run_cell_temperature_fits"]
@@ -275,7 +275,7 @@ def run_cell_temperature_fits(
         )
         per_spectrum.append(entry)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    joint = _joint(series, table, len(temps), settings)
+    joint = joint_arrhenius(series, table, len(temps), enabled=settings.joint, weighting=settings.weighting)
     if joint is not None and not joint[0].empty:
         table = pd.concat([table, joint[0]], ignore_index=True)
     findings = {
@@ -290,23 +290,3 @@ def run_cell_temperature_fits(
     if joint is not None:
         findings["joint"] = joint[1]
     return TemperatureFits(table, findings)
-
-
-def _joint(
-    series: Sequence[Spectrum], table: pd.DataFrame, n_temperatures: int, settings: TemperatureSettings
-) -> tuple[pd.DataFrame, dict[str, Any]] | None:
-    """Joint Arrhenius fit of the temperature spectra: (``fits.csv`` rows, findings), ``None`` when it does not
-    apply (switched off, or fewer than two temperatures). A fit that raises is reported, not fatal: the verdict
-    then uses the two-stage activation energies."""
-    if not settings.joint or n_temperatures < 2 or table.empty:
-        return None
-    rows = table[table["fit"] == "temperature"]
-    spectra = [s for s in series if s.meta.get("series") == "temperature" and math.isfinite(_temperature(s))]
-    try:
-        result = fit_arrhenius_joint(spectra, rows, weighting=settings.weighting)
-    except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-        log.warning("joint Arrhenius fit failed: %s", exc)
-        return pd.DataFrame(), {"applies": True, "ok": False, "flags": [f"fit failed: {exc}"], "elements": {}}
-    if result is None:
-        return pd.DataFrame(), {"applies": False, "reason": "no element fitted at two temperatures or more"}
-    return result.table, result.findings()

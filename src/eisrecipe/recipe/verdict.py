@@ -27,9 +27,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from eisrecipe.recipe.elements import INTERFACE
+import numpy as np
+import pandas as pd
 
-__all__ = ["VerdictSettings", "decide", "step7_findings"]
+from eisrecipe.recipe.findings import NotApplicable
+from eisrecipe.recipe.step7 import STEP7_TO_PROCESS, step7_findings
+from eisrecipe.recipe.steps_1_2 import Steps12Finding
+from eisrecipe.recipe.steps_3_6 import Step5Finding, Steps36Finding
+from eisrecipe.serialize import finite, to_dict
+
+__all__ = ["VerdictSettings", "decide", "lowest_pressure_resistances"]
 
 Support = Literal["supports", "contradicts", "not_applicable", "inconclusive"]
 
@@ -63,177 +70,79 @@ class VerdictSettings:
         return cls(**dict(config or {}))
 
 
-def _lowest_ct_share(s5: Mapping[str, Any]) -> dict[str, float] | None:
+def _lowest_ct_share(s5: Step5Finding | None) -> dict[str, float] | None:
     """Step 5's R_CT upper bound at the lowest pressure with a contact fraction (None when there is none)."""
     rows = [
         r
-        for r in s5.get("ct_share") or []
-        if _num(r.get("r_ct_upper_bound_ohm_cm2")) is not None and _num(r.get("ct_share_upper_bound")) is not None
+        for r in (s5.ct_share if s5 is not None and s5.ct_share else ())
+        if finite(r.r_ct_upper_bound_ohm_cm2) is not None and finite(r.ct_share_upper_bound) is not None
     ]
     if not rows:
         return None
-    low = min(rows, key=lambda r: _num(r.get("pressure_mpa")) or math.inf)
-    keys = ("r_ct_upper_bound_ohm_cm2", "ct_share_upper_bound", "contact_fraction", "pressure_mpa")
-    return {k: float(low[k]) for k in keys}
-
-
-def _num(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+    low = min(rows, key=lambda r: finite(r.pressure_mpa) or math.inf)
+    return {
+        "r_ct_upper_bound_ohm_cm2": float(low.r_ct_upper_bound_ohm_cm2),  # type: ignore[arg-type]
+        "ct_share_upper_bound": float(low.ct_share_upper_bound),  # type: ignore[arg-type]
+        "contact_fraction": float(low.contact_fraction),  # type: ignore[arg-type]
+        "pressure_mpa": float(low.pressure_mpa),
+    }
 
 
 def _step(step: str, title: str, finding: str, support: Support, **numbers: Any) -> dict[str, Any]:
     return {"step": step, "title": title, "finding": finding, "support": support, "numbers": numbers}
 
 
-def step7_findings(ea: Mapping[str, Mapping[str, Any]], z_crit: float = 2.0) -> dict[str, Any]:
-    """Classify the interface activation energy and check the expected order (RECIPE.md Step 7).
-
-    Parameters
-    ----------
-    ea
-        Element name -> ``{"ea_ev": ..., "ea_stderr_ev": ...}`` (eV).
-    z_crit
-        Combined standard errors within which two activation energies count as equal.
-
-    Returns
-    -------
-    dict
-        ``applies``, ``interface_element``, ``classification`` (``constriction_like``, ``charge_transfer_like``,
-        ``intermediate`` or ``undetermined``), ``order_checks`` and a ``finding`` sentence.
-    """
-
-    def get(name: str) -> tuple[float, float] | None:
-        row = ea.get(name)
-        if not row:
-            return None
-        v, e = _num(row.get("ea_ev")), _num(row.get("ea_stderr_ev"))
-        return None if v is None else (v, e if e is not None else math.inf)
-
-    bulk, gb = get("bulk"), get("gb")
-    iface_name = next((n for n in INTERFACE if get(n) is not None), None)
-    out: dict[str, Any] = {"applies": bool(ea), "interface_element": iface_name, "order_checks": {}}
-    if not ea:
-        out.update(classification="undetermined", finding="no temperature series: Step 7 does not apply")
-        return out
-
-    def close(a: tuple[float, float], b: tuple[float, float]) -> bool:
-        return abs(a[0] - b[0]) <= z_crit * math.hypot(a[1], b[1])
-
-    checks: dict[str, Any] = {}
-    if bulk and gb:
-        checks["ea_bulk_below_ea_gb"] = bool(bulk[0] < gb[0] or close(bulk, gb))
-    ct = get("ct")
-    if gb and ct:
-        checks["ea_gb_at_most_ea_ct"] = bool(gb[0] <= ct[0] or close(gb, ct))
-    micro = [x for x in (bulk, gb, ct) if x]
-    cstr = get("cstr") or get("int")
-    if cstr and len(micro) >= 2:
-        lo, hi = min(m[0] for m in micro), max(m[0] for m in micro)
-        checks["ea_interface_within_microscopic_range"] = bool(
-            lo - z_crit * cstr[1] <= cstr[0] <= hi + z_crit * cstr[1]
-        )
-    out["order_checks"] = checks
-    iface = get(iface_name) if iface_name else None
-    if iface is None:
-        out.update(classification="undetermined", finding="no interface element in the temperature series")
-        return out
-    if iface_name == "ct":
-        out.update(classification="charge_transfer_like", finding="the interface element is the CT element itself")
-        return out
-    text = f"Ea,{iface_name} = {iface[0]:.3f} +- {iface[1]:.3f} eV"
-    if bulk and gb:
-        if close(iface, gb) or iface[0] >= gb[0]:
-            cls = "charge_transfer_like"
-            why = f"at or above Ea,GB = {gb[0]:.3f} eV"
-        elif close(iface, bulk) or abs(iface[0] - bulk[0]) < abs(iface[0] - gb[0]):
-            cls = "constriction_like"
-            why = f"close to Ea,Bulk = {bulk[0]:.3f} eV (Ea,GB = {gb[0]:.3f} eV)"
-        else:
-            cls = "intermediate"
-            why = f"between Ea,Bulk = {bulk[0]:.3f} and Ea,GB = {gb[0]:.3f} eV, nearer GB"
-    elif bulk:
-        cls = "constriction_like" if close(iface, bulk) else "undetermined"
-        why = f"{'close to' if cls == 'constriction_like' else 'not close to'} Ea,Bulk = {bulk[0]:.3f} eV; no GB"
-    else:
-        cls, why = "undetermined", "no bulk activation energy to compare with"
-    out.update(classification=cls, finding=f"{text}, {why}{_ea_source(ea)}")
-    return out
-
-
-def _ea_source(ea: Mapping[str, Mapping[str, Any]]) -> str:
-    """Which fit gave the activation energies (rows' ``ea_method``, set by :func:`eisrecipe.stages.verdict.step7_rows`);
-    empty when the rows do not say."""
-    methods = {str(n): str(r["ea_method"]) for n, r in ea.items() if r.get("ea_method")}
-    if not methods:
-        return ""
-    if set(methods.values()) == {"joint"}:
-        return " (Ea from the joint Arrhenius fit of all temperature spectra)"
-    if set(methods.values()) == {"two-stage"}:
-        return " (Ea from the two-stage fit: per-spectrum fits, then ln(T/R) on 1/T; no usable joint fit)"
-    joint = ", ".join(n for n, m in methods.items() if m == "joint")
-    two = ", ".join(n for n, m in methods.items() if m != "joint")
-    return f" (Ea of {joint} from the joint Arrhenius fit, of {two} from the two-stage fit)"
-
-
-_STEP7_TO_PROCESS = {
-    "constriction_like": "constriction",
-    "charge_transfer_like": "charge_transfer",
-    "intermediate": "mixed",
-}
-
-
 def _pressure_evidence(
-    s12: Mapping[str, Any], s36: Mapping[str, Any], lowest: Mapping[str, float], settings: VerdictSettings
+    s12: Steps12Finding | NotApplicable,
+    s36: Steps36Finding | None,
+    lowest: Mapping[str, float],
+    settings: VerdictSettings,
 ) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
     """Steps 1-6: (process from the pressure series, step entries, extras for the verdict)."""
     steps: list[dict[str, Any]] = []
     extra: dict[str, Any] = {"branch": "none", "tau_order": None, "r_pol": None, "contact_area": []}
-    if not s12 or s12.get("applies") is False:
-        reason = (s12 or {}).get("reason") or "no pressure series"
+    if isinstance(s12, NotApplicable):
+        reason = s12.reason or "no pressure series"
         for k, title in [("1", "DRT signals"), ("2", "pressure behaviour"), ("3", "R_Pol, C_DL")]:
             steps.append(_step(k, title, reason, "not_applicable"))
         for k, title in [("4", "series fit"), ("5", "order of time constants"), ("6", "contact area")]:
             steps.append(_step(k, title, reason, "not_applicable"))
         return "undetermined", steps, extra
-    branch = str(s12.get("branch", "none"))
+    branch = str(s12.branch)
     extra["branch"] = branch
-    tracks = s12.get("interface_tracks") or []
+    tracks = [to_dict(t) for t in s12.interface_tracks]
     steps.append(
         _step(
             "1",
             "DRT signals",
-            f"{s12.get('n_signals_pristine')} signals in the pristine DRT, {s12.get('n_interface_pristine')} from "
+            f"{s12.n_signals_pristine} signals in the pristine DRT, {s12.n_interface_pristine} from "
             f"the interface: {branch} branch",
             "supports",
-            n_signals=s12.get("n_signals_pristine"),
-            n_interface=s12.get("n_interface_pristine"),
-            bulk_gb=s12.get("bulk_gb"),
+            n_signals=s12.n_signals_pristine,
+            n_interface=s12.n_interface_pristine,
+            bulk_gb=s12.bulk_gb,
         )
     )
-    conclusion = str(s12.get("conclusion", "undetermined"))
-    behaviours = [f"track {t.get('track')}: {t.get('behaviour')} ({t.get('reason')})" for t in tracks]
+    conclusion = str(s12.conclusion)
+    behaviours = [f"track {t.track}: {t.behaviour} ({t.reason})" for t in s12.interface_tracks]
     step2_text = "; ".join(behaviours) or "no interface track"
     step2_text += f" -> {conclusion.replace('_', ' ')}"
-    stable = s12.get("bulk_gb_stable") or {}
+    stable = s12.bulk_gb_stable
     if stable and not all(stable.values()):
         step2_text += f"; bulk/GB not pressure-independent: {stable}"
     step2 = _step("2", "pressure behaviour", step2_text, "supports", conclusion=conclusion, tracks=tracks)
     steps.append(step2)
 
-    s3 = (s36 or {}).get("step3") or {}
-    s5 = (s36 or {}).get("step5") or {}
-    s4 = (s36 or {}).get("step4") or {}
-    s6 = (s36 or {}).get("step6") or {}
-    r_pol = _num(s3.get("r_pol_ohm_cm2"))
-    bound = _num(s3.get("r_pol_upper_bound_ohm_cm2"))
+    s3 = s36.step3 if s36 is not None else None
+    s4 = s36.step4 if s36 is not None else None
+    s5 = s36.step5 if s36 is not None else None
+    s6 = s36.step6 if s36 is not None else None
+    r_pol = finite(s3.r_pol_ohm_cm2) if s3 is not None else None
+    bound = finite(s3.r_pol_upper_bound_ohm_cm2) if s3 is not None else None
     if r_pol is not None:
-        extra["r_pol"] = {"value_ohm_cm2": r_pol, "stderr_ohm_cm2": _num(s3.get("r_pol_stderr_ohm_cm2"))}
+        extra["r_pol"] = {"value_ohm_cm2": r_pol, "stderr_ohm_cm2": finite(s3.r_pol_stderr_ohm_cm2)}  # type: ignore[union-attr]
     elif bound is not None:
-        extra["r_pol"] = {"upper_bound_ohm_cm2": bound, "bound_rule": s3.get("bound_rule")}
+        extra["r_pol"] = {"upper_bound_ohm_cm2": bound, "bound_rule": s3.bound_rule}  # type: ignore[union-attr]
         low_share = _lowest_ct_share(s5)
         if low_share is not None:
             extra["r_pol"].update(
@@ -243,8 +152,8 @@ def _pressure_evidence(
             )
 
     # interface resistances at the lowest pressure (where constriction contributes most), from the series fit
-    r_ct_low, r_cstr_low = _num(lowest.get("ct")), _num(lowest.get("cstr"))
-    r_low = _num(lowest.get("int"))
+    r_ct_low, r_cstr_low = finite(lowest.get("ct")), finite(lowest.get("cstr"))
+    r_low = finite(lowest.get("int"))
     if r_low is None and r_ct_low is not None and r_cstr_low is not None:
         r_low = r_ct_low + r_cstr_low
 
@@ -269,12 +178,12 @@ def _pressure_evidence(
             else:
                 process = "mixed"
     # Step 3
-    if r_pol is not None:
-        text = f"R_Pol = {r_pol:.4g} +- {(_num(s3.get('r_pol_stderr_ohm_cm2')) or math.nan):.2g} ohm cm^2"
-        c_dl = _num(s3.get("c_dl_f_cm2"))
+    if s3 is not None and r_pol is not None:
+        text = f"R_Pol = {r_pol:.4g} +- {(finite(s3.r_pol_stderr_ohm_cm2) or math.nan):.2g} ohm cm^2"
+        c_dl = finite(s3.c_dl_f_cm2)
         if c_dl is not None:
             text += f", C_DL = {c_dl:.3g} F/cm^2"
-        text += f" from the highest-pressure spectrum ({s3.get('spectrum')})"
+        text += f" from the highest-pressure spectrum ({s3.spectrum})"
         share = r_pol / r_low if r_low else None
         sup: Support = "inconclusive"
         if share is not None:
@@ -283,10 +192,10 @@ def _pressure_evidence(
             sup = "supports" if (process == "charge_transfer") == ct_claim else "contradicts"
             if process == "mixed":
                 sup = "supports"
-        steps.append(_step("3", "R_Pol, C_DL", text, sup, **{k: s3.get(k) for k in s3 if k != "flags"}))
-    elif bound is not None:
+        steps.append(_step("3", "R_Pol, C_DL", text, sup, **{k: v for k, v in to_dict(s3).items() if k != "flags"}))
+    elif s3 is not None and bound is not None:
         ratio = bound / r_low if r_low else None
-        text = f"no interface signal at the highest pressure: R_Pol <= {bound:.3g} ohm cm^2 ({s3.get('bound_rule')})"
+        text = f"no interface signal at the highest pressure: R_Pol <= {bound:.3g} ohm cm^2 ({s3.bound_rule})"
         sup = "inconclusive"
         # Step 5 (Table 1): at contact fraction A the CT resistance is R_Pol / A (tau_Cstr < tau_CT) or R_Pol A
         # (tau_CT < tau_Cstr); the conservative R_Pol / A at the lowest pressure is what R_Int must dwarf
@@ -314,18 +223,18 @@ def _pressure_evidence(
                 r_pol_upper_bound_ohm_cm2=bound,
                 r_ct_upper_bound_lowest_pressure_ohm_cm2=r_ct_low_bound,
                 ratio_to_r_int=ratio,
-                detection_limit=s3.get("detection_limit"),
+                detection_limit=s3.detection_limit,
             )
         )
     else:
         steps.append(_step("3", "R_Pol, C_DL", "Step 3 did not run", "not_applicable"))
     # Step 4
-    if s4:
-        worst = max((_num(v) or 0.0 for v in (s4.get("max_rel_residual") or {}).values()), default=math.nan)
-        ok = bool(s4.get("fit_ok"))
-        text = f"{s4.get('model')}: fit {'converged' if ok else 'flagged'}"
-        if s4.get("flags"):
-            text += f" ({'; '.join(map(str, s4['flags']))})"
+    if s4 is not None:
+        worst = max((finite(v) or 0.0 for v in s4.max_rel_residual.values()), default=math.nan)
+        ok = bool(s4.fit_ok)
+        text = f"{s4.model}: fit {'converged' if ok else 'flagged'}"
+        if s4.flags:
+            text += f" ({'; '.join(map(str, s4.flags))})"
         text += f", largest relative residual {100 * worst:.2g} %"
         steps.append(
             _step(
@@ -333,17 +242,17 @@ def _pressure_evidence(
                 "series fit",
                 text,
                 "supports" if ok else "inconclusive",
-                reduced_chi2=s4.get("reduced_chi2"),
-                max_rel_residual=s4.get("max_rel_residual"),
+                reduced_chi2=s4.reduced_chi2,
+                max_rel_residual=s4.max_rel_residual,
             )
         )
     else:
         steps.append(_step("4", "series fit", "no series fit", "not_applicable"))
     # Step 5
-    if "tau_order_from_fits" in s5:
-        order_fit, order_drt = s5.get("tau_order_from_fits"), s5.get("tau_order_from_drt")
-        agreement = s5.get("agreement")
-        extra["tau_order"] = order_fit if order_fit != "undetermined" else order_drt
+    if s5 is not None and s5.tau_order_from_fits is not None:
+        order_fit, order_drt = s5.tau_order_from_fits, s5.tau_order_from_drt
+        agreement = s5.agreement
+        extra["tau_order"] = s5.tau_order
         sup = "supports" if agreement == "agree" else "contradicts" if agreement == "conflict" else "inconclusive"
         text = f"R_CT(p), C_CT(p) trends give {order_fit}; DRT order {order_drt}: {agreement}"
         steps.append(
@@ -352,16 +261,15 @@ def _pressure_evidence(
                 "order of time constants",
                 text,
                 sup,
-                r_ct_trend=s5.get("r_ct_trend"),
-                c_ct_trend=s5.get("c_ct_trend"),
+                r_ct_trend=_plain_or_none(s5.r_ct_trend),
+                c_ct_trend=_plain_or_none(s5.c_ct_trend),
             )
         )
-    elif "r_int_trend" in s5:
-        tr = s5["r_int_trend"]
-        direction = tr.get("direction")
+    elif s5 is not None and s5.r_int_trend is not None:
+        tr = s5.r_int_trend
+        direction = tr.direction
         text = (
-            f"R_Int falls with pressure (log-log slope {tr.get('slope', math.nan):.3g} +- "
-            f"{tr.get('slope_stderr', math.nan):.2g})"
+            f"R_Int falls with pressure (log-log slope {tr.slope:.3g} +- {tr.slope_stderr:.2g})"
             if direction == "falling"
             else f"R_Int trend with pressure: {direction}"
         )
@@ -373,45 +281,63 @@ def _pressure_evidence(
         else:
             sup = "inconclusive"
         steps.append(
-            _step("5", "trend of the interface resistance", text, sup, r_int_trend=tr, ct_share=s5.get("ct_share"))
+            _step(
+                "5",
+                "trend of the interface resistance",
+                text,
+                sup,
+                r_int_trend=to_dict(tr),
+                ct_share=[to_dict(r) for r in s5.ct_share] if s5.ct_share is not None else None,
+            )
         )
     else:
-        steps.append(_step("5", "order of time constants", s5.get("note", "no interface element"), "not_applicable"))
+        note = (s5.note if s5 is not None else None) or "no interface element"
+        steps.append(_step("5", "order of time constants", note, "not_applicable"))
     # Step 6
-    if s6.get("applies"):
-        rows = s6.get("contact_area") or []
+    if s6 is not None and s6.applies:
+        rows = s6.contact_area or ()
         extra["contact_area"] = [
-            {
-                "spectrum": r.get("spectrum"),
-                "pressure_mpa": r.get("pressure_mpa"),
-                "value": r.get("value"),
-                "stderr": r.get("stderr"),
-            }
-            for r in rows
+            {"spectrum": r.spectrum, "pressure_mpa": r.pressure_mpa, "value": r.value, "stderr": r.stderr} for r in rows
         ]
-        compared = [r for r in rows if "agrees_with_structure" in r]
+        compared = [r for r in rows if r.agrees_with_structure is not None]
         if compared:
-            agree = all(r["agrees_with_structure"] for r in compared)
+            agree = all(r.agrees_with_structure for r in compared)
             sup = "supports" if agree else "contradicts"
             text = f"A(p) from Table 1 {'agrees' if agree else 'disagrees'} with the structural contact fraction"
         else:
             sup, text = "inconclusive", "A(p) from Table 1 (no structural data to compare)"
-        text += ": " + ", ".join(
-            f"{r.get('pressure_mpa'):g} MPa {100 * (_num(r.get('value')) or math.nan):.3g} %" for r in rows
-        )
-        steps.append(_step("6", "contact area", text, sup, contact_area=rows))
+        text += ": " + ", ".join(f"{r.pressure_mpa:g} MPa {100 * (finite(r.value) or math.nan):.3g} %" for r in rows)
+        steps.append(_step("6", "contact area", text, sup, contact_area=[to_dict(r) for r in rows]))
     else:
-        steps.append(_step("6", "contact area", str(s6.get("reason", "does not apply")), "not_applicable"))
+        reason = (s6.reason if s6 is not None else None) or "does not apply"
+        steps.append(_step("6", "contact area", str(reason), "not_applicable"))
     steps[1]["support"] = "supports" if process != "undetermined" else "inconclusive"
     steps[1]["numbers"].update(numbers)
     return process, steps, extra
 
 
+def _plain_or_none(finding: Any) -> dict[str, Any] | None:
+    return None if finding is None else to_dict(finding)
+
+
+def lowest_pressure_resistances(fits: pd.DataFrame) -> dict[str, float]:
+    """Element -> R (ohm cm^2) of the lowest-pressure spectrum in the joint series fit."""
+    if fits.empty or "fit" not in fits:
+        return {}
+    rows = fits[fits["fit"] == "series"]
+    if rows.empty:
+        return {}
+    p_min = rows["pressure_mpa"].min()
+    first = rows[rows["pressure_mpa"] == p_min]
+    first = first[first["spectrum"] == first["spectrum"].iloc[0]]
+    return {str(e): float(r) for e, r in zip(first["element"], first["r_ohm_cm2"], strict=True) if np.isfinite(r)}
+
+
 def decide(
     cell: str,
     validation: Mapping[str, Any],
-    steps12: Mapping[str, Any] | None,
-    steps36: Mapping[str, Any] | None,
+    steps12: Steps12Finding | NotApplicable,
+    steps36: Steps36Finding | None,
     arrhenius_rows: Sequence[Mapping[str, Any]],
     settings: VerdictSettings,
     interface: str | None = None,
@@ -426,9 +352,9 @@ def decide(
     validation
         The cell's ``validation.json``.
     steps12
-        The ``steps_1_2`` entry of ``steps12.json`` (or ``{"applies": False, "reason": ...}``).
+        The Step 1-2 finding, or why Steps 1-2 did not apply.
     steps36
-        The cell's ``steps36.json``.
+        The Steps 3-6 finding (None: the fit stage did not run).
     arrhenius_rows
         Rows of ``arrhenius.csv`` (``element``, ``ea_ev``, ``ea_stderr_ev``, ``n_points`` ...).
     settings
@@ -439,7 +365,7 @@ def decide(
         Element name -> fitted resistance (ohm cm^2) in the lowest-pressure spectrum of the joint series fit.
     """
     stability = (interface or settings.interface or "unknown").strip().lower()
-    process_p, steps, extra = _pressure_evidence(steps12 or {}, steps36 or {}, lowest_pressure_r or {}, settings)
+    process_p, steps, extra = _pressure_evidence(steps12, steps36, lowest_pressure_r or {}, settings)
     ea = {str(r["element"]): r for r in arrhenius_rows}
     s7 = step7_findings(ea, settings.z_crit)
     ea_table = [
@@ -471,7 +397,7 @@ def decide(
     if stability == "sei":
         dominant = "sei"
         branch = "sei"
-        persist = bool((steps12 or {}).get("interface_at_highest"))
+        persist = bool(getattr(steps12, "interface_at_highest", ()))
         finding = (
             "SEI branch: an interface signal persists at the highest pressure (R_Int -> R_SEI)"
             if persist
@@ -487,7 +413,7 @@ def decide(
             f"apply. {finding}."
         )
     else:
-        step7_process = _STEP7_TO_PROCESS.get(s7["classification"])
+        step7_process = STEP7_TO_PROCESS.get(s7["classification"])
         if process_p != "undetermined":
             dominant = process_p
             source = "pressure series (Steps 2-5)"
