@@ -13,10 +13,10 @@ from eisrecipe.network.scenarios import Material
 from eisrecipe.reproduction import (
     CHECK_COLUMNS,
     LONG_COLUMNS,
-    _slopes,
     difference_checks,
     loglog_slope,
     sei_int_closed_form,
+    slopes,
     spot_spreading_ohm_cm2,
     tau_on_bound,
     why_notes,
@@ -60,7 +60,7 @@ def test_slopes_count_a_repeated_contact_fraction_once() -> None:
         )
     long = pd.DataFrame(rows, columns=LONG_COLUMNS)
     once = loglog_slope([0.28, 0.5, 0.7], [1.0, 0.5, 0.4])[0]
-    assert _slopes(long, "x", "exact_drt", "r_ct") == [pytest.approx(once)]
+    assert slopes(long, "x", "exact_drt", "r_ct") == [pytest.approx(once)]
 
 
 def test_slopes_leave_out_fitted_points_on_their_tau_bound() -> None:
@@ -89,8 +89,8 @@ def test_slopes_leave_out_fitted_points_on_their_tau_bound() -> None:
         rows.append({**base, "source": "exact_drt", "quantity": "c_ct", "value": bad * 1e-4 / a})
     rows.append({**rows[-1], "source": "analysis", "quantity": "tau_on_bound_ct", "value": 1.0})
     long = pd.DataFrame(rows, columns=LONG_COLUMNS)
-    assert _slopes(long, "x", "analysis", "c_ct") == [pytest.approx(-1.0)]
-    assert _slopes(long, "x", "exact_drt", "c_ct")[0] < -1.3
+    assert slopes(long, "x", "analysis", "c_ct") == [pytest.approx(-1.0)]
+    assert slopes(long, "x", "exact_drt", "c_ct")[0] < -1.3
 
 
 def test_closed_forms() -> None:
