@@ -23,6 +23,7 @@ from eisrecipe.reproduction.notes import (
     small_ct_note,
 )
 from eisrecipe.reproduction.plan import CUBE_UM
+from eisrecipe.reproduction.published import published
 from eisrecipe.reproduction.stats import C_PORE_A_LIMIT, mean_stderr, slopes, span_decades
 from eisrecipe.reproduction.truth import sei_a_for_ratio, sei_int_closed_form, spot_spreading_ohm_cm2
 
@@ -82,18 +83,14 @@ def assemble(long: pd.DataFrame) -> pd.DataFrame:
 
     Tolerances are fixed a priori: slopes +-0.1 of the published value (range), activation energies +-0.02 eV,
     spans +-0.5 decade of "about N decades", limits (C_Cstr -> C_Pore, R_Int -> R_SEI, C_Int -> C_SEI) within a
-    factor 1.5 at the smallest contact fraction; trends as stated.
+    factor 1.5 at the smallest contact fraction; trends as stated. The published values come from
+    ``published.yaml`` (:func:`eisrecipe.reproduction.published.published`).
     """
     t = _Table()
     src = {"analysis": "analysis", "exact_drt": "ground truth (exact DRT)", "truth": "ground truth"}
+    pub = published()
     # --- slopes of log R_CT, log C_CT vs log A
-    published = {
-        ("cstr_lt_ct", "r_ct"): (-1.08, -1.03, "-1.03 .. -1.08"),
-        ("cstr_lt_ct", "c_ct"): (1.02, 1.08, "+1.02 .. +1.08"),
-        ("ct_lt_cstr", "r_ct"): (1.0, 1.0, "about +1"),
-        ("ct_lt_cstr", "c_ct"): (-1.0, -1.0, "about -1"),
-    }
-    for (order, q), (lo, hi, text) in published.items():
+    for (order, q), value in pub.slopes.items():
         for source in ("analysis", "exact_drt"):
             sl = slopes(long, order, source, q)
             m, e = mean_stderr(sl)
@@ -110,19 +107,16 @@ def assemble(long: pd.DataFrame) -> pd.DataFrame:
             t.add(
                 f"log {q.upper().replace('_', '_')} vs log A slope ({order})",
                 f"slope_{q}",
-                text,
+                value.text,
                 m,
                 e,
                 "+-0.1",
-                _within(m, lo - 0.1, hi + 0.1),
+                _within(m, value.lo - 0.1, value.hi + 0.1),
                 src[source],
                 note,
             )
     # --- tau spans
-    for order, q, pub, target in (
-        ("cstr_lt_ct", "tau_cstr", "about 3 decades", 3.0),
-        ("cstr_eq_ct", "tau_int", "about 1.5 decades", 1.5),
-    ):
+    for (order, q), value in pub.spans.items():
         for source in ("analysis", "exact_drt"):
             qq = q if source == "exact_drt" or order != "cstr_eq_ct" else "tau_interface"
             spans = [
@@ -148,15 +142,16 @@ def assemble(long: pd.DataFrame) -> pd.DataFrame:
             t.add(
                 f"span of {q} over A ({order})",
                 f"span_{q}_decades",
-                pub,
+                value.text,
                 m,
                 e,
                 "+-0.5 decade",
-                _within(m, target - 0.5, target + 0.5),
+                _within(m, value.lo - 0.5, value.hi + 0.5),
                 src[source],
                 note,
             )
     # --- C_Cstr -> C_Pore as A -> 0, independent of distribution
+    limit = pub.claims["c_cstr_over_c_pore"]
     for source in ("analysis", "exact_drt"):
         ratios: dict[str, tuple[float, float]] = {}  # series -> (smallest A, C_Cstr / (C_Pore (1 - A)) there)
         curves: dict[str, pd.DataFrame] = {}
@@ -187,11 +182,11 @@ def assemble(long: pd.DataFrame) -> pd.DataFrame:
         t.add(
             "C_Cstr -> C_Pore as A -> 0 (cstr_lt_ct)",
             "c_cstr_over_c_pore",
-            "-> 1",
+            limit.text,
             m,
             e,
             "factor 1.5",
-            _within(m, 1 / 1.5, 1.5),
+            _within(m, limit.lo / 1.5, limit.hi * 1.5),
             src[source],
             note,
         )
@@ -211,7 +206,7 @@ def assemble(long: pd.DataFrame) -> pd.DataFrame:
         t.add(
             "C_Cstr independent of the contact distribution (cstr_lt_ct, common A)",
             "c_cstr_spread_decades",
-            "independent",
+            pub.claims["c_cstr_spread_decades"].text,
             spread,
             math.nan,
             "< 0.2 decade",
@@ -240,7 +235,7 @@ def assemble(long: pd.DataFrame) -> pd.DataFrame:
         t.add(
             "R_Cstr lower for finer contact distributions (A ~ 22 %)",
             "r_cstr_spot_over_disordered",
-            "spot > frame > disordered",
+            pub.claims["r_cstr_spot_over_disordered"].text,
             spot / dmean if dis else math.nan,
             math.nan,
             "ratio > 1",
@@ -262,7 +257,7 @@ def assemble(long: pd.DataFrame) -> pd.DataFrame:
         t.add(
             "DC resistance independent of the (C_DL, C_Pore) pair",
             "r_dc_max_rel_spread",
-            "independent",
+            pub.claims["r_dc_max_rel_spread"].text,
             worst,
             math.nan,
             f"< {tol:g}",
@@ -284,21 +279,18 @@ def _ea(long: pd.DataFrame, order: str, pset: str, source: str, q: str) -> tuple
 
 
 def _ea_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
-    pub = {"zct0_zgb0": 0.34, "zct0": 0.35, "rpol1": 0.35, "rpol3": 0.35, "rpol10": 0.35}
+    claims = published().claims
+    unchanged = claims["ea_cstr_unchanged_by_r_pol"]
     mat = Material()
     micro = [mat.ea_bulk_ev, mat.ea_gb_ev, mat.ea_ct_ev]
-    for order in ("cstr_lt_ct", "ct_lt_cstr"):
+    for order, pub in published().ea_cstr.items():
         for pset, value in pub.items():
             for source, q in (("analysis", "ea_cstr"), ("exact_drt", "ea_cstr"), ("truth", "ea_cstr_dc")):
                 m, e = _ea(long, order, pset, source, q)
                 if not math.isfinite(m) and source != "analysis":
                     continue
-                if order == "cstr_lt_ct" or pset in ("zct0_zgb0", "zct0"):
-                    published, ok = f"{value:.2f}", _within(m, value - 0.02, value + 0.02)
-                    tol = "+-0.02 eV"
-                else:
-                    published, ok = "0.35 .. 0.43 (-> Ea,CT as R_Pol grows)", _within(m, 0.35 - 0.02, 0.43 + 0.02)
-                    tol = "within [0.33, 0.45] eV"
+                ok = _within(m, value.lo - 0.02, value.hi + 0.02)
+                tol = f"within [{value.lo - 0.02:.2f}, {value.hi + 0.02:.2f}] eV" if value.is_range else "+-0.02 eV"
                 note = (
                     "R_cstr from DC solves (pores open, contact ideal): blind to R_Pol by construction"
                     if q == "ea_cstr_dc"
@@ -306,7 +298,7 @@ def _ea_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
                 )
                 if source == "analysis" and not math.isfinite(m):
                     note = "no constriction element in the temperature fits"
-                t.add(f"Ea,Cstr ({order}, {pset})", "ea_cstr_ev", published, m, e, tol, ok, src[source], note)
+                t.add(f"Ea,Cstr ({order}, {pset})", "ea_cstr_ev", value.text, m, e, tol, ok, src[source], note)
         # R_Pol dependence
         for source in ("analysis", "exact_drt"):
             lo, elo = _ea(long, order, "rpol1", source, "ea_cstr")
@@ -317,18 +309,18 @@ def _ea_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
                 t.add(
                     f"Ea,Cstr unchanged by R_Pol x10 ({order})",
                     "ea_cstr_rpol10_minus_rpol1_ev",
-                    "0",
+                    unchanged.text,
                     d,
                     err,
                     "+-0.02 eV",
-                    _within(d, -0.02, 0.02),
+                    _within(d, unchanged.lo - 0.02, unchanged.hi + 0.02),
                     src[source],
                 )
             else:
                 t.add(
                     f"Ea,Cstr rises toward Ea,CT with R_Pol ({order})",
                     "ea_cstr_rpol10_minus_rpol1_ev",
-                    "> 0",
+                    claims["ea_cstr_rises_with_r_pol"].text,
                     d,
                     err,
                     "> 0",
@@ -346,7 +338,7 @@ def _ea_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
                 t.add(
                     f"min(Ea,i) <= Ea,Cstr <= max(Ea,i), Ea,Bulk <= Ea,Cstr ({order}, {pset})",
                     "ea_cstr_ev",
-                    "0.34 <= Ea,Cstr <= 0.43",
+                    claims["ea_cstr_bounds"].text,
                     m,
                     e,
                     "+-0.02 eV on the bounds",
@@ -361,6 +353,7 @@ def _sei_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
     if g.empty:
         return
     mat = Material()
+    r_lim, c_lim = published().claims["r_int_over_r_sei"], published().claims["c_int_over_c_sei"]
     for source, rq, cq, tq in (
         ("exact_drt", "r_int", "c_int", "tau_int"),
         ("analysis", "r_interface", "c_interface", "tau_interface"),
@@ -372,7 +365,7 @@ def _sei_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
             t.add(
                 "SEI: R_Int -> R_SEI as A -> 0",
                 "r_int_over_r_sei",
-                "-> 1",
+                r_lim.text,
                 math.nan,
                 math.nan,
                 "factor 1.5",
@@ -388,11 +381,11 @@ def _sei_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
         t.add(
             "SEI: R_Int -> R_SEI as A -> 0",
             "r_int_over_r_sei",
-            "-> 1",
+            r_lim.text,
             r0 / mat.r_sei_ohm_cm2,
             math.nan,
             "factor 1.5",
-            _within(r0 / mat.r_sei_ohm_cm2, 1 / 1.5, 1.5),
+            _within(r0 / mat.r_sei_ohm_cm2, r_lim.lo / 1.5, r_lim.hi * 1.5),
             src[source],
             f"at A = {a0:.3f}; rises as A falls ({rising_text(r)}); closed form for a {CUBE_UM:g} um cube "
             f"(spot spreading resistance || R_SEI/(1-A)): {closed / mat.r_sei_ohm_cm2:.3f} - physics of the cell "
@@ -403,7 +396,7 @@ def _sei_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
             t.add(
                 "SEI: R_Int at the smallest A, closed form (100 um cube)",
                 "r_int_over_r_sei",
-                "-> 1",
+                r_lim.text,
                 closed / mat.r_sei_ohm_cm2,
                 math.nan,
                 "",
@@ -416,11 +409,11 @@ def _sei_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
         t.add(
             "SEI: C_Int -> C_SEI as A -> 0",
             "c_int_over_c_sei",
-            "-> 1",
+            c_lim.text,
             c0 / mat.c_sei_f_cm2,
             math.nan,
             "factor 1.5",
-            _within(c0 / mat.c_sei_f_cm2, 1 / 1.5, 1.5),
+            _within(c0 / mat.c_sei_f_cm2, c_lim.lo / 1.5, c_lim.hi * 1.5),
             src[source],
             f"at A = {a0:.3f}",
         )

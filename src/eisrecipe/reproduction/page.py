@@ -10,6 +10,7 @@ import pandas as pd
 
 from eisrecipe.reproduction.longtable import sel
 from eisrecipe.reproduction.notes import why_notes
+from eisrecipe.reproduction.published import published
 
 __all__ = ["write_report"]
 
@@ -52,12 +53,14 @@ def _figures(long: pd.DataFrame) -> list[tuple[str, str]]:
                 ms=4,
                 label=source if i == 0 else None,
             )
-    for y in (0.34, 0.35, 0.43):
+    lines = published().ea_lines_ev
+    for y in lines:
         ax.axhline(y, lw=0.6, color="grey")
     ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=6)
     ax.set_ylabel("Ea,Cstr / eV")
     ax.legend()
-    figs.append(("Ea,Cstr per temperature series (grey: 0.34, 0.35, 0.43 eV)", figure_svg(fig)))
+    grey = ", ".join(f"{y:g}" for y in lines)
+    figs.append((f"Ea,Cstr per temperature series (grey: {grey} eV)", figure_svg(fig)))
     return figs
 
 
