@@ -4,10 +4,13 @@ rendered through ``report/templates/reproduction.html.j2``.
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
+from markupsafe import Markup
 
+from eisrecipe.report.templating import template_environment
 from eisrecipe.reproduction.longtable import sel
 from eisrecipe.reproduction.notes import why_notes
 from eisrecipe.reproduction.published import published
@@ -64,6 +67,17 @@ def _figures(long: pd.DataFrame) -> list[tuple[str, str]]:
     return figs
 
 
+#: CSS class of a table row by its ``agrees`` value
+_ROW_CLASS = {"yes": "ok", "no": "bad"}
+
+
+def _cell(v: object) -> str:
+    """A table cell's text: floats with 4 significant digits, empty where not finite."""
+    if isinstance(v, float):
+        return f"{v:.4g}" if math.isfinite(v) else ""
+    return str(v)
+
+
 def write_report(
     table: pd.DataFrame,
     long: pd.DataFrame,
@@ -73,38 +87,29 @@ def write_report(
     checks: pd.DataFrame | None = None,
 ) -> None:
     """Write the reproduction table as CSV and as a self-contained HTML page (inline SVG, no dates), with the
-    'Why ours differs' notes (:func:`why_notes`, numbers of this run and of ``checks``)."""
-    import html as _html
+    'Why ours differs' notes (:func:`why_notes`, numbers of this run and of ``checks``).
 
+    The page is rendered through ``report/templates/reproduction.html.j2``; table numbers with 4 significant
+    digits (empty where not finite), the CSV with 6 (units as in the table's quantities).
+    """
     table.to_csv(csv_path, index=False, float_format="%.6g", lineterminator="\n")
-    head = "".join(f"<th>{c}</th>" for c in table.columns)
-    body = []
-    for _, r in table.iterrows():
-        cls = {"yes": "ok", "no": "bad"}.get(str(r["agrees"]), "")
-        cells = []
-        for c in table.columns:
-            v = r[c]
-            text = f"{v:.4g}" if isinstance(v, float) and math.isfinite(v) else ("" if isinstance(v, float) else v)
-            cells.append(f"<td>{_html.escape(str(text))}</td>")
-        body.append(f'<tr class="{cls}">' + "".join(cells) + "</tr>")
-    figs = "".join(
-        f"<figure>{svg[svg.find('<svg') :]}<figcaption>{_html.escape(cap)}</figcaption></figure>"
-        for cap, svg in _figures(long)
-    )
-    why = "".join(
-        f"<h3>{_html.escape(title)}</h3><p>{_html.escape(text)}</p>" for title, text in why_notes(long, checks)
-    )
     n_yes = int((table["agrees"] == "yes").sum())
     n_no = int((table["agrees"] == "no").sum())
-    page = (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>eisrecipe: reproduction</title><style>'
-        "body{font-family:sans-serif;font-size:13px;margin:1em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:2px 5px}tr.ok td{background:#eef8ee}tr.bad td{background:#fbeaea}"
-        "</style></head><body><h1>Reproduction of the paper's simulated findings</h1>"
-        f"<p>{_html.escape(meta)}</p><p>{n_yes} rows agree, {n_no} do not, "
-        f"{len(table) - n_yes - n_no} undetermined.</p><table><tr>{head}</tr>{''.join(body)}</table>"
-        f"<h2>Why ours differs</h2>{why}{figs}"
-        "</body></html>\n"
+    rows = [
+        {"cls": _ROW_CLASS.get(str(r["agrees"]), ""), "cells": [_cell(r[c]) for c in table.columns]}
+        for _, r in table.iterrows()
+    ]
+    env = template_environment()
+    env.filters["html_escape"] = lambda v: Markup(html.escape(str(v)))
+    page = env.get_template("reproduction.html.j2").render(
+        meta=meta,
+        n_yes=n_yes,
+        n_no=n_no,
+        n_undetermined=len(table) - n_yes - n_no,
+        columns=list(table.columns),
+        rows=rows,
+        notes=why_notes(long, checks),
+        figures=[(caption, svg[svg.find("<svg") :]) for caption, svg in _figures(long)],
     )
     with open(html_path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(page)
