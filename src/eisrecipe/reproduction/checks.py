@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from eisrecipe.network.scenarios import Material, Scenario, simulate
-from eisrecipe.reproduction.plan import SEI_R_POL
+from eisrecipe.reproduction.plan import FINER_A, SEI_R_POL
 from eisrecipe.reproduction.truth import contact_islands, partition_exact_drt, sei_int_closed_form
 
 __all__ = ["CHECK_COLUMNS", "CT_CHECK_A", "SPAN_FRACTIONS", "difference_checks"]
@@ -97,7 +97,7 @@ def difference_checks(
         ("disordered", c, seed) for c in finer_correlations for seed in range(3)
     ]
     for m, corr, seed in variants:
-        sc = _check_scenario(m, 0.22, finer_voxel, correlation_um=corr, morphology_seed=seed, tau_order="cstr_lt_ct")
+        sc = _check_scenario(m, FINER_A, finer_voxel, correlation_um=corr, morphology_seed=seed, tau_order="cstr_lt_ct")
         res = simulate(sc, decompose=True)
         add("finer", sc, res.contact_fraction, "r_cstr", float(res.truth["r_cstr_ohm_cm2"] or math.nan))
         add("finer", sc, res.contact_fraction, "n_contact_islands", contact_islands(sc))

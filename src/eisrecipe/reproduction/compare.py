@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from eisrecipe.network.scenarios import Material
-from eisrecipe.reproduction.longtable import sel
+from eisrecipe.reproduction.longtable import FULL_CONTACT, sel
 from eisrecipe.reproduction.notes import (
     ct_window_note,
     islands_text,
@@ -22,7 +22,7 @@ from eisrecipe.reproduction.notes import (
     rising_text,
     small_ct_note,
 )
-from eisrecipe.reproduction.plan import CUBE_UM
+from eisrecipe.reproduction.plan import CUBE_UM, FINER_A
 from eisrecipe.reproduction.published import published
 from eisrecipe.reproduction.stats import C_PORE_A_LIMIT, mean_stderr, slopes, span_decades
 from eisrecipe.reproduction.truth import sei_a_for_ratio, sei_int_closed_form, spot_spreading_ohm_cm2
@@ -126,7 +126,7 @@ def assemble(long: pd.DataFrame) -> pd.DataFrame:
             spans = [s for s in spans if math.isfinite(s)]
             m, e = mean_stderr(spans)
             a_min = sel(long, kind="pressure", tau_order=order, source="truth", quantity="r_dc")["contact_fraction"]
-            a_top = a_min[a_min < 0.999]
+            a_top = a_min[a_min < FULL_CONTACT]
             note = (
                 f"per series {min(spans):.2f} .. {max(spans):.2f} (n = {len(spans)}); A {a_min.min():.3f} .. "
                 f"{a_top.max():.2f}"
@@ -216,13 +216,13 @@ def assemble(long: pd.DataFrame) -> pd.DataFrame:
             f"at each series' own smallest A ({range_text([v[0] for v in ratios.values()])}) instead the spread is "
             f"{at_min:.2f} decade: the A difference, not the distribution",
         )
-    # --- R_Cstr lower for finer distributions (DC truth at A nearest 0.22)
+    # --- R_Cstr lower for finer distributions (DC truth at A nearest FINER_A)
     for source, q in (("truth", "r_cstr"), ("analysis", "r_cstr")):
         vals: dict[str, float] = {}
         for _, g in sel(long, kind="pressure", tau_order="cstr_lt_ct", source=source, quantity=q).groupby("series"):
             if g.empty:
                 continue
-            k = (g["contact_fraction"] - 0.22).abs().idxmin()
+            k = (g["contact_fraction"] - FINER_A).abs().idxmin()
             vals[str(g.loc[k, "morphology"])] = float(g.loc[k, "value"])
         dis = [v for k, v in vals.items() if k.startswith("disordered")]
         spot, frm = vals.get("spot", math.nan), vals.get("frame", math.nan)
@@ -241,9 +241,9 @@ def assemble(long: pd.DataFrame) -> pd.DataFrame:
             "ratio > 1",
             ok,
             src[source],
-            f"R_Cstr spot {spot:.3g}, frame {frm:.3g}, disordered mean {dmean:.3g} ohm cm2 at the A nearest 0.22 "
-            f"per series; contact islands there: {islands_text(long)} - the 15 um disordered maps are barely "
-            "finer than one spot in a 100 um face: see 'Why ours differs'",
+            f"R_Cstr spot {spot:.3g}, frame {frm:.3g}, disordered mean {dmean:.3g} ohm cm2 at the A nearest "
+            f"{FINER_A:g} per series; contact islands there: {islands_text(long) or 'n/a'} - the 15 um disordered "
+            "maps are barely finer than one spot in a 100 um face: see 'Why ours differs'",
         )
     # --- DC resistance independent of (C_DL, C_Pore)
     for source in ("truth", "analysis"):
@@ -419,7 +419,7 @@ def _sei_rows(t: _Table, long: pd.DataFrame, src: Mapping[str, str]) -> None:
         )
         tau_gb = float(sel(g, source="truth", quantity="tau_gb")["value"].iloc[0])
         tau_sei = mat.r_sei_ohm_cm2 * mat.c_sei_f_cm2
-        inner = tau[tau["contact_fraction"] < 0.999]["value"]
+        inner = tau[tau["contact_fraction"] < FULL_CONTACT]["value"]
         ok = bool(((inner > tau_gb) & (inner <= tau_sei * 1.05)).all()) if not inner.empty else None
         t.add(
             "SEI: tau_GB < tau_Int < tau_SEI",

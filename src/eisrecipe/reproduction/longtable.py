@@ -17,7 +17,10 @@ import pandas as pd
 from eisrecipe.network.scenarios import SimulationResult
 from eisrecipe.reproduction.plan import SeriesSpec
 
-__all__ = ["LONG_COLUMNS", "ON_BOUND", "at", "row", "sel"]
+__all__ = ["FULL_CONTACT", "LONG_COLUMNS", "ON_BOUND", "at", "row", "sel"]
+
+#: contact fraction from which a spectrum counts as full contact (A = 1 up to rounding): left out of the A trends
+FULL_CONTACT = 0.999
 
 #: columns of the per-series long table
 LONG_COLUMNS = [

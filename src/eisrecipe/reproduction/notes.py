@@ -12,8 +12,8 @@ import pandas as pd
 
 from eisrecipe.network.scenarios import TAU_ORDERS, Material
 from eisrecipe.reproduction.checks import CHECK_COLUMNS
-from eisrecipe.reproduction.longtable import at, sel
-from eisrecipe.reproduction.plan import CUBE_UM
+from eisrecipe.reproduction.longtable import FULL_CONTACT, at, sel
+from eisrecipe.reproduction.plan import CUBE_UM, FINER_A
 from eisrecipe.reproduction.stats import (
     C_PORE_A_LIMIT,
     determined,
@@ -48,7 +48,7 @@ def why_notes(long: pd.DataFrame, checks: pd.DataFrame | None = None) -> list[tu
     taus = sel(long, kind="pressure", tau_order="cstr_lt_ct", source="exact_drt", quantity="tau_cstr")
     spans = {str(k): span_decades(g["value"]) for k, g in taus.groupby("series")}
     a_hi = sel(long, kind="pressure", tau_order="cstr_lt_ct", source="truth", quantity="r_dc")["contact_fraction"]
-    a_hi = a_hi[a_hi < 0.999]
+    a_hi = a_hi[a_hi < FULL_CONTACT]
     text = (
         "The paper reports about three decades. Our exact DRT gives the same span as our fits, so the difference "
         "is in the simulation, not the analysis. Spans in this run per series: "
@@ -141,14 +141,9 @@ def why_notes(long: pd.DataFrame, checks: pd.DataFrame | None = None) -> list[tu
         "The paper: the finer the contact distribution, the lower R_Cstr. Our disordered maps use a 15 um feature "
         "size in a 100 um face, so at A = 22 % they hold only a few contact islands and hardly differ from one spot."
     )
-    isl = sel(long, kind="pressure", tau_order="cstr_lt_ct", source="truth", quantity="n_contact_islands")
-    if not isl.empty:
-        near = isl.loc[isl.groupby("series")["contact_fraction"].apply(lambda a: (a - 0.22).abs().idxmin())]
-        text += " Islands at A ~ 0.22 in this run: " + ", ".join(
-            f"{m} {int(v)} (A = {a:.2f})"
-            for m, v, a in zip(near["morphology"], near["value"], near["contact_fraction"], strict=True)
-        )
-        text += "."
+    islands = islands_text(long)
+    if islands:
+        text += f" Islands at A ~ {FINER_A:g} in this run: {islands}."
     fc = chk[chk["check"] == "finer"]
     if not fc.empty:
         parts = []
@@ -177,7 +172,7 @@ def _ct_mode_note(long: pd.DataFrame, chk: pd.DataFrame) -> str:
     x = sel(long, kind="pressure", tau_order="ct_lt_cstr")
     parts = []
     for name, g in x.groupby("series"):
-        g = g[g["contact_fraction"] < 0.999]
+        g = g[g["contact_fraction"] < FULL_CONTACT]
         a0 = g["contact_fraction"].min() if not g.empty else math.nan
         tau = at(long, str(name), a0, "exact_drt", "tau_ct") / at(long, str(name), a0, "truth", "tau_ct")
         r = at(long, str(name), a0, "exact_drt", "r_ct")
@@ -221,14 +216,14 @@ def _ct_mode_note(long: pd.DataFrame, chk: pd.DataFrame) -> str:
     return text
 
 
-def islands_text(long: pd.DataFrame, a_ref: float = 0.22) -> str:
-    """'morphology n (A = a)' of the cstr_lt_ct series at the A nearest ``a_ref``."""
+def islands_text(long: pd.DataFrame, a_ref: float = FINER_A) -> str:
+    """'morphology n (A = a), ...' of the cstr_lt_ct series at the A nearest ``a_ref`` (empty without such rows)."""
     isl = sel(long, kind="pressure", tau_order="cstr_lt_ct", source="truth", quantity="n_contact_islands")
     out = []
     for _, g in isl.groupby("series"):
         k = (g["contact_fraction"] - a_ref).abs().idxmin()
         out.append(f"{g.loc[k, 'morphology']} {int(g.loc[k, 'value'])} (A = {g.loc[k, 'contact_fraction']:.2f})")
-    return ", ".join(out) if out else "n/a"
+    return ", ".join(out)
 
 
 def range_text(values: Sequence[float]) -> str:
@@ -293,7 +288,7 @@ def ct_window_note(long: pd.DataFrame, order: str, q: str) -> str:
     """Note on the exact-DRT CT window: share of modes away from tau_CT, and (tau_CT < tau_Cstr, R_CT) the shift
     of the CT mode itself."""
     x = sel(long, kind="pressure", tau_order=order, source="exact_drt")
-    x = x[x["contact_fraction"] < 0.999]
+    x = x[x["contact_fraction"] < FULL_CONTACT]
     r = x[x["quantity"] == "r_ct"].set_index(["series", "contact_fraction"])["value"]
     core = x[x["quantity"] == "r_ct_core"].set_index(["series", "contact_fraction"])["value"]
     if core.empty:
@@ -316,7 +311,7 @@ def ct_window_note(long: pd.DataFrame, order: str, q: str) -> str:
         return text
     tau = x[x["quantity"] == "tau_ct"].set_index(["series", "contact_fraction"])["value"]
     t = sel(long, kind="pressure", tau_order=order, source="truth")
-    t = t[t["contact_fraction"] < 0.999]
+    t = t[t["contact_fraction"] < FULL_CONTACT]
     tau0 = t[t["quantity"] == "tau_ct"].set_index(["series", "contact_fraction"])["value"]
     rel = (tau / tau0.reindex(tau.index)).dropna()
     if rel.empty:
@@ -342,6 +337,10 @@ def ct_window_note(long: pd.DataFrame, order: str, q: str) -> str:
 
 def rising_text(r: pd.DataFrame) -> str:
     """'R/R_SEI a1: v1, a2: v2 ...' from the largest to the smallest A below 1."""
-    g = r[r["contact_fraction"] < 0.999].drop_duplicates("contact_fraction").sort_values("contact_fraction")[::-1]
+    g = (
+        r[r["contact_fraction"] < FULL_CONTACT]
+        .drop_duplicates("contact_fraction")
+        .sort_values("contact_fraction")[::-1]
+    )
     pairs = zip(g["contact_fraction"], g["value"], strict=True)
     return ", ".join(f"{a:.2f}: {v / Material().r_sei_ohm_cm2:.2f}" for a, v in pairs)

@@ -22,6 +22,7 @@ from eisrecipe.network.scenarios import TAU_ORDERS, Material, Scenario
 
 __all__ = [
     "CUBE_UM",
+    "FINER_A",
     "PARAM_SETS",
     "SEI_R_POL",
     "SIZES",
@@ -94,6 +95,8 @@ CUBE_UM = 100.0
 
 #: contact fraction and disordered seed of the temperature series (Figure 6)
 TEMPERATURE_A = 0.22
+#: contact fraction at which the morphologies' R_Cstr is compared ("finer distribution, lower R_Cstr", A ~ 22 %)
+FINER_A = 0.22
 SEI_R_POL = 0.0
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from eisrecipe.reproduction.longtable import ON_BOUND, sel
+from eisrecipe.reproduction.longtable import FULL_CONTACT, ON_BOUND, sel
 
 __all__ = ["C_PORE_A_LIMIT", "determined", "loglog_slope", "mean_stderr", "on_bound_keys", "slopes", "span_decades"]
 
@@ -78,7 +78,7 @@ def determined(long: pd.DataFrame, frame: pd.DataFrame, quantity: str) -> pd.Dat
 
 
 def slopes(
-    long: pd.DataFrame, order: str, source: str, quantity: str, a_max: float = 0.999, weighted: bool = True
+    long: pd.DataFrame, order: str, source: str, quantity: str, a_max: float = FULL_CONTACT, weighted: bool = True
 ) -> list[float]:
     """Per-series log-log slopes of ``quantity`` against A (A <= ``a_max``), weighted by the values' standard
     errors where every point has one (fits; :func:`loglog_slope`). A contact fraction a morphology cannot go
