@@ -26,6 +26,8 @@ CHECK_COLUMNS = ["check", "morphology", "voxel_um", "correlation_um", "seed", "c
 
 
 def _check_scenario(morphology: str, a: float, voxel_um: float, **kw: Any) -> Scenario:
+    """A check scenario: contact fraction ``a`` (0..1) on ``voxel_um`` voxels (um), grains as the sizes; ``kw``
+    overrides any other :class:`Scenario` field."""
     return Scenario(
         spectrum="check",
         cell="checks",

@@ -46,7 +46,7 @@ LONG_COLUMNS = [
 #: p_ct_lt_cstr_disordered0, A = 0.05 and 0.07): the CT element ran from its start ~9e-5 s to the bound 4.3e-3 s
 #: halfway to the constriction (0.2 s) and took C_CT 0.082 / 0.053 F cm^-2, 23 / 20 x the exact DRT's, with
 #: standard errors of only 12 % / 9 % - a piece of the constriction's misfit, not the CT signal. Such points do
-#: not enter the slopes (:func:`slopes`); the element stays in R_dc and the interface sums.
+#: not enter the slopes (:func:`eisrecipe.reproduction.stats.slopes`); the element stays in R_dc and the interface sums.
 ON_BOUND = "tau_on_bound_"
 
 

@@ -227,6 +227,7 @@ def islands_text(long: pd.DataFrame, a_ref: float = FINER_A) -> str:
 
 
 def range_text(values: Sequence[float]) -> str:
+    """'A lo .. hi' of contact fractions (0..1), or 'none'."""
     return f"A {min(values):.2f} .. {max(values):.2f}" if values else "none"
 
 
