@@ -135,3 +135,23 @@ def test_checks_and_report_section(tmp_path) -> None:
         checks=checks,
     )
     assert "Why ours differs" in html.read_text()
+
+
+def test_published_values_and_one_line_page(tmp_path) -> None:
+    """The published values come from the package data file; the page's own markup renders through its template
+    as one line (only the inline SVG figures keep line breaks), text escaped as html.escape does."""
+    from eisrecipe.reproduction.published import published
+
+    pub = published()
+    assert pub.slopes[("cstr_lt_ct", "r_ct")].text == "-1.03 .. -1.08"
+    assert pub.ea_cstr["ct_lt_cstr"]["rpol10"].is_range and not pub.ea_cstr["cstr_lt_ct"]["rpol10"].is_range
+    assert pub.ea_lines_ev == [0.34, 0.35, 0.43]
+    from eisrecipe.reproduction import TABLE_COLUMNS
+
+    table = pd.DataFrame([dict.fromkeys(TABLE_COLUMNS, "a 'b' <c>") | {"ours": 1.23456, "agrees": "yes"}])
+    html = tmp_path / "r.html"
+    write_report(table, pd.DataFrame(columns=LONG_COLUMNS), str(tmp_path / "r.csv"), str(html), meta="m & n")
+    text = html.read_text()
+    assert "\n" not in text[: text.index("<figure>")] and text.endswith("</figure></body></html>\n")
+    assert '<tr class="ok">' in text and "<td>1.235</td>" in text and "a &#x27;b&#x27; &lt;c&gt;" in text
+    assert "<p>m &amp; n</p>" in text
