@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from eisrecipe.network.scenarios import Material
-from eisrecipe.reproduction import _slopes, assemble, run_series, series_plan
+from eisrecipe.reproduction import assemble, run_series, series_plan, slopes
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +23,8 @@ def long() -> pd.DataFrame:
 def test_slope_signs(long: pd.DataFrame) -> None:
     """tau_Cstr < tau_CT: R_CT ~ 1/A, C_CT ~ A; tau_CT < tau_Cstr: the reverse (exact-DRT CT window)."""
     for order, sign in (("cstr_lt_ct", -1), ("ct_lt_cstr", 1)):
-        r = _slopes(long, order, "exact_drt", "r_ct")
-        c = _slopes(long, order, "exact_drt", "c_ct")
+        r = slopes(long, order, "exact_drt", "r_ct")
+        c = slopes(long, order, "exact_drt", "c_ct")
         assert r and c, order
         assert all(sign * s > 0.5 for s in r), (order, r)
         assert all(-sign * s > 0.5 for s in c), (order, c)
@@ -45,7 +45,7 @@ def test_analysis_finds_ct_in_both_orders(long: pd.DataFrame) -> None:
         branch = p[p["quantity"] == "branch_left"].set_index("series")["value"]
         assert len(branch) >= 2 and (branch == 1.0).all(), (order, branch)
         for q, s in (("r_ct", sign), ("c_ct", -sign)):
-            sl = _slopes(long, order, "analysis", q)
+            sl = slopes(long, order, "analysis", q)
             assert len(sl) == len(branch), (order, q, sl)
             assert all(abs(x - s) <= 0.15 for x in sl), (order, q, sl)
             assert abs(sum(sl) / len(sl) - s) <= 0.1, (order, q, sl)

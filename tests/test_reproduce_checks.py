@@ -13,10 +13,10 @@ from eisrecipe.network.scenarios import Material
 from eisrecipe.reproduction import (
     CHECK_COLUMNS,
     LONG_COLUMNS,
-    _slopes,
     difference_checks,
     loglog_slope,
     sei_int_closed_form,
+    slopes,
     spot_spreading_ohm_cm2,
     tau_on_bound,
     why_notes,
@@ -60,7 +60,7 @@ def test_slopes_count_a_repeated_contact_fraction_once() -> None:
         )
     long = pd.DataFrame(rows, columns=LONG_COLUMNS)
     once = loglog_slope([0.28, 0.5, 0.7], [1.0, 0.5, 0.4])[0]
-    assert _slopes(long, "x", "exact_drt", "r_ct") == [pytest.approx(once)]
+    assert slopes(long, "x", "exact_drt", "r_ct") == [pytest.approx(once)]
 
 
 def test_slopes_leave_out_fitted_points_on_their_tau_bound() -> None:
@@ -89,8 +89,8 @@ def test_slopes_leave_out_fitted_points_on_their_tau_bound() -> None:
         rows.append({**base, "source": "exact_drt", "quantity": "c_ct", "value": bad * 1e-4 / a})
     rows.append({**rows[-1], "source": "analysis", "quantity": "tau_on_bound_ct", "value": 1.0})
     long = pd.DataFrame(rows, columns=LONG_COLUMNS)
-    assert _slopes(long, "x", "analysis", "c_ct") == [pytest.approx(-1.0)]
-    assert _slopes(long, "x", "exact_drt", "c_ct")[0] < -1.3
+    assert slopes(long, "x", "analysis", "c_ct") == [pytest.approx(-1.0)]
+    assert slopes(long, "x", "exact_drt", "c_ct")[0] < -1.3
 
 
 def test_closed_forms() -> None:
@@ -135,3 +135,23 @@ def test_checks_and_report_section(tmp_path) -> None:
         checks=checks,
     )
     assert "Why ours differs" in html.read_text()
+
+
+def test_published_values_and_one_line_page(tmp_path) -> None:
+    """The published values come from the package data file; the page's own markup renders through its template
+    as one line (only the inline SVG figures keep line breaks), text escaped as html.escape does."""
+    from eisrecipe.reproduction.published import published
+
+    pub = published()
+    assert pub.slopes[("cstr_lt_ct", "r_ct")].text == "-1.03 .. -1.08"
+    assert pub.ea_cstr["ct_lt_cstr"]["rpol10"].is_range and not pub.ea_cstr["cstr_lt_ct"]["rpol10"].is_range
+    assert pub.ea_lines_ev == [0.34, 0.35, 0.43]
+    from eisrecipe.reproduction import TABLE_COLUMNS
+
+    table = pd.DataFrame([dict.fromkeys(TABLE_COLUMNS, "a 'b' <c>") | {"ours": 1.23456, "agrees": "yes"}])
+    html = tmp_path / "r.html"
+    write_report(table, pd.DataFrame(columns=LONG_COLUMNS), str(tmp_path / "r.csv"), str(html), meta="m & n")
+    text = html.read_text()
+    assert "\n" not in text[: text.index("<figure>")] and text.endswith("</figure></body></html>\n")
+    assert '<tr class="ok">' in text and "<td>1.235</td>" in text and "a &#x27;b&#x27; &lt;c&gt;" in text
+    assert "<p>m &amp; n</p>" in text

@@ -3,9 +3,9 @@
 import logging
 
 import pandas as pd
-from eisrecipe.tables import FLOAT_FORMAT
 
 from eisrecipe.reproduction import assemble, write_report
+from eisrecipe.serialize import FLOAT_FORMAT
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
 try:

@@ -2,9 +2,8 @@
 
 import logging
 
-from eisrecipe.tables import FLOAT_FORMAT
-
 from eisrecipe.reproduction import difference_checks
+from eisrecipe.serialize import FLOAT_FORMAT
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
 try:

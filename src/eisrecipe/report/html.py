@@ -33,6 +33,7 @@ from eisrecipe.report.figures import (
     trends_figure,
 )
 from eisrecipe.report.formatting import fmt, fmt_pm, is_number
+from eisrecipe.report.templating import template_environment
 from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 
 __all__ = [
@@ -70,14 +71,7 @@ def package_versions(names: Sequence[str] = PROVENANCE_PACKAGES) -> dict[str, st
 
 
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("eisrecipe.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment()
     env.filters["fmt"] = fmt
     env.filters["fmt_pm"] = fmt_pm
     env.filters["rel"] = lambda s: relativize(str(s)) if s is not None else "–"
