@@ -5,6 +5,8 @@ import pandas as pd
 from snakemake.logging import logger
 from snakemake.utils import validate
 
+from eisrecipe import __version__
+from eisrecipe.codegraph import code_digest
 from eisrecipe.io.samplesheet import load_sample_sheet, sample_schema
 
 
@@ -50,6 +52,22 @@ def get_cell_rows(wildcards):
     """The cell's sample-sheet rows as records (plain Python values, JSON-safe)."""
     rows = samples.loc[samples["cell"] == wildcards.cell].reset_index(drop=True)
     return rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+
+
+def code_version(*modules):
+    """The package version and a digest of the code a rule's script runs (the modules and all they import): a param
+    of every analysis rule, so that editing that code reruns the rule and editing other code does not."""
+    return f"{__version__}+{code_digest(*modules)[:16]}"
+
+
+#: the config sections that shape a cell's analysis (what its report records as provenance)
+ANALYSIS_SECTIONS = ("dataset", "kk", "crop", "drt", "peaks", "tracking", "steps12", "fit", "temperature", "verdict")
+
+
+def report_config():
+    """The analysis sections of the config, for the report's provenance; the simulation and reproduction sections
+    are left out, so editing them does not rerun the reports."""
+    return {key: config[key] for key in ANALYSIS_SECTIONS if key in config}
 
 
 def get_analysis_config(wildcards):

@@ -13,6 +13,7 @@ rule drt_cell:
         steps=f"{RESULTS}/{{cell}}/steps12.json",
     params:
         analysis=get_analysis_config,
+        code=code_version("eisrecipe.stages.drt", "eisrecipe.stages.validate"),
     conda:
         "../environment.yml"
     log:

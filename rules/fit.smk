@@ -15,6 +15,7 @@ rule fit_cell:
     params:
         fit=config["fit"],
         temperature=config["temperature"],
+        code=code_version("eisrecipe.stages.fit"),
     conda:
         "../environment.yml"
     log:

@@ -21,8 +21,9 @@ rule report_cell:
             labels={"cell": "{cell}", "file": "report.html"},
         ),
     params:
-        config=config,
+        config=report_config(),
         dataset=DATASET,
+        code=code_version("eisrecipe.report.html"),
     conda:
         "../environment.yml"
     log:
@@ -56,6 +57,7 @@ rule summary:
         ),
     params:
         dataset=DATASET,
+        code=code_version("eisrecipe.report.html"),
     conda:
         "../environment.yml"
     log:

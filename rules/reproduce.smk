@@ -19,11 +19,17 @@ REPRO_PLAN = {s.name: s for s in series_plan(REPRODUCE)}
 REPRO_ROOT = "results/reproduction"
 
 
+def get_reproduce_spec(wildcards):
+    """The plan of one reproduction series (JSON-able)."""
+    return REPRO_PLAN[wildcards.series].to_dict()
+
+
 rule reproduce_series:
     output:
         f"{REPRO_ROOT}/series/{{series}}.csv",
     params:
-        spec=lambda wildcards: REPRO_PLAN[wildcards.series].to_dict(),
+        spec=get_reproduce_spec,
+        code=code_version("eisrecipe.reproduction"),
     wildcard_constraints:
         series="|".join(REPRO_PLAN),
     threads: 1
@@ -43,6 +49,8 @@ rule reproduce_checks:
     # the exact CT mode of tau_CT < tau_Cstr against the voxel size
     output:
         f"{REPRO_ROOT}/checks.csv",
+    params:
+        code=code_version("eisrecipe.reproduction.checks"),
     threads: 1
     conda:
         "../environment.yml"
@@ -64,6 +72,7 @@ rule reproduce_assemble:
         long=f"{REPRO_ROOT}/series_all.csv",
     params:
         size=REPRODUCE.get("size", "full"),
+        code=code_version("eisrecipe.reproduction"),
     conda:
         "../environment.yml"
     log:

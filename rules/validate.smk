@@ -12,6 +12,7 @@ rule validate_cell:
         rows=get_cell_rows,
         kk=config["kk"],
         crop=config["crop"],
+        code=code_version("eisrecipe.stages.validate"),
     conda:
         "../environment.yml"
     log:

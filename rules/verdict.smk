@@ -13,6 +13,7 @@ rule verdict_cell:
     params:
         verdict=config["verdict"],
         rows=get_cell_rows,
+        code=code_version("eisrecipe.stages.verdict"),
     conda:
         "../environment.yml"
     log:
