@@ -2,7 +2,8 @@
 
 A typed result (a "finding") is a frozen dataclass. :func:`to_dict` flattens it for a writer (field order is key
 order; NaN and infinities become ``None``, tuples become lists; a field declared with :func:`optional` is left out
-while it is ``None``, so a step's JSON has only the keys of the case it found). :func:`from_dict` rebuilds it from
+while it is ``None``, so a step's JSON has only the keys of the case it found; a nested finding with its own
+``to_dict``/``from_dict`` pair writes and reads itself). :func:`from_dict` rebuilds it from
 that JSON by the field types (nested dataclasses, ``tuple[X, ...]``, ``dict[str, X]``, ``X | None``; a ``null`` in a
 ``float`` field reads back as NaN), so the next stage works on attributes, not on string keys. The round trip
 ``to_dict(from_dict(cls, to_dict(x))) == to_dict(x)`` holds for every finding the stages write.
@@ -65,7 +66,8 @@ def optional(default: Any = None) -> Any:
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_dict(value)
+        own = getattr(value, "to_dict", None)  # a finding that writes itself (e.g. flattens a nested estimate)
+        return _plain(own()) if callable(own) else to_dict(value)
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -111,7 +113,8 @@ def _build(tp: Any, value: Any) -> Any:
     if origin in (dict, Mapping) or tp in (dict, Mapping):
         return {k: _build(args[1] if len(args) == 2 else Any, v) for k, v in value.items()}
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return from_dict(tp, value)
+        own = tp.__dict__.get("from_dict")  # a finding that reads itself back (the pair of its own to_dict)
+        return own.__get__(None, tp)(value) if own is not None else from_dict(tp, value)
     if tp is float:
         return float(value)
     return value

@@ -55,11 +55,11 @@ from eisrecipe.methods.fitting import ElementFit, SeriesFit, Start, fit_series
 from eisrecipe.methods.inductance import choose_inductance
 from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
 from eisrecipe.methods.trends import Trend, log_trend
-from eisrecipe.recipe.contact import contact_area, ct_bound_from_noise, ct_share
+from eisrecipe.recipe.contact import ContactArea, contact_area, ct_bound_from_noise, ct_share
 from eisrecipe.recipe.elements import CSTR, CT, DEFAULT_KINDS, INT, MICROSTRUCTURE, is_interface
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.steps_1_2 import Steps12Finding
-from eisrecipe.serialize import optional
+from eisrecipe.serialize import from_dict, optional
 from eisrecipe.spectrum import Spectrum
 
 __all__ = [
@@ -249,20 +249,35 @@ class Step5Finding:
 
 @dataclass(frozen=True)
 class ContactAreaRow:
-    """Step 6, one spectrum: A_WE|SE from R and C by Table 1 (dimensionless), and the structural value if given."""
+    """Step 6, one spectrum: A_WE|SE from R and C by Table 1 (dimensionless), and the structural value if given.
+
+    Written flat: ``spectrum``, ``pressure_mpa``, the estimate's fields, then ``contact_fraction`` and
+    ``agrees_with_structure`` where the sheet gives a contact fraction.
+    """
 
     spectrum: str
     pressure_mpa: float
-    from_r: float
-    from_r_stderr: float
-    from_c: float
-    from_c_stderr: float
-    value: float
-    stderr: float
-    consistent: bool
-    physical: bool
-    contact_fraction: float | None = optional()
-    agrees_with_structure: bool | None = optional()
+    area: ContactArea
+    contact_fraction: float | None = None
+    agrees_with_structure: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The flat JSON row."""
+        out = {"spectrum": self.spectrum, "pressure_mpa": self.pressure_mpa, **self.area.to_dict()}
+        if self.contact_fraction is not None:
+            out.update(contact_fraction=self.contact_fraction, agrees_with_structure=self.agrees_with_structure)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ContactAreaRow:
+        """Read a flat JSON row back."""
+        return cls(
+            spectrum=str(data["spectrum"]),
+            pressure_mpa=float(data["pressure_mpa"]),
+            area=from_dict(ContactArea, data),
+            contact_fraction=data.get("contact_fraction"),
+            agrees_with_structure=data.get("agrees_with_structure"),
+        )
 
 
 @dataclass(frozen=True)
@@ -751,22 +766,7 @@ def step6_contact_area(
         )
         contact = spectra[s].meta.get("contact_fraction")
         agrees = None if contact is None else bool(abs(est.value - contact) <= z_crit * est.stderr)
-        rows.append(
-            ContactAreaRow(
-                spectrum=s,
-                pressure_mpa=a.pressure[s],
-                from_r=est.from_r,
-                from_r_stderr=est.from_r_stderr,
-                from_c=est.from_c,
-                from_c_stderr=est.from_c_stderr,
-                value=est.value,
-                stderr=est.stderr,
-                consistent=est.consistent,
-                physical=est.physical,
-                contact_fraction=contact,
-                agrees_with_structure=agrees,
-            )
-        )
+        rows.append(ContactAreaRow(s, a.pressure[s], est, contact, agrees))
     return Step6Finding(applies=True, order=order_used, contact_area=tuple(rows))
 
 

@@ -297,7 +297,8 @@ def _pressure_evidence(
     if s6 is not None and s6.applies:
         rows = s6.contact_area or ()
         extra["contact_area"] = [
-            {"spectrum": r.spectrum, "pressure_mpa": r.pressure_mpa, "value": r.value, "stderr": r.stderr} for r in rows
+            {"spectrum": r.spectrum, "pressure_mpa": r.pressure_mpa, "value": r.area.value, "stderr": r.area.stderr}
+            for r in rows
         ]
         compared = [r for r in rows if r.agrees_with_structure is not None]
         if compared:
@@ -306,8 +307,10 @@ def _pressure_evidence(
             text = f"A(p) from Table 1 {'agrees' if agree else 'disagrees'} with the structural contact fraction"
         else:
             sup, text = "inconclusive", "A(p) from Table 1 (no structural data to compare)"
-        text += ": " + ", ".join(f"{r.pressure_mpa:g} MPa {100 * (finite(r.value) or math.nan):.3g} %" for r in rows)
-        steps.append(_step("6", "contact area", text, sup, contact_area=[to_dict(r) for r in rows]))
+        text += ": " + ", ".join(
+            f"{r.pressure_mpa:g} MPa {100 * (finite(r.area.value) or math.nan):.3g} %" for r in rows
+        )
+        steps.append(_step("6", "contact area", text, sup, contact_area=[r.to_dict() for r in rows]))
     else:
         reason = (s6.reason if s6 is not None else None) or "does not apply"
         steps.append(_step("6", "contact area", str(reason), "not_applicable"))
