@@ -75,6 +75,16 @@ def get_analysis_config(wildcards):
     return {key: config.get(key, {}) for key in ("drt", "peaks", "tracking", "steps12")}
 
 
+def get_simulation_block(wildcards):
+    """The `simulate:` config block of one simulated dataset (SIMULATIONS: rules/simulate.smk)."""
+    return SIMULATIONS[wildcards.name]
+
+
+def get_reproduce_spec(wildcards):
+    """The plan of one reproduction series, JSON-able (REPRO_PLAN: rules/reproduce.smk)."""
+    return REPRO_PLAN[wildcards.series].to_dict()
+
+
 STAGE_OUTPUTS = [
     "spectra.csv",
     "validation.json",

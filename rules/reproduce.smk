@@ -19,11 +19,6 @@ REPRO_PLAN = {s.name: s for s in series_plan(REPRODUCE)}
 REPRO_ROOT = "results/reproduction"
 
 
-def get_reproduce_spec(wildcards):
-    """The plan of one reproduction series (JSON-able)."""
-    return REPRO_PLAN[wildcards.series].to_dict()
-
-
 rule reproduce_series:
     output:
         f"{REPRO_ROOT}/series/{{series}}.csv",

@@ -36,11 +36,6 @@ for _name, _block in SIMULATIONS.items():
         raise InputError(f"config 'simulate: {_name}': {exc}") from None
 
 
-def get_simulation_block(wildcards):
-    """The `simulate:` config block of one simulated dataset."""
-    return SIMULATIONS[wildcards.name]
-
-
 rule simulate_dataset:
     output:
         directory(f"{SIMULATED_ROOT}/{{name}}"),
