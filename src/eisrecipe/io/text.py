@@ -7,7 +7,7 @@ turns bad values silently into NaN, and loses the line numbers our messages need
 Rules
 -----
 - The header is the first line whose names give a frequency column and either Z' and Z'' or |Z| and phase
-  (see :func:`eisrecipe.io._text.classify`: ``freq/Hz``, ``Frequency (Hz)``, ``Re(Z)/Ohm``, ``-Im(Z)/Ohm``,
+  (see :func:`eisrecipe.io.parsing.classify`: ``freq/Hz``, ``Frequency (Hz)``, ``Re(Z)/Ohm``, ``-Im(Z)/Ohm``,
   ``Zs'[ohm]``, ``Z'' (ohm)``, ``Zreal``, ``Zimag``, ``|Z|/Ohm``, ``Phase(Z)/deg`` ...). Units: Hz/kHz/MHz/mHz,
   ohm/mohm/kohm/Mohm, phase in degrees unless the unit says rad. Lines before the header are ignored; every
   non-blank line after it (``#`` comments aside) must be a data line.
@@ -28,7 +28,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from eisrecipe.errors import InputError
-from eisrecipe.io._text import (
+from eisrecipe.io.parsing import (
     HEAD_BYTES,
     Layout,
     SignPolicy,

@@ -1,4 +1,4 @@
-"""Shared machinery of the text readers: decoding, splitting, column names with units, tables -> spectra.
+"""Header, column and unit parsing shared by the text readers: decoding, splitting, names with units, spectra.
 
 Every text reader in :mod:`eisrecipe.io` works the same way: it finds the header line and the data lines of the
 table it knows, then hands them to :func:`table_spectra`, which
