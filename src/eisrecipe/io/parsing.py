@@ -173,7 +173,7 @@ def is_numeric_line(line: str, min_fields: int = 2) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- column names
-Kind = Literal["frequency", "real", "imag", "modulus", "phase", "cycle"]
+Kind = Literal["frequency", "real", "imag", "modulus", "phase", "cycle", "y_real", "y_imag"]
 
 
 @dataclass(frozen=True)
@@ -187,11 +187,19 @@ class Column:
     name
         The header name as written.
     kind
-        ``frequency`` | ``real`` | ``imag`` | ``modulus`` | ``phase`` | ``cycle``.
+        ``frequency`` | ``real`` | ``imag`` | ``modulus`` | ``phase`` | ``cycle`` | ``y_real`` | ``y_imag``
+        (admittance, used only to cross-check the impedance columns).
     scale
-        Factor to Hz (frequency), ohm (impedance) or degrees (phase).
+        Factor to Hz (frequency), ohm (impedance), degrees (phase) or siemens (admittance).
     negated
         The name declares a minus sign (``-Im(Z)/Ohm``, ``-Z''``, ``-Phase``).
+    unit
+        The unit as written, or ``None``.
+    problem
+        Why the column cannot be read (an unknown, ambiguous or area-specific unit), or ``None``. Raised as an
+        :class:`InputError` naming the column only when the column is needed.
+    note
+        How the unit was converted, where that is worth saying (``rad/s`` -> Hz).
     """
 
     index: int
@@ -199,19 +207,44 @@ class Column:
     kind: Kind
     scale: float = 1.0
     negated: bool = False
+    unit: str | None = None
+    problem: str | None = None
+    note: str | None = None
 
 
-_UNIT_SUFFIX = re.compile(r"^(?P<q>.*?)\s*(?:/\s*(?P<u1>[^/()\[\]]+)|\[(?P<u2>[^\]]*)\]|\((?P<u3>[^)]*)\))\s*$")
-_KNOWN_UNIT = re.compile(
-    r"^(?:[mkMG]?(?:ohms?|Ω|Ω)|[mkMG]?hz|deg(?:rees?)?|°|rad|s|sec|v|a|ma|ua|µa|f|µf|%)$", re.IGNORECASE
-)
-
-_FREQUENCY = {"f", "freq", "frequency", "fre", "frequencies", "freqency"}
-_REAL = {"re(z)", "z'", "zs'", "zreal", "zre", "real", "re", "rez", "zr", "z'real", "z(re)", "re(zs)", "r"}
-_IMAG = {"im(z)", "z''", "zs''", "zimag", "zim", "zimg", "imag", "im", "imz", "zi", "z(im)", "im(zs)", "x"}
-_MODULUS = {"|z|", "z", "zmod", "mod(z)", "|zs|", "abs(z)", "zabs", "modz", "zs", "|z(ω)|", "impedance"}
+_FREQUENCY = {"f", "freq", "frequency", "fre", "frequencies", "freqency", "frq"}
+_ANGULAR = {"omega", "ω", "angularfrequency", "angfreq", "angularfreq"}
+_REAL = {"re(z)", "z'", "zs'", "zreal", "zre", "real", "re", "rez", "zr", "z'real", "z(re)", "re(zs)", "r", "realz"}
+_IMAG = {"im(z)", "z''", "zs''", "zimag", "zim", "zimg", "imag", "im", "imz", "zi", "z(im)", "im(zs)", "x", "imagz"}
+_IMAG |= {"zimaginary", "imaginary"}
+_MODULUS = {"|z|", "z", "zmod", "mod(z)", "|zs|", "abs(z)", "zabs", "modz", "zs", "|z(ω)|", "impedance", "zmag"}
+_MODULUS |= {"absz", "modulus", "magnitude", "|z|mag"}
 _PHASE = {"phase(z)", "phase", "zphz", "theta(z)", "theta", "phi", "phz", "phase(zs)", "θ", "φ", "zphase", "phi(z)"}
+_PHASE |= {"phaseangle", "zphi", "arg(z)"}
 _CYCLE = {"cyclenumber", "zcycle", "cycle", "sweep", "sweepnumber", "cycleno", "sweepno"}
+_Y_REAL = {"re(y)", "y'", "yreal", "yre", "realy", "re(ys)", "ys'"}
+_Y_IMAG = {"im(y)", "y''", "yimag", "yim", "imagy", "im(ys)", "ys''"}
+#: a parenthesis holding one of these is the argument of a quantity (``Phase(Y)``), not a unit
+_ARGUMENTS = {"z", "y", "zs", "ys", "re", "im", "a", "b", "ω", "w", "s", "p"}
+
+_KINDS: tuple[tuple[set[str], Kind], ...] = (
+    (_FREQUENCY, "frequency"),
+    (_ANGULAR, "frequency"),
+    (_REAL, "real"),
+    (_IMAG, "imag"),
+    (_MODULUS, "modulus"),
+    (_PHASE, "phase"),
+    (_CYCLE, "cycle"),
+    (_Y_REAL, "y_real"),
+    (_Y_IMAG, "y_imag"),
+)
+#: a trailing ``_x``/`` x`` part is tried as a unit only when it looks like one
+_UNIT_LIKE = re.compile(r"hz|hertz|ohm|Ω|Ω|rad|deg|°|cm|m2|m²|siemens|mho|^[munkKMG]?S$|/s|s-1|s\^-1", re.IGNORECASE)
+_PREFIX = {"": 1.0, "n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9}
+_SPELLED_PREFIX = {"nano": 1e-9, "micro": 1e-6, "milli": 1e-3, "kilo": 1e3, "kil": 1e3, "mega": 1e6, "meg": 1e6}
+_SPELLED_PREFIX |= {"giga": 1e9}
+_ANGULAR_UNITS = {"rad/s", "rads-1", "rads^-1", "rad/sec", "rads⁻¹", "radians/s", "radian/s", "radians/second"}
+_HZ_UNITS = {"1/s", "s-1", "s^-1", "s⁻¹", "cps"}
 
 
 def unquote(text: str) -> str:
@@ -222,83 +255,178 @@ def unquote(text: str) -> str:
     return t
 
 
-def _normal_quantity(q: str) -> str:
-    q = q.strip()
+def _clean_name(name: str) -> str:
+    q = unquote(name)
     q = q.replace("″", "''").replace("′", "'").replace("’", "'").replace("´", "'").replace('"', "''")
-    q = q.replace("−", "-")
-    q = re.sub(r"^[a-z ]*:\s*", "", q, flags=re.IGNORECASE)  # "Data: Z'" (RelaxIS)
-    q = re.sub(r"\((?:a|b)\)$", "", q)  # "Z'(a)", "Z''(b)" (ZPlot, Autolab)
-    return re.sub(r"[\s._]", "", q.lower())
+    q = q.replace("−", "-").replace("–", "-")
+    return re.sub(r"^[a-z ]*:\s*", "", q, flags=re.IGNORECASE).strip()  # "Data: Z'" (RelaxIS)
 
 
-def _unit_scale(kind: Kind, unit: str | None, name: str, path: str | None, line: int | None) -> float:
-    """Scale factor from the unit of a column to Hz, ohm or degrees."""
-    if unit is None or unit.strip() == "":
-        return 1.0
-    u = unit.strip().replace(" ", "")
+def _normal_quantity(q: str) -> str:
+    q = re.sub(r"[\s._]", "", q.lower())
+    return re.sub(r"\((?:a|b)\)$", "", q)  # "Z'(a)", "Z''(b)" (ZPlot, Autolab)
+
+
+def _quantity(q: str) -> tuple[Kind, bool] | None:
+    """Kind of a quantity name and whether it is an angular frequency."""
+    nq = _normal_quantity(q)
+    for names, kind in _KINDS:
+        if nq in names:
+            return kind, names is _ANGULAR
+    return None
+
+
+def _candidates(s: str) -> list[tuple[str, str | None]]:
+    """Ways to read ``s`` as quantity + unit, most literal first: the whole name; a trailing ``[unit]``;
+    a trailing ``(unit)``; ``quantity/unit`` at each ``/``; ``quantity_unit`` or ``quantity unit`` at each
+    ``_``/space from the right."""
+    out: list[tuple[str, str | None]] = [(s, None)]
+    m = re.fullmatch(r"(.+?)\s*\[([^\[\]]*)\]", s)
+    if m:
+        out.append((m[1], m[2]))
+    m = re.fullmatch(r"(.+?)\s*\(([^()]*)\)", s)
+    if m and m[2].strip().lower() not in _ARGUMENTS:
+        out.append((m[1], m[2]))
+    out.extend((s[:i], s[i + 1 :]) for i, c in enumerate(s) if c == "/" and i > 0)
+    for m in reversed(list(re.finditer(r"[_\s]+", s))):
+        unit = s[m.end() :]
+        if m.start() > 0 and unit and _UNIT_LIKE.search(unit):
+            out.append((s[: m.start()], unit))
+    return out
+
+
+def _normal_unit(unit: str) -> str:
+    u = unit.strip().strip("[]()").strip()
+    for a, b in (("Ω", "ohm"), ("Ω", "ohm"), ("µ", "u"), ("μ", "u"), ("°", "deg"), ("²", "2"), ("⁻¹", "-1")):
+        u = u.replace(a, b)
+    return re.sub(r"[\s*·]+", "", u)
+
+
+def _area_specific(u: str) -> bool:
+    return bool(re.search(r"cm|m\^?2|m-?2", u, re.IGNORECASE))
+
+
+def unit_scale(kind: Kind, unit: str | None, *, angular: bool = False) -> tuple[float, str | None, str | None]:
+    """Factor from a column's unit to Hz, ohm, degrees or siemens.
+
+    Parameters
+    ----------
+    kind
+        What the column holds.
+    unit
+        The unit as written (``None`` or empty: Hz, ohm, degrees, siemens).
+    angular
+        The column is an angular frequency (``omega``): rad/s unless the unit says otherwise.
+
+    Returns
+    -------
+    scale, problem, note
+        ``problem`` says why the unit cannot be used (unknown, ambiguous such as ``mhz`` or ``MOHM``, or
+        area-specific); ``note`` says how an unusual unit was converted. A unit is never taken as x1 silently.
+    """
+    if kind == "cycle":
+        return 1.0, None, None
+    if unit is None or not unit.strip():
+        if kind == "frequency" and angular:
+            return 1.0 / (2 * math.pi), None, "angular frequency (rad/s) divided by 2 pi"
+        return 1.0, None, None
+    u = _normal_unit(unit)
     ul = u.lower()
+    shown = unit.strip()
     if kind == "frequency":
-        prefixes = {"hz": 1.0, "khz": 1e3, "ghz": 1e9}
-        if u in ("MHz", "Mhz"):
-            return 1e6
-        if u == "mHz":
-            return 1e-3
-        return prefixes.get(ul, 1.0)
-    if kind == "phase":
-        return 180.0 / math.pi if ul in ("rad", "radian", "radians") else 1.0
+        if ul in _ANGULAR_UNITS or (angular and ul in _HZ_UNITS):
+            return 1.0 / (2 * math.pi), None, f"angular frequency in {shown} divided by 2 pi"
+        if angular:
+            return 1.0, f"an angular-frequency column in {shown!r}: give it in rad/s or name it 'frequency'", None
+        if ul in _HZ_UNITS:
+            return 1.0, None, None
+        m = re.fullmatch(r"(.*?)(hz|hertz)", u, re.IGNORECASE)
+        if m:
+            p, stem = m[1], m[2]
+            if p.lower() in _SPELLED_PREFIX:
+                return _SPELLED_PREFIX[p.lower()], None, None
+            if (p == "m" and stem != "Hz") or (p == "M" and stem == "HZ"):
+                return 1.0, f"unit {shown!r} is ambiguous (mHz = 1e-3 Hz, MHz = 1e6 Hz); write mHz or MHz", None
+            if p in _PREFIX:
+                return _PREFIX[p], None, None
+        return 1.0, f"unit {shown!r} is not a frequency unit this reader knows (Hz, mHz, kHz, MHz, GHz, rad/s)", None
     if kind in ("real", "imag", "modulus"):
-        if "cm" in ul or "m2" in ul or "m²" in ul:
-            raise InputError(
-                f"column {name!r} holds area-specific impedance; export the raw impedance in ohm "
+        if _area_specific(u):
+            return (
+                1.0,
+                "holds area-specific impedance; export the raw impedance in ohm "
                 "(the electrode area belongs in the sample sheet's area_cm2)",
-                path,
-                line,
+                None,
             )
-        base = re.sub(r"(?i)(ohms?|Ω|Ω)$", "", u)
-        if base == u:  # not an impedance unit (e.g. Z'(a)): take as ohm
-            return 1.0
-        return {"": 1.0, "m": 1e-3, "µ": 1e-6, "u": 1e-6, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9}.get(base, 1.0)
-    return 1.0
+        m = re.fullmatch(r"(.*?)(ohms?)", u, re.IGNORECASE)
+        if m:
+            p, stem = m[1], m[2]
+            if p.lower() in _SPELLED_PREFIX:
+                return _SPELLED_PREFIX[p.lower()], None, None
+            if p == "M" and stem.isupper():
+                return 1.0, f"unit {shown!r} is ambiguous (mohm = 1e-3 ohm, Mohm = 1e6 ohm); write mohm or Mohm", None
+            if p in _PREFIX:
+                return _PREFIX[p], None, None
+        return 1.0, f"unit {shown!r} is not an impedance unit this reader knows (ohm, mohm, kohm, Mohm)", None
+    if kind == "phase":
+        if ul in ("deg", "degs", "degree", "degrees", "deg."):
+            return 1.0, None, None
+        if ul in ("rad", "rads", "radian", "radians"):
+            return 180.0 / math.pi, None, None
+        if ul == "mrad":
+            return 0.18 / math.pi, None, None
+        return 1.0, f"unit {shown!r} is not a phase unit this reader knows (deg, rad)", None
+    # admittance
+    if _area_specific(u):
+        return 1.0, "holds area-specific admittance", None
+    if ul in ("ohm-1", "ohm^-1", "1/ohm", "mho", "mhos", "s", "siemens"):
+        return 1.0, None, None
+    m = re.fullmatch(r"([nuµmkKMG])(S|siemens)", u)
+    if m:
+        return _PREFIX[m[1]], None, None
+    return 1.0, f"unit {shown!r} is not an admittance unit this reader knows (S, mS, ohm-1)", None
 
 
 def classify(name: str, index: int, path: str | None = None, line: int | None = None) -> Column | None:
-    """Interpret one header name (``freq/Hz``, ``Re(Z)/Ohm``, ``-Im(Z)/Ohm``, ``Zs'[ohm]``, ``Z'' (ohm)``,
-    ``Zreal``, ``|Z|/Ohm``, ``Phase(Z)/deg``, ``cycle number`` ...).
+    """Interpret one header name by tokens: a quantity and an optional unit, separated by ``/``, ``[]``, ``()``,
+    ``_`` or a space (``freq/Hz``, ``Frequency (Hz)``, ``freq_hz``, ``Re(Z)/Ohm``, ``-Im(Z)/Ohm``, ``Zs'[ohm]``,
+    ``z_imag_mohm``, ``|Z|/Ohm``, ``Phase(Z)/deg``, ``phase_deg``, ``Frequency [rad/s]``, ``cycle number`` ...).
+
+    ``path`` and ``line`` are accepted for symmetry with :func:`map_columns`; a unit that cannot be used is
+    recorded in :attr:`Column.problem` and raised only when the column is needed.
 
     Returns
     -------
     Column or None
-        ``None`` for columns that are not needed (time, potential, admittance ...).
+        ``None`` for columns that are not needed (time, potential ...) and for a bare ``Z`` (too vague).
     """
     raw = unquote(name)
-    m = _UNIT_SUFFIX.match(raw)
-    unit: str | None = None
-    q = raw
-    if m and m.group("q"):
-        u = m.group("u1") or m.group("u2") or m.group("u3")
-        if m.group("u3") is None or _KNOWN_UNIT.match((u or "").replace(" ", "")):
-            q, unit = m.group("q"), u
-    nq = _normal_quantity(q)
-    negated = nq.startswith("-")
-    nq = nq.lstrip("-+")
-    kind: Kind | None = None
-    if nq in _FREQUENCY:
-        kind = "frequency"
-    elif nq in _REAL:
-        kind = "real"
-    elif nq in _IMAG:
-        kind = "imag"
-    elif nq in _MODULUS:
-        kind = "modulus"
-    elif nq in _PHASE:
-        kind = "phase"
-    elif nq in _CYCLE:
-        kind = "cycle"
-    if kind is None:
-        return None
-    if kind == "modulus" and nq == "z" and unit is None:
-        return None  # a bare "Z" is too vague
-    return Column(index, raw, kind, _unit_scale(kind, unit, raw, path, line), negated and kind in ("imag", "phase"))
+    s = _clean_name(raw)
+    negated = False
+    m = re.match(r"^([+-])\s*", s)
+    if m:
+        negated, s = m[1] == "-", s[m.end() :]
+    for q, unit in _candidates(s):
+        found = _quantity(q)
+        if found is None:
+            continue
+        kind, angular = found
+        if unit is not None and not unit.strip():
+            unit = None
+        if kind == "modulus" and _normal_quantity(q) == "z" and unit is None:
+            return None  # a bare "Z" is too vague
+        scale, problem, note = unit_scale(kind, unit, angular=angular)
+        return Column(
+            index,
+            raw,
+            kind,
+            scale,
+            negated and kind in ("imag", "phase", "y_imag"),
+            None if unit is None else unit.strip(),
+            None if problem is None else f"column {raw!r}: {problem}",
+            note,
+        )
+    return None
 
 
 @dataclass
@@ -310,23 +438,46 @@ class ColumnMap:
     imag: Column | None = None
     modulus: Column | None = None
     phase: Column | None = None
+    y_real: Column | None = None
+    y_imag: Column | None = None
     cycles: list[Column] = field(default_factory=list)
+
+    @property
+    def rectangular(self) -> bool:
+        """Z' and Z'' are both named."""
+        return self.real is not None and self.imag is not None
+
+    @property
+    def polar(self) -> bool:
+        """|Z| and phase are both named."""
+        return self.modulus is not None and self.phase is not None
 
     @property
     def complete(self) -> bool:
         """Frequency plus (Z', Z'') or (|Z|, phase)."""
-        return self.frequency is not None and (
-            (self.real is not None and self.imag is not None) or (self.modulus is not None and self.phase is not None)
-        )
+        return self.frequency is not None and (self.rectangular or self.polar)
+
+    def needed(self) -> list[Column]:
+        """Columns the impedance is read from (frequency and Z'/Z'', else |Z| and phase)."""
+        pair = [self.real, self.imag] if self.rectangular else [self.modulus, self.phase]
+        return [c for c in (self.frequency, *pair) if c is not None]
 
     def used(self) -> list[Column]:
-        """Columns to parse."""
-        cols = [self.frequency, self.real, self.imag, self.modulus, self.phase, *self.cycles]
-        return [c for c in cols if c is not None]
+        """Columns to parse: the needed ones, the readable cross-check columns, the cycle counters."""
+        extra = [c for c in (self.modulus, self.phase, self.y_real, self.y_imag) if c is not None and c.problem is None]
+        cols = [*self.needed(), *extra, *self.cycles]
+        return list({c.index: c for c in cols}.values())
+
+    def check(self, path: str | None, line: int | None) -> None:
+        """Raise the problem of the first needed column that has one (an unknown or ambiguous unit)."""
+        for c in self.needed():
+            if c.problem is not None:
+                raise InputError(c.problem, path, line)
 
 
 def map_columns(names: Sequence[str], path: str | None = None, line: int | None = None) -> ColumnMap:
-    """Classify header names; the first column of each kind wins."""
+    """Classify header names; the first readable column of each kind wins (one with an unusable unit only
+    when no readable one is named)."""
     cmap = ColumnMap()
     for i, n in enumerate(names):
         c = classify(n, i, path, line)
@@ -334,7 +485,9 @@ def map_columns(names: Sequence[str], path: str | None = None, line: int | None 
             continue
         if c.kind == "cycle":
             cmap.cycles.append(c)
-        elif getattr(cmap, c.kind) is None:
+            continue
+        current = getattr(cmap, c.kind)
+        if current is None or (current.problem is not None and c.problem is None):
             setattr(cmap, c.kind, c)
     return cmap
 
@@ -348,7 +501,7 @@ def headerless_map() -> ColumnMap:
     )
 
 
-_UNIT_TOKEN = re.compile(r"^[\[(/].*|^(?:ohms?|Ω|hz|deg|°)$", re.IGNORECASE)
+_UNIT_TOKEN = re.compile(r"^[\[(/].*|^(?:[a-zµ]?(?:ohms?|Ω|Ω|hz)|deg|°|rad(?:/s)?)$", re.IGNORECASE)
 
 
 def split_header(line: str, layout: Layout | None = None) -> list[str]:
@@ -385,6 +538,33 @@ class Rows:
     labels: np.ndarray | None = None  # explicit sweep label per row (block number, cycle ...)
 
 
+_NUMBER_COLUMN = re.compile(rf"(?:{_NUMBER.pattern})(?:\n(?:{_NUMBER.pattern}))*", re.IGNORECASE)
+
+
+def _split_all(texts: list[str], layout: Layout) -> list[list[str]]:
+    """:func:`split_fields` of many lines at once (the same result, without a Python call per line)."""
+    d = layout.delimiter
+    if d is None:
+        return [t.split() for t in texts]
+    out = [[f.strip() for f in t.strip().split(d)] for t in texts]
+    for fields in out:
+        while fields and fields[-1] == "":
+            fields.pop()
+    return out
+
+
+def _column_values(col: list[str], decimal_comma: bool) -> np.ndarray | None:
+    """The numbers of one column, or ``None`` when some field is not a plain number (then found one by one)."""
+    joined = "\n".join(col)
+    if '"' in joined:
+        joined = "\n".join(unquote(v) for v in col)
+    if decimal_comma:
+        joined = joined.replace(",", ".")
+    if not _NUMBER_COLUMN.fullmatch(joined):
+        return None
+    return np.array(joined.split("\n"), dtype=float)
+
+
 def parse_rows(
     tf: TextFile,
     row_lines: Sequence[int],
@@ -417,19 +597,28 @@ def parse_rows(
         A line with the wrong number of fields, or a value that is not a number (names the line and column).
     """
     need = max(c.index for c in columns) + 1
-    values = {c.index: np.empty(len(row_lines)) for c in columns}
-    for k, i in enumerate(row_lines):
-        fields = split_fields(tf.lines[i], layout)
-        if (n_fields is not None and len(fields) != n_fields) or len(fields) < need:
-            expected = n_fields if n_fields is not None else need
-            raise InputError(f"{len(fields)} value(s) where the table has {expected} columns", tf.path, i + 1)
-        for c in columns:
-            try:
-                values[c.index][k] = parse_number(fields[c.index], layout.decimal_comma)
-            except ValueError:
-                raise InputError(
-                    f"non-numeric value {fields[c.index]!r} in a data line", tf.path, i + 1, c.name
-                ) from None
+    split = _split_all([tf.lines[i] for i in row_lines], layout)
+    counts = np.fromiter((len(f) for f in split), dtype=np.int64, count=len(split))
+    bad = (counts != n_fields) if n_fields is not None else np.zeros(len(split), dtype=bool)
+    bad |= counts < need
+    if bad.any():
+        k = int(np.argmax(bad))
+        expected = n_fields if n_fields is not None else need
+        raise InputError(f"{counts[k]} value(s) where the table has {expected} columns", tf.path, row_lines[k] + 1)
+    values: dict[int, np.ndarray] = {}
+    for c in columns:
+        col = [f[c.index] for f in split]
+        parsed = _column_values(col, layout.decimal_comma)
+        if parsed is None:
+            for k, text in enumerate(col):
+                try:
+                    parse_number(text, layout.decimal_comma)
+                except ValueError:
+                    raise InputError(
+                        f"non-numeric value {_excerpt(text)} in a data line", tf.path, row_lines[k] + 1, c.name
+                    ) from None
+            parsed = np.array([parse_number(t, layout.decimal_comma) for t in col])  # pragma: no cover
+        values[c.index] = parsed
     return Rows(
         values,
         np.asarray(row_lines, dtype=np.int64) + 1,
@@ -437,14 +626,134 @@ def parse_rows(
     )
 
 
+def _excerpt(text: str, limit: int = 40) -> str:
+    """``text`` quoted, cut to ``limit`` characters (messages quote the offending value, never a whole line)."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
 # ---------------------------------------------------------------------------------------------- impedance
 SignPolicy = Literal["declared", "header", "headerless"]
+
+#: relative difference |Z_a - Z_b| / |Z| up to which two readings of one point agree: far above the rounding
+#: of a 3-significant-digit export (0.5 %), far below what a wrong sign of Z'' (2 |Z''| / |Z|) or a wrong unit gives
+AGREE_TOL = 0.02
+
+
+def _agree(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    scale = np.maximum(np.abs(a), np.abs(b))
+    return np.abs(a - b) <= AGREE_TOL * np.where(scale > 0, scale, 1.0)
+
+
+def _ranges(lines: np.ndarray, f: np.ndarray, mask: np.ndarray) -> str:
+    ln, fr = lines[mask], f[mask]
+    where = f"line {ln[0]}" if ln.size == 1 else f"lines {ln.min()}-{ln.max()}"
+    return f"{where}, {fr.min():.3g}-{fr.max():.3g} Hz" if ln.size > 1 else f"{where}, {fr[0]:.3g} Hz"
+
+
+def _cross_check(
+    z: np.ndarray,
+    refs: list[tuple[str, np.ndarray]],
+    f: np.ndarray,
+    lines: np.ndarray,
+    path: str,
+    imag_name: str,
+) -> tuple[np.ndarray, str]:
+    """Check Z'/Z'' against the other readings of the same points (|Z| and phase, Y) and pick the consistent one.
+
+    The sign of Z'' is taken as the one that agrees with the other readings on more points. When Z'/Z'' then
+    still disagrees on some points, and two other readings agree with each other on every point, those are
+    used, with an :class:`EisRecipeWarning`; with nothing to arbitrate, the file is ambiguous and refused.
+
+    Returns
+    -------
+    impedance, note
+        The impedance to use (ohm, Z'' < 0 capacitive) and what was decided (for ``meta["z_imag_sign"]``).
+    """
+    flipped = np.conj(z)
+    n_keep = sum(int(_agree(z, r).sum()) for _, r in refs)
+    n_flip = sum(int(_agree(flipped, r).sum()) for _, r in refs)
+    ref_names = " and ".join(n for n, _ in refs)
+    note = f"column {imag_name!r} read as Im(Z), consistent with {ref_names}"
+    if n_flip > n_keep:
+        z = flipped
+        note = f"column {imag_name!r} read as -Im(Z): its sign disagrees with {ref_names}"
+    bad = np.zeros(z.size, dtype=bool)
+    for _, r in refs:
+        bad |= ~_agree(z, r)
+    if not bad.any():
+        return z, note
+    n = int(bad.sum())
+    sign_only = np.all(_agree(np.conj(z[bad]), refs[0][1][bad]))
+    cause = (
+        f"Z'' has the opposite sign there (the column {imag_name!r} lost its sign on part of the range)"
+        if sign_only
+        else "the values differ by more than 2 % there (a wrong unit or a shifted column?)"
+    )
+    where = _ranges(lines, f, bad)
+    if len(refs) >= 2 and np.all(_agree(refs[0][1], refs[1][1])):
+        warnings.warn(
+            f"{path}: Z'/Z'' disagree with {ref_names} on {n} of {z.size} points ({where}); {cause}. "
+            f"The impedance is taken from {refs[0][0]}, which agree with {refs[1][0]} on every point.",
+            EisRecipeWarning,
+            stacklevel=5,
+        )
+        return refs[0][1], (
+            f"from {refs[0][0]} (checked against {refs[1][0]}): Z'/Z'' disagree with both on {n} of {z.size} "
+            f"points ({where}); {cause}"
+        )
+    first = int(np.argmax(bad))
+    raise InputError(
+        f"the impedance columns contradict each other on {n} of {z.size} points ({where}): Z'/Z'' give "
+        f"{z[first].real:.4g}{z[first].imag:+.4g}j ohm, {refs[0][0]} give {refs[0][1][first].real:.4g}"
+        f"{refs[0][1][first].imag:+.4g}j ohm; {cause}. Nothing else in the file says which is right: delete the "
+        "wrong columns",
+        path,
+        int(lines[first]),
+    )
+
+
+def _plausible(z: np.ndarray, f: np.ndarray, lines: np.ndarray, cmap: ColumnMap, path: str) -> None:
+    """Refuse impedance that no metal | solid-electrolyte | metal cell gives, naming the likely cause.
+
+    A passive cell has Z' > 0 at every frequency and is capacitive (Z'' < 0) over most of its spectrum; when more
+    than half of the points break either rule, the columns are almost certainly read wrongly.
+    """
+    n = z.size
+    neg_re = z.real < 0
+    if np.count_nonzero(neg_re) > n / 2:
+        where = _ranges(lines, f, neg_re)
+        if cmap.rectangular and np.all(z.imag >= 0) and np.count_nonzero(z.imag > 0) > n / 2:
+            cause = (
+                f"the columns {cmap.real.name!r} and {cmap.imag.name!r} look swapped (the first holds "  # type: ignore[union-attr]
+                "Z'' values, the second Z')"
+            )
+        else:
+            cause = "a passive cell has Z' > 0; check the column names and signs"
+        raise InputError(f"Z' < 0 on {int(neg_re.sum())} of {n} points ({where}): {cause}", path, int(lines[0]))
+    inductive = z.imag > 0
+    if np.count_nonzero(inductive) > n / 2:
+        where = _ranges(lines, f, inductive)
+        if cmap.rectangular:
+            col = cmap.imag.name  # type: ignore[union-attr]
+            fix = (
+                f"the column {col!r} most likely holds -Im(Z) although its name says Im(Z): name it '-{col}'"
+                if not cmap.imag.negated  # type: ignore[union-attr]
+                else f"the column {col!r} most likely holds Im(Z) although its name says -Im(Z)"
+            )
+        else:
+            fix = f"the phase column {cmap.phase.name!r} most likely has the opposite sign"  # type: ignore[union-attr]
+        raise InputError(
+            f"Z'' > 0 (inductive) on {int(inductive.sum())} of {n} points ({where}), but a cell is capacitive "
+            f"(Z'' < 0) over most of its spectrum: {fix}",
+            path,
+            int(lines[0]),
+        )
 
 
 def impedance_of(
     rows: Rows, cmap: ColumnMap, *, path: str, sign: SignPolicy
 ) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
-    """Frequencies in Hz and Z in ohm with Z'' < 0 capacitive.
+    """Frequencies in Hz and Z in ohm with Z'' < 0 capacitive, cross-checked and checked for plausibility.
 
     Parameters
     ----------
@@ -456,39 +765,62 @@ def impedance_of(
         How far the sign of the Z'' column is trusted:
 
         - ``"declared"``: the reader knows the instrument's convention; the column name's minus sign is applied.
-        - ``"header"`` (generic text with a header): the name's minus sign is applied; when a phase column is
-          present as well and disagrees with the sign of Z'' on most points, the phase wins and Z'' is flipped.
+        - ``"header"`` (generic text with a header): the name's minus sign is applied.
         - ``"headerless"``: no names to go by; column 3 is taken as Z''. If more than half of the points have
-          Z'' > 0, the column is taken as -Z'' (the common ``-Im(Z)`` export) and flipped, with an
+          Z'' > 0, the column is taken as -Im(Z) (the common ``-Im(Z)`` export) and flipped, with an
           :class:`EisRecipeWarning`.
+
+        With a header, when |Z| and phase (or only a phase) and/or admittance columns are present beside Z'/Z'',
+        every point is cross-checked (:func:`_cross_check`): the sign of Z'' follows the other readings, and
+        a reading that disagrees on part of the points is replaced by two that agree, with a warning, or the
+        file is refused when nothing can arbitrate.
 
     Returns
     -------
     frequency_hz, impedance_ohm, notes
-        ``notes`` holds ``z_imag_sign`` (how the sign was decided) for the spectrum's metadata.
+        ``notes`` holds ``z_imag_sign`` (how the sign was decided) and ``frequency_unit`` where the frequency
+        was converted from rad/s.
+
+    Raises
+    ------
+    InputError
+        Contradicting columns, or impedance no passive cell gives (Z' < 0 or Z'' > 0 on most points), naming
+        the likely cause (swapped columns, a wrong sign).
     """
     assert cmap.frequency is not None
     fc = cmap.frequency
     f = rows.values[fc.index] * fc.scale
     notes: dict[str, str] = {}
-    if cmap.real is not None and cmap.imag is not None:
+    if fc.note:
+        notes["frequency_unit"] = f"column {fc.name!r}: {fc.note}"
+    phase_ok = cmap.phase is not None and cmap.phase.problem is None
+    if cmap.rectangular:
         rc, ic = cmap.real, cmap.imag
+        assert rc is not None and ic is not None
         re_ = rows.values[rc.index] * rc.scale
         im = rows.values[ic.index] * ic.scale * (-1.0 if ic.negated else 1.0)
+        z = re_ + 1j * im
         notes["z_imag_sign"] = f"column {ic.name!r} read as {'-' if ic.negated else ''}Im(Z)"
-        if sign == "header" and cmap.phase is not None:
-            pc = cmap.phase
-            ph = rows.values[pc.index] * (-1.0 if pc.negated else 1.0)
-            informative = (np.abs(np.sin(np.deg2rad(ph * pc.scale))) > 1e-3) & (im != 0)
-            disagree = np.sign(im[informative]) != np.sign(ph[informative])
-            if informative.any() and disagree.mean() > 0.5:
-                im = -im
-                notes["z_imag_sign"] = (
-                    f"column {ic.name!r} read as -Im(Z): its sign disagrees with column {pc.name!r} on "
-                    f"{int(disagree.sum())} of {int(informative.sum())} points"
-                )
+        refs: list[tuple[str, np.ndarray]] = []
+        if sign != "headerless":
+            if phase_ok:
+                pc = cmap.phase
+                assert pc is not None
+                ph = np.deg2rad(rows.values[pc.index] * pc.scale * (-1.0 if pc.negated else 1.0))
+                mc = cmap.modulus
+                if mc is not None and mc.problem is None:
+                    refs.append(("|Z| and phase", rows.values[mc.index] * mc.scale * np.exp(1j * ph)))
+                else:  # a phase alone checks the direction of Z only
+                    refs.append(("the phase", np.abs(z) * np.exp(1j * ph)))
+            yr, yi = cmap.y_real, cmap.y_imag
+            if yr is not None and yi is not None and yr.problem is None and yi.problem is None:
+                y = rows.values[yr.index] * yr.scale + 1j * rows.values[yi.index] * yi.scale * (-1 if yi.negated else 1)
+                if np.all(y != 0):
+                    refs.append(("Y", 1.0 / y))
+        if refs:
+            z, notes["z_imag_sign"] = _cross_check(z, refs, f, rows.lines, path, ic.name)
         elif sign == "headerless" and np.count_nonzero(im > 0) > im.size / 2:
-            im = -im
+            z = np.conj(z)
             notes["z_imag_sign"] = (
                 "headerless file: column 3 read as -Im(Z) because most of its values are > 0 "
                 "(capacitive data are then written as -Z'')"
@@ -499,15 +831,17 @@ def impedance_of(
                 EisRecipeWarning,
                 stacklevel=4,
             )
-        z = re_ + 1j * im
-    elif cmap.modulus is not None and cmap.phase is not None:
+    elif cmap.polar:
         mc, pc = cmap.modulus, cmap.phase
+        assert mc is not None and pc is not None
         mod = rows.values[mc.index] * mc.scale
         ph = rows.values[pc.index] * pc.scale * (-1.0 if pc.negated else 1.0)
         z = mod * np.exp(1j * np.deg2rad(ph))
         notes["z_imag_sign"] = f"from |Z| and column {pc.name!r} read as {'-' if pc.negated else ''}phase in degrees"
     else:  # pragma: no cover - callers check cmap.complete
         raise InputError("no impedance columns", path)
+    if np.all(np.isfinite(z)) and np.all(np.isfinite(f)):
+        _plausible(z, f, rows.lines, cmap, path)
     return f, z, notes
 
 
@@ -596,6 +930,7 @@ def table_spectra(
                 hl,
             )
         n_fields = len(names) if strict_count else None
+    cmap.check(tf.path, hl)
     rows = parse_rows(tf, row_lines, lay, cmap.used(), n_fields=n_fields, labels=labels)
     if keep is not None:
         mask = keep(rows, cmap)
