@@ -538,31 +538,39 @@ class Rows:
     labels: np.ndarray | None = None  # explicit sweep label per row (block number, cycle ...)
 
 
-_NUMBER_COLUMN = re.compile(rf"(?:{_NUMBER.pattern})(?:\n(?:{_NUMBER.pattern}))*", re.IGNORECASE)
+#: characters of plain numbers (digits, point, exponent, sign, nan, inf, infinity): with only these, Python's
+#: float() accepts exactly what :data:`_NUMBER` does
+_NUMBER_CHARS = frozenset("0123456789.eE+-nNaAiIfFtTyY")
+#: data lines split at a time (bounds the memory of a huge file's split fields)
+CHUNK_LINES = 65536
 
 
 def _split_all(texts: list[str], layout: Layout) -> list[list[str]]:
-    """:func:`split_fields` of many lines at once (the same result, without a Python call per line)."""
+    """The fields of many lines at once, as :func:`split_fields` gives them but not stripped (a number's
+    surrounding spaces do not matter to :func:`_column_values`; trailing empty fields are dropped)."""
     d = layout.delimiter
     if d is None:
         return [t.split() for t in texts]
-    out = [[f.strip() for f in t.strip().split(d)] for t in texts]
+    out = [t.strip().split(d) for t in texts]
     for fields in out:
-        while fields and fields[-1] == "":
+        while fields and not fields[-1].strip():
             fields.pop()
     return out
 
 
 def _column_values(col: list[str], decimal_comma: bool) -> np.ndarray | None:
     """The numbers of one column, or ``None`` when some field is not a plain number (then found one by one)."""
-    joined = "\n".join(col)
-    if '"' in joined:
-        joined = "\n".join(unquote(v) for v in col)
-    if decimal_comma:
-        joined = joined.replace(",", ".")
-    if not _NUMBER_COLUMN.fullmatch(joined):
+    chars = set("".join(col))
+    if '"' in chars:
+        col = [unquote(v) for v in col]
+    if decimal_comma and "," in chars:
+        col = [v.replace(",", ".") for v in col]
+    if not chars - {'"', ",", " ", "\t"} <= _NUMBER_CHARS:
         return None
-    return np.array(joined.split("\n"), dtype=float)
+    try:
+        return np.array(col, dtype=float)
+    except ValueError:  # e.g. "1e", "+-1", "1 2": found with their line by parse_number
+        return None
 
 
 def parse_rows(
@@ -597,28 +605,30 @@ def parse_rows(
         A line with the wrong number of fields, or a value that is not a number (names the line and column).
     """
     need = max(c.index for c in columns) + 1
-    split = _split_all([tf.lines[i] for i in row_lines], layout)
-    counts = np.fromiter((len(f) for f in split), dtype=np.int64, count=len(split))
-    bad = (counts != n_fields) if n_fields is not None else np.zeros(len(split), dtype=bool)
-    bad |= counts < need
-    if bad.any():
-        k = int(np.argmax(bad))
-        expected = n_fields if n_fields is not None else need
-        raise InputError(f"{counts[k]} value(s) where the table has {expected} columns", tf.path, row_lines[k] + 1)
-    values: dict[int, np.ndarray] = {}
-    for c in columns:
-        col = [f[c.index] for f in split]
-        parsed = _column_values(col, layout.decimal_comma)
-        if parsed is None:
-            for k, text in enumerate(col):
-                try:
-                    parse_number(text, layout.decimal_comma)
-                except ValueError:
-                    raise InputError(
-                        f"non-numeric value {_excerpt(text)} in a data line", tf.path, row_lines[k] + 1, c.name
-                    ) from None
-            parsed = np.array([parse_number(t, layout.decimal_comma) for t in col])  # pragma: no cover
-        values[c.index] = parsed
+    expected = n_fields if n_fields is not None else need
+    parts: dict[int, list[np.ndarray]] = {c.index: [] for c in columns}
+    for start in range(0, len(row_lines), CHUNK_LINES):
+        chunk = row_lines[start : start + CHUNK_LINES]
+        split = _split_all([tf.lines[i] for i in chunk], layout)
+        for k, fields in enumerate(split):
+            if len(fields) < need or (n_fields is not None and len(fields) != n_fields):
+                raise InputError(
+                    f"{len(fields)} value(s) where the table has {expected} columns", tf.path, chunk[k] + 1
+                )
+        for c in columns:
+            col = [f[c.index] for f in split]
+            parsed = _column_values(col, layout.decimal_comma)
+            if parsed is None:
+                parsed = np.empty(len(col))
+                for k, text in enumerate(col):
+                    try:
+                        parsed[k] = parse_number(text, layout.decimal_comma)
+                    except ValueError:
+                        raise InputError(
+                            f"non-numeric value {_excerpt(text)} in a data line", tf.path, chunk[k] + 1, c.name
+                        ) from None
+            parts[c.index].append(parsed)
+    values = {i: np.concatenate(p) if p else np.empty(0) for i, p in parts.items()}
     return Rows(
         values,
         np.asarray(row_lines, dtype=np.int64) + 1,
@@ -955,13 +965,10 @@ def table_spectra(
 def data_lines(tf: TextFile, start: int, stop: int | None = None, *, comment: str | None = "#") -> list[int]:
     """0-based indices of the non-blank (and non-comment) lines in ``[start, stop)``."""
     stop = len(tf.lines) if stop is None else stop
-    out = []
-    for i in range(start, stop):
-        s = tf.lines[i].strip()
-        if not s or (comment is not None and s.startswith(comment)):
-            continue
-        out.append(i)
-    return out
+    lines = tf.lines
+    if comment is None:
+        return [i for i in range(start, stop) if lines[i].strip()]
+    return [i for i in range(start, stop) if (s := lines[i].strip()) and not s.startswith(comment)]
 
 
 def find_header(tf: TextFile, start: int = 0, stop: int | None = None) -> tuple[int, list[str]] | None:
