@@ -673,7 +673,7 @@ def parse_rows(
                         parsed[k] = parse_number(text, layout.decimal_comma)
                     except ValueError:
                         raise InputError(
-                            f"non-numeric value {_excerpt(text)} in a data line", tf.path, chunk[k] + 1, c.name
+                            f"non-numeric value {excerpt(text)} in a data line", tf.path, chunk[k] + 1, c.name
                         ) from None
             parts[c.index].append(parsed)
     values = {i: np.concatenate(p) if p else np.empty(0) for i, p in parts.items()}
@@ -684,7 +684,7 @@ def parse_rows(
     )
 
 
-def _excerpt(text: str, limit: int = 40) -> str:
+def excerpt(text: str, limit: int = 40) -> str:
     """``text`` quoted, cut to ``limit`` characters (messages quote the offending value, never a whole line)."""
     return repr(text if len(text) <= limit else text[:limit] + "...")
 
