@@ -4,10 +4,18 @@ Every text reader in :mod:`eisrecipe.io` works the same way: it finds the header
 table it knows, then hands them to :func:`table_spectra`, which
 
 1. splits every data line (tab, semicolon, comma or whitespace; decimal comma recognised),
-2. maps the header names to quantities (:func:`classify`: frequency, Z', Z'', |Z|, phase, sweep/cycle counters),
-   with their units (Hz/kHz/MHz/mHz; ohm/mohm/kohm/Mohm; deg/rad) and a declared sign (``-Im(Z)``, ``-Z''``),
+2. maps the header names to quantities by tokens (:func:`classify`: a quantity - frequency, angular frequency,
+   Z', Z'', |Z|, phase, Y', Y'', sweep/cycle counter - and an optional unit after ``/``, in ``[]`` or ``()``, or
+   after ``_`` or a space) with a declared sign (``-Im(Z)``, ``-Z''``); every unit is converted
+   (:func:`unit_scale`: Hz/mHz/kHz/MHz/GHz, rad/s; ohm/mohm/kohm/Mohm; deg/rad; S/mS) or the column is refused
+   naming it when it is needed (unknown, ambiguous ``mhz``/``MOHM``, area-specific),
 3. parses the numbers it needs, naming the file, the line and the column of any bad value,
-4. converts to ohm and to Z'' < 0 capacitive, and splits the sweeps (:mod:`eisrecipe.io.sweeps`).
+4. converts to ohm and to Z'' < 0 capacitive, cross-checks Z'/Z'' against |Z|/phase and Y where present and
+   refuses what no cell gives, naming the likely cause (:func:`impedance_of`), and splits the sweeps
+   (:mod:`eisrecipe.io.sweeps`: out-of-order single sweeps sorted, over-dense sweeps decimated).
+
+Files: UTF-8, UTF-16 or Latin-1 text (:func:`decode`); only regular files up to :data:`MAX_FILE_BYTES` are
+opened (:func:`read_bytes`).
 
 Line numbers are 1-based physical lines as Python's universal newlines count them (``\\r\\n``, ``\\r`` and
 ``\\n`` each end a line).
