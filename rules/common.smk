@@ -1,4 +1,5 @@
 # Helpers only: sample-sheet loading, input functions, wildcard constraints.
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +41,7 @@ CELLS = sorted(set(samples["cell"]))
 
 
 wildcard_constraints:
-    cell="|".join(CELLS),
+    cell="|".join(re.escape(cell) for cell in CELLS),
 
 
 def get_cell_files(wildcards):

@@ -41,7 +41,7 @@ def test_valid_sheet_gets_defaults_and_paths(tmp_path: Path) -> None:
         ("c1\ts1\ta.txt\ttemperature\t10\t\t\t0.5", 2, "temperature_c", "needs temperature_c"),
         ("c1\ts1\ta.txt\tcycling\t10\t\t25\t0.5", 2, "series", "is not one of"),
         ("c1\ts1\ta.txt\tpressure\t10\tbiaxial\t25\t0.5", 2, "pressure_mode", "is not one of"),
-        ("c/1\ts1\ta.txt\tpressure\t10\t\t25\t0.5", 2, "cell", "does not match"),
+        ("c/1\ts1\ta.txt\tpressure\t10\t\t25\t0.5", 2, "cell", "cell name .c/1. is not allowed: ASCII letters, digits"),
         ("c1\ts1\tmissing.txt\tpressure\t10\t\t25\t0.5", 2, "file", "does not exist"),
         ("c1\ts1\t\tpressure\t10\t\t25\t0.5", 2, "file", "required"),
     ],
@@ -88,3 +88,96 @@ def test_sweep_must_be_a_positive_whole_number(tmp_path: Path) -> None:
         load_sample_sheet(d)
     d = make(tmp_path, "c1\ts1\ta.txt\tpressure\t10\t\t25\t0.5\t2", header=header)
     assert int(load_sample_sheet(d)["sweep"].iloc[0]) == 2
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "text"),
+    [
+        ("c1\ts1\ta.txt\tpressure\tinf\t\t25\t0.5", "pressure_mpa", "'inf' is not a finite number"),
+        ("c1\ts1\ta.txt\tpressure\tnan\t\t25\t0.5", "pressure_mpa", "'nan' is not a finite number"),
+        ("c1\ts1\ta.txt\tpressure\t-5\t\t25\t0.5", "pressure_mpa", "less than the minimum of 0"),
+        ("c1\ts1\ta.txt\ttemperature\t\t\t-inf\t0.5", "temperature_c", "not a finite number"),
+        ("c1\ts1\ta.txt\ttemperature\t\t\t-300\t0.5", "temperature_c", "less than the minimum of -273.15"),
+        ("c1\ts1\ta.txt\tpressure\t10\t\t25\tInfinity", "area_cm2", "not a finite number"),
+        ("c1\ts1\ta.txt\tpressure\t10\t\t25\t-0.5", "area_cm2", "minimum"),
+        ("a b\ts1\ta.txt\tpressure\t10\t\t25\t0.5", "cell", "cell name 'a b' is not allowed"),
+        ("..\ts1\ta.txt\tpressure\t10\t\t25\t0.5", "cell", "cell name '..' is not allowed"),
+        ("cé\ts1\ta.txt\tpressure\t10\t\t25\t0.5", "cell", "ASCII letters"),
+        ("c1\ts 1\ta.txt\tpressure\t10\t\t25\t0.5", "spectrum", "spectrum name 's 1' is not allowed"),
+    ],
+)
+def test_non_finite_negative_and_bad_names_are_refused(tmp_path: Path, row: str, column: str, text: str) -> None:
+    d = make(tmp_path, "c1\ts0\tb.txt\tpressure\t5\t\t25\t0.5", "", row)  # a blank line: row is on line 4
+    with pytest.raises(InputError, match=text) as info:
+        load_sample_sheet(d)
+    assert (info.value.line, info.value.column) == (4, column)
+    assert str(info.value).startswith(f"{d / 'samples.tsv'}, line 4, column '{column}'")
+
+
+def test_allowed_cell_names(tmp_path: Path) -> None:
+    rows = [f"{c}\ts1\ta.txt\tpressure\t10\t\t25\t0.5" for c in ("a+", "A.b-c_1", "9x+")]
+    assert list(load_sample_sheet(make(tmp_path, *rows))["cell"]) == ["a+", "A.b-c_1", "9x+"]
+
+
+def _outside(tmp_path: Path) -> tuple[Path, Path]:
+    d = tmp_path / "ds"
+    d.mkdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:do-not-echo\n")
+    (d / "a.txt").write_text("dummy\n")
+    return d, secret
+
+
+@pytest.mark.parametrize("kind", ["dotdot", "absolute", "symlink", "symlinked_dir"])
+def test_files_outside_the_dataset_are_refused(tmp_path: Path, kind: str) -> None:
+    d, secret = _outside(tmp_path)
+    if kind == "dotdot":
+        file, why = "../secret.txt", "outside the dataset folder \\(through '..'\\)"
+    elif kind == "absolute":
+        file, why = str(secret), "is an absolute path"
+    elif kind == "symlink":
+        (d / "link.txt").symlink_to(secret)
+        file, why = "link.txt", "outside the dataset folder \\(through a symbolic link\\)"
+    else:
+        (d / "sub").symlink_to(tmp_path, target_is_directory=True)
+        file, why = "sub/secret.txt", "through a symbolic link"
+    (d / "samples.tsv").write_text(
+        f"{HEADER}\nc1\ts0\ta.txt\tpressure\t5\t\t25\t0.5\nc1\ts1\t{file}\tpressure\t9\t\t25\t1\n"
+    )
+    with pytest.raises(InputError, match=why) as info:
+        load_sample_sheet(d)
+    assert (info.value.line, info.value.column) == (3, "file")
+    assert "do-not-echo" not in str(info.value)
+    sheet = load_sample_sheet(d, allow_outside=True)  # the explicit switch
+    assert Path(sheet["path"].iloc[1]) == secret.resolve()
+
+
+def test_symlink_inside_the_dataset_is_fine(tmp_path: Path) -> None:
+    d, _ = _outside(tmp_path)
+    (d / "alias.txt").symlink_to(d / "a.txt")
+    (d / "samples.tsv").write_text(f"{HEADER}\nc1\ts1\talias.txt\tpressure\t5\t\t25\t0.5\n")
+    assert Path(load_sample_sheet(d)["path"].iloc[0]) == (d / "a.txt").resolve()
+
+
+def test_directory_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    d = make(tmp_path, "c1\ts1\tsub\tpressure\t10\t\t25\t0.5")
+    with pytest.raises(InputError, match="file 'sub' is a directory, not a file") as info:
+        load_sample_sheet(d)
+    assert (info.value.line, info.value.column) == (2, "file")
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16", "utf-8-sig", "cp1252"])
+def test_sheet_encodings(tmp_path: Path, encoding: str) -> None:
+    (tmp_path / "données.txt").write_text("dummy\n")
+    text = f"{HEADER}\nc1\ts1\tdonnées.txt\tpressure\t10\t\t25\t0.5\n"
+    (tmp_path / "samples.tsv").write_bytes(text.encode(encoding))
+    sheet = load_sample_sheet(tmp_path)
+    assert Path(sheet["path"].iloc[0]).name == "données.txt"
+
+
+def test_binary_sheet_is_refused_with_line(tmp_path: Path) -> None:
+    (tmp_path / "samples.tsv").write_bytes(HEADER.encode() + b"\nc1\ts1\x00\x01\ta.txt\n")
+    with pytest.raises(InputError, match="NUL bytes") as info:
+        load_sample_sheet(tmp_path)
+    assert info.value.line == 2

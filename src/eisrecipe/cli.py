@@ -7,13 +7,15 @@ Subcommands::
     eisrecipe kk FILE [--threshold 0.04]       KK-test and crop a file, print the result
     eisrecipe check-sheet DATASET_DIR          validate a dataset's samples.tsv
 
-Errors in the input end with exit status 2 and a message naming file, line and problem.
+Errors in the input end with exit status 2 and a message naming file, line and problem; output cut off by a
+closed pipe (``eisrecipe read FILE | head``) ends quietly with status 13 (SIGPIPE).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -135,10 +137,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eisrecipe`` console script."""
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()
+        return status
     except InputError as exc:
         print(f"eisrecipe: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `eisrecipe read FILE | head`: the reader of our output has gone; not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout must not fail again
+        return 141 - 128  # 13 = SIGPIPE, as a shell reports a pipe writer that was cut off
 
 
 if __name__ == "__main__":

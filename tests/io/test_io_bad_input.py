@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eisrecipe.errors import InputError
+from eisrecipe.errors import EisRecipeWarning, InputError
 from eisrecipe.io import read_spectra, read_spectrum
 
 HEADER = "freq/Hz,Re(Z)/Ohm,-Im(Z)/Ohm\n"
@@ -69,15 +69,36 @@ def test_duplicate_frequency(tmp_path: Path) -> None:
     assert err.problem.startswith("frequency 100 Hz")
 
 
-def test_unsorted_frequency(tmp_path: Path) -> None:
-    # 300 Hz after 100 Hz steps back, but not to within a factor 2 of the sweep's start (1000 Hz)
+def test_out_of_order_single_sweep_is_sorted(tmp_path: Path) -> None:
+    # 300 Hz after 100 Hz steps back, but not to within a factor 2 of the sweep's start (1000 Hz): no second
+    # sweep; every frequency is unique, so it is one sweep out of order, sorted with a note
     p = _write(tmp_path, "unsorted.csv", HEADER + "1000,1,0.5\n100,2,1\n300,2.5,1\n10,3,2\n")
-    _raises(p, r"300 Hz after 100 Hz breaks the descending order", 4)
+    with pytest.warns(EisRecipeWarning, match=r"out of order \(line 4: 300 Hz after 100 Hz\).*sorted"):
+        s = read_spectrum(p)
+    assert s.frequency_hz.tolist() == [1000, 300, 100, 10]
+    assert s.lines.tolist() == [2, 4, 3, 5]
+    assert s.z_real.tolist() == [1, 2.5, 2, 3]
+    assert "sorted by frequency" in s.meta["frequency_order"]
 
 
-def test_unsorted_ascending(tmp_path: Path) -> None:
+def test_out_of_order_ascending_is_sorted(tmp_path: Path) -> None:
     p = _write(tmp_path, "unsorted_up.csv", HEADER + "1,1,0.5\n10,2,1\n100,2.5,1\n5,3,2\n50,3,2\n")
-    _raises(p, r"5 Hz after 100 Hz breaks the ascending order", 5)
+    with pytest.warns(EisRecipeWarning, match=r"line 5: 5 Hz after 100 Hz"):
+        s = read_spectrum(p)
+    assert s.frequency_hz.tolist() == [100, 50, 10, 5, 1]
+
+
+def test_two_sweeps_stay_two_sweeps(tmp_path: Path) -> None:
+    # the second run restarts within a factor 2 of the first start: the documented sweep rule, not sorting
+    text = HEADER + "1000,1,0.5\n100,2,1\n10,3,2\n700,1,0.5\n70,2,1\n7,3,2\n"
+    assert [s.n_points for s in read_spectra(_write(tmp_path, "two.csv", text))] == [3, 3]
+
+
+def test_interleaved_sweeps_are_refused(tmp_path: Path) -> None:
+    # two sweeps on the same grid written point by point: ambiguous (repeated frequencies), refused
+    text = HEADER + "1000,1,0.5\n100,2,1\n1000,1.1,0.5\n10,3,2\n100,2.1,1\n10,3.1,2\n"
+    match = r"breaks the descending .*10 Hz appears more than once \(lines 5 and 7\)"
+    _raises(_write(tmp_path, "interleaved.csv", text), match, 6)
 
 
 def test_too_short_sweep(tmp_path: Path) -> None:

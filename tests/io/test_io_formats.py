@@ -94,7 +94,7 @@ def test_phase_column_decides_an_undeclared_sign(tmp_path: Path) -> None:
     text = "Freq,Real,Imag,Phase(Z)/deg\n1000,10,1,-5.7\n100,12,5,-22\n10,20,9,-24\n"  # Imag holds -Im(Z)
     s = read_spectrum(_write(tmp_path, "phase.csv", text))
     _check(s)
-    assert "disagrees with column 'Phase(Z)/deg'" in s.meta["z_imag_sign"]
+    assert "read as -Im(Z): its sign disagrees with the phase" in s.meta["z_imag_sign"]
 
 
 def test_headerless_flipped_sign_warns(tmp_path: Path) -> None:

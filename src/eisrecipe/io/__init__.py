@@ -71,6 +71,8 @@ def read_spectra(path: str | PathLike[str], format: str | None = "auto") -> list
         raise InputError("file not found", p)
     if p.is_dir():
         raise InputError("is a directory, not a file", p)
+    if not p.is_file():
+        raise InputError("not a regular file (a FIFO, socket or device); refused, reading it could block", p)
     name = "auto" if format is None else str(format).strip()
     reader = registry.detect(p) if name.lower() in ("auto", "") else registry.get(name, p)
     return reader.read(p)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eisrecipe.io._text import head_text, read_text
+from eisrecipe.io.parsing import head_text, read_text
 from eisrecipe.io.registry import register
 from eisrecipe.io.text import read_table
 from eisrecipe.spectrum import Spectrum

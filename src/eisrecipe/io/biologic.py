@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from eisrecipe.errors import InputError
-from eisrecipe.io._text import (
+from eisrecipe.io.parsing import (
     ColumnMap,
     Rows,
     data_lines,

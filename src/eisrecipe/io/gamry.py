@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from eisrecipe.errors import InputError
-from eisrecipe.io._text import detect_layout, head_text, read_text, split_header, table_spectra
+from eisrecipe.io.parsing import detect_layout, head_text, read_text, split_header, table_spectra
 from eisrecipe.io.registry import register
 from eisrecipe.io.sweeps import renumber
 from eisrecipe.spectrum import Spectrum

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from eisrecipe.errors import InputError
-from eisrecipe.io._text import read_bytes
+from eisrecipe.io.parsing import read_bytes
 from eisrecipe.io.registry import register
 from eisrecipe.io.sweeps import build_spectra
 from eisrecipe.spectrum import Spectrum

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from eisrecipe.errors import InputError
-from eisrecipe.io._text import data_lines, detect_layout, head_text, read_text, split_header, table_spectra
 from eisrecipe.io.biologic import not_other_technique
+from eisrecipe.io.parsing import data_lines, detect_layout, head_text, read_text, split_header, table_spectra
 from eisrecipe.io.registry import register
 from eisrecipe.spectrum import Spectrum
 

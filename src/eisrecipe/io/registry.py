@@ -9,7 +9,7 @@ extensions it claims and a content sniffer::
     @register("zplot", extensions=(".z",), sniff=_sniff, description="Scribner ZPlot/ZView .z")
     def read(path: Path) -> list[Spectrum]: ...
 
-A sniffer gets the first :data:`~eisrecipe.io._text.HEAD_BYTES` bytes of the file (decoded to text, or raw bytes
+A sniffer gets the first :data:`~eisrecipe.io.parsing.HEAD_BYTES` bytes of the file (decoded to text, or raw bytes
 for ``head="bytes"`` readers) and returns a score in [0, 1]: 1 = certainly this format, 0 = not this format.
 ``format="auto"`` takes the reader with the highest positive score (ties: the one claiming the file's extension,
 then registration order); when every sniffer says 0, the extension decides.
@@ -165,7 +165,7 @@ def detect(path: str | PathLike[str]) -> Reader:
     InputError
         Missing file, or neither content nor extension is recognised (lists the known formats).
     """
-    from eisrecipe.io._text import HEAD_BYTES, decode, read_bytes
+    from eisrecipe.io.parsing import HEAD_BYTES, decode, read_bytes
 
     p = Path(path)
     raw = read_bytes(p, HEAD_BYTES)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from eisrecipe.errors import InputError
-from eisrecipe.io._text import (
+from eisrecipe.io.parsing import (
     Layout,
     detect_layout,
     head_text,

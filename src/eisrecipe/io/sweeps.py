@@ -16,6 +16,16 @@ starts a new sweep when ``f <= 2 f0``. Examples (Hz): ``1e6, 1e3, 1, 1e6, 1e3, 1
 ``1e6, 1e3, 1, 7e5, ...`` is two sweeps (7e5 is within a factor 2 of 1e6); ``1e6, 1e3, 1, 10, ...`` is an
 error (a step back that does not return to the start); ``1e6, 1e3, 1e3`` is an error (repeated frequency).
 
+When the rule fails (a step back that starts no sweep, or a "sweep" of fewer than 3 points) but every frequency
+in the file is unique, the file is one sweep measured, or written, out of order: its points are sorted by
+frequency, with an :class:`~eisrecipe.errors.EisRecipeWarning` and a ``frequency_order`` note in the metadata.
+Only what is ambiguous is refused: a repeated frequency (two sweeps interleaved, or a point measured twice).
+
+A sweep denser than :data:`MAX_POINTS_PER_DECADE` (100 points per decade, ten times the usual density) is
+decimated to at most that many points per decade (the first point of each 1/100-decade bin), with a warning and
+a ``decimated`` note: a million-point file then costs seconds, not the minutes and gigabytes the KK test and the
+DRT would need for it.
+
 Each sweep then becomes a :class:`~eisrecipe.spectrum.Spectrum` through :meth:`Spectrum.from_points`, which
 checks NaN, non-positive frequencies and order once more, and stores it in descending frequency.
 """
@@ -23,17 +33,20 @@ checks NaN, non-positive frequencies and order once more, and stores it in desce
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from eisrecipe.errors import InputError
+from eisrecipe.errors import EisRecipeWarning, InputError
 from eisrecipe.spectrum import Spectrum
 
 #: fewest points of one sweep
 MIN_POINTS = 3
+#: densest sweep kept as it is, points per decade of frequency
+MAX_POINTS_PER_DECADE = 100
 
 
 def _check_frequencies(f: np.ndarray, lines: np.ndarray, path: str | None) -> None:
@@ -72,6 +85,9 @@ def split_by_frequency(frequency_hz: ArrayLike, lines: ArrayLike, path: str | No
     f = np.asarray(frequency_hz, dtype=float).ravel()
     ln = np.asarray(lines, dtype=np.int64).ravel()
     _check_frequencies(f, ln, path)
+    step = np.diff(f)
+    if step.size == 0 or np.all(step < 0) or np.all(step > 0):
+        return [np.arange(f.size)]  # one monotonic sweep (the common case, without a Python loop)
     starts = [0]
     start = 0
     direction = 0.0
@@ -148,13 +164,40 @@ def build_spectra(
     ln = np.asarray(lines, dtype=np.int64).ravel()
     if f.size == 0:
         raise InputError("no data points", path)
+    notes: dict[str, str] = {}
     if labels is None:
-        groups = split_by_frequency(f, ln, path)
+        _check_frequencies(f, ln, path)
+        try:
+            groups = split_by_frequency(f, ln, path)
+            if len(groups) > 1 and min(g.size for g in groups) < MIN_POINTS:
+                raise InputError("too short", path)
+        except InputError as exc:
+            if np.unique(f).size < f.size:
+                if exc.problem == "too short":
+                    groups = split_by_frequency(f, ln, path)
+                else:
+                    raise InputError(f"{exc.problem}; {_repeated_note(f, ln)}", path, exc.line) from None
+            else:
+                order = np.argsort(-f, kind="stable")
+                notes["frequency_order"] = _out_of_order_note(f, ln)
+                warnings.warn(f"{path}: {notes['frequency_order']}", EisRecipeWarning, stacklevel=3)
+                f, z, ln = f[order], z[order], ln[order]
+                groups = [np.arange(f.size)]
     else:
         _check_frequencies(f, ln, path)
         groups = split_by_labels(labels)
     out = []
     for k, idx in enumerate(groups, start=1):
+        kept = decimate(f[idx])
+        sweep_notes = dict(notes)
+        if kept.size < idx.size:
+            what = f"sweep {k} of {len(groups)}" if len(groups) > 1 else "the sweep"
+            sweep_notes["decimated"] = (
+                f"{what} holds {idx.size} points, more than {MAX_POINTS_PER_DECADE} per decade; kept {kept.size} "
+                f"(the first point of every 1/{MAX_POINTS_PER_DECADE} decade)"
+            )
+            warnings.warn(f"{path}: {sweep_notes['decimated']}", EisRecipeWarning, stacklevel=3)
+            idx = idx[kept]
         if idx.size < MIN_POINTS:
             what = f"sweep {k} of {len(groups)}" if len(groups) > 1 else "the sweep"
             raise InputError(
@@ -170,11 +213,56 @@ def build_spectra(
                 unit="ohm",
                 source=path,
                 lines=ln[idx],
-                meta={**(meta or {}), "sweep": k, "n_sweeps": len(groups)},
+                meta={**(meta or {}), **sweep_notes, "sweep": k, "n_sweeps": len(groups)},
                 min_points=MIN_POINTS,
             )
         )
     return out
+
+
+def _repeated_note(f: np.ndarray, ln: np.ndarray) -> str:
+    order = np.argsort(f, kind="stable")
+    same = np.flatnonzero(np.diff(f[order]) == 0)
+    a, b = sorted((int(ln[order[same[0]]]), int(ln[order[same[0] + 1]])))
+    return (
+        f"{f[order[same[0]]]:g} Hz appears more than once (lines {a} and {b}), so the points cannot simply be "
+        "sorted: interleaved sweeps or a repeated point"
+    )
+
+
+def _out_of_order_note(f: np.ndarray, ln: np.ndarray) -> str:
+    step = np.sign(np.diff(f))
+    direction = step[0]
+    i = int(np.argmax(step != direction)) + 1
+    return (
+        f"frequencies out of order (line {int(ln[i])}: {f[i]:g} Hz after {f[i - 1]:g} Hz); the {f.size} points "
+        "are all at different frequencies, so they are taken as one sweep and sorted by frequency"
+    )
+
+
+def decimate(frequency_hz: np.ndarray, per_decade: int = MAX_POINTS_PER_DECADE) -> np.ndarray:
+    """Indices of the points kept when a sweep is denser than ``per_decade`` points per decade.
+
+    Parameters
+    ----------
+    frequency_hz
+        Frequencies of one sweep in Hz (> 0, unique).
+    per_decade
+        Densest sampling kept, points per decade.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted indices: all points when no decade holds more than ``per_decade`` of them, otherwise the first
+        point (in file order) of every bin 1/``per_decade`` decade wide.
+    """
+    logf = np.log10(frequency_hz)
+    decade = np.floor(logf)
+    _, counts = np.unique(decade, return_counts=True)
+    if counts.size == 0 or counts.max() <= per_decade:
+        return np.arange(frequency_hz.size)
+    _, first = np.unique(np.floor(logf * per_decade), return_index=True)
+    return np.sort(first)
 
 
 def renumber(spectra: list[Spectrum]) -> list[Spectrum]:

@@ -7,13 +7,18 @@ turns bad values silently into NaN, and loses the line numbers our messages need
 Rules
 -----
 - The header is the first line whose names give a frequency column and either Z' and Z'' or |Z| and phase
-  (see :func:`eisrecipe.io._text.classify`: ``freq/Hz``, ``Frequency (Hz)``, ``Re(Z)/Ohm``, ``-Im(Z)/Ohm``,
-  ``Zs'[ohm]``, ``Z'' (ohm)``, ``Zreal``, ``Zimag``, ``|Z|/Ohm``, ``Phase(Z)/deg`` ...). Units: Hz/kHz/MHz/mHz,
-  ohm/mohm/kohm/Mohm, phase in degrees unless the unit says rad. Lines before the header are ignored; every
-  non-blank line after it (``#`` comments aside) must be a data line.
+  (see :func:`eisrecipe.io.parsing.classify`: ``freq/Hz``, ``Frequency (Hz)``, ``Re(Z)/Ohm``, ``-Im(Z)/Ohm``,
+  ``Zs'[ohm]``, ``Z'' (ohm)``, ``Zreal``, ``Zimag``, ``frequency_hz``, ``z_imag_mohm``, ``|Z|/Ohm``,
+  ``Phase(Z)/deg`` ...): a quantity and an optional unit, separated by ``/``, ``[]``, ``()``, ``_`` or a space.
+  Units: Hz/mHz/kHz/MHz/GHz and rad/s, ohm/mohm/kohm/Mohm, deg/rad, S/mS for admittance; an unknown or
+  ambiguous unit (``mhz``, ``MOHM``) or an area-specific one is refused naming the column - never taken as x1.
+  Lines before the header are ignored; every non-blank line after it (``#`` comments aside) must be a data line.
 - Z'' is Im(Z) unless its name carries a minus sign (``-Im(Z)``, ``-Z''``), which flips it. When the header
-  also has a phase column and the phase disagrees with the sign of Z'' on most points, the phase wins (the
-  column is then read as -Im(Z)); ``meta["z_imag_sign"]`` says what was done.
+  also has |Z| and phase (or a phase alone) and/or admittance columns, every point is cross-checked: the sign of
+  Z'' follows them, and where Z'/Z'' disagree on part of the points while two other readings agree, those are
+  used with a warning (the ML621 files, whose -Im(Z) column lost its sign at 2-7 MHz); with nothing to
+  arbitrate, the file is refused. ``meta["z_imag_sign"]`` says what was done. Z' < 0 or Z'' > 0 on most points
+  is refused, naming the likely cause (swapped columns, a wrong sign).
 - Without a header the first three columns are f (Hz), Z' (ohm), Z'' (ohm). If most Z'' values are > 0 the
   column is taken as -Im(Z) and flipped, with an :class:`~eisrecipe.errors.EisRecipeWarning` (capacitive data
   are mostly Z'' < 0; a file that shows the opposite almost always holds -Z'').
@@ -28,12 +33,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from eisrecipe.errors import InputError
-from eisrecipe.io._text import (
+from eisrecipe.io.parsing import (
     HEAD_BYTES,
     Layout,
     SignPolicy,
     TextFile,
     data_lines,
+    excerpt,
     find_header,
     head_text,
     is_numeric_line,
@@ -117,7 +123,8 @@ def read_table(
     first = rows[0]
     if not is_numeric_line(tf.lines[first], 1):
         raise InputError(
-            f"no recognised column header and line {first + 1} is not numeric data: {tf.lines[first].strip()!r}; "
+            f"no recognised column header and line {first + 1} is not numeric data: "
+            f"{excerpt(tf.lines[first].strip())}; "
             "expected a header naming frequency and Z'/Z'' (or |Z| and phase) columns, e.g. "
             "'freq/Hz, Re(Z)/Ohm, -Im(Z)/Ohm', or three columns f, Z', Z'' without header",
             tf.path,

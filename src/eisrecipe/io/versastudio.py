@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 
 from eisrecipe.errors import InputError
-from eisrecipe.io._text import (
+from eisrecipe.io.parsing import (
     Layout,
     head_text,
     map_columns,

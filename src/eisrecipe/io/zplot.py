@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 
 from eisrecipe.errors import EisRecipeWarning
-from eisrecipe.io._text import (
+from eisrecipe.io.parsing import (
     data_lines,
     detect_layout,
     head_text,
