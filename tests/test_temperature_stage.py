@@ -108,3 +108,24 @@ def test_classify_prefers_pressure_series_reference() -> None:
     name, rule = classify_peak(1e-8 * 0.01 / 0.1 * 100, None, {}, settings)
     assert name == "gb" and "assumed thickness" in rule
     assert classify_peak(1e-4, 0.1, {}, settings)[0] == "int"
+
+
+def test_pressure_spectra_are_fitted_on_their_own_only_when_steps_3_6_do_not_apply(
+    fitted: tuple[pd.DataFrame, dict],
+) -> None:
+    """A 'pressure series' of two spectra gets no Steps 3-6; its spectra are then fitted one by one, as the same
+    spectra are in a temperature series."""
+    spectra = [
+        Spectrum.from_points(s.frequency_hz, s.impedance, unit=s.unit, meta={**s.meta, "series": "pressure"})
+        for s in series()[2:4]
+    ]
+    peaks = peaks_frame(run_cell_drt("P", spectra, DrtStageSettings()).peaks)
+    assert run_cell_temperature_fits("P", spectra, peaks).table.empty
+    table = run_cell_temperature_fits("P", spectra, peaks, include_pressure=True).table
+    assert set(table["fit"]) == {"individual"}
+    reference = fitted[0][fitted[0]["fit"] == "temperature"]
+    for name in ("T+20", "T+40"):
+        for element in ("bulk", "gb"):
+            r = table[(table["spectrum"] == name) & (table["element"] == element)]["r_ohm_cm2"]
+            ref = reference[(reference["spectrum"] == name) & (reference["element"] == element)]["r_ohm_cm2"]
+            assert float(r.iloc[0]) == pytest.approx(float(ref.iloc[0]), rel=1e-3), (name, element)

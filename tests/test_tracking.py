@@ -178,3 +178,27 @@ def test_drt_stage_chain_on_a_pressure_series() -> None:
     assert [e.spectrum for e in out.tracking.entries] == ["s0", "s1", "s2", "s3", "s4"]
     assert {t.label for t in out.tracking.tracks} >= {"bulk", "gb"}
     assert out.finding["conclusion"] == "constriction_dominates"
+
+
+def test_fewer_than_three_distinct_pressures_claim_no_pressure_evidence() -> None:
+    """Two pressures (or repeats of one): Steps 1-2 do not apply, the stage says why; tracks are still written."""
+    spectra = [
+        Spectrum.from_points(
+            F,
+            noisy(2.0 + rc(F, 100.0, 1e-7) + rc(F, 200.0, 1e-5) + rc(F, 300.0 * (1 - a), 1e-3), 0.002, k),
+            unit="ohm cm^2",
+            meta={"spectrum": f"s{k}", "series": "pressure", "pressure_mpa": p, "pressure_mode": "uniaxial"},
+        )
+        for k, (p, a) in enumerate([(10.0, 0.2), (10.0, 0.2), (41.0, 0.6)])
+    ]
+    out = run_cell_drt("c", spectra, DrtStageSettings())
+    assert out.tracking is not None
+    assert out.finding["applies"] is False
+    assert "3 or more distinct pressures" in out.finding["reason"] and "2 (10, 41 MPa)" in out.finding["reason"]
+
+
+def test_repeated_pressures_are_noted() -> None:
+    peaks = (Peak(1e-5, 1 / (2 * np.pi * 1e-5), 10.0, 10.0, 0.3, 1.0, 1e-5 / 3, 3e-5, 10.0),)
+    entries = [SeriesEntry(f"s{k}", peaks, p, "uniaxial") for k, p in enumerate([10.0, 20.0, 20.0, 30.0])]
+    finding = steps_1_2(track_series(entries, rules=LabelRules(thickness_cm=0.01)))
+    assert any("20 MPa uniaxial: s1, s2" in n for n in finding.notes)

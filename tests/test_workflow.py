@@ -39,13 +39,14 @@ def workdir(tmp_path: Path) -> Path:
     shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
     d = tmp_path / "data" / "mini"
     d.mkdir(parents=True)
-    for name in ["cellA_010MPa.txt", "cellA_041MPa.txt", "cellB_25C.txt"]:
+    for name in ["cellA_010MPa.txt", "cellA_020MPa.txt", "cellA_041MPa.txt", "cellB_25C.txt"]:
         shutil.copy(EXAMPLE / name, d / name)
     (d / "empty.txt").write_text("")
     (d / "garbage.txt").write_text("freq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\n1000\tabc\t1\n")
     rows = [
         "cell\tspectrum\tfile\tseries\tpressure_mpa\ttemperature_c\tarea_cm2",
         "good\tp10\tcellA_010MPa.txt\tpressure\t10\t25\t0.5",
+        "good\tp20\tcellA_020MPa.txt\tpressure\t20\t25\t0.5",
         "good\tp41\tcellA_041MPa.txt\tpressure\t41\t25\t0.5",
         "mixed\tT25\tcellB_25C.txt\ttemperature\t41\t25\t0.5",
         "mixed\tT40\tempty.txt\ttemperature\t41\t40\t0.5",
@@ -62,9 +63,9 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
     # ... and the others finish
     assert (out / "good" / "validation.json").is_file(), run.stderr
     good = json.loads((out / "good" / "validation.json").read_text())
-    assert good["n_accepted"] == 2 and good["n_excluded"] == 0
+    assert good["n_accepted"] == 3 and good["n_excluded"] == 0
     table = pd.read_csv(out / "good" / "spectra.csv")
-    assert set(table["spectrum"]) == {"p10", "p41"}
+    assert set(table["spectrum"]) == {"p10", "p20", "p41"}
     assert {"frequency_hz", "z_real_ohm_cm2", "z_imag_ohm_cm2", "kept", "drop_reason"} <= set(table.columns)
 
     mixed = json.loads((out / "mixed" / "validation.json").read_text())
@@ -76,7 +77,7 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
 
     # DRT stage: peaks and tracks with the contract's columns, a Step 1-2 finding for the pressure series
     peaks = pd.read_csv(out / "good" / "peaks.csv")
-    assert {"spectrum", "tau_s", "r_ohm_cm2"} <= set(peaks.columns) and set(peaks["spectrum"]) == {"p10", "p41"}
+    assert {"spectrum", "tau_s", "r_ohm_cm2"} <= set(peaks.columns) and set(peaks["spectrum"]) == {"p10", "p20", "p41"}
     tracks = pd.read_csv(out / "good" / "tracks.csv")
     assert {"track", "label", "spectrum", "tau_s", "r_ohm_cm2"} <= set(tracks.columns)
     assert {"bulk", "gb"} <= set(tracks["label"])
@@ -101,8 +102,8 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
 
     # verdict stage: a verdict for every finished cell; the excluded spectrum named as the sheet names it
     good_verdict = json.loads((out / "good" / "verdict.json").read_text())
-    # two pressures a decade of tau apart: the tracks split, and the verdict says it cannot decide (not a guess)
-    assert good_verdict["dominant_interface_process"] == "undetermined"
+    # three pressures of the example's constriction cell (data/example/generate.py: R_Int 300 -> 50 ohm cm^2)
+    assert good_verdict["dominant_interface_process"] == "constriction"
     assert good_verdict["r_pol"]["value_ohm_cm2"] > 0
     assert {s["step"] for s in good_verdict["steps"]} == {"kk", "1", "2", "3", "4", "5", "6", "7"}
     mixed_verdict = json.loads((out / "mixed" / "verdict.json").read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["NotApplicable"]
 
@@ -13,3 +14,7 @@ class NotApplicable:
 
     applies: bool = field(default=False, init=False)
     reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"applies": False, "reason": ...}``."""
+        return {"applies": False, "reason": self.reason}

@@ -182,6 +182,43 @@ class Steps12Finding:
         return _clean(asdict(self))
 
 
+MIN_DISTINCT_PRESSURES = 3
+"""Fewest distinct pressures for Steps 1-6: a trend with pressure (tau shift, falling R, the order of time
+constants) from two pressures has no scatter to test it against, so it cannot be told from noise."""
+
+
+def pressure_series_check(pressures_mpa: Sequence[float]) -> NotApplicable | None:
+    """Why a pressure series of spectra at ``pressures_mpa`` (MPa) cannot carry Steps 1-6, or None when it can.
+
+    A series with at least two spectra but fewer than :data:`MIN_DISTINCT_PRESSURES` distinct pressures (repeated
+    measurements at one pressure, or two pressures) is refused here, so that no verdict claims pressure evidence it
+    does not have.
+    """
+    distinct = sorted({float(p) for p in pressures_mpa if math.isfinite(float(p))})
+    if len(distinct) >= MIN_DISTINCT_PRESSURES:
+        return None
+    listed = ", ".join(f"{p:g}" for p in distinct) or "none"
+    return NotApplicable(
+        reason=(
+            f"Steps 1-6 need a pressure series at {MIN_DISTINCT_PRESSURES} or more distinct pressures; this cell has "
+            f"{len(pressures_mpa)} spectra at {len(distinct)} ({listed} MPa): a trend with pressure cannot be told "
+            "from noise, so no pressure evidence is claimed"
+        )
+    )
+
+
+def repeated_pressures_note(entries: Sequence[SeriesEntry]) -> str | None:
+    """A note naming spectra measured at the same pressure and mode (their order in the series follows their names),
+    or None."""
+    seen: dict[tuple[str, float], list[str]] = {}
+    for e in entries:
+        seen.setdefault((e.pressure_mode, e.pressure_mpa), []).append(e.spectrum)
+    repeated = [f"{p:g} MPa {mode}: {', '.join(names)}" for (mode, p), names in seen.items() if len(names) > 1]
+    if not repeated:
+        return None
+    return "spectra at a repeated pressure, ordered by name: " + "; ".join(repeated)
+
+
 def steps12_from_dict(data: Mapping[str, Any]) -> Steps12Finding | NotApplicable:
     """The ``steps_1_2`` entry of ``steps12.json`` as the typed finding (or why Steps 1-2 did not apply)."""
     if data.get("applies") is False:
@@ -333,6 +370,9 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
     th = thresholds or Steps12Thresholds()
     n = tracking.n_steps
     notes: list[str] = []
+    repeated = repeated_pressures_note(tracking.entries)
+    if repeated:
+        notes.append(repeated)
     if n == 0:
         return Steps12Finding("", "", 0, {}, 0, "none", (), (), "undetermined", None, {}, ("empty series",))
     trends = {t.track: track_trends(t, tracking) for t in tracking.tracks}

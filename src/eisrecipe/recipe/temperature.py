@@ -186,6 +186,8 @@ def run_cell_temperature_fits(
     peaks: pd.DataFrame,
     pressure_fits: pd.DataFrame | None = None,
     settings: TemperatureSettings | None = None,
+    *,
+    include_pressure: bool = False,
 ) -> TemperatureFits:
     """Fit every spectrum of the cell's temperature series (see module docstring).
 
@@ -201,6 +203,8 @@ def run_cell_temperature_fits(
         The cell's pressure-series ``fits.csv`` rows (reference capacitances), or ``None``.
     settings
         Options.
+    include_pressure
+        Fit the pressure-series spectra too (``fit = individual``): when Steps 3-6 did not apply to them.
 
     Returns
     -------
@@ -209,7 +213,7 @@ def run_cell_temperature_fits(
         ``step7_applies`` says whether there are two temperatures or more.
     """
     settings = settings or TemperatureSettings()
-    series = [s for s in spectra if s.meta.get("series") != "pressure"]
+    series = [s for s in spectra if include_pressure or s.meta.get("series") != "pressure"]
     series.sort(
         key=lambda s: (math.isnan(_temperature(s)), np.nan_to_num(_temperature(s)), str(s.meta.get("spectrum")))
     )

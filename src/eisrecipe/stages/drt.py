@@ -33,7 +33,7 @@ from eisrecipe.errors import InputError
 from eisrecipe.methods.drt import DrtResult, DrtSettings, compute_drt_series, run_drt
 from eisrecipe.methods.peaks import Peak, find_peaks, peaks_frame
 from eisrecipe.methods.tracking import TrackingResult, series_entries
-from eisrecipe.recipe.steps_1_2 import LabelRules, Steps12Thresholds, steps_1_2, track_series
+from eisrecipe.recipe.steps_1_2 import LabelRules, Steps12Thresholds, pressure_series_check, steps_1_2, track_series
 from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 from eisrecipe.spectrum import Spectrum
 
@@ -209,7 +209,9 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
             rules=rules,
             unit="ohm cm^2",
         )
-        finding = steps_1_2(tracking, settings.thresholds).to_dict()
+        pressures = [float(drts[k].spectrum.meta["pressure_mpa"]) for k in p_names]
+        refused = pressure_series_check(pressures)
+        finding = refused.to_dict() if refused else steps_1_2(tracking, settings.thresholds).to_dict()
     else:
         finding = {
             "applies": False,

@@ -120,7 +120,12 @@ def run_fit_stage(
     steps12 = json.loads(Path(inputs["steps12"]).read_text())["steps_1_2"]
     pressure = run_cell_fits(cell, spectra, tracks, steps12, FitSettings.from_config(fit_config))
     temperature = run_cell_temperature_fits(
-        cell, spectra, peaks, pressure.table, TemperatureSettings.from_config(temperature_config, fit_config)
+        cell,
+        spectra,
+        peaks,
+        pressure.table,
+        TemperatureSettings.from_config(temperature_config, fit_config),
+        include_pressure=not pressure.finding.applies,  # no Steps 3-6: each pressure spectrum fitted on its own
     )
     parts = [f for f in (pressure.table, temperature.table) if not f.empty]
     table = pd.concat(parts, ignore_index=True) if parts else pressure.table
