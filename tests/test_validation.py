@@ -89,3 +89,37 @@ def test_per_cell_overrides() -> None:
     assert settings_for_cell(config, "c1").f_max_hz == 1e6
     assert settings_for_cell(config, "c2").f_max_hz == 2e5
     assert settings_for_cell(config, "c2").kk_threshold == 0.04
+
+
+EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "external"
+UNCONVERGED = EXTERNAL / "hybrid-drt" / "PEIS_LPSCl_IonBlocking_-25C.txt"
+
+
+@pytest.mark.skipif(not UNCONVERGED.is_file(), reason=f"external data not present ({UNCONVERGED})")
+@pytest.mark.filterwarnings("ignore::eisrecipe.EisRecipeWarning")
+def test_a_crop_that_does_not_converge_is_flagged_or_excluded(tmp_path: Path) -> None:
+    """A measured ion-blocking LPSCl spectrum at -25 C keeps a 5.5 % KK residual after five crop rounds."""
+    from eisrecipe.stages.validate import validate_spectrum
+
+    row = {"path": str(UNCONVERGED), "file": UNCONVERGED.name, "cell": "c", "spectrum": "s", "area_cm2": 1.0}
+    _, record = validate_spectrum(row, CropSettings())
+    assert record["converged"] is False
+    assert record["quality_flags"] and "did not converge" in record["quality_flags"][0]
+    with pytest.raises(InputError, match=r"did not converge.*crop\.unconverged = exclude"):
+        validate_spectrum(row, CropSettings(unconverged="exclude"))
+
+
+def test_reader_notes_reach_the_validation_record(tmp_path: Path) -> None:
+    """Points out of order are sorted by the reader; the record says so (not only the log)."""
+    from eisrecipe.stages.validate import validate_spectrum
+
+    lines = (EXAMPLE / "cellA_041MPa.txt").read_text().splitlines()
+    header_end = next(i for i, line in enumerate(lines) if line[:1].isdigit())
+    body = lines[header_end:]
+    body[1], body[2] = body[2], body[1]
+    path = tmp_path / "swapped.txt"
+    path.write_text("\n".join(lines[:header_end] + body) + "\n")
+    row = {"path": str(path), "file": path.name, "cell": "c", "spectrum": "s", "area_cm2": 0.5}
+    with pytest.warns(Warning, match="order"):
+        _, record = validate_spectrum(row, CropSettings())
+    assert "frequency_order" in record["reader_notes"]

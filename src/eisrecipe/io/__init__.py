@@ -30,7 +30,11 @@ from eisrecipe.errors import InputError
 if TYPE_CHECKING:
     from eisrecipe.spectrum import Spectrum
 
-__all__ = ["available_formats", "read_spectra", "read_spectrum"]
+__all__ = ["READER_NOTES", "available_formats", "read_spectra", "read_spectrum"]
+
+#: ``meta`` keys in which a reader says how it read a file when that was not plain: a frequency unit converted,
+#: how the sign of Z'' was read (or taken from |Z| and phase), points sorted, a dense sweep decimated
+READER_NOTES = ("frequency_unit", "z_imag_sign", "frequency_order", "decimated")
 
 
 def available_formats() -> list[str]:

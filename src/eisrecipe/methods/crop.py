@@ -70,6 +70,9 @@ class CropSettings:
         Most KK-crop rounds.
     min_points
         Fewest points a kept window may have.
+    unconverged
+        What a crop that still leaves residuals above ``kk_threshold`` after ``max_iterations`` rounds does to its
+        spectrum: ``"flag"`` keeps it with a quality flag the later steps see, ``"exclude"`` excludes it.
     kk
         KK-test options.
     """
@@ -80,7 +83,12 @@ class CropSettings:
     drop_inductive: bool = True
     max_iterations: int = 5
     min_points: int = 8
+    unconverged: str = "flag"
     kk: KKSettings = field(default_factory=KKSettings)
+
+    def __post_init__(self) -> None:
+        if self.unconverged not in ("flag", "exclude"):
+            raise InputError(f"crop.unconverged must be 'flag' or 'exclude', got {self.unconverged!r}")
 
     @classmethod
     def from_config(cls, crop: dict[str, Any] | None, kk: dict[str, Any] | None = None) -> CropSettings:
@@ -143,6 +151,16 @@ class CropResult:
         """(lowest, highest) kept frequency in Hz."""
         f = self.frequency_hz[self.keep]
         return float(f.min()), float(f.max())
+
+    def convergence_problem(self) -> str | None:
+        """Why the crop did not converge (largest residual left against the threshold, rounds), or None."""
+        if self.converged or self._threshold is None:
+            return None
+        worst = float(np.max(self.kk_final.max_abs_residual))
+        return (
+            f"KK crop did not converge: largest relative residual {100 * worst:.2g} % > {100 * self._threshold:g} % "
+            f"after {self.iterations} round(s)"
+        )
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready record of the cropping: window, counts per reason, every dropped point with its line."""

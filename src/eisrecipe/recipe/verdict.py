@@ -386,7 +386,12 @@ def decide(
     kk_text = f"{len(spectra)} spectra passed KK validation and cropping"
     if excluded:
         kk_text += f"; {len(excluded)} excluded"
-    kk = _step("kk", "data quality (Kramers-Kronig, cropping)", kk_text, "not_applicable", kept_window_hz=windows)
+    flagged = {s.get("spectrum"): s["quality_flags"] for s in spectra if s.get("quality_flags")}
+    kk_numbers: dict[str, Any] = {"kept_window_hz": windows}
+    if flagged:
+        kk_text += f"; {len(flagged)} flagged ({'; '.join(f'{k}: {v[0]}' for k, v in flagged.items())})"
+        kk_numbers["quality_flags"] = flagged
+    kk = _step("kk", "data quality (Kramers-Kronig, cropping)", kk_text, "not_applicable", **kk_numbers)
 
     conflicts: list[str] = []
     decision_path: list[dict[str, Any]] = []

@@ -78,13 +78,16 @@ def validate_spectrum(row: Mapping[str, Any], settings: CropSettings) -> tuple[p
     InputError
         Unreadable file, bad values, or no KK-valid window.
     """
-    from eisrecipe.io import read_spectrum
+    from eisrecipe.io import READER_NOTES, read_spectrum
 
     sweep = json_safe(row.get("sweep"))
     raw = read_spectrum(row["path"], format=row.get("format") or "auto", sweep=sweep)
     meta = {k: json_safe(row.get(k)) for k in spectrum_meta_columns() if k in row}
     spectrum: Spectrum = raw.normalise(float(row["area_cm2"])).with_meta(**meta)
     cropped, crop = crop_spectrum(spectrum, settings)
+    problem = crop.convergence_problem()
+    if problem and settings.unconverged == "exclude":
+        raise InputError(f"{problem} (crop.unconverged = exclude)", row["path"])
     n = spectrum.n_points
     fit = np.full(n, np.nan + 0j)
     res_re = np.full(n, np.nan)
@@ -111,6 +114,11 @@ def validate_spectrum(row: Mapping[str, Any], settings: CropSettings) -> tuple[p
         "n_kept": cropped.n_points,
         **crop.summary(),
     }
+    notes = {k: raw.meta[k] for k in READER_NOTES if raw.meta.get(k)}
+    if notes:
+        record["reader_notes"] = notes
+    if problem:
+        record["quality_flags"] = [problem]
     return table, record
 
 
@@ -244,6 +252,8 @@ def load_validated(spectra_csv: str | Path, validation_json: str | Path) -> list
     for record in doc["spectra"]:
         rows = table[(table["spectrum"].astype(str) == str(record["spectrum"])) & table["kept"].astype(bool)]
         meta = {**record["meta"], "file": record["file"], "kk_noise": record["kk_final"]["noise_estimate"]}
+        if record.get("quality_flags"):
+            meta["quality_flags"] = list(record["quality_flags"])
         cols = ["frequency_hz", "z_real_ohm_cm2", "z_imag_ohm_cm2", "source_line"]
         out.append(Spectrum.from_frame(rows[cols], source=record["file"], meta=meta))
     return out
