@@ -35,7 +35,7 @@ if DATASET_DIR.resolve().parent == Path(SIMULATED_ROOT).resolve() and DATASET in
 if PENDING_SIMULATION:
     samples = pd.DataFrame(columns=[*sample_schema()["properties"], "sheet_line", "path"])
 else:
-    samples = load_sample_sheet(DATASET_DIR)
+    samples = load_sample_sheet(DATASET_DIR, allow_outside=config["allow_outside_dataset"])
     validate(samples, "../workflow/schemas/samples.schema.yaml")
 CELLS = sorted(set(samples["cell"]))
 

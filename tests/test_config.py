@@ -85,3 +85,18 @@ def test_workflow_refuses_unknown_keys_and_bad_overrides_at_the_start() -> None:
     assert run.returncode != 0 and "'datset' was unexpected" in run.stderr + run.stdout
     run = dry_run("drt={cells: {cellA: {dta: both}}}")
     assert run.returncode != 0 and "drt.cells.cellA" in run.stderr + run.stdout
+
+
+def test_files_outside_the_dataset_need_the_switch(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_bytes((REPO / "data" / "example" / "cellA_010MPa.txt").read_bytes())
+    ds = tmp_path / "outside_ds"
+    ds.mkdir()
+    (ds / "samples.tsv").write_text(
+        "cell\tspectrum\tfile\tseries\ttemperature_c\tarea_cm2\nc\ts\t../elsewhere.txt\ttemperature\t25\t0.5\n"
+    )
+    cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--config", f"dataset={ds}"]
+    run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0 and "outside" in run.stderr + run.stdout
+    run = subprocess.run([*cmd, "allow_outside_dataset=true"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
