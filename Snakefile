@@ -30,6 +30,26 @@ include: "rules/report.smk"
 include: "rules/reproduce.smk"
 
 
+onsuccess:
+    if not PENDING_SIMULATION and CELLS:
+        logger.info(f"eisrecipe: {len(CELLS)} cell(s) analysed; open {RESULTS}/summary.html")
+
+
+onerror:
+    # a failed run (with --keep-going, after every job that could run): the summary lists the finished cells and
+    # the failed ones with the stage and the reason; a failed cell's stale later outputs were removed by its job
+    if not PENDING_SIMULATION and CELLS:
+        from eisrecipe.stages.summary import write_dataset_summary
+
+        finished, unfinished = write_dataset_summary(
+            RESULTS, CELLS, f"{RESULTS}/summary.csv", f"{RESULTS}/summary.html", DATASET
+        )
+        logger.error(
+            f"eisrecipe: {len(unfinished)} cell(s) without a result ({', '.join(unfinished)}), {len(finished)} "
+            f"finished; {RESULTS}/summary.html lists both, each failure in <cell>/FAILED.json and logs/"
+        )
+
+
 rule all:
     input:
         get_final_output(),

@@ -9,6 +9,7 @@ from snakemake.utils import validate
 from eisrecipe import __version__
 from eisrecipe.codegraph import code_digest
 from eisrecipe.io.samplesheet import load_sample_sheet, sample_schema
+from eisrecipe.stages.jobs import STAGE_OUTPUTS as JOB_OUTPUTS
 
 
 DATASET_DIR = Path(config["dataset"])
@@ -86,19 +87,8 @@ def get_reproduce_spec(wildcards):
     return REPRO_PLAN[wildcards.series].to_dict()
 
 
-STAGE_OUTPUTS = [
-    "spectra.csv",
-    "validation.json",
-    "drt.csv",
-    "drt_fit.csv",
-    "peaks.csv",
-    "tracks.csv",
-    "steps12.json",
-    "fits.csv",
-    "steps36.json",
-    "arrhenius.csv",
-    "verdict.json",
-]
+#: every per-cell file of the analysis stages but the report (eisrecipe.stages.jobs: one list for rules and jobs)
+STAGE_OUTPUTS = [name for stage, names in JOB_OUTPUTS.items() if stage != "report" for name in names]
 
 
 def get_final_output():

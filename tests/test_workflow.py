@@ -115,6 +115,15 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
     assert not (out / "hopeless" / "validation.json").exists()
     hopeless_log = (workdir / "logs" / "validate_cell" / "mini" / "hopeless.log").read_text()
     assert "garbage.txt" in hopeless_log and "line 2" in hopeless_log
+    failure = json.loads((out / "hopeless" / "FAILED.json").read_text())
+    assert failure["stage"] == "validate" and "garbage.txt" in failure["error"]
+
+    # --keep-going: the summary lists the finished cells and the failed one with its stage and reason
+    summary = pd.read_csv(out / "summary.csv").set_index("cell")
+    assert list(summary.index) == ["good", "mixed", "hopeless"]  # finished cells first, then the failed ones
+    assert summary.loc["good", "dominant_interface_process"] == "constriction"
+    assert summary.loc["hopeless", "failed_stage"] == "validate" and "garbage.txt" in summary.loc["hopeless", "failure"]
+    assert 'href="hopeless/FAILED.json"' in (out / "summary.html").read_text()
     assert (workdir / "benchmarks" / "validate_cell" / "mini" / "good.tsv").is_file()
 
     # a rerun has nothing to do for the cells that finished and reproduces their files byte for byte
@@ -124,6 +133,14 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
     snakemake(workdir, "--config", "dataset=data/mini", "--keep-going")
     after = {n: (out / "good" / n).read_bytes() for n in names}
     assert before == after
+
+    # a cell that fails later loses its stale verdict and report: they no longer follow from its data
+    for name in ["cellA_010MPa.txt", "cellA_020MPa.txt", "cellA_041MPa.txt"]:
+        (workdir / "data" / "mini" / name).write_text("freq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\n1\tx\t1\n")
+    snakemake(workdir, "--config", "dataset=data/mini", "--keep-going")
+    assert not (out / "good" / "verdict.json").exists() and not (out / "good" / "report.html").exists()
+    assert json.loads((out / "good" / "FAILED.json").read_text())["stage"] == "validate"
+    assert pd.read_csv(out / "summary.csv").set_index("cell").loc["good", "failed_stage"] == "validate"
 
 
 def test_bad_sample_sheet_stops_before_any_job(workdir: Path) -> None:

@@ -1,11 +1,11 @@
 """Snakemake adapter of rule fit_cell: eisrecipe.stages.fit.run_fit_stage."""
 
-import logging
+from pathlib import Path
 
 from eisrecipe.stages.fit import run_fit_stage
+from eisrecipe.stages.jobs import stage_job
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
-try:
+with stage_job(Path(snakemake.output.steps).parent, "fit", snakemake.wildcards.cell, snakemake.log[0]):
     run_fit_stage(
         snakemake.wildcards.cell,
         dict(snakemake.input.items()),
@@ -13,6 +13,3 @@ try:
         snakemake.params.fit,
         snakemake.params.temperature,
     )
-except Exception:
-    logging.exception("fit stage of cell %s failed", snakemake.wildcards.cell)
-    raise

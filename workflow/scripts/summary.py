@@ -1,20 +1,18 @@
-"""Snakemake adapter: summary.csv and summary.html over every cell (eisrecipe.report.html.summary_table)."""
+"""Snakemake adapter of rule summary: eisrecipe.stages.summary.write_dataset_summary."""
 
 import logging
-import os
 from pathlib import Path
 
-from eisrecipe.report import load_cell
-from eisrecipe.report.html import summary_table, write_summary
+from eisrecipe.stages.summary import write_dataset_summary
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
 try:
-    here = Path(snakemake.output.html).parent
-    cells = [load_cell(Path(v).parent) for v in snakemake.input.verdicts]
-    reports = {Path(r).parent.name: Path(os.path.relpath(r, here)).as_posix() for r in snakemake.input.reports}
-    table = summary_table(cells, reports)
-    write_summary(snakemake.output.csv, snakemake.output.html, table, dataset=snakemake.params.dataset)
-    logging.info("summary of %d cell(s) written", len(table))
+    cells = [Path(v).parent.name for v in snakemake.input.verdicts]
+    results = Path(snakemake.output.csv).parent
+    finished, _ = write_dataset_summary(
+        results, cells, snakemake.output.csv, snakemake.output.html, snakemake.params.dataset
+    )
+    logging.info("summary of %d cell(s) written", len(finished))
 except Exception:
     logging.exception("summary failed")
     raise

@@ -1,11 +1,11 @@
 """Snakemake adapter of rule verdict_cell: eisrecipe.stages.verdict.run_verdict_stage."""
 
-import logging
+from pathlib import Path
 
+from eisrecipe.stages.jobs import stage_job
 from eisrecipe.stages.verdict import run_verdict_stage
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(levelname)s %(message)s", force=True)
-try:
+with stage_job(Path(snakemake.output.verdict).parent, "verdict", snakemake.wildcards.cell, snakemake.log[0]):
     run_verdict_stage(
         snakemake.wildcards.cell,
         dict(snakemake.input.items()),
@@ -13,6 +13,3 @@ try:
         snakemake.params.verdict,
         snakemake.params.rows,
     )
-except Exception:
-    logging.exception("verdict stage of cell %s failed", snakemake.wildcards.cell)
-    raise

@@ -370,15 +370,23 @@ def write_cell_report(path: str | Path, cell: CellData, **kwargs: Any) -> None:
     Path(path).write_text(render_cell_report(cell, **kwargs), encoding="utf-8", newline="\n")
 
 
-def summary_table(cells: Iterable[CellData], reports: Mapping[str, str] | None = None) -> pd.DataFrame:
+def summary_table(
+    cells: Iterable[CellData],
+    reports: Mapping[str, str] | None = None,
+    unfinished: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
     """One row per cell: verdict, branch, tau order, R_Pol (or its bound), activation energies, spectra counts.
 
     Parameters
     ----------
     cells
-        Parsed stage outputs of every cell.
+        Parsed stage outputs of every finished cell.
     reports
         Link of each cell's report, relative to the summary (default ``<cell>/report.html``).
+    unfinished
+        Cells without a result: cell -> ``stage`` (the stage that failed, or None when it did not run), ``error``
+        and ``link`` (its failure record). They get a row with ``failed_stage`` and ``failure`` and no verdict;
+        the two columns appear only when there is such a cell.
     """
     rows = []
     for cell in sorted(cells, key=lambda c: c.cell):
@@ -412,10 +420,20 @@ def summary_table(cells: Iterable[CellData], reports: Mapping[str, str] | None =
         row["summary"] = relativize(str(v["summary"])) if v.get("summary") else None
         row["report"] = (reports or {}).get(cell.cell, f"{cell.cell}/report.html")
         rows.append(row)
+    for name, record in sorted((unfinished or {}).items()):
+        rows.append(
+            {
+                "cell": name,
+                "failed_stage": record.get("stage") or "not run",
+                "failure": record.get("error"),
+                "report": record.get("link"),
+            }
+        )
     table = pd.DataFrame(rows)
     ea_cols = [c for el in ELEMENT_ORDER for c in (f"ea_{el}_ev", f"ea_{el}_stderr_ev") if c in table.columns]
-    head = [c for c in table.columns if not c.startswith("ea_") and c not in ("summary", "report")]
-    return table[[*head, *ea_cols, "summary", "report"]] if rows else table
+    tail = [c for c in ("failed_stage", "failure", "summary", "report") if c in table.columns]
+    head = [c for c in table.columns if not c.startswith("ea_") and c not in tail]
+    return table[[*head, *ea_cols, *tail]] if rows else table
 
 
 def render_summary(table: pd.DataFrame, dataset: str | None = None) -> str:
