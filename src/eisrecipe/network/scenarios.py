@@ -58,6 +58,10 @@ def arrhenius_factor(ea_ev: float, temperature_c: float, reference_c: float) -> 
     return (t0 / t) * math.exp(-ea_ev / K_B_EV * (1.0 / t - 1.0 / t0))
 
 
+#: the paper's parameters at 25 C (Section 2.2; RECIPE.md), written once in :class:`ElementValues`
+_PAPER = ElementValues()
+
+
 @dataclass(frozen=True)
 class Material:
     """Material and interface parameters at ``reference_c`` with activation energies (paper defaults).
@@ -66,20 +70,20 @@ class Material:
     GB thickness in nm, temperatures in deg C.
     """
 
-    sigma_bulk_s_cm: float = 4.6e-4
+    sigma_bulk_s_cm: float = _PAPER.sigma_bulk_s_cm
     ea_bulk_ev: float = 0.34
-    sigma_gb_s_cm: float = 5.97e-6
+    sigma_gb_s_cm: float = _PAPER.sigma_gb_s_cm
     ea_gb_ev: float = 0.43
-    eps_bulk: float = 150.0
-    eps_gb: float = 150.0
-    d_gb_nm: float = 10.0
-    r_pol_ohm_cm2: float = 0.5
+    eps_bulk: float = _PAPER.eps_bulk
+    eps_gb: float = _PAPER.eps_gb
+    d_gb_nm: float = round(_PAPER.d_gb_cm * 1e7, 9)
+    r_pol_ohm_cm2: float = _PAPER.r_pol_ohm_cm2
     ea_ct_ev: float = 0.43
-    c_dl_f_cm2: float = 1.77
-    c_pore_f_cm2: float = 885e-6
-    r_sei_ohm_cm2: float = 100.0
+    c_dl_f_cm2: float = _PAPER.c_dl_f_cm2
+    c_pore_f_cm2: float = _PAPER.c_pore_f_cm2
+    r_sei_ohm_cm2: float = _PAPER.r_sei_ohm_cm2
     ea_sei_ev: float = 0.43
-    c_sei_f_cm2: float = 88e-6
+    c_sei_f_cm2: float = _PAPER.c_sei_f_cm2
     reference_c: float = 25.0
 
     def at(self, temperature_c: float) -> ElementValues:
