@@ -10,12 +10,13 @@ follows from the slope's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from eisrecipe.constants import K_B_EV, ZERO_CELSIUS_K
+from eisrecipe.serialize import to_dict
 
 __all__ = ["K_B_EV", "ArrheniusFit", "arrhenius_fit"]
 
@@ -55,7 +56,7 @@ class ArrheniusFit:
 
     def to_dict(self) -> dict[str, Any]:
         """Row of ``arrhenius.csv``."""
-        return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in asdict(self).items()}
+        return to_dict(self)
 
 
 def arrhenius_fit(

@@ -16,10 +16,12 @@ and rank correlation disagree.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+
+from eisrecipe.serialize import to_dict
 
 Direction = Literal["rising", "falling", "flat", "undetermined"]
 
@@ -52,7 +54,7 @@ class Trend:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy (NaN -> None)."""
-        return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in asdict(self).items()}
+        return to_dict(self)
 
 
 def log_trend(

@@ -13,10 +13,12 @@ combined by their inverse-variance weighted mean in ln A and checked for consist
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+
+from eisrecipe.serialize import to_dict
 
 Order = Literal["cstr_faster", "ct_faster"]
 
@@ -52,7 +54,7 @@ class ContactArea:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy."""
-        return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in asdict(self).items()}
+        return to_dict(self)
 
 
 def _ratio(num: float, num_err: float, den: float, den_err: float) -> tuple[float, float]:
