@@ -7,10 +7,14 @@ A trend is judged on two pieces of evidence that must agree:
   when there are degrees of freedom left, and never smaller than the one the input errors alone give);
 - Spearman's rank correlation, which does not care about the functional form.
 
-``direction`` is ``"rising"`` or ``"falling"`` when the slope differs from zero by more than ``z_crit``
-standard errors (default 2, about 95 %) and the rank correlation has the same sign; ``"flat"`` when the slope
-is within ``z_crit`` standard errors of zero; ``"undetermined"`` with fewer than three points, or when slope
-and rank correlation disagree.
+The slope is tested against zero with a p-value: Student's t with n - 2 degrees of freedom when its error comes
+from the scatter of the points (no input errors, or a scatter larger than they say), the normal distribution
+when the input errors set it. ``direction`` is ``"rising"`` or ``"falling"`` when p is below the two-sided level
+of ``z_crit`` normal standard errors (z_crit = 2: p < 0.0455) and the rank correlation has the same sign;
+``"flat"`` when it is not (no trend the data can show - which is not a proof of flatness); ``"undetermined"`` with
+fewer than three points, or when slope and rank correlation disagree. With four pressures and no input errors a
+slope needs |t| > 4.3 (two degrees of freedom), where the normal rule would take 2: a trend from a handful of
+points is not claimed on a bare rank correlation or an optimistic error.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class Trend:
         Rank correlation (-1..1; NaN with fewer than three points).
     direction
         ``rising``, ``falling``, ``flat`` or ``undetermined`` (see module docstring).
+    p_value
+        Two-sided p-value of the slope against zero (NaN with fewer than three points).
     """
 
     n_points: int
@@ -51,6 +57,7 @@ class Trend:
     slope_stderr: float
     spearman_rho: float
     direction: Direction
+    p_value: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy (NaN -> None)."""
@@ -98,13 +105,19 @@ def log_trend(
     slope = float(beta[1])
     slope_err = float(np.sqrt(cov[1, 1] * scale))
     rho = _spearman(lx, ly)
-    if abs(slope) <= z_crit * slope_err:
+    from scipy.stats import norm, t
+
+    z = abs(slope) / slope_err if slope_err > 0 else np.inf
+    scatter_sets_error = y_stderr is None or chi2_red > 1.0
+    p_value = float(2 * (t.sf(z, dof) if scatter_sets_error and dof > 0 else norm.sf(z)))
+    alpha = float(2 * norm.sf(z_crit))
+    if not p_value < alpha:
         direction: Direction = "flat"
     elif np.sign(rho) == np.sign(slope) and rho != 0:
         direction = "rising" if slope > 0 else "falling"
     else:
         direction = "undetermined"
-    return Trend(n, slope, slope_err, rho, direction)
+    return Trend(n, slope, slope_err, rho, direction, p_value)
 
 
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
