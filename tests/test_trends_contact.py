@@ -85,3 +85,15 @@ def test_few_points_need_student_t_not_the_normal_rule() -> None:
     x8 = np.geomspace(10, 41, 8)
     many = log_trend(x8, series(x8, detrended(x8, [1, -1, -1, 1, 1, -1, -1, 1]), 3.0))
     assert many.p_value == pytest.approx(0.024, abs=0.002) and many.direction == "falling"
+
+
+def test_a_real_trend_that_is_no_power_law_keeps_its_significance() -> None:
+    """R_CT = R_Pol A at 10, 20, 41, 400 MPa with A = 0.2, 0.4, 0.7, 1 and 1 % errors: not a straight line in log-log
+    (the scatter-based slope error is large), but a change of a factor 5 against 1 % errors is certain."""
+    p = np.array([10.0, 20.0, 41.0, 400.0])
+    r = 0.5 * np.array([0.2, 0.4, 0.7, 1.0])
+    trend = log_trend(p, r, 0.01 * r)
+    assert trend.direction == "rising" and trend.p_value < 1e-10
+    rng = np.random.default_rng(3)
+    same = 0.5 * np.exp(0.01 * rng.standard_normal(4))
+    assert log_trend(p, same, 0.01 * same).direction == "flat"

@@ -282,19 +282,41 @@ def _pressure_evidence(
         note = (s5.note if s5 is not None else None) or "no interface element"
         steps.append(_step("5", "order of time constants", note, "not_applicable"))
     # Step 6
-    if s6 is not None and s6.applies:
+    if s6 is not None and s6.applies and s6.assumption and process != "charge_transfer":
+        steps.append(
+            _step(
+                "6",
+                "contact area",
+                f"A(p) from one interface element assumes {s6.assumption}; the pressure series does not find charge "
+                "transfer dominant, so A(p) is not determined",
+                "not_applicable",
+            )
+        )
+    elif s6 is not None and s6.applies:
         rows = s6.contact_area or ()
         extra["contact_area"] = [
             {"spectrum": r.spectrum, "pressure_mpa": r.pressure_mpa, "value": r.area.value, "stderr": r.area.stderr}
             for r in rows
         ]
         compared = [r for r in rows if r.agrees_with_structure is not None]
+        problems = []
+        if s6.all_physical is False:
+            problems.append("outside (0, 1] beyond its error at " + ", ".join(
+                f"{r.pressure_mpa:g} MPa" for r in rows if not r.area.physical
+            ))  # fmt: skip
+        if s6.monotonic is False:
+            problems.append("falling with pressure beyond its errors (contact only grows under load)")
         if compared:
             agree = all(r.agrees_with_structure for r in compared)
-            sup = "supports" if agree else "contradicts"
+            sup = "supports" if agree and not problems else "contradicts"
             text = f"A(p) from Table 1 {'agrees' if agree else 'disagrees'} with the structural contact fraction"
         else:
-            sup, text = "inconclusive", "A(p) from Table 1 (no structural data to compare)"
+            sup = "contradicts" if problems else "inconclusive"
+            text = "A(p) from Table 1 (no structural data to compare)"
+        if s6.assumption:
+            text += f", assuming {s6.assumption}"
+        if problems:
+            text += "; A is " + " and ".join(problems)
         text += ": " + ", ".join(
             f"{r.pressure_mpa:g} MPa {100 * (finite(r.area.value) or math.nan):.3g} %" for r in rows
         )
