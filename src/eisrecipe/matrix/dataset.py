@@ -146,3 +146,23 @@ def _readme(config: Mapping[str, Any], index: list[dict[str, Any]]) -> str:
     ]
     lines += [f"| {c['cell']} | {c['class']} | {c['dominant']} | {c['identifiable']} |" for c in index]
     return "\n".join(lines) + "\n"
+
+
+def score_inputs(dataset_dir: str | Path, results: str, cells: list[str]) -> list[str]:
+    """Per-cell pipeline outputs the score reads (``verdict.json``, ``fits.csv``, ``steps36.json``).
+
+    Raises
+    ------
+    InputError
+        ``dataset_dir`` was not written by :func:`write_matrix` (only a matrix dataset can be scored).
+    """
+    truth = Path(dataset_dir) / "ground_truth.json"
+    generator = json.loads(truth.read_text(encoding="utf-8")).get("generator") if truth.is_file() else None
+    if generator != "eisrecipe.matrix":
+        raise InputError(
+            f"matrix_score needs a dataset written by `snakemake matrix` (data/simulated/matrix_<size>); {dataset_dir} "
+            "is not one - run with --config dataset=data/simulated/matrix_reduced"
+        )
+    if not cells:
+        raise InputError(f"{dataset_dir}: no cells in samples.tsv")
+    return [f"{results}/{c}/{name}" for c in cells for name in ("verdict.json", "fits.csv", "steps36.json")]
