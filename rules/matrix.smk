@@ -7,7 +7,8 @@
 # The first writes the dataset (size and seed from the `matrix:` config section); the second runs the unchanged
 # pipeline over every cell (the sheet is read at parse time, which is why building and analysing are two runs - see
 # rules/simulate.smk) and scores the verdicts against the truth: results/<dataset>/matrix/score.csv (one row per
-# cell), errors.csv (one row per compared quantity), acceptance.csv (the issue's five figures) and score.html.
+# cell), errors.csv (one row per compared quantity), acceptance.csv (the issue's five figures),
+# confusion.csv (truth x verdict) and score.html.
 from eisrecipe.matrix.dataset import plan as matrix_plan, score_inputs as matrix_score_inputs
 
 
@@ -43,6 +44,7 @@ rule matrix_score_run:
         score=f"{RESULTS}/matrix/score.csv",
         errors=f"{RESULTS}/matrix/errors.csv",
         acceptance=f"{RESULTS}/matrix/acceptance.csv",
+        confusion=f"{RESULTS}/matrix/confusion.csv",
         html=f"{RESULTS}/matrix/score.html",
     params:
         dataset=str(DATASET_DIR),

@@ -15,6 +15,7 @@ try:
         score_csv=out.score,
         errors_csv=out.errors,
         acceptance_csv=out.acceptance,
+        confusion_csv=out.confusion,
         html=out.html,
     )
 except Exception:
