@@ -399,3 +399,41 @@ def render_html(
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m eisrecipe.matrix.score DATASET RESULTS [--out DIR]``: score what the pipeline left.
+
+    For a run in which some cells' jobs failed (``snakemake --keep-going``): the ``matrix_score`` rule needs every
+    cell's outputs, this scores the cells that have them and counts the others as ``missing`` (a failure in every
+    figure they enter). Writes score.csv, errors.csv, acceptance.csv, confusion.csv and score.html to ``--out``
+    (default ``RESULTS/matrix``) and prints the acceptance table.
+    """
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m eisrecipe.matrix.score", description=main.__doc__)
+    ap.add_argument("dataset", type=Path)
+    ap.add_argument("results", type=Path)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+    out = args.out or args.results / "matrix"
+    out.mkdir(parents=True, exist_ok=True)
+    with (args.dataset / "samples.tsv").open(encoding="utf-8") as fh:
+        cells = sorted({r["cell"] for r in csv.DictReader(fh, delimiter="\t")})
+    acc = score_dataset(
+        args.dataset,
+        args.results,
+        cells,
+        score_csv=out / "score.csv",
+        errors_csv=out / "errors.csv",
+        acceptance_csv=out / "acceptance.csv",
+        confusion_csv=out / "confusion.csv",
+        html=out / "score.html",
+    )
+    for a in acc:
+        print(f"{a['figure']:28s} {_g(a['value'], 3):>8s} ({a['count']}/{a['of']}) {a['threshold']:>8s} {a['passes']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
