@@ -1,7 +1,9 @@
 """Scoring the pipeline against the matrix truth (issue 15): confusion matrix, acceptance figures, error tables.
 
 Reads, per cell, the pipeline's ``verdict.json``, ``fits.csv`` (the ``series`` fit: Step 4 joint fit) and
-``steps36.json`` beside the cell's ``ground_truth/<cell>.json``. A verdict is right when it names the truth's
+``steps36.json`` beside the cell's ``ground_truth/<cell>.json``. R_Bulk is the ``bulk`` element's R, or - when the
+pipeline fitted no bulk element because the bulk arc lies above the window - the joint fit's series resistance
+``r_inf_ohm_cm2`` (the high-frequency intercept, which is R_Bulk there). A verdict is right when it names the truth's
 dominant process (Table 1 at the lowest pressure); for an SEI cell whose sheet does not declare it, ``sei`` or
 ``undetermined`` (the decision tree gives no Step 1-7 verdict there, and the data alone cannot make the sheet's
 ``stable`` true). Missing outputs or elements count as failures in every figure they enter. The acceptance figures
@@ -90,6 +92,14 @@ def _series_value(fits: pd.DataFrame | None, element: str, spectrum: str | None,
     return _num(rows[column].iloc[0]) if len(rows) and column in rows else None
 
 
+def _series_r_inf(fits: pd.DataFrame | None, spectrum: str) -> float | None:
+    """The joint fit's series resistance R_inf of ``spectrum`` (ohm cm^2)."""
+    if fits is None or fits.empty or "r_inf_ohm_cm2" not in fits:
+        return None
+    rows = fits[(fits["fit"] == "series") & (fits["spectrum"] == spectrum)]
+    return _num(rows["r_inf_ohm_cm2"].iloc[0]) if len(rows) else None
+
+
 def verdict_right(truth: Mapping[str, Any], verdict: str) -> bool:
     """Whether ``verdict`` is right for ``truth`` (see the module docstring)."""
     if truth["dominant"] == "sei" and truth["interface_declared"] != "sei":
@@ -127,7 +137,10 @@ def score_cell(truth: Mapping[str, Any], got: PipelineCell) -> tuple[dict[str, A
         )
 
     spectra = truth["spectra"]
-    add("r_bulk", "", _num(truth["r_bulk_ohm_cm2"]), _series_value(got.fits, "bulk", None, "r_ohm_cm2"),
+    r_bulk = _series_value(got.fits, "bulk", None, "r_ohm_cm2")
+    if r_bulk is None:  # bulk arc above the window: the series resistance R_inf of the joint fit is R_Bulk
+        r_bulk = _series_r_inf(got.fits, spectra[0]["spectrum"])
+    add("r_bulk", "", _num(truth["r_bulk_ohm_cm2"]), r_bulk,
         bool(truth["r_bulk_scored"]), 0.05)  # fmt: skip
     add("r_gb", "", _num(truth["r_gb_ohm_cm2"]), _series_value(got.fits, "gb", None, "r_ohm_cm2"),
         bool(truth["r_gb_scored"]), 0.05)  # fmt: skip
