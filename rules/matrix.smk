@@ -3,7 +3,7 @@
 # on-disk form of lab data (instrument-like files, samples.tsv with an `interface` column) with the truth beside it
 # (ground_truth/<cell>.json, never named by the sheet, never read by the pipeline). Two commands, as for `simulate`:
 #   snakemake --cores 2 matrix                                                       # build the dataset
-#   snakemake --cores 2 --config dataset=data/simulated/matrix_reduced matrix_score  # analyse it, then score
+#   snakemake --cores 2 matrix_score --config dataset=data/simulated/matrix_reduced  # analyse it, then score
 # The first writes the dataset (size and seed from the `matrix:` config section); the second runs the unchanged
 # pipeline over every cell (the sheet is read at parse time, which is why building and analysing are two runs - see
 # rules/simulate.smk) and scores the verdicts against the truth: results/<dataset>/matrix/score.csv (one row per
