@@ -185,3 +185,20 @@ def test_score_catches_the_issue_cell(tiny: Path, tmp_path: Path) -> None:
     conf = pd.read_csv(paths["confusion_csv"])
     row = conf[(conf["population"] == "all") & (conf["truth"] == "charge_transfer")].iloc[0]
     assert row["constriction"] == 1
+
+
+def test_network_cell_truth() -> None:
+    """A 3D-network cell (coarse box, seconds): exact DRT sums to R_dc, Table 1 R_CT on the realised contact."""
+    from eisrecipe.matrix.network_cells import network_truth_and_spectra
+
+    truth, spectra = network_truth_and_spectra("c900", [1, 1000, 0], 0)
+    rows = truth["spectra"]
+    assert truth["generator"] == "network" and len(spectra) == len(rows) >= 4
+    assert rows[-1]["contact_fraction"] == pytest.approx(1.0) and rows[-1]["r_cstr_ohm_cm2"] == 0.0
+    for row in rows:
+        assert sum(row["drt"]["r_ohm_cm2"]) == pytest.approx(row["r_dc_ohm_cm2"], rel=1e-9)
+        expected = truth["r_pol_ohm_cm2"] / row["contact_fraction"]  # tau_Cstr < tau_CT for k = 0
+        assert row["r_ct_ohm_cm2"] == pytest.approx(expected)
+    assert truth["r_bulk_ohm_cm2"] == pytest.approx(0.01 / 4.6e-4)  # L / sigma_bulk of the 100 um box
+    r_int = [r["r_int_ohm_cm2"] for r in rows]
+    assert all(np.diff(r_int) < 0)  # the interface resistance falls as the contact grows
