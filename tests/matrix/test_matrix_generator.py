@@ -129,7 +129,7 @@ def test_plan_covers_every_class_and_sizes() -> None:
     reduced = plan({"size": "reduced", "seed": 1})
     full = plan({"size": "full", "seed": 1})
     assert 27 <= len(reduced) <= 33 and len(full) >= 300
-    assert {k for _, k, _ in reduced} == {*gen.CLASSES, "network"}
+    assert {k for _, k, _ in reduced} == {*gen.CLASSES, "network", "issue15_sheetless", "issue15_structural"}
     assert len({c for c, _, _ in full}) == len(full)
 
 
@@ -202,3 +202,13 @@ def test_network_cell_truth() -> None:
     assert truth["r_bulk_ohm_cm2"] == pytest.approx(0.01 / 4.6e-4)  # L / sigma_bulk of the 100 um box
     r_int = [r["r_int_ohm_cm2"] for r in rows]
     assert all(np.diff(r_int) < 0)  # the interface resistance falls as the contact grows
+
+
+def test_issue15_cell_is_the_issues_cell() -> None:
+    truth, _ = gen.circuit_truth_and_spectra(gen.issue15_cell("c000", [1, 2000, 0], structural=False))
+    rows = truth["spectra"]
+    assert truth["r_pol_ohm_cm2"] == 40.0 and truth["dominant"] == "charge_transfer" and truth["identifiable"]
+    assert [r["contact_fraction"] for r in rows][0::6] == [0.30, 1.0]
+    shares = [r["r_ct_ohm_cm2"] / r["r_int_ohm_cm2"] for r in rows]
+    assert min(shares) == pytest.approx(0.9) and max(shares) == 1.0  # CT 90-100 % of R_Int
+    assert rows[0]["tau_cstr_s"] == pytest.approx(rows[0]["tau_ct_s"] / 2)  # overlapping arcs

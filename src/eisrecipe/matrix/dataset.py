@@ -54,6 +54,8 @@ def plan(config: Mapping[str, Any]) -> list[tuple[str, str, tuple[int, ...]]]:
         for ci, klass in enumerate(gen.CLASSES):
             cells.append((klass, klass, (seed, ci, j)))
     cells.extend(("network", "network", (seed, 1000, j)) for j in range(n_net))
+    # the issue's own charge-transfer cell, with and without contact_fraction (eisrecipe.matrix.generator.issue15_cell)
+    cells.extend((f"issue15_{k}", f"issue15_{k}", (seed, 2000, j)) for j, k in enumerate(("sheetless", "structural")))
     return [(f"c{i:03d}", klass, s) for i, (_, klass, s) in enumerate(cells)]
 
 
@@ -75,7 +77,11 @@ def write_matrix(config: Mapping[str, Any], out_dir: str | Path) -> Path:
     rows: list[dict[str, str]] = []
     index: list[dict[str, Any]] = []
     for cell, klass, seed in cells:
-        if klass == "network":
+        if klass.startswith("issue15_"):
+            spec = gen.issue15_cell(cell, seed, structural=klass == "issue15_structural")
+            truth, spectra = gen.circuit_truth_and_spectra(spec)
+            thickness = spec.thickness_cm
+        elif klass == "network":
             truth, spectra = network_truth_and_spectra(cell, seed, seed[-1])
             thickness = 0.01
         else:
@@ -114,6 +120,7 @@ def write_matrix(config: Mapping[str, Any], out_dir: str | Path) -> Path:
                 "class": truth["class"],
                 "dominant": truth["dominant"],
                 "identifiable": truth["identifiable"],
+                "label": truth.get("label", ""),
                 "truth": f"ground_truth/{cell}.json",
             }
         )

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -165,6 +165,8 @@ class CellSpec:
         Artefacts.
     seed
         Seed of the cell's noise.
+    label
+        Free text shown in the truth and the score (e.g. which issue a fixed cell reproduces).
     """
 
     cell: str
@@ -186,6 +188,7 @@ class CellSpec:
     contact_measured: tuple[float, ...]
     nuisance: Nuisance
     seed: tuple[int, ...] = field(default=(0,))
+    label: str = ""
 
     @property
     def dominant(self) -> str:
@@ -347,6 +350,34 @@ def draw_cell(klass: str, cell: str, seed: Sequence[int]) -> CellSpec:
     )
 
 
+def issue15_cell(cell: str, seed: Sequence[int], structural: bool) -> CellSpec:
+    """The charge-transfer-limited cell of issue 15, fixed: R_Pol = 40 ohm cm^2, A = 0.30 -> 1 over 7 pressures, CT
+    90-100 % of the interface resistance (R_Cstr(p_min) = R_CT(p_min) / 9), tau_Cstr(p_min) = tau_CT / 2 (overlapping
+    arcs, tau_CT = 10 ms), 0.5 % noise, no drift; with or without the sheet's contact_fraction (3 % noise). Bulk, GB
+    and the other nuisances are drawn from ``seed``.
+    """
+    base = draw_cell("ct_cstr_faster", cell, seed)
+    a = (0.30, 0.40, 0.50, 0.62, 0.75, 0.87, 1.0)
+    r_pol, tau_ct = 40.0, 1e-2
+    r_cstr_min = r_pol / a[0] / 9
+    rng = np.random.default_rng([*seed, 3])  # the structural measurement: 3 % relative noise, as in draw_cell
+    measured = tuple(float(min(1.0, round(x * (1 + 0.03 * rng.standard_normal()), 4))) for x in a)
+    return replace(
+        base,
+        pressures_mpa=(5.0, 8.0, 12.0, 18.0, 27.0, 40.0, 60.0),
+        contact=a,
+        r_pol=r_pol,
+        c_dl=tau_ct / r_pol,
+        r_c=r_cstr_min / cstr_r(1.0, a[0]),
+        c_p=tau_ct / 2 / r_cstr_min * (1.0 - a[0]),
+        structural=structural,
+        contact_measured=measured if structural else (),
+        nuisance=replace(base.nuisance, noise_rel=0.005, drift_rel=0.0),
+        label="issue 15: CT-limited, R_Pol = 40 ohm cm^2, A 0.30 -> 1, overlapping arcs"
+        + (", contact_fraction in the sheet" if structural else ""),
+    )
+
+
 # ------------------------------------------------------------------------------------------- measurement
 def measure(
     z_true: np.ndarray, frequency_hz: np.ndarray, nuisance: Nuisance, seed: Sequence[int]
@@ -452,6 +483,7 @@ def circuit_truth_and_spectra(spec: CellSpec) -> tuple[dict[str, Any], list[tupl
         "nuisance": to_jsonable(spec.nuisance),
         "spectra": rows,
         "inputs": to_jsonable(spec),
+        "label": spec.label,
     }
     truth.update(identifiability(truth, vis, names))
     return truth, spectra

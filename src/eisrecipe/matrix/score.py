@@ -184,6 +184,7 @@ def score_cell(truth: Mapping[str, Any], got: PipelineCell) -> tuple[dict[str, A
         "a_within_10pct": a_ok,
         "sei_called_ct_or_mixed": truth["dominant"] == "sei" and verdict in ("charge_transfer", "mixed"),
         "summary": v.get("summary"),
+        "label": truth.get("label", ""),
     }
     for q in ("r_bulk", "r_gb", "r_pol", "c_dl"):
         e = next((e for e in errors if e["quantity"] == q), None)
@@ -406,6 +407,7 @@ def render_html(
                 "r_gb_rel_error",
                 "r_pol_rel_error",
                 "identifiable_reason",
+                "label",
             ],
             mark="verdict_right",
         ),
