@@ -430,11 +430,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("dataset", type=Path)
     ap.add_argument("results", type=Path)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument(
+        "--analysed-only",
+        action="store_true",
+        help="score only the cells that have a verdict.json (a run still in progress or stopped); say so when citing",
+    )
     args = ap.parse_args(argv)
     out = args.out or args.results / "matrix"
     out.mkdir(parents=True, exist_ok=True)
     with (args.dataset / "samples.tsv").open(encoding="utf-8") as fh:
         cells = sorted({r["cell"] for r in csv.DictReader(fh, delimiter="\t")})
+    if args.analysed_only:
+        cells = [c for c in cells if (args.results / c / "verdict.json").is_file()]
+        print(f"scoring the {len(cells)} cells that have a verdict.json")
     acc = score_dataset(
         args.dataset,
         args.results,
