@@ -22,6 +22,7 @@ rule matrix_dataset:
         directory(f"{SIMULATED_ROOT}/{MATRIX_NAME}"),
     params:
         block=MATRIX,
+        code=code_version("eisrecipe.matrix.dataset"),
     conda:
         "../environment.yml"
     log:
@@ -39,7 +40,7 @@ rule matrix:
 
 rule matrix_score_run:
     input:
-        lambda wildcards: matrix_score_inputs(DATASET_DIR, RESULTS, CELLS),
+        get_matrix_score_inputs,
     output:
         score=f"{RESULTS}/matrix/score.csv",
         errors=f"{RESULTS}/matrix/errors.csv",
@@ -49,6 +50,7 @@ rule matrix_score_run:
     params:
         dataset=str(DATASET_DIR),
         cells=CELLS,
+        code=code_version("eisrecipe.matrix.score"),
     conda:
         "../environment.yml"
     log:
