@@ -32,8 +32,10 @@ include: "rules/matrix.smk"
 
 
 onsuccess:
-    if not PENDING_SIMULATION and CELLS:
-        logger.info(f"eisrecipe: {len(CELLS)} cell(s) analysed; open {RESULTS}/summary.html")
+    # only when this run wrote the summary (not after `snakemake matrix`, `simulate` or a dry run)
+    summary_html = Path(f"{RESULTS}/summary.html")
+    if not PENDING_SIMULATION and CELLS and summary_html.exists() and summary_html.stat().st_mtime >= RUN_STARTED:
+        logger.info(f"eisrecipe: {len(CELLS)} cell(s) analysed; open {summary_html}")
 
 
 onerror:

@@ -1,5 +1,6 @@
 # Helpers only: sample-sheet loading, input functions, wildcard constraints.
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ from eisrecipe.io.samplesheet import load_sample_sheet, sample_schema
 from eisrecipe.stages.jobs import STAGE_OUTPUTS as JOB_OUTPUTS
 
 
+RUN_STARTED = time.time()
 DATASET_DIR = Path(config["dataset"])
 DATASET = DATASET_DIR.name
 RESULTS = f"results/{DATASET}"
