@@ -191,3 +191,28 @@ def test_right_branch_bound_and_falling_r_int(right_branch: tuple[dict[str, Any]
     shares = [e for e in f["step5"]["ct_share"] if e["r_int_ohm_cm2"] is not None]
     assert all(0 < e["ct_share_upper_bound"] <= 1 for e in shares)
     assert f["step6"]["applies"] is False
+
+
+def test_symmetric_cell_gives_interface_values_per_interface(left_branch: tuple[dict[str, Any], CellFits]) -> None:
+    """Me|SE|Me with two equal working electrodes (sheet electrodes = symmetric): the fitted interface impedance is
+    that of two interfaces in series, so per interface R_Pol and R_CT halve and C_DL doubles (RECIPE.md Scope); bulk,
+    GB, taus and the contact area A (a ratio) do not change."""
+    _, reference = left_branch
+    interface = [
+        [(R_POL * a, TAU_CT, ALPHA_CT)] + ([c] if c is not None else []) for a, c in zip(CONTACT, CSTR, strict=True)
+    ]
+    spectra = [
+        Spectrum.from_points(s.frequency_hz, s.impedance, unit=s.unit, meta={**s.meta, "electrodes": "symmetric"})
+        for s in _series(interface, CONTACT, top_hz=7e6, inductance=L_LEAD)
+    ]
+    _, sym = _run(spectra)
+    ref3, sym3 = reference.findings["step3"], sym.findings["step3"]
+    assert sym.findings["interfaces"] == 2 and "interfaces" not in reference.findings
+    assert sym3["r_pol_ohm_cm2"] == pytest.approx(ref3["r_pol_ohm_cm2"] / 2, rel=1e-6)
+    assert sym3["c_dl_f_cm2"] == pytest.approx(ref3["c_dl_f_cm2"] * 2, rel=1e-6)
+    assert sym3["tau_ct_s"] == pytest.approx(ref3["tau_ct_s"], rel=1e-6)
+    for element, factor in (("ct", 0.5), ("cstr", 0.5), ("bulk", 1.0), ("gb", 1.0)):
+        assert np.allclose(_rows(sym, element)["r_ohm_cm2"], factor * _rows(reference, element)["r_ohm_cm2"])
+    a_ref = [r["value"] for r in reference.findings["step6"]["contact_area"]]
+    a_sym = [r["value"] for r in sym.findings["step6"]["contact_area"]]
+    assert np.allclose(a_sym, a_ref, rtol=1e-6)

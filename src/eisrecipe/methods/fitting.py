@@ -26,7 +26,7 @@ Numerics
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -191,6 +191,18 @@ class SeriesFit:
             if e.spectrum == spectrum and e.element == name:
                 return e
         raise KeyError(f"no element {name!r} for spectrum {spectrum!r}")
+
+    def scaled(self, names: Sequence[str], factor: float) -> SeriesFit:
+        """The same fit with the elements ``names`` reported for ``factor`` identical elements in series: R and its
+        error divided by ``factor``, C and its error multiplied (tau and alpha unchanged; the parameter vector and
+        covariance stay those of the whole circuit). A symmetric cell's two equal interfaces give ``factor = 2``."""
+        elements = tuple(
+            replace(e, r=e.r / factor, r_stderr=e.r_stderr / factor, c=e.c * factor, c_stderr=e.c_stderr * factor)
+            if e.element in names
+            else e
+            for e in self.elements
+        )
+        return replace(self, elements=elements)
 
     def max_relative_residual(self, spectrum: str) -> float:
         """Largest |relative residual| (real or imaginary part) of one spectrum."""

@@ -57,7 +57,7 @@ from eisrecipe.methods.inductance import choose_inductance
 from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
 from eisrecipe.methods.trends import Trend, log_trend
 from eisrecipe.recipe.contact import ContactArea, contact_area, ct_bound_from_noise, ct_share
-from eisrecipe.recipe.elements import CSTR, CT, DEFAULT_KINDS, INT, MICROSTRUCTURE, is_interface
+from eisrecipe.recipe.elements import CSTR, CT, DEFAULT_KINDS, INT, INTERFACE, MICROSTRUCTURE, is_interface
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.steps_1_2 import Steps12Finding
 from eisrecipe.serialize import from_dict, optional
@@ -317,7 +317,9 @@ class Step6Finding:
 class Steps36Finding:
     """Steps 3-6 of one cell (``steps36.json``): the assignment of tracks to elements, the series-term decision,
     the pruned elements and each step's finding; ``temperature`` is the temperature-series part the fit stage adds
-    (:mod:`eisrecipe.recipe.temperature`). A cell without a tracked pressure series has only ``reason``."""
+    (:mod:`eisrecipe.recipe.temperature`). A cell without a tracked pressure series has only ``reason``.
+    ``interfaces`` is 2 for a symmetric cell (sheet ``electrodes = symmetric``): every interface R and C of Steps 3-6
+    is then per interface."""
 
     cell: str
     applies: bool
@@ -331,6 +333,7 @@ class Steps36Finding:
     step4: Step4Finding | None = optional()
     step5: Step5Finding | None = optional()
     step6: Step6Finding | None = optional()
+    interfaces: int | None = optional()
     temperature: dict[str, Any] | None = optional()
 
 
@@ -567,6 +570,21 @@ def _fit_pruned(
 
 
 # ------------------------------------------------------------------------------------------------ the steps
+def interfaces_of(spectra: Sequence[Spectrum]) -> int:
+    """Interfaces in series in the cell: 2 when the sheet says ``electrodes = symmetric`` (Me|SE|Me with two equal
+    working electrodes), else 1 (a quasi-reference counter electrode).
+
+    Raises
+    ------
+    InputError
+        When the cell's spectra disagree.
+    """
+    kinds = {str(s.meta.get("electrodes") or "reference") for s in spectra}
+    if len(kinds) > 1:
+        raise InputError(f"the sample sheet gives several 'electrodes' values for one cell: {sorted(kinds)}")
+    return 2 if kinds == {"symmetric"} else 1
+
+
 def series_seeds(
     tracks: pd.DataFrame, a: ElementAssignment, order: Sequence[str]
 ) -> dict[str, dict[str, tuple[float, float]]]:
@@ -664,14 +682,19 @@ def step4_series_fit(fitter: _SeriesFitter) -> tuple[SeriesFit, bool, dict[str, 
     return joint, use_l, l_finding, finding
 
 
-def step3_full_contact(fitter: _SeriesFitter, joint: SeriesFit, use_l: bool) -> tuple[SeriesFit, Step3Finding]:
+def step3_full_contact(
+    fitter: _SeriesFitter, joint: SeriesFit, use_l: bool, interfaces: int = 1
+) -> tuple[SeriesFit, Step3Finding]:
     """Step 3: the highest-pressure spectrum alone, with the series terms the cell's decision gives, fitted from the
     DRT seeds and from its joint-fit values (the better fit is kept). The CT signal at full contact is the ``ct``
     element (left branch; a constriction element left at the highest pressure is not CT) or the single ``int``
-    element (right branch); without it, R_Pol gets an upper bound (:func:`_r_pol_bound`)."""
+    element (right branch); without it, R_Pol gets an upper bound (:func:`_r_pol_bound`). With ``interfaces = 2``
+    (a symmetric cell) R_Pol, C_DL and the bound are per interface (``joint`` is the whole-circuit fit either way;
+    the returned fit is per interface)."""
     hi = fitter.a.order[-1]
     s_hi = fitter.spectra[hi]
-    fit = _best_of(fitter.fit([hi], use_l, "step3"), _refit_from(joint, hi, s_hi, fitter.settings))
+    whole = _best_of(fitter.fit([hi], use_l, "step3"), _refit_from(joint, hi, s_hi, fitter.settings))
+    fit = whole.scaled(INTERFACE, interfaces) if interfaces != 1 else whole
     interface_hi = [e.element for e in fit.elements if is_interface(e.element)]
     base = {"spectrum": hi, "pressure_mpa": fitter.a.pressure[hi], "fit_ok": fit.ok, "flags": tuple(fit.flags)}
     ct_name = CT if CT in fitter.a.elements else INT
@@ -688,7 +711,11 @@ def step3_full_contact(fitter: _SeriesFitter, joint: SeriesFit, use_l: bool) -> 
             tau_ct_s=e.tau_s,
         )
     else:
-        finding = Step3Finding(**base, resolved=False, **_r_pol_bound(fit, s_hi, fitter.settings))
+        bound = _r_pol_bound(whole, s_hi, fitter.settings)
+        for key in ("r_pol_noise_rule_bound_ohm_cm2", "r_pol_upper_bound_ohm_cm2"):
+            if bound.get(key) is not None:
+                bound[key] /= interfaces
+        finding = Step3Finding(**base, resolved=False, **bound)
     return fit, finding
 
 
@@ -860,7 +887,10 @@ def steps_3_6(
     a = ElementAssignment(order, a.pressure, a.elements, a.tracks, a.branch, a.drt_order)
     fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
     joint, use_l, l_finding, step4 = step4_series_fit(fitter)
-    step3_fit, step3 = step3_full_contact(fitter, joint, use_l)
+    interfaces = interfaces_of(spectra)
+    step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces)
+    if interfaces != 1:
+        joint = joint.scaled(INTERFACE, interfaces)
     step5 = step5_trends(joint, a, step3, by_name, settings.z_crit)
     step6 = step6_contact_area(joint, a, step3, step5, by_name, settings.z_crit)
     finding = Steps36Finding(
@@ -877,5 +907,6 @@ def steps_3_6(
         step4=step4,
         step5=step5,
         step6=step6,
+        interfaces=interfaces if interfaces != 1 else None,
     )
     return Steps36Result(step3_fit, joint, a.pressure, finding)

@@ -517,12 +517,15 @@ def decide(
             summary += " An SEI-like signal is suspected (see conflicts): check the interface for an interphase."
         if stability != "stable":
             summary += " Chemical stability was not given; the verdict assumes a stable interface."
+        if steps36 is not None and steps36.interfaces == 2:
+            summary += " Symmetric cell: R_Pol, R_Int and C_DL are per interface (half and twice the cell's)."
 
     return {
         "cell": cell,
         "dominant_interface_process": dominant,
         "branch": branch,
         "interface_stability": stability,
+        "interfaces": (steps36.interfaces if steps36 is not None else None) or 1,
         "tau_order": extra["tau_order"],
         "summary": summary,
         "decision_path": decision_path,

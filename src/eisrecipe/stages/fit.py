@@ -3,7 +3,8 @@
 written to ``fits.csv`` and ``steps36.json``.
 
 ``fits.csv`` holds one row per spectrum and element with the fit it came from (``step3``, ``series``,
-``temperature``, ``temperature_joint``, ``individual``); ``steps36.json`` is the typed
+``temperature``, ``temperature_joint``, ``individual``) and ``interfaces`` (2 for a symmetric cell, whose interface
+elements are then given per interface: R halved, C doubled); ``steps36.json`` is the typed
 :class:`~eisrecipe.recipe.steps_3_6.Steps36Finding` with the temperature-series part added under ``temperature``.
 """
 
@@ -18,9 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from eisrecipe.recipe.elements import INTERFACE
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.steps_1_2 import Steps12Finding, steps12_from_dict
-from eisrecipe.recipe.steps_3_6 import FitSettings, Steps36Finding, Steps36Result, steps_3_6
+from eisrecipe.recipe.steps_3_6 import FitSettings, Steps36Finding, Steps36Result, interfaces_of, steps_3_6
 from eisrecipe.recipe.temperature import TemperatureSettings, run_cell_temperature_fits
 from eisrecipe.serialize import FLOAT_FORMAT, from_dict, json_safe, to_dict
 from eisrecipe.spectrum import Spectrum
@@ -81,6 +83,21 @@ def pressure_fits_table(result: Steps36Result) -> pd.DataFrame:
     )
 
 
+def per_interface(table: pd.DataFrame, interfaces: int) -> pd.DataFrame:
+    """``fits.csv`` rows with every interface element's R divided and C multiplied by ``interfaces`` (a symmetric
+    cell's two equal interfaces); bulk and grain boundary unchanged. The pressure series is scaled in the recipe
+    (:func:`eisrecipe.recipe.steps_3_6.steps_3_6`), this is for the other fits."""
+    if interfaces == 1 or table.empty:
+        return table
+    out = table.copy()
+    rows = out["element"].isin(INTERFACE)
+    for column in ("r_ohm_cm2", "r_stderr_ohm_cm2"):
+        out.loc[rows, column] = out.loc[rows, column] / interfaces
+    for column in ("c_f_cm2", "c_stderr_f_cm2"):
+        out.loc[rows, column] = out.loc[rows, column] * interfaces
+    return out
+
+
 def run_cell_fits(
     cell: str,
     spectra: Sequence[Spectrum],
@@ -129,8 +146,10 @@ def run_fit_stage(
         TemperatureSettings.from_config(temperature_config, fit_config),
         include_pressure=not pressure.finding.applies,  # no Steps 3-6: each pressure spectrum fitted on its own
     )
-    parts = [f for f in (pressure.table, temperature.table) if not f.empty]
+    interfaces = interfaces_of(spectra)
+    parts = [f for f in (pressure.table, per_interface(temperature.table, interfaces)) if not f.empty]
     table = pd.concat(parts, ignore_index=True) if parts else pressure.table
+    table["interfaces"] = interfaces
     CellFits(cell, table, replace(pressure.finding, temperature=temperature.findings)).write(
         outputs["fits"], outputs["steps"]
     )
