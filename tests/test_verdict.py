@@ -441,3 +441,47 @@ def test_flat_signal_with_the_sheet_contact_changing_is_sei_like() -> None:
 )
 def test_dominance_compares_with_errors(ct: float, cstr: float, err: float, expected: str) -> None:
     assert compare(ct, err, cstr, err, 2.0, 2.0) == expected
+
+
+def left_cell(ct: float, cstr: float, tracks: tuple[InterfaceTrackFinding, ...]) -> dict[str, Any]:
+    s36 = replace(
+        s36_right(r_pol=40.0),
+        step4=Step4Finding(
+            model="four elements (bulk, GB, CT, Cstr)",
+            elements=("bulk", "gb", "ct", "cstr"),
+            shared=("bulk", "gb"),
+            inductance=False,
+            fit_ok=True,
+            flags=(),
+            reduced_chi2=1.0,
+            max_rel_residual={"p10": 0.01},
+        ),
+        step5=Step5Finding(branch="left"),
+        pressure_order=("p10", "p400"),
+    )
+    return {
+        "steps12": s12("charge_transfer_present", branch="left", at_highest=(2,), tracks=tracks),
+        "steps36": s36,
+        "arrhenius_rows": [],
+        "settings": VerdictSettings(),
+        "lowest_pressure_r": low(bulk=200.0, gb=60.0, ct=ct, cstr=cstr),
+    }
+
+
+def test_left_branch_decides_from_the_fitted_pair_when_the_drt_agrees() -> None:
+    tracks = (track(2, "charge_transfer", 130.0, 40.0), track(3, "constriction", 20.0, 0.0, tau_trend=1.0))
+    v = decide("l", VALIDATION, **left_cell(133.0, 17.0, tracks))
+    assert v["dominant_interface_process"] == "charge_transfer"
+
+
+def test_left_branch_is_undetermined_when_fit_and_drt_swap_the_identities() -> None:
+    """The fit gives the CT element 600 ohm cm^2 at the lowest pressure, but the DRT shows no CT peak there and a
+    634 ohm cm^2 constriction peak (matrix cell c011, a constriction-limited cell): the elements' identities are in
+    doubt, so no verdict rather than a confident 'charge transfer'."""
+    tracks = (
+        track(1, "constriction", 634.0, 13.6, tau_trend=-0.5, at_highest=False),
+        replace(track(3, "charge_transfer", 15.0, 10.0), present_at_lowest=False),
+    )
+    v = decide("l", VALIDATION, **left_cell(600.0, 30.0, tracks))
+    assert v["dominant_interface_process"] == "undetermined"
+    assert "disagree" in v["dominance"]["rule"]

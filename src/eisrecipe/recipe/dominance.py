@@ -14,7 +14,10 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    ``charge_transfer`` or ``mixed`` on that signal, and ``sei_suspected`` says why.
 2. **No interface signal left at the highest pressure** (Step 2 ``constriction_dominates``): ``constriction``.
 3. **Left branch** (CT and constriction fitted as separate elements): R_CT and R_Cstr of the lowest-pressure
-   spectrum from the joint fit, with their standard errors.
+   spectrum from the joint fit, with their standard errors; where the fit pruned one of them there (not resolved:
+   R within ``z_crit`` errors of 0), the R and error it had when pruned. When the DRT peak areas of the tracks
+   Step 2 classified as charge transfer and as constriction say the opposite at that pressure, the elements'
+   identities are in doubt and the process is undetermined.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer"): Table 1's constriction
       changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
@@ -139,6 +142,29 @@ def sei_like_tracks(
     ]
 
 
+def _drt_split(s12: Steps12Finding, ratio: float) -> tuple[str, float, float] | None:
+    """The dominant process by the DRT peak areas at the lowest pressure of the tracks Step 2 classified as charge
+    transfer and as constriction (no errors known), with the two sums in ohm cm^2; None when neither kind has a
+    peak there. A kind without a peak at the lowest pressure counts 0: a fit element that the DRT does not see
+    there cannot be the larger one."""
+    low = [t for t in s12.interface_tracks if t.present_at_lowest and math.isfinite(t.r_first_ohm_cm2)]
+    ct = sum(t.r_first_ohm_cm2 for t in low if t.behaviour == "charge_transfer")
+    cstr = sum(t.r_first_ohm_cm2 for t in low if t.behaviour == "constriction")
+    if ct <= 0 and cstr <= 0:
+        return None
+    return compare(ct, math.nan, cstr, math.nan, ratio, 0.0), ct, cstr
+
+
+def _pruned_at_lowest(s36: Steps36Finding | None, element: str) -> tuple[float, float] | None:
+    """(R, stderr) in ohm cm^2 of ``element`` where the series fit pruned it from the lowest-pressure spectrum."""
+    if s36 is None or s36.pruned is None or not s36.pressure_order:
+        return None
+    for p in s36.pruned.series:
+        if p.spectrum == s36.pressure_order[0] and p.element == element:
+            return float(p.r_ohm_cm2), float(p.r_stderr_ohm_cm2)
+    return None
+
+
 def _tau_moves_up(s12: Steps12Finding) -> bool | None:
     """Whether the interface peak left at the highest pressure moved to longer tau with pressure (None: no single
     such peak, or it did not move beyond its tolerance)."""
@@ -200,11 +226,34 @@ def pressure_dominance(
     if s12.conclusion == "constriction_dominates":
         return Dominance("constriction", "no interface signal left at the highest pressure (Step 2)")
     ct, cstr, r_int = lowest.get("ct"), lowest.get("cstr"), lowest.get("int")
+    model = set(s36.step4.elements) if s36 is not None and s36.step4 is not None else set()
+    unresolved = ""
+    if {"ct", "cstr"} <= model and (ct is None) != (cstr is None):
+        # one of the pair was pruned at the lowest pressure (R within z_crit errors of 0): its R and error as the fit
+        # left them say how small it is - e.g. R_CT = R_Pol A at low contact in the tau_CT < tau_Cstr order
+        missing = "ct" if ct is None else "cstr"
+        dropped = _pruned_at_lowest(s36, missing)
+        if dropped is not None:
+            ct, cstr = (dropped, cstr) if missing == "ct" else (ct, dropped)
+            unresolved = f"; {missing.upper()} not resolved there (pruned: R = {dropped[0]:.3g} +- {dropped[1]:.2g})"
     if ct is not None and cstr is not None:
         process = compare(ct[0], ct[1], cstr[0], cstr[1], ratio, z_crit)
+        drt = _drt_split(s12, ratio)
+        if drt is not None and {process, drt[0]} == {"charge_transfer", "constriction"}:
+            return Dominance(
+                "undetermined",
+                f"the fit (R_CT {ct[0]:.3g}, R_Cstr {cstr[0]:.3g} ohm cm^2) and the DRT tracks (charge-transfer "
+                f"{drt[1]:.3g}, constriction {drt[2]:.3g} ohm cm^2 of peak area) disagree at the lowest pressure: "
+                "the elements' identities are not certain" + unresolved,
+                ct[0],
+                ct[1],
+                cstr[0],
+                cstr[1],
+                _share(ct[0], cstr[0]),
+            )
         return Dominance(
             process,
-            "R_CT and R_Cstr of the lowest-pressure spectrum, fitted as separate elements (left branch)",
+            "R_CT and R_Cstr of the lowest-pressure spectrum, fitted as separate elements (left branch)" + unresolved,
             ct[0],
             ct[1],
             cstr[0],
