@@ -25,7 +25,7 @@ rule report_cell:
         dataset=DATASET,
         code=code_version("eisrecipe.report.html"),
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         f"logs/report_cell/{DATASET}/{{cell}}.log",
     benchmark:
@@ -59,7 +59,7 @@ rule summary:
         dataset=DATASET,
         code=code_version("eisrecipe.report.html"),
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         f"logs/summary/{DATASET}.log",
     benchmark:
