@@ -14,11 +14,19 @@ rule report_cell:
         arrhenius=f"{RESULTS}/{{cell}}/arrhenius.csv",
         verdict=f"{RESULTS}/{{cell}}/verdict.json",
     output:
-        report(
+        html=report(
             f"{RESULTS}/{{cell}}/report.html",
             caption="../workflow/report/report_cell.rst",
             category="Cell reports",
             labels={"cell": "{cell}", "file": "report.html"},
+        ),
+        figures=report(
+            directory(f"{RESULTS}/{{cell}}/figures"),
+            patterns=["{name}.svg"],
+            caption="../workflow/report/figure.rst",
+            category="Figures",
+            subcategory="{cell}",
+            labels={"cell": "{cell}", "figure": "{name}"},
         ),
     params:
         config=report_config(),
