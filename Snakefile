@@ -1,7 +1,9 @@
 # eisrecipe: what limits a metal-anode | solid-electrolyte interface?
 # Usage: snakemake --cores 8 [--config dataset=data/<name>]      (README.md)
+import os
 from pathlib import Path
 
+from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import min_version, validate
 
 from eisrecipe.config import check_overrides, coerce_to_schema, load_schema
@@ -18,6 +20,13 @@ CONFIG_SCHEMA = load_schema(Path(workflow.basedir) / "workflow/schemas/config.sc
 coerce_to_schema(config, CONFIG_SCHEMA)
 validate(config, "workflow/schemas/config.schema.yaml")
 check_overrides(config, CONFIG_SCHEMA)
+
+
+# per-rule conda environments (--sdm conda, workflow/envs/eisrecipe.yaml) hold the dependencies, not the package:
+# their jobs import it from this repository's src/ (set here, not required from the caller: no envvars directive)
+if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+    _path = [str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH", "")]
+    os.environ.update(PYTHONPATH=os.pathsep.join(p for p in _path if p))
 
 
 include: "rules/common.smk"

@@ -15,7 +15,7 @@ rule drt_cell:
         analysis=get_analysis_config,
         code=code_version("eisrecipe.stages.drt", "eisrecipe.stages.validate"),
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         f"logs/drt_cell/{DATASET}/{{cell}}.log",
     benchmark:

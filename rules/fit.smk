@@ -17,7 +17,7 @@ rule fit_cell:
         temperature=config["temperature"],
         code=code_version("eisrecipe.stages.fit"),
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         f"logs/fit_cell/{DATASET}/{{cell}}.log",
     benchmark:

@@ -14,18 +14,26 @@ rule report_cell:
         arrhenius=f"{RESULTS}/{{cell}}/arrhenius.csv",
         verdict=f"{RESULTS}/{{cell}}/verdict.json",
     output:
-        report(
+        html=report(
             f"{RESULTS}/{{cell}}/report.html",
             caption="../workflow/report/report_cell.rst",
             category="Cell reports",
             labels={"cell": "{cell}", "file": "report.html"},
+        ),
+        figures=report(
+            directory(f"{RESULTS}/{{cell}}/figures"),
+            patterns=["{name}.svg"],
+            caption="../workflow/report/figure.rst",
+            category="Figures",
+            subcategory="{cell}",
+            labels={"cell": "{cell}", "figure": "{name}"},
         ),
     params:
         config=report_config(),
         dataset=DATASET,
         code=code_version("eisrecipe.report.html"),
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         f"logs/report_cell/{DATASET}/{{cell}}.log",
     benchmark:
@@ -59,7 +67,7 @@ rule summary:
         dataset=DATASET,
         code=code_version("eisrecipe.report.html"),
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         f"logs/summary/{DATASET}.log",
     benchmark:

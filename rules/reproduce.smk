@@ -29,7 +29,7 @@ rule reproduce_series:
         series="|".join(REPRO_PLAN),
     threads: 1
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         "logs/reproduce/{series}.log",
     benchmark:
@@ -48,7 +48,7 @@ rule reproduce_checks:
         code=code_version("eisrecipe.reproduction.checks"),
     threads: 1
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         "logs/reproduce/checks.log",
     benchmark:
@@ -69,7 +69,7 @@ rule reproduce_assemble:
         size=REPRODUCE.get("size", "full"),
         code=code_version("eisrecipe.reproduction"),
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         "logs/reproduce/assemble.log",
     script:

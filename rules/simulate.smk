@@ -45,7 +45,7 @@ rule simulate_dataset:
     wildcard_constraints:
         name="|".join(map(re.escape, SIMULATIONS)),
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         "logs/simulate_dataset/{name}.log",
     benchmark:

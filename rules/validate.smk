@@ -14,7 +14,7 @@ rule validate_cell:
         crop=config["crop"],
         code=code_version("eisrecipe.stages.validate"),
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         f"logs/validate_cell/{DATASET}/{{cell}}.log",
     benchmark:

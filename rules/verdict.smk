@@ -15,7 +15,7 @@ rule verdict_cell:
         rows=get_cell_rows,
         code=code_version("eisrecipe.stages.verdict"),
     conda:
-        "../environment.yml"
+        "../workflow/envs/eisrecipe.yaml"
     log:
         f"logs/verdict_cell/{DATASET}/{{cell}}.log",
     script:

@@ -127,7 +127,9 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
     assert (workdir / "benchmarks" / "validate_cell" / "mini" / "good.tsv").is_file()
 
     # a rerun has nothing to do for the cells that finished and reproduces their files byte for byte
-    names = sorted(p.name for p in (out / "good").iterdir())
+    # (figures/ included: SVG, PNG and CSV of every figure)
+    names = sorted(p.relative_to(out / "good").as_posix() for p in (out / "good").rglob("*") if p.is_file())
+    assert "figures/nyquist.svg" in names and "figures/nyquist.png" in names and "figures/nyquist.csv" in names
     before = {n: (out / "good" / n).read_bytes() for n in names}
     shutil.rmtree(out / "good")
     snakemake(workdir, "--config", "dataset=data/mini", "--keep-going")
@@ -139,6 +141,7 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
         (workdir / "data" / "mini" / name).write_text("freq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\n1\tx\t1\n")
     snakemake(workdir, "--config", "dataset=data/mini", "--keep-going")
     assert not (out / "good" / "verdict.json").exists() and not (out / "good" / "report.html").exists()
+    assert not (out / "good" / "figures").exists()
     assert json.loads((out / "good" / "FAILED.json").read_text())["stage"] == "validate"
     assert pd.read_csv(out / "summary.csv").set_index("cell").loc["good", "failed_stage"] == "validate"
 

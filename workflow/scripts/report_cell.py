@@ -7,7 +7,15 @@ from eisrecipe.report import load_cell
 from eisrecipe.report.html import write_cell_report
 from eisrecipe.stages.jobs import stage_job
 
-with stage_job(Path(snakemake.output[0]).parent, "report", snakemake.wildcards.cell, snakemake.log[0]):
+with stage_job(Path(snakemake.output.html).parent, "report", snakemake.wildcards.cell, snakemake.log[0]):
     cell = load_cell(dict(snakemake.input.items()), cell=snakemake.wildcards.cell)
-    write_cell_report(snakemake.output[0], cell, config=snakemake.params.config, dataset=snakemake.params.dataset)
-    logging.info("report of cell %s written to %s", cell.cell, snakemake.output[0])
+    write_cell_report(
+        snakemake.output.html,
+        cell,
+        figures_dir=snakemake.output.figures,
+        config=snakemake.params.config,
+        dataset=snakemake.params.dataset,
+    )
+    logging.info(
+        "report of cell %s written to %s, figures to %s", cell.cell, snakemake.output.html, snakemake.output.figures
+    )

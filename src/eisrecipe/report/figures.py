@@ -1,10 +1,15 @@
 """The report's figures: one function per plot, each from a cell's parsed stage outputs (nothing recomputed except
 the model curves of the circuit fits, rebuilt from ``fits.csv`` with :mod:`eisrecipe.methods.circuits`).
 
-Every function returns a :class:`matplotlib.figure.Figure` (on the Agg canvas, no pyplot state), or ``None`` when
-the cell has nothing to show for that plot (a temperature-only cell has no pressure trends, a pressure-only cell
-no Arrhenius plot). :func:`figure_svg` serialises a figure byte-stably: fixed ``svg.hashsalt``, no date or
-creator metadata, glyphs as paths (no dependence on the viewer's fonts).
+Every ``*_figure`` function returns a :class:`matplotlib.figure.Figure` (on the Agg canvas, no pyplot state), or
+``None`` when the cell has nothing to show for that plot. :func:`cell_plots` returns every plot of a cell with the
+table of its data (:class:`Plot`: what the report embeds and writes to ``figures/`` as SVG, PNG and CSV).
+
+Conventions: pressure and temperature series in separate panels, each coloured along its pressure (log scale) or
+temperature with a colour bar; axes scaled on the kept points (points dropped by the cropping are marked but may
+fall outside); legends outside the data; plain numbers on pressure axes; full page width (10.5 in at 100 dpi).
+:func:`figure_svg` / :func:`figure_png` serialise byte-stably: fixed ``svg.hashsalt``, no date or creator
+metadata, glyphs as paths.
 """
 
 from __future__ import annotations
@@ -13,13 +18,18 @@ import io
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, ParamSpec
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib import colors as mcolors
+from matplotlib import ticker
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
 
 from eisrecipe.methods.arrhenius import K_B_EV, ZERO_CELSIUS_K
@@ -30,14 +40,20 @@ from eisrecipe.report.formatting import is_number
 
 __all__ = [
     "STYLE",
+    "WIDTH_IN",
+    "Plot",
     "arrhenius_figure",
     "bode_figure",
+    "cell_plots",
     "drt_figure",
+    "figure_png",
     "figure_svg",
     "fit_figures",
     "kk_residual_figure",
     "model_impedance",
     "nyquist_figure",
+    "plain_log_axis",
+    "quantize_png",
     "spectrum_label",
     "trends_figure",
 ]
@@ -47,10 +63,10 @@ P = ParamSpec("P")
 #: matplotlib settings of every figure (fonts shipped with matplotlib; text as paths; fixed SVG ids)
 STYLE: dict[str, Any] = {
     "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "legend.fontsize": 7.5,
+    "font.size": 10,
+    "axes.titlesize": 10.5,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
     "legend.frameon": False,
     "axes.grid": True,
     "grid.alpha": 0.3,
@@ -62,8 +78,38 @@ STYLE: dict[str, Any] = {
     "savefig.dpi": 100,
 }
 
-#: interface elements (varying with pressure) vs pressure-independent ones
+#: figure width, inches (at 100 dpi: the report's column, 1050 px)
+WIDTH_IN = 10.5
+#: colour maps of the series: pressure (log scale) and temperature
+_CMAPS = {"pressure": "viridis", "temperature": "plasma", "": "cividis"}
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
+_SERIES_TITLE = {"pressure": "pressure series", "temperature": "temperature series", "": "other spectra"}
+
+
+@dataclass(frozen=True, eq=False)
+class Plot:
+    """One plot of a cell: the figure, the table of the data it shows, and its words.
+
+    Attributes
+    ----------
+    name
+        File stem under ``figures/`` (``nyquist``, ``bode``, ``kk_residuals``, ``drt``, ``fit_<fit>``, ``trends``,
+        ``arrhenius``).
+    figure
+        The matplotlib figure.
+    data
+        The plotted values, one row per point, units in the column names.
+    caption
+        One or two sentences for the report.
+    """
+
+    name: str
+    figure: Figure
+    data: pd.DataFrame
+    caption: str
+
+    def __repr__(self) -> str:
+        return f"Plot({self.name!r}, {len(self.data)} data rows)"
 
 
 @contextmanager
@@ -72,16 +118,16 @@ def _style() -> Iterator[None]:
         yield
 
 
-def _styled(func: Callable[P, Figure | None]) -> Callable[P, Figure | None]:
+def _styled(func: Callable[P, Any]) -> Callable[P, Any]:
     @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure | None:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
         with _style():
             return func(*args, **kwargs)
 
     return wrapper
 
 
-def _figure(width: float, height: float) -> Figure:
+def _figure(height: float, width: float = WIDTH_IN) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -93,6 +139,37 @@ def figure_svg(fig: Figure) -> str:
     with _style():
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     return buf.getvalue()
+
+
+def figure_png(fig: Figure, dpi: float = 150, colors: int | None = None) -> bytes:
+    """The figure as PNG bytes, byte-identical for identical input (no software or date metadata); with
+    ``colors``, reduced to that many palette colours (:func:`quantize_png`)."""
+    buf = io.BytesIO()
+    with _style():
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue() if colors is None else quantize_png(buf.getvalue(), colors)
+
+
+def quantize_png(png: bytes, colors: int = 128) -> bytes:
+    """A PNG reduced to ``colors`` palette colours (median cut, no dithering): about a third of the bytes of a
+    plot, byte-stable."""
+    from PIL import Image  # matplotlib's own dependency; loaded only here
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image = image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def plain_log_axis(axis: Any) -> None:
+    """Plain numbers (``10 20 50 100``) instead of powers of ten on a logarithmic axis within 1e-3 .. 1e6 spanning
+    < 4 decades."""
+    lo, hi = axis.get_view_interval()
+    if lo >= 1e-3 and hi < 1e6 and hi / lo < 1e4:
+        axis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def _order_elements(names: list[str]) -> list[str]:
@@ -110,10 +187,63 @@ def spectrum_label(cell: CellData, spectrum: str) -> str:
     return spectrum
 
 
-def _colors(names: list[str]) -> dict[str, Any]:
-    cmap = mpl.colormaps["viridis"]
-    n = max(len(names) - 1, 1)
-    return {name: cmap(0.9 * i / n) for i, name in enumerate(names)}
+def _series_of(cell: CellData, spectrum: str) -> str:
+    series = cell.spectrum_meta.get(spectrum, {}).get("series")
+    return series if series in ("pressure", "temperature") else ""
+
+
+def _value_of(cell: CellData, spectrum: str, series: str) -> float:
+    meta = cell.spectrum_meta.get(spectrum, {})
+    key = {"pressure": "pressure_mpa", "temperature": "temperature_c"}.get(series)
+    v = meta.get(key) if key else None
+    return float(v) if is_number(v) else math.nan
+
+
+@dataclass(frozen=True)
+class _Series:
+    """Spectra of one series with their colours."""
+
+    series: str
+    names: list[str]
+    colors: dict[str, Any]
+    mappable: ScalarMappable | None
+
+    @property
+    def title(self) -> str:
+        return _SERIES_TITLE[self.series]
+
+    def colorbar(self, fig: Figure, ax: Axes | list[Axes]) -> None:
+        if self.mappable is None:
+            return
+        label = {"pressure": "pressure / MPa", "temperature": "temperature / °C"}[self.series]
+        bar = fig.colorbar(self.mappable, ax=ax, label=label, pad=0.01, fraction=0.04, aspect=30)
+        if self.series == "pressure":
+            bar.ax.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+            bar.ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            bar.ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+
+
+def _series_groups(cell: CellData, names: list[str]) -> list[_Series]:
+    """Split spectra into series (pressure, temperature, other), each coloured along its pressure/temperature."""
+    out = []
+    for series in ("pressure", "temperature", ""):
+        members = [s for s in names if _series_of(cell, s) == series]
+        if not members:
+            continue
+        values = np.array([_value_of(cell, s, series) for s in members])
+        cmap = mpl.colormaps[_CMAPS[series]]
+        ok = np.isfinite(values) & ((values > 0) if series == "pressure" else True)
+        if series and ok.all() and len(set(values)) > 1:
+            lo, hi = float(values.min()), float(values.max())
+            norm = mcolors.LogNorm(lo, hi) if series == "pressure" else mcolors.Normalize(lo, hi)
+            # trim the light end of the map (yellow on white) to 85 %
+            trimmed = mcolors.ListedColormap(cmap(np.linspace(0.0, 0.85, 256)))
+            colors = {s: trimmed(float(norm(v))) for s, v in zip(members, values, strict=True)}
+            out.append(_Series(series, members, colors, ScalarMappable(norm=norm, cmap=trimmed)))
+        else:
+            n = max(len(members) - 1, 1)
+            out.append(_Series(series, members, {s: cmap(0.85 * i / n) for i, s in enumerate(members)}, None))
+    return out
 
 
 def _spectra_groups(cell: CellData) -> list[tuple[str, pd.DataFrame]]:
@@ -130,110 +260,212 @@ def _kept(g: pd.DataFrame) -> np.ndarray:
     return g["kept"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
 
 
+def _limits(values: list[np.ndarray], pad: float = 0.05, log: bool = False) -> tuple[float, float] | None:
+    v = np.concatenate([np.asarray(x, dtype=float) for x in values]) if values else np.array([])
+    v = v[np.isfinite(v) & ((v > 0) if log else True)]
+    if not v.size:
+        return None
+    lo, hi = float(v.min()), float(v.max())
+    if log:
+        span = math.log10(hi / lo) if hi > lo else 1.0
+        return lo / 10 ** (pad * span), hi * 10 ** (pad * span)
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    return lo - pad * span, hi + pad * span
+
+
+def _meta_columns(cell: CellData, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``series``, ``pressure_mpa`` and ``temperature_c`` from the sample sheet to a per-spectrum table."""
+    meta = cell.spectrum_meta
+    spectra = frame["spectrum"].astype(str)
+    out = frame.copy()
+    out.insert(1, "series", [meta.get(s, {}).get("series") for s in spectra])
+    for key in ("pressure_mpa", "temperature_c"):
+        if key not in out.columns:
+            out.insert(2, key, [meta.get(s, {}).get(key) for s in spectra])
+    return out
+
+
+def _nyquist_axes(ax: Axes, xl: tuple[float, float], yl: tuple[float, float]) -> None:
+    """Equal scales on both axes, limits on the kept points (5 % margin, the origin of -Z'' included); the panel's
+    box takes the data's shape."""
+    lo_y = min(yl[0], 0.0)
+    span = max(xl[1] - xl[0], yl[1] - lo_y, 1e-12)
+    ax.set_xlim(xl[0] - 0.05 * span, xl[1] + 0.05 * span)
+    ax.set_ylim(lo_y - 0.05 * span, yl[1] + 0.05 * span)
+    ax.set_aspect("equal", adjustable="box")
+
+
+def _panels(fig: Figure, n: int, rows: int = 1, **kwargs: Any) -> np.ndarray:
+    return np.asarray(fig.subplots(rows, n, squeeze=False, **kwargs))
+
+
+def _legend_below(fig: Figure, handles: list[Any], labels: list[str]) -> None:
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5))
+
+
+Drawn = tuple[Figure, pd.DataFrame] | None
+
+
+def _spectra_data(cell: CellData, groups: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    cols = ["spectrum", "frequency_hz", "z_real_ohm_cm2", "z_imag_ohm_cm2", "kept"]
+    cols += [c for c in ("kk_residual_real", "kk_residual_imag") if c in groups[0][1].columns]
+    frame = pd.concat([g.assign(kept=_kept(g))[cols] for _, g in groups], ignore_index=True)
+    return _meta_columns(cell, frame)
+
+
 @_styled
-def nyquist_figure(cell: CellData) -> Figure | None:
-    """Nyquist plot (-Z'' vs Z', area-specific) of every spectrum: kept points filled, dropped points as crosses."""
+def _nyquist(cell: CellData) -> Drawn:
     groups = _spectra_groups(cell)
     if not groups:
         return None
-    colors = _colors([s for s, _ in groups])
-    fig = _figure(6.4, 4.2)
-    ax = fig.add_subplot()
-    for s, g in groups:
-        kept = _kept(g)
-        zr, zi = g["z_real_ohm_cm2"].to_numpy(), -g["z_imag_ohm_cm2"].to_numpy()
-        ax.plot(zr[kept], zi[kept], "o-", ms=3, lw=0.7, color=colors[s], label=spectrum_label(cell, s))
-        if (~kept).any():
-            ax.plot(zr[~kept], zi[~kept], "x", ms=4, color=colors[s], alpha=0.7)
-    ax.plot([], [], "x", color="0.4", label="dropped (cropping)")
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.set_xlabel("Z′ / Ω cm²")
-    ax.set_ylabel("−Z″ / Ω cm²")
-    ax.set_title(f"{cell.cell}: Nyquist plot")
-    ax.legend(loc="best")
-    return fig
+    data = dict(groups)
+    series = _series_groups(cell, list(data))
+    fig = _figure(4.6)
+    axes = _panels(fig, len(series))[0]
+    n_out = 0
+    for ax, ser in zip(axes, series, strict=True):
+        xs, ys = [], []
+        for s in ser.names:
+            g = data[s]
+            kept = _kept(g)
+            zr, zi = g["z_real_ohm_cm2"].to_numpy(), -g["z_imag_ohm_cm2"].to_numpy()
+            ax.plot(zr[kept], zi[kept], "o-", ms=2.5, lw=0.8, color=ser.colors[s])
+            # dropped points do not drive the axes (scalex/scaley off): autoscaling sees the kept points only
+            ax.plot(zr[~kept], zi[~kept], "x", ms=4, color=ser.colors[s], alpha=0.8, scalex=False, scaley=False)
+            xs.append(zr[kept])
+            ys.append(zi[kept])
+        xl, yl = _limits(xs, pad=0.0), _limits(ys, pad=0.0)
+        if xl and yl:
+            for s in ser.names:
+                g = data[s]
+                zr, zi = g["z_real_ohm_cm2"].to_numpy(), -g["z_imag_ohm_cm2"].to_numpy()
+                out = ~_kept(g) & ((zr < xl[0]) | (zr > xl[1]) | (zi > yl[1]) | (zi < min(yl[0], 0.0)))
+                n_out += int(out.sum())
+            _nyquist_axes(ax, xl, yl)
+        ax.set_xlabel("Z′ / Ω cm²")
+        ax.set_ylabel("−Z″ / Ω cm²")
+        ax.set_title(f"{ser.title} ({len(ser.names)} spectra)")
+        ser.colorbar(fig, ax)
+    dropped = "dropped by the cropping" + (f" ({n_out} outside the axes)" if n_out else "")
+    handles = [
+        mpl.lines.Line2D([], [], marker="o", ls="-", ms=3, color="0.3"),
+        mpl.lines.Line2D([], [], marker="x", ls="", ms=4, color="0.3"),
+    ]
+    _legend_below(fig, handles, ["kept points", dropped])
+    return fig, _spectra_data(cell, groups)
 
 
 @_styled
-def bode_figure(cell: CellData) -> Figure | None:
-    """Bode plot: |Z| and phase against frequency (kept points filled, dropped points as crosses)."""
+def _bode(cell: CellData) -> Drawn:
     groups = _spectra_groups(cell)
     if not groups:
         return None
-    colors = _colors([s for s, _ in groups])
-    fig = _figure(6.4, 4.6)
-    ax_m, ax_p = fig.subplots(2, 1, sharex=True)
-    for s, g in groups:
-        kept = _kept(g)
-        f = g["frequency_hz"].to_numpy()
-        z = g["z_real_ohm_cm2"].to_numpy() + 1j * g["z_imag_ohm_cm2"].to_numpy()
-        mag, phase = np.abs(z), np.degrees(np.angle(z))
-        ax_m.plot(f[kept], mag[kept], "o-", ms=2.5, lw=0.7, color=colors[s], label=spectrum_label(cell, s))
-        ax_p.plot(f[kept], -phase[kept], "o-", ms=2.5, lw=0.7, color=colors[s])
-        if (~kept).any():
-            ax_m.plot(f[~kept], mag[~kept], "x", ms=3.5, color=colors[s], alpha=0.7)
-            ax_p.plot(f[~kept], -phase[~kept], "x", ms=3.5, color=colors[s], alpha=0.7)
-    ax_m.set_xscale("log")
-    ax_m.set_yscale("log")
-    ax_m.set_ylabel("|Z| / Ω cm²")
-    ax_p.set_ylabel("−phase / °")
-    ax_p.set_xlabel("frequency / Hz")
-    ax_m.set_title(f"{cell.cell}: Bode plot")
-    ax_m.legend(loc="best")
-    return fig
+    data = dict(groups)
+    series = _series_groups(cell, list(data))
+    fig = _figure(5.2)
+    axes = _panels(fig, len(series), rows=2, sharex="col")
+    for k, ser in enumerate(series):
+        ax_m, ax_p = axes[0, k], axes[1, k]
+        mags, phases = [], []
+        for s in ser.names:
+            g = data[s]
+            kept = _kept(g)
+            f = g["frequency_hz"].to_numpy()
+            z = g["z_real_ohm_cm2"].to_numpy() + 1j * g["z_imag_ohm_cm2"].to_numpy()
+            mag, phase = np.abs(z), -np.degrees(np.angle(z))
+            ax_m.plot(f[kept], mag[kept], "o-", ms=2, lw=0.8, color=ser.colors[s])
+            ax_p.plot(f[kept], phase[kept], "o-", ms=2, lw=0.8, color=ser.colors[s])
+            ax_m.plot(f[~kept], mag[~kept], "x", ms=3.5, color=ser.colors[s], alpha=0.8, scaley=False)
+            ax_p.plot(f[~kept], phase[~kept], "x", ms=3.5, color=ser.colors[s], alpha=0.8, scaley=False)
+            mags.append(mag[kept])
+            phases.append(phase[kept])
+        ax_m.set_xscale("log")
+        ax_m.set_yscale("log")
+        if lim := _limits(mags, log=True):
+            ax_m.set_ylim(*lim)
+        if lim := _limits(phases):
+            ax_p.set_ylim(*lim)
+        plain_log_axis(ax_m.yaxis)
+        ax_m.set_ylabel("|Z| / Ω cm²")
+        ax_p.set_ylabel("−phase / °")
+        ax_p.set_xlabel("frequency / Hz")
+        ax_m.set_title(f"{ser.title} ({len(ser.names)} spectra)")
+        ser.colorbar(fig, [ax_m, ax_p])
+    handles = [
+        mpl.lines.Line2D([], [], marker="o", ls="-", ms=3, color="0.3"),
+        mpl.lines.Line2D([], [], marker="x", ls="", ms=4, color="0.3"),
+    ]
+    _legend_below(fig, handles, ["kept points", "dropped by the cropping"])
+    return fig, _spectra_data(cell, groups)
 
 
 @_styled
-def kk_residual_figure(cell: CellData) -> Figure | None:
-    """Relative Kramers-Kronig residuals (real and imaginary part, %) against frequency with the threshold."""
+def _kk_residuals(cell: CellData) -> Drawn:
     groups = [(s, g) for s, g in _spectra_groups(cell) if "kk_residual_real" in g.columns]
     if not groups:
         return None
-    colors = _colors([s for s, _ in groups])
+    data = dict(groups)
+    series = _series_groups(cell, list(data))
     threshold = cell.validation.get("settings", {}).get("kk_threshold")
-    fig = _figure(6.4, 3.6)
-    ax = fig.add_subplot()
-    for s, g in groups:
-        kept = _kept(g)
-        f = g["frequency_hz"].to_numpy()
-        for col, marker in (("kk_residual_real", "o"), ("kk_residual_imag", "^")):
-            r = 100 * g[col].to_numpy(dtype=float)
-            ax.plot(f, r, "-", lw=0.5, color=colors[s], alpha=0.6)
-            ax.plot(f[kept], r[kept], marker, ms=2.5, color=colors[s], lw=0)
-            ax.plot(f[~kept], r[~kept], marker, ms=3.5, mfc="none", color=colors[s], lw=0)
-        ax.plot([], [], "-", color=colors[s], label=spectrum_label(cell, s))
-    if threshold is not None:
-        for sign in (1, -1):
-            ax.axhline(sign * 100 * float(threshold), color="firebrick", ls="--", lw=1)
-        ax.plot([], [], "--", color="firebrick", label=f"threshold ±{100 * float(threshold):g} %")
-    ax.plot([], [], "o", color="0.4", ms=3, label="real (filled: kept, open: dropped)")
-    ax.plot([], [], "^", color="0.4", ms=3, label="imaginary")
-    ax.set_xscale("log")
-    ax.set_xlabel("frequency / Hz")
-    ax.set_ylabel("KK residual / %")
-    ax.set_title(f"{cell.cell}: Kramers-Kronig residuals")
-    ax.legend(loc="best", ncols=2)
-    return fig
+    fig = _figure(3.8)
+    axes = _panels(fig, len(series), sharey=True)[0]
+    for ax, ser in zip(axes, series, strict=True):
+        kept_values = []
+        for s in ser.names:
+            g = data[s]
+            kept = _kept(g)
+            f = g["frequency_hz"].to_numpy()
+            for col, marker in (("kk_residual_real", "o"), ("kk_residual_imag", "^")):
+                r = 100 * g[col].to_numpy(dtype=float)
+                ax.plot(f[kept], r[kept], marker + "-", ms=2.2, lw=0.5, color=ser.colors[s])
+                ax.plot(f[~kept], r[~kept], marker, ms=3.5, mfc="none", color=ser.colors[s], lw=0)
+                kept_values.append(np.abs(r[kept]))
+        top = max([float(np.nanmax(v)) for v in kept_values if v.size] or [1.0])
+        if is_number(threshold):
+            top = max(top, 100 * float(threshold))
+            for sign in (1, -1):
+                ax.axhline(sign * 100 * float(threshold), color="firebrick", ls="--", lw=1)
+        ax.set_ylim(-1.25 * top, 1.25 * top)
+        ax.set_xscale("log")
+        ax.set_xlabel("frequency / Hz")
+        ax.set_title(f"{ser.title} ({len(ser.names)} spectra)")
+        ser.colorbar(fig, ax)
+    axes[0].set_ylabel("KK residual / %")
+    handles = [
+        mpl.lines.Line2D([], [], marker="o", ls="-", ms=3, color="0.3"),
+        mpl.lines.Line2D([], [], marker="^", ls="-", ms=3, color="0.3"),
+        mpl.lines.Line2D([], [], marker="o", ls="", ms=4, mfc="none", color="0.3"),
+    ]
+    labels = ["real part (kept)", "imaginary part (kept)", "dropped by the cropping"]
+    if is_number(threshold):
+        handles.append(mpl.lines.Line2D([], [], ls="--", color="firebrick"))
+        labels.append(f"threshold ±{100 * float(threshold):g} %")
+    _legend_below(fig, handles, labels)
+    return fig, _spectra_data(cell, groups)
 
 
 @_styled
-def drt_figure(cell: CellData) -> Figure | None:
-    """DRT gamma(tau) of every spectrum, one curve each, with the tracked peaks marked by their label."""
+def _drt(cell: CellData) -> Drawn:
     if cell.drt.empty or "spectrum" not in cell.drt.columns:
         return None
-    order = [s for s in cell.spectrum_order if s in set(cell.drt["spectrum"])]
-    order += sorted(set(cell.drt["spectrum"]) - set(order))
-    colors = _colors(order)
-    curves = {s: g.sort_values("tau_s") for s, g in cell.drt.groupby("spectrum", sort=False)}
-    fig = _figure(6.4, 4.0)
-    ax = fig.add_subplot()
-    for s in order:
-        g = curves[s]
-        ax.plot(g["tau_s"], g["gamma_ohm_cm2"], lw=1.2, color=colors[s], label=spectrum_label(cell, s))
+    present = set(cell.drt["spectrum"].astype(str))
+    order = [s for s in cell.spectrum_order if s in present] + sorted(present - set(cell.spectrum_order))
+    curves = {str(s): g.sort_values("tau_s") for s, g in cell.drt.groupby("spectrum", sort=False)}
+    series = _series_groups(cell, order)
     tracks = cell.tracks
+    labels = []
     if not tracks.empty and {"label", "spectrum", "tau_s"} <= set(tracks.columns):
-        for k, label in enumerate(_order_elements(list(tracks["label"].dropna()))):
-            rows = tracks[tracks["label"] == label]
+        labels = _order_elements(list(tracks["label"].dropna()))
+    fig = _figure(4.4)
+    axes = _panels(fig, len(series))[0]
+    handles: dict[str, Any] = {}
+    for ax, ser in zip(axes, series, strict=True):
+        for s in ser.names:
+            g = curves[s]
+            ax.plot(g["tau_s"], g["gamma_ohm_cm2"], lw=1.2, color=ser.colors[s])
+        for k, label in enumerate(labels):
+            rows = tracks[(tracks["label"] == label) & tracks["spectrum"].astype(str).isin(ser.names)]
             xs, ys, cs = [], [], []
             for row in rows.itertuples():
                 g = curves.get(str(row.spectrum))
@@ -241,19 +473,20 @@ def drt_figure(cell: CellData) -> Figure | None:
                     continue
                 xs.append(row.tau_s)
                 ys.append(float(np.interp(np.log(row.tau_s), np.log(g["tau_s"]), g["gamma_ohm_cm2"])))
-                cs.append(colors[str(row.spectrum)])
-            if not xs:
-                continue
-            ax.scatter(xs, ys, c=cs, marker=_MARKERS[k % len(_MARKERS)], s=28, edgecolors="k", linewidths=0.6, zorder=3)
-            ax.scatter([], [], marker=_MARKERS[k % len(_MARKERS)], c="w", edgecolors="k", label=f"track {label}")
-            top = int(np.argmax(ys))
-            ax.annotate(label, (xs[top], ys[top]), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
-    ax.set_xscale("log")
-    ax.set_xlabel("τ / s")
-    ax.set_ylabel("γ(τ) / Ω cm²")
-    ax.set_title(f"{cell.cell}: distribution of relaxation times")
-    ax.legend(loc="best", ncols=2)
-    return fig
+                cs.append(ser.colors[str(row.spectrum)])
+            if xs:
+                marker = _MARKERS[k % len(_MARKERS)]
+                ax.scatter(xs, ys, c=cs, marker=marker, s=30, edgecolors="k", linewidths=0.6, zorder=3)
+                handles[label] = mpl.lines.Line2D([], [], marker=marker, ls="", mfc="w", mec="k", ms=6)
+        ax.set_xscale("log")
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("τ / s")
+        ax.set_ylabel("γ(τ) / Ω cm²")
+        ax.set_title(f"{ser.title} ({len(ser.names)} spectra)")
+        ser.colorbar(fig, ax)
+    _legend_below(fig, list(handles.values()), [f"track {k}" for k in handles])
+    cols = ["spectrum", "tau_s", "frequency_hz", "gamma_ohm_cm2"]
+    return fig, _meta_columns(cell, cell.drt[[c for c in cols if c in cell.drt.columns]])
 
 
 def model_impedance(rows: pd.DataFrame, frequency_hz: np.ndarray) -> np.ndarray:
@@ -303,52 +536,79 @@ def _fit_groups(cell: CellData) -> list[str]:
 
 
 @_styled
-def _fit_figure(cell: CellData, fit: str) -> Figure | None:
+def _fit(cell: CellData, fit: str) -> Drawn:
     rows = cell.fits[cell.fits["fit"] == fit]
     spectra = {str(s): g for s, g in _spectra_groups(cell)}
-    names = [s for s in cell.spectrum_order if s in set(rows["spectrum"]) and s in spectra]
+    names = [s for s in cell.spectrum_order if s in set(rows["spectrum"].astype(str)) and s in spectra]
     if not names:
         return None
-    colors = _colors(names)
-    fig = _figure(6.4, 5.4)
-    ax, ax_r = fig.subplots(2, 1, height_ratios=[3, 1.3])
-    for s in names:
-        g = spectra[s]
-        g = g[_kept(g)]
-        f = g["frequency_hz"].to_numpy()
-        z = g["z_real_ohm_cm2"].to_numpy() + 1j * g["z_imag_ohm_cm2"].to_numpy()
-        elements = rows[rows["spectrum"] == s]
-        dense = np.logspace(np.log10(f.min()), np.log10(f.max()), 300)
-        zm = model_impedance(elements, dense)
-        ax.plot(z.real, -z.imag, "o", ms=3, color=colors[s], label=spectrum_label(cell, s))
-        ax.plot(zm.real, -zm.imag, "-", lw=1.1, color=colors[s])
-        res = (z - model_impedance(elements, f)) / np.abs(z)
-        ax_r.plot(f, 100 * res.real, "o-", ms=2.5, lw=0.6, color=colors[s])
-        ax_r.plot(f, 100 * res.imag, "^--", ms=2.5, lw=0.6, color=colors[s])
-    ax.plot([], [], "-", color="0.3", label="fitted model")
-    ax.set_aspect("equal", adjustable="datalim")
+    fig = _figure(4.6)
+    axd = fig.subplot_mosaic([["nyq", "re"], ["nyq", "im"]], width_ratios=[1.1, 1], sharex=False)
+    axd["re"].sharex(axd["im"])
+    table = []
+    xs, ys = [], []
+    for ser in _series_groups(cell, names):
+        for s in ser.names:
+            g = spectra[s]
+            g = g[_kept(g)]
+            f = g["frequency_hz"].to_numpy()
+            z = g["z_real_ohm_cm2"].to_numpy() + 1j * g["z_imag_ohm_cm2"].to_numpy()
+            elements = rows[rows["spectrum"].astype(str) == s]
+            dense = np.logspace(np.log10(f.min()), np.log10(f.max()), 200)
+            zm = model_impedance(elements, dense)
+            color = ser.colors[s]
+            axd["nyq"].plot(z.real, -z.imag, "o", ms=2.5, color=color)
+            axd["nyq"].plot(zm.real, -zm.imag, "-", lw=1.1, color=color)
+            z_fit = model_impedance(elements, f)
+            res = (z - z_fit) / np.abs(z)
+            axd["re"].plot(f, 100 * res.real, "o-", ms=2, lw=0.6, color=color)
+            axd["im"].plot(f, 100 * res.imag, "^-", ms=2, lw=0.6, color=color)
+            xs.append(z.real)
+            ys.append(-z.imag)
+            table.append(
+                pd.DataFrame(
+                    {
+                        "spectrum": s,
+                        "frequency_hz": f,
+                        "z_real_ohm_cm2": z.real,
+                        "z_imag_ohm_cm2": z.imag,
+                        "model_real_ohm_cm2": z_fit.real,
+                        "model_imag_ohm_cm2": z_fit.imag,
+                        "residual_real": res.real,
+                        "residual_imag": res.imag,
+                    }
+                )
+            )
+        ser.colorbar(fig, [axd["re"], axd["im"]])
+    ax = axd["nyq"]
+    xl, yl = _limits(xs, pad=0.0), _limits(ys, pad=0.0)
+    if xl and yl:
+        _nyquist_axes(ax, xl, yl)
     ax.set_xlabel("Z′ / Ω cm²")
     ax.set_ylabel("−Z″ / Ω cm²")
-    ax.set_title(f"{cell.cell}: circuit fit '{fit}' (kept points)")
-    ax.legend(loc="best")
-    ax_r.axhline(0, color="0.3", lw=0.8)
-    ax_r.set_xscale("log")
-    ax_r.set_xlabel("frequency / Hz")
-    ax_r.set_ylabel("residual / %")
-    ax_r.plot([], [], "o-", color="0.4", ms=2.5, label="real")
-    ax_r.plot([], [], "^--", color="0.4", ms=2.5, label="imaginary")
-    ax_r.legend(loc="best", ncols=2)
-    return fig
+    ax.set_title(f"fit '{fit}': {len(names)} spectra, kept points")
+    for key, part in (("re", "real"), ("im", "imaginary")):
+        axd[key].axhline(0, color="0.3", lw=0.8)
+        axd[key].set_xscale("log")
+        axd[key].set_ylabel(f"{part} residual / %")
+    axd["re"].tick_params(labelbottom=False)
+    axd["im"].set_xlabel("frequency / Hz")
+    handles = [
+        mpl.lines.Line2D([], [], marker="o", ls="", ms=3, color="0.3"),
+        mpl.lines.Line2D([], [], ls="-", color="0.3"),
+    ]
+    _legend_below(fig, handles, ["data (kept points)", "fitted model"])
+    return fig, _meta_columns(cell, pd.concat(table, ignore_index=True))
 
 
 def fit_figures(cell: CellData) -> dict[str, Figure]:
-    """Fits overlaid on the data with a residual panel: one figure per fit in ``fits.csv`` (step3, series,
-    temperature ...), keyed by the fit's name."""
+    """Fits over the data with their residuals: one figure per fit in ``fits.csv`` (step3, series, temperature
+    ...), keyed by the fit's name."""
     out: dict[str, Figure] = {}
     for fit in _fit_groups(cell):
-        fig = _fit_figure(cell, fit)
-        if fig is not None:
-            out[fit] = fig
+        drawn = _fit(cell, fit)
+        if drawn is not None:
+            out[fit] = drawn[0]
     return out
 
 
@@ -369,9 +629,7 @@ def _contact_area(cell: CellData) -> dict[str, tuple[float, float]]:
 
 
 @_styled
-def trends_figure(cell: CellData) -> Figure | None:
-    """R and C of the interface elements of the pressure-series fit against pressure; where the verdict gives
-    the contact area A(p), also log R and log C against log A with the Table 1 reference slopes +1 and -1."""
+def _trends(cell: CellData) -> Drawn:
     if cell.fits.empty or "fit" not in cell.fits.columns:
         return None
     rows = cell.fits[(cell.fits["fit"] == "series") & cell.fits["element"].isin(INTERFACE)]
@@ -379,45 +637,48 @@ def trends_figure(cell: CellData) -> Figure | None:
         return None
     area = _contact_area(cell)
     elements = _order_elements(list(rows["element"]))
-    fig = _figure(6.4, 5.6 if area else 3.2)
-    axes = fig.subplots(2 if area else 1, 2, squeeze=False)
+    fig = _figure(6.4 if area else 3.6)
+    axes = _panels(fig, 2, rows=2 if area else 1)
+    colors = mpl.colormaps["tab10"]
+    table = []
     for k, el in enumerate(elements):
-        g = rows[rows["element"] == el]
-        p = _pressure_of(cell, g)
-        m = _MARKERS[k % len(_MARKERS)]
+        g = rows[rows["element"] == el].copy()
+        g["pressure_mpa"] = _pressure_of(cell, g)
+        g = g.sort_values("pressure_mpa")
+        m, color = _MARKERS[k % len(_MARKERS)], colors(k % 10)
         for ax, col, err in ((axes[0, 0], "r_ohm_cm2", "r_stderr_ohm_cm2"), (axes[0, 1], "c_f_cm2", "c_stderr_f_cm2")):
-            ax.errorbar(p, g[col], yerr=g[err] if err in g.columns else None, fmt=m + "-", ms=4, capsize=2, label=el)
+            yerr = g[err] if err in g.columns else None
+            ax.errorbar(g["pressure_mpa"], g[col], yerr=yerr, fmt=m + "-", ms=4, capsize=2, color=color, label=el)
+        a = np.array([area.get(str(s), (np.nan, np.nan))[0] for s in g["spectrum"]])
+        a_err = np.array([area.get(str(s), (np.nan, np.nan))[1] for s in g["spectrum"]])
         if area:
-            sel = [str(s) in area for s in g["spectrum"]]
-            ga = g[sel]
-            a = np.array([area[str(s)][0] for s in ga["spectrum"]])
-            a_err = np.array([area[str(s)][1] for s in ga["spectrum"]])
+            sel = np.isfinite(a)
             for ax, col, err in (
                 (axes[1, 0], "r_ohm_cm2", "r_stderr_ohm_cm2"),
                 (axes[1, 1], "c_f_cm2", "c_stderr_f_cm2"),
             ):
-                ax.errorbar(
-                    a,
-                    ga[col],
-                    xerr=np.where(np.isfinite(a_err), a_err, 0),
-                    yerr=ga.get(err),
-                    fmt=m,
-                    ms=4,
-                    capsize=2,
-                    label=el,
-                )
+                yerr = g[err][sel] if err in g.columns else None
+                xerr = np.where(np.isfinite(a_err[sel]), a_err[sel], 0)
+                ax.errorbar(a[sel], g[col][sel], xerr=xerr, yerr=yerr, fmt=m, ms=4, capsize=2, color=color, label=el)
+        cols = ["spectrum", "element", "pressure_mpa", "r_ohm_cm2", "r_stderr_ohm_cm2", "c_f_cm2", "c_stderr_f_cm2"]
+        part = g[[c for c in cols if c in g.columns]].copy()
+        part["contact_area"], part["contact_area_stderr"] = a, a_err
+        table.append(part)
     axes[0, 0].set_ylabel("R / Ω cm²")
     axes[0, 1].set_ylabel("C / F cm⁻²")
+    plain_log_axis(axes[0, 0].yaxis)
     for ax in axes[0]:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("pressure / MPa")
-        ax.legend(loc="best")
+        plain_log_axis(ax.xaxis)
+    axes[0, 0].set_title("interface resistances against pressure")
+    axes[0, 1].set_title("interface capacitances against pressure")
     if area:
         for ax, ylabel in ((axes[1, 0], "R / Ω cm²"), (axes[1, 1], "C / F cm⁻²")):
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.set_xlabel("contact area A")
+            ax.set_xlabel("contact area A (fraction)")
             ax.set_ylabel(ylabel)
             lines = ax.get_lines()
             xs = np.concatenate([np.asarray(ln.get_xdata(), float) for ln in lines]) if lines else np.array([])
@@ -428,9 +689,13 @@ def trends_figure(cell: CellData) -> Figure | None:
                 grid = np.array([xs[ok].min() / 1.5, min(xs[ok].max() * 1.5, 1.0)])
                 for slope, ls in ((1, "--"), (-1, ":")):
                     ax.plot(grid, y0 * (grid / x0) ** slope, ls, color="0.4", lw=1, label=f"slope {slope:+d} (Table 1)")
-            ax.legend(loc="best")
-    fig.suptitle(f"{cell.cell}: interface parameters of the pressure series")
-    return fig
+            plain_log_axis(ax.xaxis)
+        axes[1, 0].set_title("against the contact area (Step 6)")
+    handles, labels = axes[-1, 0].get_legend_handles_labels()
+    if not area:
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+    _legend_below(fig, handles, labels)
+    return fig, pd.concat(table, ignore_index=True)
 
 
 def _temperatures(cell: CellData, frame: pd.DataFrame) -> np.ndarray:
@@ -441,10 +706,7 @@ def _temperatures(cell: CellData, frame: pd.DataFrame) -> np.ndarray:
 
 
 @_styled
-def arrhenius_figure(cell: CellData) -> Figure | None:
-    """Arrhenius plot: ln(T/R) (T in K, R in ohm cm^2) against 1000/T of every element of the temperature fits,
-    with the fitted lines of ``arrhenius.csv`` and their activation energies (solid: two-stage; dashed: the joint
-    fit, where it converged unflagged)."""
+def _arrhenius(cell: CellData) -> Drawn:
     arr = cell.arrhenius
     pts = cell.fits[cell.fits["fit"] == "temperature"] if {"fit", "element"} <= set(cell.fits.columns) else None
     if arr.empty and (pts is None or pts.empty):
@@ -452,9 +714,10 @@ def arrhenius_figure(cell: CellData) -> Figure | None:
     elements = _order_elements(
         ([] if arr.empty else list(arr["element"].astype(str))) + ([] if pts is None else list(pts["element"]))
     )
-    fig = _figure(6.4, 4.0)
+    fig = _figure(4.2)
     ax = fig.add_subplot()
     colors = mpl.colormaps["tab10"]
+    table = []
     for k, el in enumerate(elements):
         color = colors(k % 10)
         if pts is not None and not pts.empty:
@@ -466,6 +729,18 @@ def arrhenius_figure(cell: CellData) -> Figure | None:
                 ax.errorbar(
                     1000 / t_k, np.log(t_k / r), yerr=err, fmt=_MARKERS[k % len(_MARKERS)], ms=4, capsize=2, color=color
                 )
+                table.append(
+                    pd.DataFrame(
+                        {
+                            "element": el,
+                            "spectrum": g["spectrum"].astype(str).to_numpy(),
+                            "temperature_c": t_k - ZERO_CELSIUS_K,
+                            "inverse_temperature_1000_per_k": 1000 / t_k,
+                            "r_ohm_cm2": r,
+                            "ln_t_over_r": np.log(t_k / r),
+                        }
+                    )
+                )
         row = arr[arr["element"].astype(str) == el] if not arr.empty else arr
         label = el
         if not row.empty:
@@ -474,19 +749,68 @@ def arrhenius_figure(cell: CellData) -> Figure | None:
             t = np.linspace(t_lo, t_hi, 50)
             ax.plot(1000 / t, fit["ln_prefactor"] - fit["ea_ev"] / (K_B_EV * t), "-", color=color, lw=1.2)
             err = fit.get("ea_stderr_ev")
-            label = f"{el}: Ea = {fit['ea_ev']:.3f}" + (f" ± {err:.3f}" if err is not None and np.isfinite(err) else "")
-            label += " eV"
+            label = f"{el}: Ea = {fit['ea_ev']:.3f}" + (f" ± {err:.3f}" if is_number(err) else "") + " eV (two-stage)"
             joint = is_number(fit.get("ea_joint_ev")) and is_number(fit.get("ln_prefactor_joint"))
             if joint and bool(fit.get("joint_ok", True)):
                 # the joint fit (every spectrum at once, R on the Arrhenius law): dashed, same colour
                 line = fit["ln_prefactor_joint"] - fit["ea_joint_ev"] / (K_B_EV * t)
                 ax.plot(1000 / t, line, "--", color=color, lw=1)
-                label += f", joint {fit['ea_joint_ev']:.3f}"
                 err_j = fit.get("ea_joint_stderr_ev")
-                label += (f" ± {err_j:.3f}" if is_number(err_j) else "") + " eV"
+                label += f", joint {fit['ea_joint_ev']:.3f}" + (f" ± {err_j:.3f}" if is_number(err_j) else "") + " eV"
         ax.plot([], [], _MARKERS[k % len(_MARKERS)] + "-", color=color, label=label)
     ax.set_xlabel("1000 / T / K⁻¹")
     ax.set_ylabel("ln(T / R) / ln(K Ω⁻¹ cm⁻²)")
-    ax.set_title(f"{cell.cell}: Arrhenius plot")
-    ax.legend(loc="best")
-    return fig
+    ax.set_title("Arrhenius plot (solid: two-stage fit, dashed: joint fit)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    data = pd.concat(table, ignore_index=True) if table else pd.DataFrame(columns=["element"])
+    return fig, data
+
+
+_CAPTIONS = {
+    "nyquist": "Nyquist plots, area-specific impedance, one panel per series; axes on the kept points, crosses mark "
+    "points dropped by the Kramers-Kronig cropping.",
+    "bode": "Bode plots: |Z| and phase against frequency, one column per series.",
+    "kk_residuals": "Relative Kramers-Kronig residuals with the cropping threshold; open symbols: dropped points.",
+    "drt": "DRT γ(τ) of every spectrum (Tikhonov, 2nd-derivative penalty), one panel per series; symbols mark the "
+    "tracked peaks.",
+    "trends": "Interface resistances and (Brug effective) capacitances of the series fit against pressure, and "
+    "against the contact area A with the reference slopes ±1 of Table 1 where Step 6 gives A.",
+    "arrhenius": "ln(T/R) against 1000/T with the fitted lines; slope −Ea/kB. Solid: two-stage fit (R per "
+    "spectrum, then a line); dashed: the joint fit of all temperature spectra, which Step 7 prefers.",
+}
+
+
+def cell_plots(cell: CellData) -> list[Plot]:
+    """Every plot of a cell in report order, each with the table of its data (empty plots left out)."""
+    out: list[Plot] = []
+    for name, draw in (("nyquist", _nyquist), ("bode", _bode), ("kk_residuals", _kk_residuals), ("drt", _drt)):
+        drawn = draw(cell)
+        if drawn is not None:
+            out.append(Plot(name, drawn[0], drawn[1], _CAPTIONS[name]))
+    for fit in _fit_groups(cell):
+        drawn = _fit(cell, fit)
+        if drawn is not None:
+            caption = f"Circuit fit '{fit}': model (lines) over the kept data (symbols); relative residuals right."
+            out.append(Plot(f"fit_{fit}", drawn[0], drawn[1], caption))
+    for name, draw in (("trends", _trends), ("arrhenius", _arrhenius)):
+        drawn = draw(cell)
+        if drawn is not None:
+            out.append(Plot(name, drawn[0], drawn[1], _CAPTIONS[name]))
+    return out
+
+
+def _figure_only(draw: Callable[[CellData], Drawn], doc: str) -> Callable[[CellData], Figure | None]:
+    def plot(cell: CellData) -> Figure | None:
+        drawn = draw(cell)
+        return None if drawn is None else drawn[0]
+
+    plot.__doc__ = doc
+    return plot
+
+
+nyquist_figure = _figure_only(_nyquist, "Nyquist plots (-Z'' vs Z', area-specific), one panel per series.")
+bode_figure = _figure_only(_bode, "Bode plots (|Z| and phase against frequency), one column per series.")
+kk_residual_figure = _figure_only(_kk_residuals, "Relative Kramers-Kronig residuals (%) with the threshold.")
+drt_figure = _figure_only(_drt, "DRT gamma(tau) per series panel with the tracked peaks marked.")
+trends_figure = _figure_only(_trends, "Interface R and C of the series fit against pressure (and contact area).")
+arrhenius_figure = _figure_only(_arrhenius, "Arrhenius plot: ln(T/R) against 1000/T with the fitted lines.")

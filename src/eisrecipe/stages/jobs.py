@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ STAGE_OUTPUTS: dict[str, tuple[str, ...]] = {
     "drt": ("drt.csv", "drt_fit.csv", "peaks.csv", "tracks.csv", "steps12.json"),
     "fit": ("fits.csv", "steps36.json"),
     "verdict": ("arrhenius.csv", "verdict.json"),
-    "report": ("report.html",),
+    "report": ("report.html", "figures"),
 }
 
 
@@ -35,7 +36,10 @@ def _record_failure(cell_dir: Path, stage: str, error: BaseException, log_file: 
     removed = []
     for name in (n for s in later for n in STAGE_OUTPUTS[s]):
         path = cell_dir / name
-        if path.exists():
+        if path.is_dir():
+            shutil.rmtree(path)
+            removed.append(name)
+        elif path.exists():
             path.unlink()
             removed.append(name)
     cell_dir.mkdir(parents=True, exist_ok=True)
