@@ -266,7 +266,8 @@ def _pressure_evidence(
             text += (
                 ": both constriction and charge transfer (R_Pol / A) fall as the contact grows - no evidence either way"
             )
-        text += f" (p = {tr.p_value:.2g})" if math.isfinite(tr.p_value) else ""
+        if math.isfinite(tr.p_value):
+            text += f" (p = {tr.p_value:.2g})" if tr.p_value >= 1e-15 else " (p < 1e-15)"
         sup = "inconclusive"
         steps.append(
             _step(
