@@ -66,6 +66,10 @@ class Dominance:
         R_CT / (R_CT + R_Cstr) at the lowest pressure.
     sei_suspected
         Why an SEI-like signal is suspected, or None.
+    basis
+        Where the deciding numbers come from: ``"series fit"`` (Step 4), ``"series fit and Step 3"`` (R_Pol too),
+        ``"drt"`` (Step 2 tracks), None for no numbers. A quality gate on that source makes the process
+        undetermined (:func:`eisrecipe.recipe.verdict.decide`).
     """
 
     process: str
@@ -76,6 +80,7 @@ class Dominance:
     r_cstr_stderr_ohm_cm2: float | None = optional()
     ct_share: float | None = optional()
     sei_suspected: str | None = optional()
+    basis: str | None = optional()
 
 
 def compare(ct: float, ct_err: float, cstr: float, cstr_err: float, ratio: float, z_crit: float) -> str:
@@ -224,7 +229,7 @@ def pressure_dominance(
             )
         return Dominance("undetermined", "an SEI-like signal carries the interface resistance", sei_suspected=why)
     if s12.conclusion == "constriction_dominates":
-        return Dominance("constriction", "no interface signal left at the highest pressure (Step 2)")
+        return Dominance("constriction", "no interface signal left at the highest pressure (Step 2)", basis="drt")
     ct, cstr, r_int = lowest.get("ct"), lowest.get("cstr"), lowest.get("int")
     model = set(s36.step4.elements) if s36 is not None and s36.step4 is not None else set()
     unresolved = ""
@@ -259,6 +264,7 @@ def pressure_dominance(
             cstr[0],
             cstr[1],
             _share(ct[0], cstr[0]),
+            basis="series fit",
         )
     step3 = s36.step3 if s36 is not None else None
     r_pol = finite(step3.r_pol_ohm_cm2) if step3 is not None and step3.resolved else None
@@ -275,6 +281,7 @@ def pressure_dominance(
             0.0,
             math.nan,
             1.0,
+            basis="series fit",
         )
     moves_up = _tau_moves_up(s12)
     order = None if moves_up is None else ("cstr_faster" if moves_up else "ct_faster")
@@ -298,6 +305,7 @@ def pressure_dominance(
                 r_cs,
                 r_int[1],
                 _share(r_ct, r_cs),
+                basis="series fit and Step 3",
             )
         return Dominance(
             "undetermined", "Table 1 gives different answers for the two tau orders and the order is not known"
@@ -311,6 +319,7 @@ def pressure_dominance(
             math.nan,
             max(r_int[0] - r_pol, 0.0),
             r_int[1],
+            basis="series fit and Step 3",
         )
     if order == "ct_faster" and max(r_int[0] - r_pol, 0.0) >= ratio * r_pol:
         return Dominance(
@@ -321,6 +330,7 @@ def pressure_dominance(
             math.nan,
             max(r_int[0] - r_pol, 0.0),
             r_int[1],
+            basis="series fit and Step 3",
         )
     return Dominance(
         "undetermined",

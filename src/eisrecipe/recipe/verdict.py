@@ -32,6 +32,7 @@ import pandas as pd
 
 from eisrecipe.recipe.dominance import pressure_dominance
 from eisrecipe.recipe.findings import NotApplicable
+from eisrecipe.recipe.gates import Gate, GateSettings
 from eisrecipe.recipe.step7 import STEP7_TO_PROCESS, step7_findings
 from eisrecipe.recipe.steps_1_2 import Steps12Finding
 from eisrecipe.recipe.steps_3_6 import Step5Finding, Steps36Finding
@@ -58,12 +59,21 @@ class VerdictSettings:
         resistance at the lowest pressure (0.1).
     z_crit
         Combined standard errors within which two activation energies count as equal.
+    max_rel_residual, r_inf_negative_z
+        Quality-gate thresholds (:class:`eisrecipe.recipe.gates.GateSettings`).
     """
 
     interface: str = "stable"
     dominance_ratio: float = 2.0
     negligible_ratio: float = 0.1
     z_crit: float = 2.0
+    max_rel_residual: float = 0.05
+    r_inf_negative_z: float = 3.0
+
+    @property
+    def gates(self) -> GateSettings:
+        """The quality-gate thresholds (:mod:`eisrecipe.recipe.gates`)."""
+        return GateSettings(max_rel_residual=self.max_rel_residual, r_inf_negative_z=self.r_inf_negative_z)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> VerdictSettings:
@@ -353,6 +363,34 @@ def lowest_pressure_resistances(fits: pd.DataFrame) -> dict[str, tuple[float, fl
     }
 
 
+def _gate_process(process: str, extra: dict[str, Any], gates: Sequence[Gate]) -> str:
+    """The pressure-series process, undetermined when the fit its numbers come from failed a gate."""
+    dominance = extra.get("dominance") or {}
+    basis = str(dominance.get("basis") or "")
+    closed = {g.step for g in gates}
+    needs = (["4"] if "series fit" in basis else []) + (["3"] if "Step 3" in basis else [])
+    hit = [g for g in gates if g.step in needs]
+    if process == "undetermined" or not hit or not closed:
+        return process
+    extra["dominance"] = {
+        **dominance,
+        "process": "undetermined",
+        "gated": f"{process} from the {basis}, which failed its quality gates: " + "; ".join(g.reason for g in hit),
+    }
+    return "undetermined"
+
+
+def _close_gated_steps(steps: Sequence[dict[str, Any]], gates: Sequence[Gate]) -> None:
+    """A step whose evidence tripped a gate is inconclusive, never supports; the finding says which gate."""
+    for st in steps:
+        mine = [g for g in gates if g.step == st["step"]]
+        if not mine:
+            continue
+        if st["support"] in ("supports", "not_applicable"):
+            st["support"] = "inconclusive"
+        st["finding"] += " [quality gate: " + "; ".join(g.reason for g in mine) + "]"
+
+
 def decide(
     cell: str,
     validation: Mapping[str, Any],
@@ -362,6 +400,7 @@ def decide(
     settings: VerdictSettings,
     interface: str | None = None,
     lowest_pressure_r: Mapping[str, tuple[float, float]] | None = None,
+    gates: Sequence[Gate] = (),
 ) -> dict[str, Any]:
     """The verdict of one cell (see module docstring and DESIGN.md ``verdict.json``).
 
@@ -384,9 +423,16 @@ def decide(
     lowest_pressure_r
         Element name -> (fitted resistance, its standard error) in ohm cm^2 in the lowest-pressure spectrum of the
         joint series fit (:func:`lowest_pressure_resistances`).
+    gates
+        The quality gates the cell tripped (:func:`eisrecipe.recipe.gates.quality_gates`): a gated step is
+        ``inconclusive``, never ``supports``, and a process decided from numbers of a gated fit is undetermined.
     """
     stability = (interface or settings.interface or "unknown").strip().lower()
     process_p, steps, extra = _pressure_evidence(steps12, steps36, lowest_pressure_r or {}, settings)
+    gated = _gate_process(process_p, extra, gates)
+    if gated != process_p:
+        steps[1]["support"] = "inconclusive"  # Step 2's process rested on the gated fit
+        process_p = gated
     ea = {str(r["element"]): r for r in arrhenius_rows}
     s7 = step7_findings(ea, settings.z_crit)
     ea_table = [
@@ -410,6 +456,7 @@ def decide(
         kk_text += f"; {len(flagged)} flagged ({'; '.join(f'{k}: {v[0]}' for k, v in flagged.items())})"
         kk_numbers["quality_flags"] = flagged
     kk = _step("kk", "data quality (Kramers-Kronig, cropping)", kk_text, "not_applicable", **kk_numbers)
+    _close_gated_steps([kk, *steps], gates)
 
     conflicts: list[str] = []
     decision_path: list[dict[str, Any]] = []
@@ -514,6 +561,11 @@ def decide(
             summary += f" Step 7: {s7['finding']}."
         if conflicts:
             summary += f" {len(conflicts)} conflicting finding(s), listed below."
+        if gates:
+            closed = sorted({g.step for g in gates})
+            summary += (
+                f" {len(gates)} quality gate(s) tripped (step {', '.join(closed)}): those steps are inconclusive."
+            )
         if sei_suspected:
             summary += " An SEI-like signal is suspected (see conflicts): check the interface for an interphase."
         if stability != "stable":
@@ -536,5 +588,6 @@ def decide(
         "activation_energies": ea_table,
         "steps": [kk, *steps],
         "conflicts": conflicts,
+        "gates": [to_dict(g) for g in gates],
         "excluded_spectra": excluded,
     }

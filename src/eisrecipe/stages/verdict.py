@@ -21,6 +21,7 @@ import pandas as pd
 from eisrecipe import __version__
 from eisrecipe.recipe.conductivity import conductivities
 from eisrecipe.recipe.findings import NotApplicable
+from eisrecipe.recipe.gates import quality_gates
 from eisrecipe.recipe.step7 import arrhenius_table, step7_rows
 from eisrecipe.recipe.steps_1_2 import Steps12Finding, steps12_from_dict
 from eisrecipe.recipe.steps_3_6 import Steps36Finding
@@ -88,6 +89,7 @@ def run_cell_verdict(
     if isinstance(steps36, Mapping):
         steps36 = from_dict(Steps36Finding, steps36)
     table = arrhenius_table(fits, steps36.temperature)
+    gates = quality_gates(validation, steps36, fits, thickness_cm or {}, settings.gates)
     verdict = decide(
         cell,
         validation,
@@ -97,6 +99,7 @@ def run_cell_verdict(
         settings,
         interface=interface,
         lowest_pressure_r=lowest_pressure_resistances(fits),
+        gates=gates,
     )
     verdict["conductivity"] = conductivities(fits, thickness_cm or {})
     verdict["settings"] = {
@@ -104,6 +107,8 @@ def run_cell_verdict(
         "dominance_ratio": settings.dominance_ratio,
         "negligible_ratio": settings.negligible_ratio,
         "z_crit": settings.z_crit,
+        "max_rel_residual": settings.max_rel_residual,
+        "r_inf_negative_z": settings.r_inf_negative_z,
     }
     verdict["provenance"] = {
         "eisrecipe": __version__,

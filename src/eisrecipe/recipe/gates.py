@@ -1,0 +1,189 @@
+"""Quality gates: the conditions under which a step's evidence may not support a verdict (issue "never confidently
+wrong"). Each gate has its threshold in the config (``verdict``) and its reason in ``verdict.json["gates"]``; the
+verdict marks a gated step ``inconclusive`` (never ``supports``) and does not let a gated fit decide the process.
+
+Gates, with the step they close:
+
+- ``kk`` - a spectrum's KK crop did not converge (``validation.json`` quality flag): residuals above the threshold
+  remain in the kept window;
+- ``3`` / ``4`` - the Step 3 fit or the Step 4 series fit is flagged (not converged, degenerate, a parameter on
+  its bound - an R-CPE whose alpha ended at 1 excepted: that is an ideal RC, not a failure), or misses its data by
+  more than ``max_rel_residual`` (relative to |Z|) in some spectrum, or carries a series resistance R_inf below zero
+  by more than ``r_inf_negative_z`` standard errors (the model put resistance where none can be);
+- ``4`` - a fitted element whose specific capacitance C x thickness / area is implausible for its name (Irvine,
+  Sinclair & West 1990, :mod:`eisrecipe.recipe.elements`): a bulk above the bulk class, a grain boundary above the GB
+  class, or an interface element at or below the bulk class (a bulk arc named interface);
+- ``6`` - a contact area outside (0, 1] beyond its errors (Step 6 checks it; listed here too).
+
+Units: residuals relative to |Z|; capacitances F cm^-2, specific ones F/cm; thickness cm.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from eisrecipe.recipe.elements import (
+    ASSUMED_THICKNESS_CM,
+    BULK,
+    BULK_C_MAX_F_CM,
+    GB,
+    GB_C_MAX_F_CM,
+    is_interface,
+)
+from eisrecipe.recipe.steps_3_6 import Steps36Finding
+
+__all__ = ["Gate", "GateSettings", "quality_gates"]
+
+#: a flag that is no failure: an R-CPE with alpha at its upper bound 1 is an ideal RC element
+_ALPHA_AT_ONE = re.compile(r"\.alpha ended on its bound")
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """Thresholds of the gates (config ``verdict``).
+
+    Attributes
+    ----------
+    max_rel_residual
+        Largest relative residual |Z_fit - Z| / |Z| a fit may leave in any spectrum (0.05: ten times the noise of
+        good lab data, half the size of a small interface arc).
+    r_inf_negative_z
+        Standard errors below zero beyond which a fitted R_inf closes the fit's gate (3).
+    """
+
+    max_rel_residual: float = 0.05
+    r_inf_negative_z: float = 3.0
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One tripped gate: which step it closes, what was measured against which threshold, and why that matters."""
+
+    gate: str
+    step: str
+    value: Any
+    threshold: Any
+    reason: str
+
+
+def _real_flags(flags: Any) -> list[str]:
+    """The fit's flags that are failures (alpha at 1 excepted), from the ``;``-joined ``fits.csv`` column."""
+    if not isinstance(flags, str) or not flags.strip():
+        return []
+    return [f.strip() for f in flags.split(";") if f.strip() and not _ALPHA_AT_ONE.search(f)]
+
+
+def _fit_gates(rows: pd.DataFrame, step: str, what: str, settings: GateSettings) -> list[Gate]:
+    out: list[Gate] = []
+    if rows.empty:
+        return out
+    flags = sorted({f for v in rows["flags"] for f in _real_flags(v)})
+    if flags:
+        out.append(Gate("fit_flagged", step, "; ".join(flags), "no flag", f"the {what} is flagged"))
+    worst = rows.groupby("spectrum")["max_rel_residual"].max()
+    bad = worst[worst > settings.max_rel_residual]
+    if not bad.empty:
+        out.append(
+            Gate(
+                "fit_residual",
+                step,
+                {str(k): float(v) for k, v in bad.items()},
+                settings.max_rel_residual,
+                f"the {what} misses its data by more than {100 * settings.max_rel_residual:g} % of |Z| in "
+                + ", ".join(map(str, bad.index)),
+            )
+        )
+    r_inf = rows.groupby("spectrum")[["r_inf_ohm_cm2", "r_inf_stderr_ohm_cm2"]].first()
+    negative = r_inf[r_inf["r_inf_ohm_cm2"] < -settings.r_inf_negative_z * r_inf["r_inf_stderr_ohm_cm2"].abs()]
+    if not negative.empty:
+        out.append(
+            Gate(
+                "negative_r_inf",
+                step,
+                {str(k): float(v) for k, v in negative["r_inf_ohm_cm2"].items()},
+                f"> -{settings.r_inf_negative_z:g} stderr",
+                f"the {what} puts a negative series resistance beyond its error in "
+                + ", ".join(map(str, negative.index))
+                + " (resistance moved where none can be, e.g. a bulk arc fitted by the wrong element)",
+            )
+        )
+    return out
+
+
+def _capacitance_gates(rows: pd.DataFrame, thickness_cm: Mapping[str, float | None]) -> list[Gate]:
+    out: list[Gate] = []
+    for (element,), g in rows.groupby(["element"]):
+        specific = []
+        for r in g.itertuples(index=False):
+            t = thickness_cm.get(str(r.spectrum))
+            t = float(t) if t is not None and math.isfinite(float(t)) else ASSUMED_THICKNESS_CM
+            if math.isfinite(r.c_f_cm2) and r.c_f_cm2 > 0:
+                specific.append(r.c_f_cm2 * t)
+        if not specific:
+            continue
+        c = sorted(specific)[len(specific) // 2]
+        name = str(element)
+        if name == BULK and c > BULK_C_MAX_F_CM:
+            why = f"above the bulk class (<= {BULK_C_MAX_F_CM:g} F/cm)"
+        elif name == GB and c > GB_C_MAX_F_CM:
+            why = f"above the grain-boundary class (<= {GB_C_MAX_F_CM:g} F/cm)"
+        elif is_interface(name) and c <= BULK_C_MAX_F_CM:
+            why = f"in the bulk class (<= {BULK_C_MAX_F_CM:g} F/cm): a bulk arc named interface"
+        else:
+            continue
+        out.append(
+            Gate(
+                "implausible_capacitance",
+                "4",
+                {name: c},
+                why,
+                f"element {name}: median specific capacitance {c:.2g} F/cm {why}",
+            )
+        )
+    return out
+
+
+def quality_gates(
+    validation: Mapping[str, Any],
+    steps36: Steps36Finding | None,
+    fits: pd.DataFrame,
+    thickness_cm: Mapping[str, float | None],
+    settings: GateSettings | None = None,
+) -> list[Gate]:
+    """Every gate the cell trips (module docstring).
+
+    Parameters
+    ----------
+    validation
+        The cell's ``validation.json``.
+    steps36
+        Steps 3-6 (None: the fit stage did not run).
+    fits
+        The cell's ``fits.csv``.
+    thickness_cm
+        Spectrum -> electrolyte thickness in cm (None: not given; ``ASSUMED_THICKNESS_CM`` is used).
+    settings
+        Thresholds.
+    """
+    settings = settings or GateSettings()
+    gates = [
+        Gate("kk_crop_not_converged", "kk", s.get("spectrum"), "converged", flag)
+        for s in validation.get("spectra") or []
+        for flag in s.get("quality_flags") or []
+    ]
+    if not fits.empty and "fit" in fits:
+        gates += _fit_gates(fits[fits["fit"] == "step3"], "3", "Step 3 fit", settings)
+        series = fits[fits["fit"] == "series"]
+        gates += _fit_gates(series, "4", "Step 4 series fit", settings)
+        gates += _capacitance_gates(series, thickness_cm)
+    s6 = steps36.step6 if steps36 is not None else None
+    if s6 is not None and s6.all_physical is False and not s6.assumption:
+        bad = [r.spectrum for r in s6.contact_area or () if not r.area.physical]
+        gates.append(Gate("contact_area_unphysical", "6", bad, "(0, 1]", "A outside (0, 1] beyond its error"))
+    return gates

@@ -1,0 +1,80 @@
+"""Quality gates (issue 16 item 1): a gated step is inconclusive, never supports, and a gated fit decides nothing."""
+
+from __future__ import annotations
+
+import pandas as pd
+from test_verdict import VALIDATION, by_step, left_cell, s12, s36_right, track
+
+from eisrecipe.recipe.gates import GateSettings, quality_gates
+from eisrecipe.recipe.verdict import VerdictSettings, decide
+
+
+def fits(**over: object) -> pd.DataFrame:
+    """A clean Step 4 series fit of two spectra (bulk, gb, int), thickness 0.1 cm; ``over`` changes columns."""
+    rows = []
+    for spectrum in ("p10", "p400"):
+        for element, r, c in (("bulk", 200.0, 1.3e-10), ("gb", 60.0, 2.7e-7), ("int", 150.0, 5e-6)):
+            rows.append(
+                {
+                    "fit": "series",
+                    "spectrum": spectrum,
+                    "element": element,
+                    "r_ohm_cm2": r,
+                    "c_f_cm2": c,
+                    "r_inf_ohm_cm2": 1.0,
+                    "r_inf_stderr_ohm_cm2": 0.5,
+                    "max_rel_residual": 0.01,
+                    "flags": "",
+                }
+            )
+    frame = pd.DataFrame(rows)
+    for k, v in over.items():
+        frame[k] = v
+    return frame
+
+
+THICK = {"p10": 0.1, "p400": 0.1}
+
+
+def gates_of(frame: pd.DataFrame, validation: dict | None = None) -> list[tuple[str, str]]:
+    return [(g.gate, g.step) for g in quality_gates(validation or VALIDATION, None, frame, THICK, GateSettings())]
+
+
+def test_a_clean_fit_and_alpha_at_one_trip_nothing() -> None:
+    assert gates_of(fits()) == []
+    assert gates_of(fits(flags="p10:gb.alpha ended on its bound (element order / CPE range)")) == []
+
+
+def test_each_gate_trips_on_its_own() -> None:
+    assert gates_of(fits(flags="p10:degenerate: 2 undetermined direction(s)")) == [("fit_flagged", "4")]
+    assert gates_of(fits(max_rel_residual=0.08)) == [("fit_residual", "4")]
+    assert gates_of(fits(r_inf_ohm_cm2=-1.8, r_inf_stderr_ohm_cm2=0.5)) == [("negative_r_inf", "4")]
+    assert gates_of(fits(r_inf_ohm_cm2=-1.0, r_inf_stderr_ohm_cm2=0.5)) == []  # 2 sigma: within its error
+    bulk_like_interface = fits()
+    bulk_like_interface.loc[bulk_like_interface["element"] == "int", "c_f_cm2"] = 3e-10  # x 0.1 cm: 3e-11 F/cm
+    assert gates_of(bulk_like_interface) == [("implausible_capacitance", "4")]
+    flagged = {"spectra": [{"spectrum": "p10", "quality_flags": ["KK crop did not converge: 6 % > 4 %"]}]}
+    assert gates_of(fits(), flagged) == [("kk_crop_not_converged", "kk")]
+
+
+def test_a_process_from_a_gated_fit_is_undetermined_and_its_steps_inconclusive() -> None:
+    """The left-branch pair (R_CT 133, R_Cstr 17) would say charge transfer; the series fit misses its data by 8 %."""
+    tracks = (track(2, "charge_transfer", 130.0, 40.0), track(3, "constriction", 20.0, 0.0, tau_trend=1.0))
+    cell = left_cell(133.0, 17.0, tracks)
+    gates = quality_gates(VALIDATION, cell["steps36"], fits(max_rel_residual=0.08), THICK, GateSettings())
+    v = decide("g", VALIDATION, **cell, gates=gates)
+    assert v["dominant_interface_process"] == "undetermined"
+    assert "failed its quality gates" in v["dominance"]["gated"]
+    steps = by_step(v)
+    assert steps["4"]["support"] == "inconclusive" and "quality gate" in steps["4"]["finding"]
+    assert steps["2"]["support"] == "inconclusive"
+    assert v["gates"][0]["gate"] == "fit_residual" and "quality gate(s) tripped" in v["summary"]
+    assert decide("g", VALIDATION, **cell)["dominant_interface_process"] == "charge_transfer"  # ungated: decides
+
+
+def test_a_drt_based_process_stands_beside_a_gated_fit() -> None:
+    """No interface signal left at full contact is seen in the DRT, not in the fit: a gated Step 4 does not undo it."""
+    gates = quality_gates(VALIDATION, None, fits(r_inf_ohm_cm2=-1.8, r_inf_stderr_ohm_cm2=0.5), THICK)
+    v = decide("d", VALIDATION, s12("constriction_dominates"), s36_right(bound=1.0), [], VerdictSettings(), gates=gates)
+    assert v["dominant_interface_process"] == "constriction"
+    assert by_step(v)["4"]["support"] == "inconclusive"
