@@ -82,6 +82,20 @@ def step3(r_pol: float | None = None, bound: float | None = None, c_dl: float | 
     )
 
 
+def step4(model: str, elements: tuple[str, ...]) -> Step4Finding:
+    """A converged Step 4 series fit with bulk and GB shared."""
+    return Step4Finding(
+        model=model,
+        elements=elements,
+        shared=("bulk", "gb"),
+        inductance=False,
+        fit_ok=True,
+        flags=(),
+        reduced_chi2=1.0,
+        max_rel_residual={"p10": 0.01},
+    )
+
+
 def s36_right(
     r_pol: float | None = None,
     bound: float | None = None,
@@ -93,16 +107,7 @@ def s36_right(
         cell="c",
         applies=True,
         step3=step3(r_pol, bound),
-        step4=Step4Finding(
-            model="three elements",
-            elements=("bulk", "gb", "int"),
-            shared=("bulk", "gb"),
-            inductance=False,
-            fit_ok=True,
-            flags=(),
-            reduced_chi2=1.0,
-            max_rel_residual={"p10": 0.01},
-        ),
+        step4=step4("three elements", ("bulk", "gb", "int")),
         step5=Step5Finding(branch="right", r_int_trend=trend, ct_share=ct_share),
         step6=Step6Finding(applies=False, reason="right branch"),
     )
@@ -446,16 +451,7 @@ def test_dominance_compares_with_errors(ct: float, cstr: float, err: float, expe
 def left_cell(ct: float, cstr: float, tracks: tuple[InterfaceTrackFinding, ...]) -> dict[str, Any]:
     s36 = replace(
         s36_right(r_pol=40.0),
-        step4=Step4Finding(
-            model="four elements (bulk, GB, CT, Cstr)",
-            elements=("bulk", "gb", "ct", "cstr"),
-            shared=("bulk", "gb"),
-            inductance=False,
-            fit_ok=True,
-            flags=(),
-            reduced_chi2=1.0,
-            max_rel_residual={"p10": 0.01},
-        ),
+        step4=step4("four elements (bulk, GB, CT, Cstr)", ("bulk", "gb", "ct", "cstr")),
         step5=Step5Finding(branch="left"),
         pressure_order=("p10", "p400"),
     )

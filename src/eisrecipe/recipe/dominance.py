@@ -310,28 +310,24 @@ def pressure_dominance(
         return Dominance(
             "undetermined", "Table 1 gives different answers for the two tau orders and the order is not known"
         )
-    if order == "cstr_faster" and r_pol >= ratio * max(r_int[0] - r_pol, 0.0):
-        return Dominance(
+    rest = max(r_int[0] - r_pol, 0.0)  # R_Int(p_min) - R_Pol
+    bounds = {
+        "cstr_faster": (
+            r_pol >= ratio * rest,
             "charge_transfer",
-            "tau_Cstr < tau_CT (the interface peak moves up to tau_CT): R_CT(p_min) = R_Pol / A >= R_Pol, which alone "
-            "dominates R_Int - R_Pol",
-            r_pol,
-            math.nan,
-            max(r_int[0] - r_pol, 0.0),
-            r_int[1],
-            basis="series fit and Step 3",
-        )
-    if order == "ct_faster" and max(r_int[0] - r_pol, 0.0) >= ratio * r_pol:
-        return Dominance(
+            "tau_Cstr < tau_CT (the interface peak moves up to tau_CT): R_CT(p_min) = R_Pol / A >= R_Pol, which "
+            "alone dominates R_Int - R_Pol",
+        ),
+        "ct_faster": (
+            rest >= ratio * r_pol,
             "constriction",
             "tau_CT < tau_Cstr (the interface peak moves down to tau_CT): R_CT(p_min) = R_Pol A <= R_Pol, dominated "
             "by R_Int - R_Pol",
-            r_pol,
-            math.nan,
-            max(r_int[0] - r_pol, 0.0),
-            r_int[1],
-            basis="series fit and Step 3",
-        )
+        ),
+    }
+    if order is not None and bounds[order][0]:
+        _, process, rule = bounds[order]
+        return Dominance(process, rule, r_pol, math.nan, rest, r_int[1], basis="series fit and Step 3")
     return Dominance(
         "undetermined",
         "one overlapping interface signal: R_CT(p_min) = R_Pol / A or R_Pol A needs the contact fraction "
