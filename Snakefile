@@ -28,6 +28,7 @@ include: "rules/verdict.smk"
 include: "rules/simulate.smk"
 include: "rules/report.smk"
 include: "rules/reproduce.smk"
+include: "rules/matrix.smk"
 
 
 onsuccess:

@@ -88,6 +88,11 @@ def get_reproduce_spec(wildcards):
 
 
 #: every per-cell file of the analysis stages but the report (eisrecipe.stages.jobs: one list for rules and jobs)
+def get_matrix_score_inputs(wildcards):
+    """Every per-cell output the matrix scoring reads (eisrecipe.matrix.dataset.score_inputs; rules/matrix.smk)."""
+    return matrix_score_inputs(DATASET_DIR, RESULTS, CELLS)
+
+
 STAGE_OUTPUTS = [name for stage, names in JOB_OUTPUTS.items() if stage != "report" for name in names]
 
 

@@ -61,3 +61,39 @@ def test_ct_share_and_bound() -> None:
     assert ct_bound_from_noise(f, z, 0.002) == pytest.approx(1.2)
     with pytest.raises(ValueError):
         ct_share(1.0, 1.0, 0.0)
+
+
+def test_few_points_need_student_t_not_the_normal_rule() -> None:
+    """Four pressures, no input errors, the slope 3 standard errors from zero: the normal rule (z > 2) would call it
+    falling; Student's t with 2 degrees of freedom gives p = 0.095 and does not. Eight points at the same t: p =
+    0.024, falling."""
+
+    def detrended(xv: np.ndarray, pattern: list[float]) -> np.ndarray:
+        lxv = np.log(xv)
+        r = 0.05 * np.array(pattern)
+        return r - np.polyval(np.polyfit(lxv, r, 1), lxv)  # scatter with no slope of its own
+
+    def series(xv: np.ndarray, resid: np.ndarray, t_value: float) -> np.ndarray:
+        lxv = np.log(xv)
+        s2 = np.sum(resid**2) / (xv.size - 2)
+        slope = -t_value * np.sqrt(s2 / np.sum((lxv - lxv.mean()) ** 2))
+        return np.exp(2.0 + slope * lxv + resid)
+
+    x = np.array([10.0, 20.0, 30.0, 40.0])
+    few = log_trend(x, series(x, detrended(x, [1, -1, -1, 1]), 3.0))
+    assert few.p_value == pytest.approx(0.0955, abs=0.002) and few.direction == "flat"
+    x8 = np.geomspace(10, 41, 8)
+    many = log_trend(x8, series(x8, detrended(x8, [1, -1, -1, 1, 1, -1, -1, 1]), 3.0))
+    assert many.p_value == pytest.approx(0.024, abs=0.002) and many.direction == "falling"
+
+
+def test_a_real_trend_that_is_no_power_law_keeps_its_significance() -> None:
+    """R_CT = R_Pol A at 10, 20, 41, 400 MPa with A = 0.2, 0.4, 0.7, 1 and 1 % errors: not a straight line in log-log
+    (the scatter-based slope error is large), but a change of a factor 5 against 1 % errors is certain."""
+    p = np.array([10.0, 20.0, 41.0, 400.0])
+    r = 0.5 * np.array([0.2, 0.4, 0.7, 1.0])
+    trend = log_trend(p, r, 0.01 * r)
+    assert trend.direction == "rising" and trend.p_value < 1e-10
+    rng = np.random.default_rng(3)
+    same = 0.5 * np.exp(0.01 * rng.standard_normal(4))
+    assert log_trend(p, same, 0.01 * same).direction == "flat"

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from eisrecipe.methods.trends import Trend
+from eisrecipe.recipe.dominance import compare
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.step7 import arrhenius_table, step7_findings
 from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding
@@ -28,7 +29,12 @@ from eisrecipe.stages.verdict import interface_from_rows, run_cell_verdict
 VALIDATION = {"spectra": [{"spectrum": "p10", "file": "a.txt", "sha256": "0" * 64, "window_hz": [1.0, 1e5]}]}
 
 
-def s12(conclusion: str, branch: str = "right", at_highest: tuple[int, ...] = ()) -> Steps12Finding:
+def s12(
+    conclusion: str,
+    branch: str = "right",
+    at_highest: tuple[int, ...] = (),
+    tracks: tuple[InterfaceTrackFinding, ...] | None = None,
+) -> Steps12Finding:
     track = InterfaceTrackFinding(
         track=2,
         label="int1",
@@ -53,7 +59,7 @@ def s12(conclusion: str, branch: str = "right", at_highest: tuple[int, ...] = ()
         bulk_gb={},
         n_interface_pristine=1 if branch == "right" else 2,
         branch=branch,  # type: ignore[arg-type]
-        interface_tracks=(track,),
+        interface_tracks=tracks if tracks is not None else (track,),
         interface_at_highest=tuple(at_highest),
         conclusion=conclusion,
         tau_ct_s=None,
@@ -102,6 +108,11 @@ def s36_right(
     )
 
 
+def low(**r: float) -> dict[str, tuple[float, float]]:
+    """Lowest-pressure resistances (ohm cm^2) with 2 % standard errors."""
+    return {k: (v, 0.02 * v) for k, v in r.items()}
+
+
 EA_CONSTRICTION = [
     {"element": "bulk", "ea_ev": 0.34, "ea_stderr_ev": 0.005, "n_points": 5},
     {"element": "gb", "ea_ev": 0.43, "ea_stderr_ev": 0.005, "n_points": 5},
@@ -122,7 +133,7 @@ def test_r_pol_bound_is_scaled_to_the_lowest_contact_by_table_1() -> None:
                    r_ct_upper_bound_ohm_cm2=50.0, ct_share_upper_bound=50.0 / 300.0),
     )  # fmt: skip
     s36 = s36_right(bound=5.0, ct_share=rows)
-    lowest = {"bulk": 200.0, "gb": 60.0, "int": 300.0}
+    lowest = low(bulk=200.0, gb=60.0, int=300.0)
     v = decide(
         "c",
         VALIDATION,
@@ -138,8 +149,8 @@ def test_r_pol_bound_is_scaled_to_the_lowest_contact_by_table_1() -> None:
     assert "not tight enough" in step3["finding"] and step3["support"] == "inconclusive"
     assert v["r_pol"]["r_ct_upper_bound_lowest_pressure_ohm_cm2"] == 50.0 and v["r_pol"]["lowest_pressure_mpa"] == 10
     # the same bound with a contact of 0.5 at the lowest pressure: R_CT <= 10, 3 % -> negligible, supports
-    low = replace(rows[1], contact_fraction=0.5, r_ct_upper_bound_ohm_cm2=10.0, ct_share_upper_bound=1 / 30)
-    s36 = s36_right(bound=5.0, ct_share=(rows[0], low))
+    half = replace(rows[1], contact_fraction=0.5, r_ct_upper_bound_ohm_cm2=10.0, ct_share_upper_bound=1 / 30)
+    s36 = s36_right(bound=5.0, ct_share=(rows[0], half))
     step3 = by_step(decide("c", VALIDATION, s12("constriction_dominates"), s36, EA_CONSTRICTION, VerdictSettings(),
                            lowest_pressure_r=lowest))["3"]  # fmt: skip
     assert "negligible" in step3["finding"] and step3["support"] == "supports"
@@ -153,13 +164,14 @@ def test_constriction_dominated_right_branch_with_negligible_ct() -> None:
         s36_right(bound=1.0),
         EA_CONSTRICTION,
         VerdictSettings(),
-        lowest_pressure_r={"bulk": 200.0, "gb": 60.0, "int": 300.0},
+        lowest_pressure_r=low(bulk=200.0, gb=60.0, int=300.0),
     )
     assert v["dominant_interface_process"] == "constriction"
     assert v["branch"] == "right"
     assert v["r_pol"] == {"upper_bound_ohm_cm2": 1.0, "bound_rule": "3 x noise"}
     steps = by_step(v)
-    assert [steps[k]["support"] for k in ("2", "3", "5", "7")] == ["supports"] * 4
+    # Table 1: a falling R_Int is no evidence for constriction - R_CT = R_Pol / A falls as well
+    assert [steps[k]["support"] for k in ("2", "3", "5", "7")] == ["supports", "supports", "inconclusive", "supports"]
     assert "negligible" in steps["3"]["finding"]
     assert steps["6"]["support"] == "not_applicable"
     assert v["conflicts"] == []
@@ -174,7 +186,7 @@ def test_charge_transfer_when_the_persisting_signal_carries_the_resistance() -> 
         s36_right(r_pol=90.0, direction="flat"),
         [],
         VerdictSettings(),
-        lowest_pressure_r={"int": 100.0},
+        lowest_pressure_r=low(int=100.0),
     )
     # R_Pol 90 of R_Int 100: CT 90 >= 2 x Cstr 10
     assert v["dominant_interface_process"] == "charge_transfer"
@@ -189,7 +201,7 @@ def test_mixed_between_the_dominance_ratios() -> None:
         Steps36Finding(cell="c", applies=True, step3=step3(r_pol=40.0), step5=Step5Finding(branch="left")),
         [],
         VerdictSettings(),
-        lowest_pressure_r={"ct": 60.0, "cstr": 50.0},
+        lowest_pressure_r=low(ct=60.0, cstr=50.0),
     )
     assert v["dominant_interface_process"] == "mixed"
 
@@ -204,7 +216,7 @@ def test_step7_contradiction_is_listed_not_hidden() -> None:
         s36_right(bound=1.0),
         ea,
         VerdictSettings(),
-        lowest_pressure_r={"int": 300.0},
+        lowest_pressure_r=low(int=300.0),
     )
     assert v["dominant_interface_process"] == "constriction"  # the pressure series decides ...
     assert by_step(v)["7"]["support"] == "contradicts"  # ... and Step 7's disagreement is shown
@@ -299,9 +311,138 @@ def test_lowest_pressure_resistances_and_interface_column() -> None:
             "pressure_mpa": [400.0, 10.0, 10.0, 41.0],
             "element": ["gb", "gb", "int", "int"],
             "r_ohm_cm2": [60.0, 61.0, 300.0, 50.0],
+            "r_stderr_ohm_cm2": [0.5, 0.6, 3.0, 1.0],
         }
     )
-    assert lowest_pressure_resistances(fits) == {"gb": 61.0, "int": 300.0}
+    assert lowest_pressure_resistances(fits) == {"gb": (61.0, 0.6), "int": (300.0, 3.0)}
     assert interface_from_rows([{"interface": "SEI "}, {"interface": None}]) == "sei"
     with pytest.raises(ValueError, match="several 'interface' values"):
         interface_from_rows([{"interface": "sei"}, {"interface": "stable"}])
+
+
+# --- Table 1 decisions (eisrecipe.recipe.dominance): the cases the R_Pol-against-R_Int logic got wrong ---------
+
+
+def track(
+    n: int, behaviour: str, r_first: float, r_last: float, *, tau_trend: float = 0.0, at_highest: bool = True
+) -> InterfaceTrackFinding:
+    """An interface track of Steps 1-2 present at the lowest pressure (R in ohm cm^2, tau trend in decades)."""
+    return InterfaceTrackFinding(
+        track=n,
+        label=f"int{n}",
+        behaviour=behaviour,  # type: ignore[arg-type]
+        reason="",
+        present_at_lowest=True,
+        present_at_highest=at_highest,
+        tau_range_decades=abs(tau_trend),
+        tau_shift_decades=tau_trend,
+        tau_trend_decades=tau_trend,
+        tau_tol_decades=0.3,
+        n_in_window=7,
+        r_ratio=r_last / r_first,
+        log10_tau_first=-3.0,
+        log10_tau_last=-3.0 + tau_trend,
+        slope_log10_tau_per_log10_mpa=0.0,
+        r_first_ohm_cm2=r_first,
+        r_last_ohm_cm2=r_last,
+    )
+
+
+def ct_cell(r_pol: float, a_min: float, r_int_min: float, contact: bool) -> dict[str, Any]:
+    """A right-branch cell whose single interface signal keeps its tau (Table 1: R_CT = R_Pol / A, C_CT = C_DL A)."""
+    t = track(2, "charge_transfer", r_int_min, r_pol)
+    rows = None
+    if contact:  # the sheet's contact fractions, lowest pressure first (Step 5 rows)
+        rows = (
+            CtShareRow(spectrum="p10", pressure_mpa=10.0, r_int_ohm_cm2=r_int_min, contact_fraction=a_min),
+            CtShareRow(spectrum="p400", pressure_mpa=400.0, r_int_ohm_cm2=r_pol, contact_fraction=1.0),
+        )
+    s36 = replace(s36_right(r_pol=r_pol, ct_share=rows), pressure_order=("p10", "p400"))
+    return {
+        "steps12": s12("charge_transfer_present", at_highest=(2,), tracks=(t,)),
+        "steps36": s36,
+        "arrhenius_rows": [],
+        "settings": VerdictSettings(),
+        "lowest_pressure_r": low(bulk=200.0, gb=60.0, int=r_int_min),
+    }
+
+
+@pytest.mark.parametrize("contact", [False, True])
+def test_charge_transfer_limited_cell_is_not_called_constriction(contact: bool) -> None:
+    """R_Pol = 40 ohm cm^2, A from 0.30 to 1: R_Int(p_min) = R_Pol / A = 133 carries 100 % CT. The old rule compared
+    R_Pol = 40 with R_Int - R_Pol = 93 and said constriction, with and without contact_fraction in the sheet."""
+    v = decide("ct", VALIDATION, **ct_cell(40.0, 0.30, 40.0 / 0.30, contact))
+    assert v["dominant_interface_process"] == "charge_transfer", v["steps"][2]["numbers"]
+    assert v["dominance"]["ct_share"] == pytest.approx(1.0)
+
+
+def test_recipe_example_r_ct_from_r_pol_over_a_decides_not_r_int_minus_r_pol() -> None:
+    """RECIPE.md Step 5: R_Pol = 40 at A(p_min) = 0.3 gives R_CT = 133 ohm cm^2, CT-limited although R_Int is 150
+    (R_Cstr = 17). Here the signal's tau moves (an overlapping constriction part), so the sheet's A decides."""
+    t = track(2, "constriction", 150.0, 40.0, tau_trend=0.8)
+    rows = (
+        CtShareRow(spectrum="p10", pressure_mpa=10.0, r_int_ohm_cm2=150.0, contact_fraction=0.3),
+        CtShareRow(spectrum="p400", pressure_mpa=400.0, r_int_ohm_cm2=40.0, contact_fraction=1.0),
+    )
+    s36 = replace(s36_right(r_pol=40.0, ct_share=rows), pressure_order=("p10", "p400"))
+    v = decide(
+        "x", VALIDATION, s12("charge_transfer_present", at_highest=(2,), tracks=(t,)), s36, [], VerdictSettings(),
+        lowest_pressure_r=low(int=150.0),
+    )  # fmt: skip
+    assert v["dominant_interface_process"] == "charge_transfer"
+    assert v["dominance"]["r_ct_ohm_cm2"] == pytest.approx(40.0 / 0.3)
+    assert v["dominance"]["r_cstr_ohm_cm2"] == pytest.approx(150.0 - 40.0 / 0.3)
+
+
+@pytest.mark.parametrize(
+    ("tau_trend", "r_pol", "expected"),
+    [
+        (0.8, 90.0, "charge_transfer"),  # moves up to tau_CT: tau_Cstr < tau_CT, R_CT(p_min) >= R_Pol = 90 of 100
+        (-0.8, 10.0, "constriction"),  # moves down: tau_CT < tau_Cstr, R_CT(p_min) <= R_Pol = 10 of 100
+        (0.8, 50.0, "undetermined"),  # R_CT >= 50 of 100 decides nothing without A
+    ],
+)
+def test_overlapping_signal_without_contact_uses_table_1_bounds(tau_trend: float, r_pol: float, expected: str) -> None:
+    t = track(2, "constriction", 100.0, r_pol, tau_trend=tau_trend)
+    v = decide(
+        "x", VALIDATION, s12("charge_transfer_present", at_highest=(2,), tracks=(t,)), s36_right(r_pol=r_pol), [],
+        VerdictSettings(), lowest_pressure_r=low(int=100.0),
+    )  # fmt: skip
+    assert v["dominant_interface_process"] == expected, v["dominance"]
+
+
+@pytest.mark.parametrize(("r_cstr", "expected"), [(100.0, "undetermined"), (400.0, "constriction")])
+def test_pressure_independent_signal_beside_constriction_is_sei_like_never_ct_or_mixed(
+    r_cstr: float, expected: str
+) -> None:
+    """An interface signal keeping tau and R (82 ohm cm^2) while a constriction signal beside it shrinks: the contact
+    changes, so charge transfer would change as 1/A; it is SEI-like although the sheet says stable."""
+    sei = track(2, "charge_transfer", 82.0, 80.0)
+    cstr = track(3, "constriction", r_cstr, 0.0, tau_trend=1.0, at_highest=False)
+    v = decide(
+        "sei", VALIDATION, s12("charge_transfer_present", at_highest=(2,), tracks=(sei, cstr)), s36_right(r_pol=80.0),
+        [], VerdictSettings(), lowest_pressure_r=low(int=82.0 + r_cstr),
+    )  # fmt: skip
+    assert v["dominant_interface_process"] == expected
+    assert v["dominant_interface_process"] not in ("charge_transfer", "mixed")
+    assert "SEI-like" in v["dominance"]["sei_suspected"]
+    assert any("SEI" in c for c in v["conflicts"])
+
+
+def test_flat_signal_with_the_sheet_contact_changing_is_sei_like() -> None:
+    v = decide("sei", VALIDATION, **{**ct_cell(80.0, 0.3, 82.0, contact=True)})
+    assert v["dominant_interface_process"] == "undetermined" and "sei_suspected" in v["dominance"]
+
+
+@pytest.mark.parametrize(
+    ("ct", "cstr", "err", "expected"),
+    [
+        (133.0, 17.0, 2.0, "charge_transfer"),
+        (17.0, 133.0, 2.0, "constriction"),
+        (60.0, 50.0, 1.0, "mixed"),
+        (100.0, 50.0, 1.0, "undetermined"),  # exactly at the ratio: the errors straddle the boundary
+        (133.0, 17.0, 60.0, "undetermined"),  # too uncertain to say
+    ],
+)
+def test_dominance_compares_with_errors(ct: float, cstr: float, err: float, expected: str) -> None:
+    assert compare(ct, err, cstr, err, 2.0, 2.0) == expected

@@ -7,10 +7,19 @@ A trend is judged on two pieces of evidence that must agree:
   when there are degrees of freedom left, and never smaller than the one the input errors alone give);
 - Spearman's rank correlation, which does not care about the functional form.
 
-``direction`` is ``"rising"`` or ``"falling"`` when the slope differs from zero by more than ``z_crit``
-standard errors (default 2, about 95 %) and the rank correlation has the same sign; ``"flat"`` when the slope
-is within ``z_crit`` standard errors of zero; ``"undetermined"`` with fewer than three points, or when slope
-and rank correlation disagree.
+Whether y rises or falls is a test with a p-value, chosen by what is known about the errors:
+
+- with input errors: the change of ln y from the lowest to the highest x against their combined error (normal
+  distribution). It asks "does y change?" and not "is y a power law?": a trend that is real but not a straight line
+  in log-log (R_CT = R_Pol A over pressures at which A is not a power law) keeps its significance, which a slope
+  error inflated by that misfit would hide;
+- without input errors: the slope against its scatter-based error, Student's t with n - 2 degrees of freedom.
+  With four points a slope needs |t| > 4.3 where the normal rule would take 2.
+
+``direction`` is ``"rising"`` or ``"falling"`` when p is below the two-sided level of ``z_crit`` normal standard
+errors (z_crit = 2: p < 0.0455) and the rank correlation has the same sign; ``"flat"`` when it is not (no trend the
+data can show - which is not a proof of flatness); ``"undetermined"`` with fewer than three points, or when the
+test and the rank correlation disagree. No trend is claimed on a bare rank correlation.
 """
 
 from __future__ import annotations
@@ -44,6 +53,8 @@ class Trend:
         Rank correlation (-1..1; NaN with fewer than three points).
     direction
         ``rising``, ``falling``, ``flat`` or ``undetermined`` (see module docstring).
+    p_value
+        Two-sided p-value of the slope against zero (NaN with fewer than three points).
     """
 
     n_points: int
@@ -51,6 +62,7 @@ class Trend:
     slope_stderr: float
     spearman_rho: float
     direction: Direction
+    p_value: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy (NaN -> None)."""
@@ -98,13 +110,26 @@ def log_trend(
     slope = float(beta[1])
     slope_err = float(np.sqrt(cov[1, 1] * scale))
     rho = _spearman(lx, ly)
-    if abs(slope) <= z_crit * slope_err:
+    from scipy.stats import norm, t
+
+    if y_stderr is not None:  # end to end, against the input errors
+        first, last = int(np.argmin(lx)), int(np.argmax(lx))
+        change = float(ly[last] - ly[first])
+        z = abs(change) / float(np.hypot(sigma[first], sigma[last]))
+        p_value = float(2 * norm.sf(z))
+        sign = np.sign(change)
+    else:  # the slope against its scatter
+        z = abs(slope) / slope_err if slope_err > 0 else np.inf
+        p_value = float(2 * t.sf(z, dof)) if dof > 0 else float("nan")
+        sign = np.sign(slope)
+    alpha = float(2 * norm.sf(z_crit))
+    if not p_value < alpha:
         direction: Direction = "flat"
-    elif np.sign(rho) == np.sign(slope) and rho != 0:
-        direction = "rising" if slope > 0 else "falling"
+    elif np.sign(rho) == sign and np.sign(slope) == sign and rho != 0:
+        direction = "rising" if sign > 0 else "falling"
     else:
         direction = "undetermined"
-    return Trend(n, slope, slope_err, rho, direction)
+    return Trend(n, slope, slope_err, rho, direction, p_value)
 
 
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:

@@ -597,6 +597,22 @@ def write_instrument_file(path: Path, spectrum: Spectrum, area_cm2: float) -> No
             fh.write(f"{f:.10e}\t{zz.real:.10e}\t{-zz.imag:.10e}\n")
 
 
+def write_samples_tsv(
+    out_dir: Path, rows: Sequence[Mapping[str, str]], columns: Sequence[str] = SAMPLE_COLUMNS
+) -> Path:
+    """Write ``out_dir/samples.tsv`` (tab-separated, ``columns`` in that order, rows as given) and return its path.
+
+    Shared by :func:`write_dataset` and the known-answer matrix (:mod:`eisrecipe.matrix`), whose sheet adds the
+    ``interface`` column.
+    """
+    sheet = Path(out_dir) / "samples.tsv"
+    with sheet.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(columns), delimiter="\t", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return sheet
+
+
 def _readme(results: Sequence[SimulationResult], area_cm2: float, noise_rel: float) -> str:
     lines = [
         "# Simulated reference spectra (eisrecipe.network)",
@@ -721,11 +737,7 @@ def write_dataset(
         )
         truth.append({**res.to_dict(), "file": rel.as_posix(), "noise_rel": noise_rel})
         results.append(res)
-    sheet = out / "samples.tsv"
-    with sheet.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=SAMPLE_COLUMNS, delimiter="\t", lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    sheet = write_samples_tsv(out, rows)
     payload: dict[str, Any] = {"generator": "eisrecipe.network", "area_cm2": area_cm2, "spectra": truth}
     if config is not None:
         payload["config"] = json.loads(_canonical(config))

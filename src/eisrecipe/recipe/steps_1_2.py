@@ -105,7 +105,8 @@ class Steps12Thresholds:
 
 @dataclass(frozen=True)
 class InterfaceTrackFinding:
-    """Step-2 classification of one interface track, with its numbers."""
+    """Step-2 classification of one interface track, with its numbers (``r_first_ohm_cm2``, ``r_last_ohm_cm2``: the
+    DRT peak areas of its first and last in-window points, ohm cm^2)."""
 
     track: int
     label: str
@@ -122,6 +123,8 @@ class InterfaceTrackFinding:
     log10_tau_first: float
     log10_tau_last: float
     slope_log10_tau_per_log10_mpa: float
+    r_first_ohm_cm2: float = math.nan
+    r_last_ohm_cm2: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -426,6 +429,8 @@ def steps_1_2(tracking: TrackingResult, thresholds: Steps12Thresholds | None = N
                 log10_tau_first=tr["log10_tau_first"],
                 log10_tau_last=tr["log10_tau_last"],
                 slope_log10_tau_per_log10_mpa=tr["slope_log10_tau_per_log10_mpa"],
+                r_first_ohm_cm2=tr["r_first"],
+                r_last_ohm_cm2=tr["r_last"],
             )
         )
     branch_rule = f"{n_int_pristine} interface signal(s) in the pristine spectrum"

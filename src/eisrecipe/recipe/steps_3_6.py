@@ -40,6 +40,7 @@ Step 3 uses) and returns the fits and :class:`Steps36Finding`. Files are the sta
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -282,12 +283,34 @@ class ContactAreaRow:
 
 @dataclass(frozen=True)
 class Step6Finding:
-    """Step 6: contact area A(p), or why it cannot be had."""
+    """Step 6: contact area A(p), or why it cannot be had.
+
+    Attributes
+    ----------
+    applies
+        Whether A(p) could be computed.
+    order
+        The tau order used to invert Table 1.
+    contact_area
+        A per spectrum, pressure order.
+    reason
+        Why not, when it does not apply.
+    assumption
+        What the inversion assumes (right branch: a CT-dominated interface, A = R_Pol / R_Int = C_Int / C_DL; the
+        verdict uses these rows only when it finds charge transfer dominant).
+    monotonic
+        Whether A does not fall with pressure within ``z_crit`` combined errors (contact only grows under load).
+    all_physical
+        Whether every A lies in (0, 1] within ``z_crit`` errors.
+    """
 
     applies: bool
     order: str | None = optional()
     contact_area: tuple[ContactAreaRow, ...] | None = optional()
     reason: str | None = optional()
+    assumption: str | None = optional()
+    monotonic: bool | None = optional()
+    all_physical: bool | None = optional()
 
 
 @dataclass(frozen=True)
@@ -737,21 +760,26 @@ def step6_contact_area(
     spectra: Mapping[str, Spectrum],
     z_crit: float,
 ) -> Step6Finding:
-    """Step 6: A(p) by inverting Table 1 with R_Pol and C_DL from the CT element of every spectrum (left branch),
-    compared with the sheet's ``contact_fraction`` where given."""
-    if CT not in a.elements:
-        if INT in a.elements:
-            return Step6Finding(
-                applies=False, reason="one overlapping interface signal: A(p) needs a resolved CT element (left branch)"
-            )
-        return Step6Finding(applies=False, reason="no interface element")
-    order_used = step5.tau_order
+    """Step 6: A(p) by inverting Table 1 with R_Pol and C_DL from Step 3 (RECIPE.md Step 6), compared with the
+    sheet's ``contact_fraction`` where given, and checked: in (0, 1] and not falling with pressure, within errors.
+
+    Left branch: from the CT element of every spectrum, in the tau order of Step 5. One interface element (right
+    branch): from that element under the assumption that charge transfer dominates it (A = R_Pol / R_Int =
+    C_Int / C_DL, Table 1 with tau_Cstr < tau_CT); the finding says so and the verdict uses it only then.
+    """
     r_pol, c_dl = step3.r_pol, step3.c_dl
+    if CT in a.elements:
+        name, order_used, assumption = CT, step5.tau_order, None
+    elif INT in a.elements:
+        name, order_used = INT, "cstr_faster"
+        assumption = "a CT-dominated interface: A = R_Pol / R_Int = C_Int / C_DL (Table 1)"
+    else:
+        return Step6Finding(applies=False, reason="no interface element")
     if r_pol is None or c_dl is None or not order_used:
         return Step6Finding(applies=False, reason="needs R_Pol and C_DL from Step 3 and a tau order")
     rows = []
     for s in a.order:
-        v = _element_dict(joint, s, CT)
+        v = _element_dict(joint, s, name)
         if v is None:
             continue
         est = contact_area(
@@ -767,7 +795,23 @@ def step6_contact_area(
         contact = spectra[s].meta.get("contact_fraction")
         agrees = None if contact is None else bool(abs(est.value - contact) <= z_crit * est.stderr)
         rows.append(ContactAreaRow(s, a.pressure[s], est, contact, agrees))
-    return Step6Finding(applies=True, order=order_used, contact_area=tuple(rows))
+    return Step6Finding(
+        applies=True,
+        order=order_used,
+        contact_area=tuple(rows),
+        assumption=assumption,
+        monotonic=_not_falling([r.area for r in rows], z_crit),
+        all_physical=all(r.area.physical for r in rows),
+    )
+
+
+def _not_falling(areas: Sequence[ContactArea], z_crit: float) -> bool:
+    """Whether no A falls below its predecessor (pressure order) by more than ``z_crit`` combined errors."""
+    for prev, cur in itertools.pairwise(areas):
+        err = float(np.hypot(prev.stderr, cur.stderr)) if np.isfinite(prev.stderr) and np.isfinite(cur.stderr) else 0.0
+        if cur.value < prev.value - z_crit * err:
+            return False
+    return True
 
 
 @dataclass(frozen=True, eq=False)

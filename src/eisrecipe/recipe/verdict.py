@@ -30,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from eisrecipe.recipe.dominance import pressure_dominance
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.step7 import STEP7_TO_PROCESS, step7_findings
 from eisrecipe.recipe.steps_1_2 import Steps12Finding
@@ -95,12 +96,12 @@ def _step(step: str, title: str, finding: str, support: Support, **numbers: Any)
 def _pressure_evidence(
     s12: Steps12Finding | NotApplicable,
     s36: Steps36Finding | None,
-    lowest: Mapping[str, float],
+    lowest: Mapping[str, tuple[float, float]],
     settings: VerdictSettings,
 ) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
     """Steps 1-6: (process from the pressure series, step entries, extras for the verdict)."""
     steps: list[dict[str, Any]] = []
-    extra: dict[str, Any] = {"branch": "none", "tau_order": None, "r_pol": None, "contact_area": []}
+    extra: dict[str, Any] = {"branch": "none", "tau_order": None, "r_pol": None, "contact_area": [], "dominance": None}
     if isinstance(s12, NotApplicable):
         reason = s12.reason or "no pressure series"
         for k, title in [("1", "DRT signals"), ("2", "pressure behaviour"), ("3", "R_Pol, C_DL")]:
@@ -151,32 +152,21 @@ def _pressure_evidence(
                 contact_fraction_lowest_pressure=low_share["contact_fraction"],
             )
 
-    # interface resistances at the lowest pressure (where constriction contributes most), from the series fit
-    r_ct_low, r_cstr_low = finite(lowest.get("ct")), finite(lowest.get("cstr"))
-    r_low = finite(lowest.get("int"))
-    if r_low is None and r_ct_low is not None and r_cstr_low is not None:
-        r_low = r_ct_low + r_cstr_low
-
-    process = "undetermined"
-    numbers: dict[str, Any] = {"r_pol": extra["r_pol"], "r_int_lowest_pressure_ohm_cm2": r_low}
-    if conclusion == "constriction_dominates":
-        process = "constriction"
-    elif conclusion == "charge_transfer_present":
-        if r_ct_low is not None and r_cstr_low is not None:
-            numbers.update(r_ct_lowest_ohm_cm2=r_ct_low, r_cstr_lowest_ohm_cm2=r_cstr_low)
-            ct_part, cstr_part = r_ct_low, r_cstr_low
-        elif r_pol is not None and r_low is not None:
-            ct_part, cstr_part = r_pol, max(r_low - r_pol, 0.0)
-            numbers.update(r_cstr_estimate_ohm_cm2=cstr_part)
-        else:
-            ct_part = cstr_part = None
-        if ct_part is not None and cstr_part is not None:
-            if ct_part >= settings.dominance_ratio * cstr_part:
-                process = "charge_transfer"
-            elif cstr_part >= settings.dominance_ratio * ct_part:
-                process = "constriction"
-            else:
-                process = "mixed"
+    # the dominant process at the lowest pressure, by Table 1 (eisrecipe.recipe.dominance)
+    int_low = lowest.get("int")
+    ct_low, cstr_low = lowest.get("ct"), lowest.get("cstr")
+    r_low = int_low[0] if int_low else (ct_low[0] + cstr_low[0] if ct_low and cstr_low else None)
+    dominance = pressure_dominance(
+        s12,
+        s36,
+        lowest,
+        ratio=settings.dominance_ratio,
+        z_crit=settings.z_crit,
+        amplitude_tolerance=float(s12.thresholds.get("amplitude_fall_min", 0.3)),
+    )
+    process = dominance.process
+    extra["dominance"] = to_dict(dominance)
+    numbers: dict[str, Any] = {"r_pol": extra["r_pol"], "r_int_lowest_pressure_ohm_cm2": r_low, **to_dict(dominance)}
     # Step 3
     if s3 is not None and r_pol is not None:
         text = f"R_Pol = {r_pol:.4g} +- {(finite(s3.r_pol_stderr_ohm_cm2) or math.nan):.2g} ohm cm^2"
@@ -184,14 +174,11 @@ def _pressure_evidence(
         if c_dl is not None:
             text += f", C_DL = {c_dl:.3g} F/cm^2"
         text += f" from the highest-pressure spectrum ({s3.spectrum})"
-        share = r_pol / r_low if r_low else None
         sup: Support = "inconclusive"
-        if share is not None:
-            text += f"; R_Pol / R_Int(lowest p) = {share:.2g}"
-            ct_claim = share >= 1 / (1 + settings.dominance_ratio)
-            sup = "supports" if (process == "charge_transfer") == ct_claim else "contradicts"
-            if process == "mixed":
-                sup = "supports"
+        r_ct, r_cs = dominance.r_ct_ohm_cm2, dominance.r_cstr_ohm_cm2
+        if r_ct is not None and r_cs is not None and process != "undetermined":
+            text += f"; at the lowest pressure R_CT = {r_ct:.3g}, R_Cstr = {r_cs:.3g} ohm cm^2 ({dominance.rule})"
+            sup = "supports"
         steps.append(_step("3", "R_Pol, C_DL", text, sup, **{k: v for k, v in to_dict(s3).items() if k != "flags"}))
     elif s3 is not None and bound is not None:
         ratio = bound / r_low if r_low else None
@@ -273,13 +260,14 @@ def _pressure_evidence(
             if direction == "falling"
             else f"R_Int trend with pressure: {direction}"
         )
+        # Table 1: R_Cstr and R_CT = R_Pol / A both fall as the contact grows, so a falling R_Int is evidence for
+        # neither process; only tau (Step 2) and the CT share with A (Step 5 rows) tell them apart
         if direction == "falling":
-            sup = "supports" if process in ("constriction", "mixed") else "contradicts"
-            text += ": contact grows and constriction shrinks"
-        elif direction in ("flat", "none"):
-            sup = "supports" if process == "charge_transfer" else "inconclusive"
-        else:
-            sup = "inconclusive"
+            text += (
+                ": both constriction and charge transfer (R_Pol / A) fall as the contact grows - no evidence either way"
+            )
+        text += f" (p = {tr.p_value:.2g})" if math.isfinite(tr.p_value) else ""
+        sup = "inconclusive"
         steps.append(
             _step(
                 "5",
@@ -294,19 +282,41 @@ def _pressure_evidence(
         note = (s5.note if s5 is not None else None) or "no interface element"
         steps.append(_step("5", "order of time constants", note, "not_applicable"))
     # Step 6
-    if s6 is not None and s6.applies:
+    if s6 is not None and s6.applies and s6.assumption and process != "charge_transfer":
+        steps.append(
+            _step(
+                "6",
+                "contact area",
+                f"A(p) from one interface element assumes {s6.assumption}; the pressure series does not find charge "
+                "transfer dominant, so A(p) is not determined",
+                "not_applicable",
+            )
+        )
+    elif s6 is not None and s6.applies:
         rows = s6.contact_area or ()
         extra["contact_area"] = [
             {"spectrum": r.spectrum, "pressure_mpa": r.pressure_mpa, "value": r.area.value, "stderr": r.area.stderr}
             for r in rows
         ]
         compared = [r for r in rows if r.agrees_with_structure is not None]
+        problems = []
+        if s6.all_physical is False:
+            problems.append("outside (0, 1] beyond its error at " + ", ".join(
+                f"{r.pressure_mpa:g} MPa" for r in rows if not r.area.physical
+            ))  # fmt: skip
+        if s6.monotonic is False:
+            problems.append("falling with pressure beyond its errors (contact only grows under load)")
         if compared:
             agree = all(r.agrees_with_structure for r in compared)
-            sup = "supports" if agree else "contradicts"
+            sup = "supports" if agree and not problems else "contradicts"
             text = f"A(p) from Table 1 {'agrees' if agree else 'disagrees'} with the structural contact fraction"
         else:
-            sup, text = "inconclusive", "A(p) from Table 1 (no structural data to compare)"
+            sup = "contradicts" if problems else "inconclusive"
+            text = "A(p) from Table 1 (no structural data to compare)"
+        if s6.assumption:
+            text += f", assuming {s6.assumption}"
+        if problems:
+            text += "; A is " + " and ".join(problems)
         text += ": " + ", ".join(
             f"{r.pressure_mpa:g} MPa {100 * (finite(r.area.value) or math.nan):.3g} %" for r in rows
         )
@@ -323,8 +333,9 @@ def _plain_or_none(finding: Any) -> dict[str, Any] | None:
     return None if finding is None else to_dict(finding)
 
 
-def lowest_pressure_resistances(fits: pd.DataFrame) -> dict[str, float]:
-    """Element -> R (ohm cm^2) of the lowest-pressure spectrum in the joint series fit."""
+def lowest_pressure_resistances(fits: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Element -> (R, its standard error) in ohm cm^2 of the lowest-pressure spectrum in the joint series fit
+    (the error NaN where the fit gives none)."""
     if fits.empty or "fit" not in fits:
         return {}
     rows = fits[fits["fit"] == "series"]
@@ -333,7 +344,12 @@ def lowest_pressure_resistances(fits: pd.DataFrame) -> dict[str, float]:
     p_min = rows["pressure_mpa"].min()
     first = rows[rows["pressure_mpa"] == p_min]
     first = first[first["spectrum"] == first["spectrum"].iloc[0]]
-    return {str(e): float(r) for e, r in zip(first["element"], first["r_ohm_cm2"], strict=True) if np.isfinite(r)}
+    errors = first["r_stderr_ohm_cm2"] if "r_stderr_ohm_cm2" in first else [math.nan] * len(first)
+    return {
+        str(e): (float(r), float(se))
+        for e, r, se in zip(first["element"], first["r_ohm_cm2"], errors, strict=True)
+        if np.isfinite(r)
+    }
 
 
 def decide(
@@ -344,7 +360,7 @@ def decide(
     arrhenius_rows: Sequence[Mapping[str, Any]],
     settings: VerdictSettings,
     interface: str | None = None,
-    lowest_pressure_r: Mapping[str, float] | None = None,
+    lowest_pressure_r: Mapping[str, tuple[float, float]] | None = None,
 ) -> dict[str, Any]:
     """The verdict of one cell (see module docstring and DESIGN.md ``verdict.json``).
 
@@ -365,7 +381,8 @@ def decide(
     interface
         Chemical stability from the sample sheet (overrides ``settings.interface``).
     lowest_pressure_r
-        Element name -> fitted resistance (ohm cm^2) in the lowest-pressure spectrum of the joint series fit.
+        Element name -> (fitted resistance, its standard error) in ohm cm^2 in the lowest-pressure spectrum of the
+        joint series fit (:func:`lowest_pressure_resistances`).
     """
     stability = (interface or settings.interface or "unknown").strip().lower()
     process_p, steps, extra = _pressure_evidence(steps12, steps36, lowest_pressure_r or {}, settings)
@@ -460,6 +477,9 @@ def decide(
             for st in steps
             if st["support"] == "contradicts"
         )
+        sei_suspected = (extra["dominance"] or {}).get("sei_suspected")
+        if sei_suspected:
+            conflicts.append(f"SEI suspected ({sei_suspected}) although the interface is declared {stability}")
         contact = "ideal" if dominant == "charge_transfer" else "non-ideal" if dominant != "undetermined" else "?"
         decision_path.append(
             {
@@ -493,6 +513,8 @@ def decide(
             summary += f" Step 7: {s7['finding']}."
         if conflicts:
             summary += f" {len(conflicts)} conflicting finding(s), listed below."
+        if sei_suspected:
+            summary += " An SEI-like signal is suspected (see conflicts): check the interface for an interphase."
         if stability != "stable":
             summary += " Chemical stability was not given; the verdict assumes a stable interface."
 
@@ -504,6 +526,7 @@ def decide(
         "tau_order": extra["tau_order"],
         "summary": summary,
         "decision_path": decision_path,
+        "dominance": extra["dominance"],
         "r_pol": extra["r_pol"],
         "contact_area": extra["contact_area"],
         "activation_energies": ea_table,

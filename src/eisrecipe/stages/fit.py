@@ -61,6 +61,8 @@ def read_steps36(path: str | Path) -> Steps36Finding:
 
 
 def _with_fit(frame: pd.DataFrame, kind: str, pressure: Mapping[str, float]) -> pd.DataFrame:
+    if frame.empty:  # a fit with no element left (every one pruned): no rows to label
+        return frame
     frame.insert(0, "pressure_mpa", [pressure.get(s) for s in frame["spectrum"]])
     frame.insert(0, "fit", kind)
     return frame

@@ -1,0 +1,280 @@
+"""Which interface process dominates, from the pressure series, by Table 1 (RECIPE.md Steps 2-6).
+
+The question is answered at the lowest pressure, where the contact is smallest and the two processes differ most:
+the charge-transfer resistance R_CT(p_min) against the constriction resistance R_Cstr(p_min), with their errors -
+never R_Pol against R_Int - R_Pol (a cell with R_Pol = 40 ohm cm^2 at A = 0.3 has R_CT = 133 ohm cm^2 and is
+CT-limited even when R_Int is 150). Rules, first that applies:
+
+1. **SEI-like signal.** An interface track whose tau stays constant and which persists to the highest pressure
+   (Step 2: "charge transfer") but whose resistance does not follow the contact - R within ``amplitude_tolerance``
+   of its first value while the contact demonstrably changes (a constriction track beside it, or the sheet's
+   ``contact_fraction`` changing by more than that tolerance) - follows neither column of Table 1: charge transfer
+   would go as 1/A (or A). It is SEI-like (or a bulk/GB remnant). The verdict then is ``constriction`` only when a
+   constriction signal dominates it at the lowest pressure by the dominance ratio, else ``undetermined``; never
+   ``charge_transfer`` or ``mixed`` on that signal, and ``sei_suspected`` says why.
+2. **No interface signal left at the highest pressure** (Step 2 ``constriction_dominates``): ``constriction``.
+3. **Left branch** (CT and constriction fitted as separate elements): R_CT and R_Cstr of the lowest-pressure
+   spectrum from the joint fit, with their standard errors.
+4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
+   a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer"): Table 1's constriction
+      changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
+   b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
+      (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from the direction
+      in which the interface peak's tau moves towards tau_CT at full contact (rising: the constriction part was
+      the faster, tau_Cstr < tau_CT), else the process is undetermined;
+   c. without A, bounds by that order: tau_Cstr < tau_CT gives R_CT(p_min) >= R_Pol, so CT dominates when R_Pol
+      alone is ``ratio`` times R_Int(p_min) - R_Pol; tau_CT < tau_Cstr gives R_CT(p_min) <= R_Pol, so constriction
+      dominates when R_Int(p_min) - R_Pol is ``ratio`` times R_Pol; otherwise undetermined (A is needed).
+5. Anything else: undetermined.
+
+Comparison with errors (:func:`compare`): ``charge_transfer`` when R_CT exceeds ``ratio`` x R_Cstr by more than
+``z_crit`` combined standard errors, ``constriction`` the other way round, ``mixed`` when each is within ``ratio``
+of the other beyond the errors, ``undetermined`` when the errors straddle a boundary. Resistances read from DRT
+peaks (rule 1, 4a) carry no error; that is said in the rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from eisrecipe.recipe.findings import NotApplicable
+from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding
+from eisrecipe.recipe.steps_3_6 import Steps36Finding
+from eisrecipe.serialize import finite, optional
+
+__all__ = ["Dominance", "compare", "pressure_dominance", "sei_like_tracks"]
+
+
+@dataclass(frozen=True)
+class Dominance:
+    """The dominant interface process from the pressure series and the numbers behind it (ohm cm^2).
+
+    Attributes
+    ----------
+    process
+        ``constriction``, ``charge_transfer``, ``mixed`` or ``undetermined``.
+    rule
+        Which rule of the module docstring decided, in words.
+    r_ct_ohm_cm2, r_ct_stderr_ohm_cm2, r_cstr_ohm_cm2, r_cstr_stderr_ohm_cm2
+        R_CT and R_Cstr at the lowest pressure as compared (None where the rule needs none).
+    ct_share
+        R_CT / (R_CT + R_Cstr) at the lowest pressure.
+    sei_suspected
+        Why an SEI-like signal is suspected, or None.
+    """
+
+    process: str
+    rule: str
+    r_ct_ohm_cm2: float | None = optional()
+    r_ct_stderr_ohm_cm2: float | None = optional()
+    r_cstr_ohm_cm2: float | None = optional()
+    r_cstr_stderr_ohm_cm2: float | None = optional()
+    ct_share: float | None = optional()
+    sei_suspected: str | None = optional()
+
+
+def compare(ct: float, ct_err: float, cstr: float, cstr_err: float, ratio: float, z_crit: float) -> str:
+    """The dominant process from R_CT and R_Cstr (ohm cm^2) with their standard errors (NaN: none known)."""
+    e_ct = ct_err if math.isfinite(ct_err) else 0.0
+    e_cs = cstr_err if math.isfinite(cstr_err) else 0.0
+    ct_margin = (ct - ratio * cstr) / max(math.hypot(e_ct, ratio * e_cs), 1e-300)
+    cs_margin = (cstr - ratio * ct) / max(math.hypot(e_cs, ratio * e_ct), 1e-300)
+    if ct_margin > z_crit:
+        return "charge_transfer"
+    if cs_margin > z_crit:
+        return "constriction"
+    if ct_margin < -z_crit and cs_margin < -z_crit:
+        return "mixed"
+    return "undetermined"
+
+
+def _share(ct: float, cstr: float) -> float | None:
+    return ct / (ct + cstr) if ct + cstr > 0 else None
+
+
+def _contact_fractions(s36: Steps36Finding | None) -> dict[str, float]:
+    """Spectrum -> the sheet's contact fraction, as Steps 5-6 recorded it."""
+    out: dict[str, float] = {}
+    if s36 is None:
+        return out
+    for row in (s36.step5.ct_share if s36.step5 is not None and s36.step5.ct_share else ()) or ():
+        if finite(row.contact_fraction) is not None:
+            out[row.spectrum] = float(row.contact_fraction)  # type: ignore[arg-type]
+    for area in (s36.step6.contact_area if s36.step6 is not None and s36.step6.contact_area else ()) or ():
+        if finite(area.contact_fraction) is not None:
+            out[area.spectrum] = float(area.contact_fraction)  # type: ignore[arg-type]
+    return out
+
+
+def sei_like_tracks(
+    s12: Steps12Finding, contact: Mapping[str, float], amplitude_tolerance: float
+) -> list[InterfaceTrackFinding]:
+    """Interface tracks that keep tau and R while the contact changes (module docstring, rule 1).
+
+    Parameters
+    ----------
+    s12
+        Steps 1-2.
+    contact
+        Spectrum -> the sheet's contact fraction (may be empty).
+    amplitude_tolerance
+        Largest relative change of R (either way) that counts as unchanged; also the smallest relative change of
+        the sheet's contact fraction that counts as a change (Steps 1-2 ``amplitude_fall_min``, 0.3).
+    """
+    lo, hi = 1.0 - amplitude_tolerance, 1.0 / (1.0 - amplitude_tolerance)
+    constriction_beside = any(t.behaviour == "constriction" for t in s12.interface_tracks)
+    a = [v for v in contact.values() if v > 0]
+    sheet_changes = bool(a) and min(a) / max(a) < 1.0 - amplitude_tolerance
+    if not (constriction_beside or sheet_changes):
+        return []
+    return [
+        t
+        for t in s12.interface_tracks
+        if t.behaviour == "charge_transfer"
+        and t.present_at_highest
+        and math.isfinite(t.r_ratio)
+        and lo < t.r_ratio < hi
+    ]
+
+
+def _tau_moves_up(s12: Steps12Finding) -> bool | None:
+    """Whether the interface peak left at the highest pressure moved to longer tau with pressure (None: no single
+    such peak, or it did not move beyond its tolerance)."""
+    at_hi = [t for t in s12.interface_tracks if t.present_at_highest]
+    if len(at_hi) != 1 or abs(at_hi[0].tau_trend_decades) <= at_hi[0].tau_tol_decades:
+        return None
+    return at_hi[0].tau_trend_decades > 0
+
+
+def pressure_dominance(
+    s12: Steps12Finding | NotApplicable,
+    s36: Steps36Finding | None,
+    lowest: Mapping[str, tuple[float, float]],
+    *,
+    ratio: float,
+    z_crit: float,
+    amplitude_tolerance: float,
+) -> Dominance:
+    """The dominant process from the pressure series (module docstring).
+
+    Parameters
+    ----------
+    s12, s36
+        The findings of Steps 1-2 and 3-6.
+    lowest
+        Element -> (R, stderr) in ohm cm^2 of the lowest-pressure spectrum of the joint fit.
+    ratio
+        Dominance ratio (config ``verdict.dominance_ratio``).
+    z_crit
+        Standard errors that make a difference significant.
+    amplitude_tolerance
+        See :func:`sei_like_tracks`.
+    """
+    if isinstance(s12, NotApplicable):
+        return Dominance("undetermined", f"no pressure evidence: {s12.reason}")
+    contact = _contact_fractions(s36)
+    sei = sei_like_tracks(s12, contact, amplitude_tolerance)
+    if sei:
+        names = ", ".join(f"track {t.track} (R ratio {t.r_ratio:.2f})" for t in sei)
+        why = (
+            f"{names} keeps tau and R while the contact changes: neither charge transfer (R ~ 1/A or A) nor "
+            "constriction (Table 1) - SEI-like"
+        )
+        r_sei = sum(t.r_first_ohm_cm2 for t in sei if math.isfinite(t.r_first_ohm_cm2))
+        r_cstr = sum(
+            t.r_first_ohm_cm2
+            for t in s12.interface_tracks
+            if t.behaviour == "constriction" and t.present_at_lowest and math.isfinite(t.r_first_ohm_cm2)
+        )
+        if r_cstr > 0 and r_cstr >= ratio * r_sei:
+            return Dominance(
+                "constriction",
+                f"constriction signals ({r_cstr:.3g} ohm cm^2 of DRT peak area at the lowest pressure) dominate the "
+                f"SEI-like one ({r_sei:.3g})",
+                r_cstr_ohm_cm2=r_cstr,
+                sei_suspected=why,
+            )
+        return Dominance("undetermined", "an SEI-like signal carries the interface resistance", sei_suspected=why)
+    if s12.conclusion == "constriction_dominates":
+        return Dominance("constriction", "no interface signal left at the highest pressure (Step 2)")
+    ct, cstr, r_int = lowest.get("ct"), lowest.get("cstr"), lowest.get("int")
+    if ct is not None and cstr is not None:
+        process = compare(ct[0], ct[1], cstr[0], cstr[1], ratio, z_crit)
+        return Dominance(
+            process,
+            "R_CT and R_Cstr of the lowest-pressure spectrum, fitted as separate elements (left branch)",
+            ct[0],
+            ct[1],
+            cstr[0],
+            cstr[1],
+            _share(ct[0], cstr[0]),
+        )
+    step3 = s36.step3 if s36 is not None else None
+    r_pol = finite(step3.r_pol_ohm_cm2) if step3 is not None and step3.resolved else None
+    if r_int is None or r_pol is None or s12.conclusion != "charge_transfer_present":
+        return Dominance("undetermined", "no interface signal at the highest pressure to give R_Pol, and not gone")
+    low = [t for t in s12.interface_tracks if t.present_at_lowest]
+    if low and all(t.behaviour == "charge_transfer" for t in low):
+        return Dominance(
+            "charge_transfer",
+            "every interface signal at the lowest pressure keeps its tau (Table 1: constriction would move it): "
+            "R_CT(p_min) = R_Int(p_min)",
+            r_int[0],
+            r_int[1],
+            0.0,
+            math.nan,
+            1.0,
+        )
+    moves_up = _tau_moves_up(s12)
+    order = None if moves_up is None else ("cstr_faster" if moves_up else "ct_faster")
+    p_min_spectrum = s36.pressure_order[0] if s36 is not None and s36.pressure_order else None
+    a_min = contact.get(p_min_spectrum) if p_min_spectrum is not None else None
+    if a_min is not None:
+        verdicts = {}
+        for o, r_ct in (("cstr_faster", r_pol / a_min), ("ct_faster", r_pol * a_min)):
+            verdicts[o] = (compare(r_ct, math.nan, max(r_int[0] - r_ct, 0.0), r_int[1], ratio, z_crit), r_ct)
+        if verdicts["cstr_faster"][0] == verdicts["ct_faster"][0] or order is not None:
+            use = order or "cstr_faster"
+            process, r_ct = verdicts[use]
+            r_cs = max(r_int[0] - r_ct, 0.0)
+            return Dominance(
+                process,
+                f"Table 1 with the sheet's A = {a_min:.3g} at the lowest pressure: R_CT = "
+                f"{'R_Pol / A' if use == 'cstr_faster' else 'R_Pol A'} = {r_ct:.3g}, R_Cstr = R_Int - R_CT"
+                + ("" if order else " (both tau orders agree)"),
+                r_ct,
+                math.nan,
+                r_cs,
+                r_int[1],
+                _share(r_ct, r_cs),
+            )
+        return Dominance(
+            "undetermined", "Table 1 gives different answers for the two tau orders and the order is not known"
+        )
+    if order == "cstr_faster" and r_pol >= ratio * max(r_int[0] - r_pol, 0.0):
+        return Dominance(
+            "charge_transfer",
+            "tau_Cstr < tau_CT (the interface peak moves up to tau_CT): R_CT(p_min) = R_Pol / A >= R_Pol, which alone "
+            "dominates R_Int - R_Pol",
+            r_pol,
+            math.nan,
+            max(r_int[0] - r_pol, 0.0),
+            r_int[1],
+        )
+    if order == "ct_faster" and max(r_int[0] - r_pol, 0.0) >= ratio * r_pol:
+        return Dominance(
+            "constriction",
+            "tau_CT < tau_Cstr (the interface peak moves down to tau_CT): R_CT(p_min) = R_Pol A <= R_Pol, dominated "
+            "by R_Int - R_Pol",
+            r_pol,
+            math.nan,
+            max(r_int[0] - r_pol, 0.0),
+            r_int[1],
+        )
+    return Dominance(
+        "undetermined",
+        "one overlapping interface signal: R_CT(p_min) = R_Pol / A or R_Pol A needs the contact fraction "
+        "(sample sheet contact_fraction) - the bounds do not decide",
+    )
