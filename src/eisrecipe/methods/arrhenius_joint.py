@@ -156,6 +156,8 @@ class JointArrheniusFit:
         Notes on refits (an R-CPE whose alpha ended at 1 refitted as RC).
     n_params
         Number of fitted parameters.
+    chi2_spectra
+        Weighted chi2 of each spectrum's residuals (spectrum name -> chi2).
     """
 
     elements: dict[str, JointElement]
@@ -168,6 +170,7 @@ class JointArrheniusFit:
     flags: list[str] = field(default_factory=list)
     refits: list[str] = field(default_factory=list)
     n_params: int = 0
+    chi2_spectra: dict[str, float] = field(default_factory=dict)
 
     @property
     def reduced_chi2(self) -> float:
@@ -240,6 +243,7 @@ def _build_layout(
     data: Sequence[np.ndarray],
     local_alpha: bool = False,
     local_c: bool = False,
+    r_inf: bool | None = None,
 ) -> _Layout:
     names: list[str] = []
     x0: list[float] = []
@@ -293,7 +297,7 @@ def _build_layout(
         g = rows[rows["spectrum"] == spec]
         first = g.iloc[0]
         with_l = bool(np.isfinite(first["l_h_cm2"]) and first["l_h_cm2"] > 0)
-        with_r_inf = _has_r_inf(first)
+        with_r_inf = _has_r_inf(first) if r_inf is None else r_inf
         idx: dict[str, int] = {}
         if with_r_inf:
             idx["r_inf"] = add(f"{spec}:r_inf", float(first["r_inf_ohm_cm2"]))
@@ -429,6 +433,7 @@ def fit_arrhenius_joint(
     jackknife: bool = True,
     local_alpha: bool = False,
     local_c: bool = False,
+    r_inf: bool | None = None,
 ) -> JointArrheniusFit | None:
     """Fit a temperature series jointly with Arrhenius resistances and shared capacitances (module docstring).
 
@@ -456,12 +461,18 @@ def fit_arrhenius_joint(
     local_c
         Give every element its own capacitance in each spectrum (only the Arrhenius law of R is shared): for a
         series whose per-spectrum capacitances drift with temperature.
+    r_inf
+        R_inf per spectrum: ``None`` where the two-stage fit of that spectrum has one, ``True`` in every spectrum
+        (started from the two-stage value, 0 where it had none), ``False`` in none. With every resistance on its
+        Arrhenius law and the capacitances shared, R_inf can be identified jointly where it cannot be in any one
+        spectrum (a bulk arc leaving the window): :func:`eisrecipe.recipe.step7.joint_arrhenius` decides.
 
     Returns
     -------
     JointArrheniusFit or None
         ``None`` when no element is found at two temperatures or more (nothing to fit jointly).
     """
+    r_inf_option = r_inf  # the name r_inf is each spectrum's fitted value below
     cpe = two_stage["kind"].astype(str) == "CPE"
     rows = two_stage[((two_stage["r_ohm_cm2"] > 0) & (two_stage["tau_s"] > 0)) | cpe].copy()
     rows["spectrum"] = rows["spectrum"].astype(str)
@@ -495,7 +506,9 @@ def fit_arrhenius_joint(
 
     refits: list[str] = []
     while True:
-        layout = _build_layout(spectra, rows, joint, local, t_k, t_ref, ea_start, omegas, data, local_alpha, local_c)
+        layout = _build_layout(
+            spectra, rows, joint, local, t_k, t_ref, ea_start, omegas, data, local_alpha, local_c, r_inf_option
+        )
         sol, cov, degenerate, residuals = _solve(layout, omegas, data, weighting)
         at_one = [n for n, s in layout.slots.items() if "alpha" in s and sol.x[s["alpha"]] > ALPHA_BOUNDS[1] - 1e-6]
         if not at_one:
@@ -514,7 +527,11 @@ def fit_arrhenius_joint(
         flags.append(f"more parameters ({sol.x.size}) than data ({sol.fun.size})")
     lo, hi = layout.lo, layout.hi
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-    on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | (np.isfinite(hi) & (hi - sol.x < 1e-6 * span))
+    # a series (blocking) CPE's exponent at 1 is the ideal capacitor, not a bound the fit ran into
+    cpe_alpha = {f"{spec}:{n}.alpha" for spec, items in local.items() for n, kind in items if kind == "CPE"}
+    capacitor = np.array([name in cpe_alpha for name in layout.names], dtype=bool)
+    at_hi = np.isfinite(hi) & (hi - sol.x < 1e-6 * span) & ~capacitor
+    on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | at_hi
     flags += [f"{layout.names[g]} ended on its bound" for g in np.flatnonzero(on_bound)]
     stderr = np.sqrt(np.clip(np.diag(cov), 0, np.inf))
     chi2 = float(np.sum(sol.fun**2))
@@ -613,15 +630,30 @@ def fit_arrhenius_joint(
     local_pairs = [(spec, n) for spec, items in local.items() for n, _ in items]
     elements = {n: replace(e, ea_formal_stderr_ev=e.ea_stderr_ev) for n, e in elements.items()}
     if jackknife and len(spectra) >= JACKKNIFE_MIN_TEMPERATURES:
-        jack = _jackknife_ea(spectra, two_stage, weighting, list(elements), local_alpha, local_c)
+        jack = _jackknife_ea(spectra, two_stage, weighting, list(elements), local_alpha, local_c, r_inf_option)
         elements = {
             n: replace(e, ea_jackknife_stderr_ev=jack[n], ea_stderr_ev=max(e.ea_stderr_ev, jack[n]))
             if math.isfinite(jack[n])
             else e
             for n, e in elements.items()
         }
+    row_off = np.r_[0, np.cumsum([2 * d.size for d in data])]
+    chi2_spectra = {
+        str(s_obj.meta.get("spectrum")): float(np.sum(sol.fun[row_off[j] : row_off[j + 1]] ** 2))
+        for j, s_obj in enumerate(spectra)
+    }
     result = JointArrheniusFit(
-        elements, local_pairs, table, t_ref, chi2, dof, not flags, flags, refits, n_params=int(sol.x.size)
+        elements,
+        local_pairs,
+        table,
+        t_ref,
+        chi2,
+        dof,
+        not flags,
+        flags,
+        refits,
+        n_params=int(sol.x.size),
+        chi2_spectra=chi2_spectra,
     )
     log.info(
         "joint Arrhenius fit: %s; %s",
@@ -638,6 +670,7 @@ def _jackknife_ea(
     names: Sequence[str],
     local_alpha: bool,
     local_c: bool = False,
+    r_inf: bool | None = None,
 ) -> dict[str, float]:
     """Leave-one-temperature-out jackknife standard error of each element's Ea, eV (NaN where fewer than
     :data:`JACKKNIFE_MIN_TEMPERATURES` - 1 of the reduced fits converged unflagged and held the element)."""
@@ -653,6 +686,7 @@ def _jackknife_ea(
                 jackknife=False,
                 local_alpha=local_alpha,
                 local_c=local_c,
+                r_inf=r_inf,
             )
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):
             continue

@@ -52,11 +52,23 @@ log = logging.getLogger(__name__)
 
 
 def joint_arrhenius(
-    series: Sequence[Spectrum], table: pd.DataFrame, n_temperatures: int, *, enabled: bool, weighting: str
+    series: Sequence[Spectrum],
+    table: pd.DataFrame,
+    n_temperatures: int,
+    *,
+    enabled: bool,
+    weighting: str,
+    r_inf: str = "auto",
+    two_stage_stats: Mapping[str, tuple[float, int, int]] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]] | None:
     """Joint Arrhenius fit of the temperature spectra: (``fits.csv`` rows, findings), ``None`` when it does not
     apply (switched off, or fewer than two temperatures). A fit that raises is reported, not fatal: the verdict
-    then uses the two-stage activation energies."""
+    then uses the two-stage activation energies.
+
+    ``two_stage_stats`` (spectrum -> chi2, fitted parameters, data points of its own fit) lets the joint fit be
+    compared with the per-spectrum fits: ``findings["vs_two_stage"]`` holds both BICs and ``preferred`` (the joint
+    model identified R_inf where the spectra's own fits could not, :func:`_vs_two_stage`), which
+    :func:`step7_rows` uses."""
     if not enabled or n_temperatures < 2 or table.empty:
         return None
     rows = table[table["fit"] == "temperature"]
@@ -65,40 +77,122 @@ def joint_arrhenius(
         for s in series
         if s.meta.get("series") == "temperature" and math.isfinite(float(s.meta.get("temperature_c", math.nan)))
     ]
-    results = {}
     has_cpe = bool((rows["kind"] == "RCPE").any())
-    variants = {"shared": (False, False), "alpha per spectrum": (True, False), "C and alpha per spectrum": (True, True)}
-    for label, (local_alpha, local_c) in variants.items():
+    sharing = {"shared": (False, False), "alpha per spectrum": (True, False), "C and alpha per spectrum": (True, True)}
+    # R_inf: as each spectrum's own model selection chose it, or (temperature.r_inf = auto, some spectrum without
+    # it) in every spectrum - the Arrhenius law and the shared capacitances can pin a series resistance that no
+    # single spectrum identifies (a bulk arc leaving the window trades off against it)
+    r_inf_options: dict[str, bool | None] = {"per-spectrum choice": None}
+    rows_r = rows[rows["kind"] != "CPE"] if "kind" in rows else rows
+    some_without = bool((rows_r.groupby("spectrum")["r_inf_ohm_cm2"].first() == 0.0).any() if len(rows_r) else False)
+    if r_inf == "auto" and some_without:
+        r_inf_options["in every spectrum"] = True
+    results: dict[str, Any] = {}
+    settings_of: dict[str, tuple[bool, bool, bool | None]] = {}
+    for label, (local_alpha, local_c) in sharing.items():
         if local_alpha and not has_cpe and not local_c:
             continue
-        try:
-            results[label] = fit_arrhenius_joint(
-                spectra,
-                rows,
-                weighting=weighting,  # type: ignore[arg-type]
-                local_alpha=local_alpha and has_cpe,
-                local_c=local_c,
-            )
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            log.warning("joint Arrhenius fit (%s) failed: %s", label, exc)
+        for r_label, r_opt in r_inf_options.items():
+            key = label if r_opt is None else f"{label}, R_inf {r_label}"
+            try:
+                results[key] = fit_arrhenius_joint(
+                    spectra,
+                    rows,
+                    weighting=weighting,  # type: ignore[arg-type]
+                    jackknife=False,
+                    local_alpha=local_alpha and has_cpe,
+                    local_c=local_c,
+                    r_inf=r_opt,
+                )
+                settings_of[key] = (local_alpha and has_cpe, local_c, r_opt)
+            except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+                log.warning("joint Arrhenius fit (%s) failed: %s", key, exc)
     if not results:
         return pd.DataFrame(), {"applies": True, "ok": False, "flags": ["fit failed"], "elements": {}}
     if all(r is None for r in results.values()):
         return pd.DataFrame(), {"applies": False, "reason": "no element fitted at two temperatures or more"}
     bic = {k: _joint_bic(r) for k, r in results.items() if r is not None}
-    usable = [k for k in bic if results[k].ok] or list(bic)  # type: ignore[union-attr]
+    r_inf_evidence = {k: _joint_r_inf(results[k]) for k in bic if settings_of[k][2] is True}
+    usable = [k for k in bic if results[k].ok and r_inf_evidence.get(k, (True, ""))[0]] or [
+        k for k in bic if settings_of[k][2] is not True
+    ]
     best = min(usable, key=lambda k: bic[k])
-    result = results[best]
+    local_alpha, local_c, r_opt = settings_of[best]
+    try:  # the chosen model again, now with its leave-one-temperature-out jackknife
+        result = fit_arrhenius_joint(
+            spectra,
+            rows,
+            weighting=weighting,
+            local_alpha=local_alpha,
+            local_c=local_c,
+            r_inf=r_opt,  # type: ignore[arg-type]
+        )
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+        log.warning("joint Arrhenius fit (%s, jackknife) failed: %s", best, exc)
+        result = results[best]
     assert result is not None
     findings = result.findings()
     findings["sharing"] = {
         "chosen": best,
         "rule": "every R on its Arrhenius law; capacitances and R-CPE exponents shared across temperatures, "
-        "exponents per spectrum, or both per spectrum: the unflagged fit with the lowest BIC",
+        "exponents per spectrum, or both per spectrum; R_inf as each spectrum's model selection chose it or in every "
+        f"spectrum (kept only when its inverse-variance mean is positive beyond {R_INF_JOINT_Z:g} standard errors): "
+        "the unflagged fit with the lowest BIC",
         "bic": bic,
-        "ok": {k: bool(results[k].ok) for k in bic},  # type: ignore[union-attr]
+        "ok": {k: bool(results[k].ok) for k in bic},
+        "r_inf_evidence": {k: why for k, (_, why) in r_inf_evidence.items()},
     }
+    findings["vs_two_stage"] = _vs_two_stage(result, two_stage_stats, adds_r_inf=r_opt is True)
     return result.table, findings
+
+
+def _vs_two_stage(
+    result: Any, stats: Mapping[str, tuple[float, int, int]] | None, *, adds_r_inf: bool
+) -> dict[str, Any]:
+    """The joint fit against the per-spectrum fits of the same spectra.
+
+    ``preferred`` (used by :func:`step7_rows` where the two-stage route is complete): the joint model holds a term
+    the per-spectrum fits could not identify - R_inf, pinned only by the Arrhenius laws and shared capacitances.
+    With the same terms the joint model is the per-spectrum one constrained, and its BIC does not tell which
+    split of correlated arcs is right (the pellet s04147: joint BIC lower, joint Ea,Bulk 0.67 eV against 0.60 eV
+    two-stage and by hand), so the direct per-spectrum route is kept. Both BICs are reported (each spectrum with
+    its own noise level: sum over spectra of n_j ln(chi2_j / n_j), plus k ln N)."""
+    specs = [str(x) for x in pd.unique(result.table["spectrum"])] if not result.table.empty else []
+    joint_chi2 = getattr(result, "chi2_spectra", {}) or {}
+    rule = (
+        "the joint fit is preferred over complete per-spectrum fits only where it identifies R_inf, which they "
+        "left out as not identified"
+    )
+    if not stats or not specs or any(sp not in stats or sp not in joint_chi2 for sp in specs):
+        return {"preferred": adds_r_inf, "rule": rule}
+    n_all = sum(int(stats[sp][2]) for sp in specs)
+
+    def bic(chi2: Mapping[str, float], k: int) -> float:
+        fit_term = sum(int(stats[sp][2]) * math.log(max(float(chi2[sp]), 1e-300) / int(stats[sp][2])) for sp in specs)
+        return float(fit_term + k * math.log(n_all))
+
+    two = bic({sp: stats[sp][0] for sp in specs}, sum(int(stats[sp][1]) for sp in specs))
+    joint = bic(joint_chi2, int(result.n_params))
+    return {"preferred": adds_r_inf, "bic_joint": joint, "bic_two_stage": two, "rule": rule}
+
+
+R_INF_JOINT_Z = 2.0
+"""A joint fit with R_inf in every spectrum counts only when the inverse-variance mean of its R_inf values is positive
+beyond this many standard errors (as :data:`eisrecipe.recipe.temperature.R_INF_Z` for one spectrum)."""
+
+
+def _joint_r_inf(result: Any) -> tuple[bool, str]:
+    """Whether a joint fit's R_inf is identified: (yes/no, the evidence)."""
+    per = result.table.drop_duplicates("spectrum")
+    value = per["r_inf_ohm_cm2"].to_numpy(float)
+    err = per["r_inf_stderr_ohm_cm2"].to_numpy(float)
+    ok = np.isfinite(value) & np.isfinite(err) & (err > 0)
+    if not ok.any():
+        return False, "no R_inf with a finite standard error"
+    w = 1.0 / err[ok] ** 2
+    mean, sem = float(np.sum(w * value[ok]) / np.sum(w)), float(1.0 / math.sqrt(np.sum(w)))
+    text = f"inverse-variance mean R_inf = {mean:.3g} +- {sem:.2g} ohm cm2 over {int(ok.sum())} spectra"
+    return mean > R_INF_JOINT_Z * sem, text
 
 
 def _joint_bic(result: Any) -> float:
@@ -171,6 +265,7 @@ ARRHENIUS_COLUMNS = [
     "ln_prefactor_joint_stderr",
     "joint_ok",
     "two_stage_complete",
+    "joint_preferred",
 ]
 
 
@@ -263,6 +358,7 @@ def _joint_columns(joint: Mapping[str, Any], name: str) -> dict[str, Any]:
             "ln_prefactor_joint": math.nan,
             "ln_prefactor_joint_stderr": math.nan,
             "joint_ok": False,
+            "joint_preferred": False,
         }
     return {
         "ea_joint_ev": e["ea_ev"],
@@ -270,25 +366,33 @@ def _joint_columns(joint: Mapping[str, Any], name: str) -> dict[str, Any]:
         "ln_prefactor_joint": e["ln_prefactor"],
         "ln_prefactor_joint_stderr": e["ln_prefactor_stderr"],
         "joint_ok": bool(joint.get("ok")) and math.isfinite(e["ea_stderr_ev"]),
+        "joint_preferred": bool((joint.get("vs_two_stage") or {}).get("preferred", True)),
     }
 
 
 def step7_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of ``arrhenius.csv`` for the verdict, ``ea_ev``/``ea_stderr_ev``/``ln_prefactor`` set to the chosen route.
 
-    The joint fit's values where ``joint_ok`` and the two-stage route is incomplete (``ea_method = "joint"``),
-    the two-stage ones otherwise (``ea_method = "two-stage"``); the two-stage values stay under
-    ``ea_two_stage_ev`` and ``ea_two_stage_stderr_ev``. The joint fit's advantage is that it pins R where an arc
-    leaves the window or a spectrum's own fit failed the gates; where every spectrum of the series has its own
-    gated-in fit of the element (``two_stage_complete``), the joint fit's shared terms (Arrhenius law of every
-    element at once, shared capacitances) only add model error (the EISFitpython pellet s04147: bulk and GB
-    arcs correlated at -0.9 in every spectrum, joint Ea,Bulk 0.68 against 0.63 two-stage and 0.59 by hand).
+    The joint fit's values where ``joint_ok`` and either the two-stage route is incomplete or the joint model holds
+    a term the per-spectrum fits lack (``joint_preferred``) (``ea_method = "joint"``), the two-stage ones otherwise
+    (``ea_method = "two-stage"``); the two-stage values stay under ``ea_two_stage_ev`` and
+    ``ea_two_stage_stderr_ev``. The joint fit pins R where an arc leaves the window or a spectrum's own fit failed
+    the gates, and it can identify a series resistance that no single spectrum does (a bulk arc running past the top
+    frequency: the per-spectrum bulk R absorbs it). Where every spectrum of the series has its own gated-in fit of
+    the element (``two_stage_complete``) and the joint model holds no term they lack (``joint_preferred`` false,
+    :func:`joint_arrhenius`), its shared terms only add model error (the EISFitpython pellet s04147: bulk and GB
+    arcs correlated at -0.9 in every spectrum, joint Ea,Bulk 0.67 against 0.60 two-stage and 0.60 by hand).
     """
     out: list[dict[str, Any]] = []
     for row in table.to_dict(orient="records"):
         row = {**row, "ea_two_stage_ev": row.get("ea_ev"), "ea_two_stage_stderr_ev": row.get("ea_stderr_ev")}
         complete = bool(row.get("two_stage_complete")) and math.isfinite(float(row.get("ea_ev", math.nan)))
-        if not complete and bool(row.get("joint_ok")) and math.isfinite(float(row.get("ea_joint_ev", math.nan))):
+        preferred = bool(row.get("joint_preferred", True))
+        if (
+            (not complete or preferred)
+            and bool(row.get("joint_ok"))
+            and math.isfinite(float(row.get("ea_joint_ev", math.nan)))
+        ):
             row.update(
                 ea_ev=row["ea_joint_ev"],
                 ea_stderr_ev=row["ea_joint_stderr_ev"],

@@ -30,6 +30,7 @@ The joint fit runs in the fit stage because it holds the spectra; the verdict st
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -284,9 +285,19 @@ def select_model(
         sel["r_inf"] = {"included": use_r_inf, "evidence": f"temperature.r_inf = {settings.r_inf}"}
     current = fit(kinds, use_r_inf) if use_r_inf else without
     chosen_kinds: dict[str, str] = {}
+    # every R-CPE whose exponent ended at 1 is an RC: all of them at once (one at a time, the others' bound
+    # would still flag each trial)
+    at_one = [k for k, lab in enumerate(labels) if kinds[k] == "RCPE" and current.element(name, lab).alpha >= 1 - 1e-6]
+    if len(at_one) > 1:
+        trial_kinds = [("RC" if k in at_one else kind) for k, kind in enumerate(kinds)]
+        trial = fit(trial_kinds, use_r_inf)  # type: ignore[arg-type]
+        if trial.ok and (not current.ok or _bic(trial) < _bic(current)):
+            kinds, current = trial_kinds, trial  # type: ignore[assignment]
+            for k in at_one:
+                chosen_kinds[labels[k]] = "RC (R-CPE exponents ended at 1 together)"
     for k, label in enumerate(labels):
         if kinds[k] != "RCPE":
-            chosen_kinds[label] = f"{kinds[k]} (config)"
+            chosen_kinds.setdefault(label, f"{kinds[k]} (config)")
             continue
         trial_kinds = [*kinds[:k], "RC", *kinds[k + 1 :]]
         trial = fit(trial_kinds, use_r_inf)  # type: ignore[arg-type]
@@ -337,6 +348,47 @@ def labels_for(k: int, blocking: bool) -> list[str]:
     return (names + rest)[:k]
 
 
+def _group_c(group: pd.DataFrame) -> float:
+    """Capacitance (F cm^-2) of an anchored peak group: tau/R of its merged seed."""
+    r, tau = merged_seed(group)
+    return float(tau / r) if r > 0 else math.nan
+
+
+def series_capacitances(used: Mapping[str, pd.DataFrame], k: int, blocking: bool) -> dict[str, float]:
+    """Median capacitance (F cm^-2) of each of the series' ``k`` elements over the spectra that resolve all ``k``
+    (the capacitance of a process hardly moves with temperature while its tau moves by decades)."""
+    values: dict[str, list[float]] = {}
+    for rows in used.values():
+        if rows.empty:
+            continue
+        groups = anchor_groups(rows, k)
+        if len(groups) < k:
+            continue
+        for g, name in zip(groups, labels_for(k, blocking), strict=True):
+            values.setdefault(name, []).append(math.log(_group_c(g)))
+    return {n: float(math.exp(np.median(v))) for n, v in values.items() if np.isfinite(v).all()}
+
+
+def names_by_capacitance(
+    groups: Sequence[pd.DataFrame], k: int, series_c: Mapping[str, float], blocking: bool
+) -> tuple[list[str], str]:
+    """Names of one spectrum's anchored groups (tau order) and the rule, as a format string with ``{name}``.
+
+    All ``k`` resolved: the series' names in tau order. Fewer (an arc merged or outside the window at this
+    temperature): the order-preserving choice of names whose series capacitances are nearest in log C, so a lone
+    GB arc is not called bulk because it is the first."""
+    names = labels_for(k, blocking)
+    if len(groups) >= k or not series_c or any(n not in series_c for n in names):
+        names_n = labels_for(len(groups), blocking)
+        return names_n, "{name}: " + f"by tau order, {len(groups)} of {k} elements"
+    c = [math.log(_group_c(g)) for g in groups]
+    best = min(
+        itertools.combinations(names, len(groups)),
+        key=lambda combo: sum(abs(ci - math.log(series_c[n])) for ci, n in zip(c, combo, strict=True)),
+    )
+    return list(best), "{name}: " + f"{len(groups)} of {k} elements resolved, named by the series' capacitances"
+
+
 def _series_tracks(series: Sequence[Spectrum], used: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict[str, int]]:
     """Track the used DRT peaks through the temperature-ordered series (:func:`eisrecipe.methods.tracking.track_peaks`
     with ``order=False``): the tracks as a frame, and (spectrum, peak index) -> track number."""
@@ -373,7 +425,8 @@ def choose_element_count(
 ) -> tuple[int, dict[str, Any]]:
     """Number of parallel elements for the whole series (no pressure-series reference): for k = 1 ..
     ``max_elements``, every spectrum is fitted with min(k, its peaks) anchored elements (R-CPE, no R_inf, no L);
-    the k with the fewest flagged fits and then the lowest summed BIC wins. One k for the series, so that every
+    the k with the fewest failed fits (flagged, or above the Step 7 residual gate ``max_rel_residual``: two arcs
+    fitted as one fail it) and then the lowest summed BIC wins. One k for the series, so that every
     temperature names the same processes."""
     most = max((len(r) for r in used.values()), default=0)
     scores: dict[int, tuple[int, float]] = {}
@@ -390,7 +443,7 @@ def choose_element_count(
             fit = _fit_one(
                 s, name, seeds, labels, ["RCPE"] * len(groups), blocking[name], settings.weighting, False, False
             )
-            flagged += int(not fit.ok)
+            flagged += int(not fit.ok or fit.max_relative_residual(name) > settings.max_rel_residual)
             bic += _bic(fit)
         scores[k] = (flagged, bic)
     if not scores:
@@ -398,7 +451,8 @@ def choose_element_count(
     best = min(scores, key=lambda k: scores[k])
     return best, {
         "chosen": best,
-        "rule": "fewest flagged fits, then lowest summed BIC over the series (R-CPE elements, no R_inf, no L)",
+        "rule": "fewest failed fits (flagged or above the residual gate), then lowest summed BIC over the series "
+        "(R-CPE elements, no R_inf, no L)",
         "candidates": {str(k): {"flagged_fits": f, "bic_sum": b} for k, (f, b) in scores.items()},
     }
 
@@ -467,8 +521,12 @@ def run_cell_temperature_fits(
             keep &= rows["tau_s"] < min(evidence[name].tau_turn_s, math.inf)
         used[name] = rows[keep].sort_values("tau_s")
     k_series, k_finding = (0, {"rule": "pressure-series reference capacitances"})
+    series_c: dict[str, float] = {}
     if not reference:
         k_series, k_finding = choose_element_count(series, used, blocking, settings)
+        if len(temps) >= 2:  # one sample over temperature: its capacitances are the T-invariant to name by
+            series_c = series_capacitances(used, k_series, cell_blocking)
+            k_finding["median_capacitance_f_cm2"] = series_c
     try:
         tracks_frame, track_of = _series_tracks(series, used)
     except (InputError, ValueError) as exc:  # tracking is evidence, not a precondition of the fits
@@ -476,6 +534,7 @@ def run_cell_temperature_fits(
         log.warning("temperature-series tracking failed: %s", exc)
     frames: list[pd.DataFrame] = []
     per_spectrum: list[dict[str, Any]] = []
+    stats: dict[str, tuple[float, int, int]] = {}  # chi2, parameters, data points of each spectrum's fit
     for s in series:
         name = str(s.meta.get("spectrum"))
         t_c = _temperature(s)
@@ -495,12 +554,9 @@ def run_cell_temperature_fits(
             labels = [classify_peak(float(c), thickness, reference, settings) for c in rows["c_f_cm2"]]
         else:
             groups = anchor_groups(rows, k_series)
-            names_k = labels_for(len(groups), cell_blocking)
+            names_k, rule = names_by_capacitance(groups, k_series, series_c, cell_blocking)
             owner = {float(t): n for g, n in zip(groups, names_k, strict=True) for t in g["tau_s"]}
-            labels = [
-                (owner[float(t)], f"{names_k.index(owner[float(t)]) + 1}. of {len(groups)} elements in tau order")
-                for t in rows["tau_s"]
-            ]
+            labels = [(owner[float(t)], rule.format(name=owner[float(t)])) for t in rows["tau_s"]]
         entry["peaks"] = [
             {
                 "tau_s": float(tau),
@@ -540,10 +596,19 @@ def run_cell_temperature_fits(
             max_rel_residual=fit.max_relative_residual(name),
             reduced_chi2=fit.reduced_chi2,
         )
+        stats[name] = (float(fit.chi2), int(fit.x.size), int(fit.dof + fit.x.size))
         per_spectrum.append(entry)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     gated, left_out = gate_fits(table, settings.max_rel_residual)
-    joint = joint_arrhenius(series, gated, len(temps), enabled=settings.joint, weighting=settings.weighting)
+    joint = joint_arrhenius(
+        series,
+        gated,
+        len(temps),
+        enabled=settings.joint,
+        weighting=settings.weighting,
+        r_inf=settings.r_inf,
+        two_stage_stats=stats,
+    )
     if joint is not None and not joint[0].empty:
         table = pd.concat([table, joint[0]], ignore_index=True)
     findings = {
