@@ -24,7 +24,7 @@ import numpy as np
 
 from eisrecipe.spectrum import ComplexArray, FloatArray
 
-__all__ = ["BlockingEvidence", "detect_blocking"]
+__all__ = ["MAX_SPUR_ANGLE_DEG", "BlockingEvidence", "detect_blocking"]
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,20 @@ class BlockingEvidence:
         return 1.0 / (2 * math.pi * self.f_turn_hz) if math.isfinite(self.f_turn_hz) else math.inf
 
 
+MAX_SPUR_ANGLE_DEG = 92.0
+"""Steepest low-frequency direction, degrees, still read as a blocking spur: a series CPE runs at alpha x 90 <= 90 deg
+(2 deg for noise). Steeper, Z' falls toward lower frequency, which no capacitor in series does (the stand-in dataset's
+cellB, whose interface arc closes: 95-103 deg at phases of -7 to -16 deg; real blocking pellets: 49-78 deg, the
+simulated ideal capacitor 90 deg)."""
+
+
 def detect_blocking(
-    frequency_hz: FloatArray, impedance: ComplexArray, *, min_angle_deg: float = 45.0, n_points: int = 4
+    frequency_hz: FloatArray,
+    impedance: ComplexArray,
+    *,
+    min_angle_deg: float = 45.0,
+    n_points: int = 4,
+    max_angle_deg: float = MAX_SPUR_ANGLE_DEG,
 ) -> BlockingEvidence:
     """Whether the spectrum ends in a blocking-electrode spur (module docstring).
 
@@ -72,6 +84,8 @@ def detect_blocking(
         Smallest spur direction, degrees above the real axis.
     n_points
         Lowest-frequency points that must form the spur.
+    max_angle_deg
+        Steepest spur direction: a series CPE runs at alpha x 90 deg <= 90 deg (:data:`MAX_SPUR_ANGLE_DEG`).
     """
     order = np.argsort(np.asarray(frequency_hz, dtype=float))
     f = np.asarray(frequency_hz, dtype=float)[order]
@@ -87,7 +101,7 @@ def detect_blocking(
     while turn + 1 < f.size and y[turn + 1] < y[turn]:
         turn += 1
     f_turn = float(f[turn]) if turn + 1 < f.size else math.nan  # the spur spans the whole spectrum: no arc seen
-    blocking = rising and angle > min_angle_deg and math.isfinite(f_turn)
+    blocking = rising and min_angle_deg < angle <= max_angle_deg and math.isfinite(f_turn)
     if blocking:
         reason = (
             f"-Z'' rises over the {n_points} lowest frequencies along {angle:.0f} deg (> {min_angle_deg:g}); "
@@ -95,6 +109,11 @@ def detect_blocking(
         )
     elif not rising:
         reason = f"-Z'' does not rise monotonically over the {n_points} lowest frequencies (an arc closes)"
+    elif angle > max_angle_deg:
+        reason = (
+            f"low-frequency end along {angle:.0f} deg > {max_angle_deg:g} deg: Z' falls toward low frequency, no "
+            "capacitor in series (a series CPE runs at alpha x 90 deg)"
+        )
     elif not math.isfinite(f_turn):
         reason = "-Z'' rises over the whole spectrum: no electrolyte arc before the spur"
     else:

@@ -267,6 +267,14 @@ def select_model(
     def fit(kk: Sequence[ElementKind], r_inf: bool, with_l: bool = False) -> SeriesFit:
         return _fit_one(s, name, seeds, labels, kk, blocking, settings.weighting, r_inf, with_l)
 
+    def try_fit(kk: Sequence[ElementKind], r_inf: bool) -> SeriesFit | None:
+        """A trial fit; one that raises (non-finite Jacobian on a bad start) is a rejected trial."""
+        try:
+            return fit(kk, r_inf)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+            log.warning("%s: trial fit %s failed: %s", name, list(kk), exc)
+            return None
+
     sel: dict[str, Any] = {}
     without = fit(kinds, False)
     use_r_inf = settings.r_inf == "true"
@@ -290,8 +298,8 @@ def select_model(
     at_one = [k for k, lab in enumerate(labels) if kinds[k] == "RCPE" and current.element(name, lab).alpha >= 1 - 1e-6]
     if len(at_one) > 1:
         trial_kinds = [("RC" if k in at_one else kind) for k, kind in enumerate(kinds)]
-        trial = fit(trial_kinds, use_r_inf)  # type: ignore[arg-type]
-        if trial.ok and (not current.ok or _bic(trial) < _bic(current)):
+        trial = try_fit(trial_kinds, use_r_inf)  # type: ignore[arg-type]
+        if trial is not None and trial.ok and (not current.ok or _bic(trial) < _bic(current)):
             kinds, current = trial_kinds, trial  # type: ignore[assignment]
             for k in at_one:
                 chosen_kinds[labels[k]] = "RC (R-CPE exponents ended at 1 together)"
@@ -300,13 +308,15 @@ def select_model(
             chosen_kinds.setdefault(label, f"{kinds[k]} (config)")
             continue
         trial_kinds = [*kinds[:k], "RC", *kinds[k + 1 :]]
-        trial = fit(trial_kinds, use_r_inf)  # type: ignore[arg-type]
-        if trial.ok and (not current.ok or _bic(trial) < _bic(current)):
+        trial = try_fit(trial_kinds, use_r_inf)  # type: ignore[arg-type]
+        if trial is not None and trial.ok and (not current.ok or _bic(trial) < _bic(current)):
             why = "R-CPE fit flagged" if not current.ok else f"BIC {_bic(trial):.1f} < {_bic(current):.1f}"
             kinds, current = trial_kinds, trial  # type: ignore[assignment]
             chosen_kinds[label] = f"RC ({why})"
         else:
-            chosen_kinds[label] = "RCPE" + ("" if trial.ok else " (RC fit flagged)")
+            chosen_kinds[label] = "RCPE" + (
+                " (RC fit failed)" if trial is None else "" if trial.ok else " (RC fit flagged)"
+            )
     sel["kinds"] = chosen_kinds
     final, _, inductance = choose_inductance(settings.inductance, [s], partial(fit, kinds, use_r_inf))
     sel["inductance"] = inductance
