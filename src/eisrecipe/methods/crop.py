@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from eisrecipe.errors import InputError
+from eisrecipe.methods.blocking import detect_blocking
 from eisrecipe.methods.kk import FitType, KKResult, kk_test
 from eisrecipe.spectrum import Spectrum
 
@@ -49,8 +50,9 @@ class KKSettings:
     def resolved(self, spectrum: Spectrum, threshold: float) -> tuple[KKSettings, dict[str, Any]]:
         """These settings with ``capacitance`` decided for ``spectrum`` (``"auto"``), and the evidence.
 
-        Rule: the KK test runs without and with a series capacitor; the capacitor is kept when its fitted C is
-        positive and more points have residuals below ``threshold`` with it than without (a blocking electrode's
+        Rule: the KK test runs without and with a series capacitor; the capacitor is kept when the spectrum ends in
+        a blocking spur (:func:`eisrecipe.methods.blocking.detect_blocking`), its fitted C is positive and more
+        points have residuals below ``threshold`` with it than without (a blocking electrode's
         capacitive spur loses its lowest points without one). An extra free term always lowers the residuals a
         little; only a larger valid window counts.
         """
@@ -61,13 +63,17 @@ class KKSettings:
         a, b = without.run(spectrum), with_c.run(spectrum)
         n_a = int(np.sum(a.max_abs_residual < threshold))
         n_b = int(np.sum(b.max_abs_residual < threshold))
-        use = bool(b.inverse_capacitance > 0 and n_b > n_a)
+        spur = detect_blocking(spectrum.frequency_hz, spectrum.impedance)
+        use = bool(b.inverse_capacitance > 0 and n_b > n_a and spur.blocking)
         evidence = {
             "mode": "auto",
             "included": use,
             "points_below_threshold_without": n_a,
             "points_below_threshold_with": n_b,
-            "rule": "series capacitor when its C > 0 and more points pass the KK threshold with it",
+            "blocking_spur": spur.reason,
+            "rule": "series capacitor when the spectrum ends in a capacitive (blocking) spur, its C > 0 and more "
+            "points pass the KK threshold with it (a non-KK artefact that mimics a spur, e.g. a phase error "
+            "growing toward low frequency, is not made KK-consistent by a capacitor it does not have)",
         }
         return (with_c if use else without), evidence
 

@@ -450,9 +450,14 @@ def choose_element_count(
             groups = anchor_groups(rows, k)
             labels = labels_for(len(groups), blocking[name])
             seeds = [merged_seed(g) for g in groups]
-            fit = _fit_one(
-                s, name, seeds, labels, ["RCPE"] * len(groups), blocking[name], settings.weighting, False, False
-            )
+            try:
+                fit = _fit_one(
+                    s, name, seeds, labels, ["RCPE"] * len(groups), blocking[name], settings.weighting, False, False
+                )
+            except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:  # a fit that raises has failed
+                log.warning("%s: %d-element fit failed: %s", name, k, exc)
+                flagged += 1
+                continue
             flagged += int(not fit.ok or fit.max_relative_residual(name) > settings.max_rel_residual)
             bic += _bic(fit)
         scores[k] = (flagged, bic)
@@ -589,7 +594,13 @@ def run_cell_temperature_fits(
             kinds: list[ElementKind] = ["RCPE" if counts[n] > 1 else settings.kinds.get(n, "RCPE") for n in names]
         else:
             kinds = ["RCPE"] * len(names)
-        fit, selection = select_model(s, [seeds[n] for n in names], names, kinds, cell_blocking, settings)
+        try:
+            fit, selection = select_model(s, [seeds[n] for n in names], names, kinds, cell_blocking, settings)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+            log.warning("%s: fit failed: %s", name, exc)
+            entry.update(fit_ok=False, reason=f"fit failed: {exc}")
+            per_spectrum.append(entry)
+            continue
         entry["inductance"] = selection.pop("inductance")
         entry["model_selection"] = selection
         frame = fit.to_frame()
