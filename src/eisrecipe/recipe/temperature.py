@@ -34,7 +34,7 @@ import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from eisrecipe.errors import InputError
-from eisrecipe.methods.blocking import detect_blocking
+from eisrecipe.methods.blocking import BlockingEvidence, detect_blocking
 from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
 from eisrecipe.methods.fitting import SeriesFit, Start, fit_spectrum
 from eisrecipe.methods.inductance import choose_inductance
@@ -472,6 +472,18 @@ def choose_element_count(
     }
 
 
+def _blocking_evidence(s: Spectrum, settings: TemperatureSettings) -> BlockingEvidence:
+    """Blocking-electrode evidence of a validated spectrum: the spur's start from the kept points, the verdict from
+    the uncropped spectrum where the validation stage recorded it (``meta["blocking_uncropped"]``) - cropping a
+    low-frequency artefact can leave the start of a closing arc that looks like a spur."""
+    e = detect_blocking(s.frequency_hz, s.impedance, min_angle_deg=settings.blocking_min_angle_deg)
+    whole = s.meta.get("blocking_uncropped")
+    if whole is None or bool(whole) == e.blocking:
+        return e
+    why = "the uncropped spectrum ends in a spur" if whole else "the uncropped spectrum ends in no spur"
+    return replace(e, blocking=bool(whole), reason=f"{why}; kept points: {e.reason}")
+
+
 def run_cell_temperature_fits(
     cell: str,
     spectra: Sequence[Spectrum],
@@ -515,12 +527,7 @@ def run_cell_temperature_fits(
         return TemperatureFits(pd.DataFrame(), {"cell": cell, "applies": False, "reason": reason})
     reference = reference_capacitances(pressure_fits)
     # blocking electrodes, per spectrum and for the cell (the majority of its spectra)
-    evidence = {
-        str(s.meta.get("spectrum")): detect_blocking(
-            s.frequency_hz, s.impedance, min_angle_deg=settings.blocking_min_angle_deg
-        )
-        for s in series
-    }
+    evidence = {str(s.meta.get("spectrum")): _blocking_evidence(s, settings) for s in series}
     cell_blocking = sum(e.blocking for e in evidence.values()) * 2 > len(evidence)
     blocking = {n: cell_blocking for n in evidence}
     # the peaks each spectrum's fit may use
