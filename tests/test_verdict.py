@@ -267,7 +267,12 @@ def test_unknown_stability_is_said() -> None:
 
 @pytest.mark.parametrize(
     ("ea_int", "expected"),
-    [(0.35, "constriction_like"), (0.37, "constriction_like"), (0.40, "intermediate"), (0.44, "charge_transfer_like")],
+    [
+        (0.35, "constriction_like"),
+        (0.37, "constriction_like"),
+        (0.40, "constriction_like"),
+        (0.44, "charge_transfer_like"),
+    ],
 )
 def test_step7_classification(ea_int: float, expected: str) -> None:
     ea = {r["element"]: r for r in EA_CONSTRICTION}

@@ -154,6 +154,10 @@ class JointArrheniusFit:
         Reasons when not ``ok``.
     refits
         Notes on refits (an R-CPE whose alpha ended at 1 refitted as RC).
+    n_params
+        Number of fitted parameters.
+    chi2_spectra
+        Weighted chi2 of each spectrum's residuals (spectrum name -> chi2).
     """
 
     elements: dict[str, JointElement]
@@ -165,6 +169,8 @@ class JointArrheniusFit:
     ok: bool
     flags: list[str] = field(default_factory=list)
     refits: list[str] = field(default_factory=list)
+    n_params: int = 0
+    chi2_spectra: dict[str, float] = field(default_factory=dict)
 
     @property
     def reduced_chi2(self) -> float:
@@ -203,6 +209,12 @@ class _Layout:
     slots: dict[str, dict[str, int]]  # element -> {"ln_r_ref", "ea", "ln_c", "alpha"} global indices
 
 
+def _has_r_inf(row: pd.Series) -> bool:
+    """Whether a two-stage fit carried R_inf (a model without it writes 0 +- 0)."""
+    value, err = float(row["r_inf_ohm_cm2"]), float(row.get("r_inf_stderr_ohm_cm2", math.nan))
+    return not (value == 0.0 and (err == 0.0 or not math.isfinite(err)))
+
+
 def _two_stage_start(rows: pd.DataFrame, name: str) -> tuple[float, float]:
     """(Ea, ln A) of the two-stage fit over ``rows`` (weighted when every stderr is finite), NaN if it fails."""
     err = rows["r_stderr_ohm_cm2"].to_numpy(float)
@@ -229,6 +241,9 @@ def _build_layout(
     ea_start: dict[str, float],
     omegas: Sequence[np.ndarray],
     data: Sequence[np.ndarray],
+    local_alpha: bool = False,
+    local_c: bool = False,
+    r_inf: bool | None = None,
 ) -> _Layout:
     names: list[str] = []
     x0: list[float] = []
@@ -265,9 +280,10 @@ def _build_layout(
         s = {
             "ln_r_ref": add(f"{name}.ln_r_ref", ln_r_ref, (math.log(zmax / R_REF_SPAN), math.log(zmax * R_REF_SPAN))),
             "ea": add(f"{name}.ea_ev", ea, EA_BOUNDS_EV),
-            "ln_c": add(f"{name}.ln_c", float(np.log(c_start[name])), (c_lo[name], c_hi[name])),
         }
-        if joint[name] == "RCPE":
+        if not local_c:
+            s["ln_c"] = add(f"{name}.ln_c", float(np.log(c_start[name])), (c_lo[name], c_hi[name]))
+        if joint[name] == "RCPE" and not local_alpha:
             alpha = float(np.clip(np.nanmean(g["alpha"].to_numpy(float)), 0.5, 0.99))
             s["alpha"] = add(f"{name}.alpha", alpha, ALPHA_BOUNDS)
         slots[name] = s
@@ -281,18 +297,36 @@ def _build_layout(
         g = rows[rows["spectrum"] == spec]
         first = g.iloc[0]
         with_l = bool(np.isfinite(first["l_h_cm2"]) and first["l_h_cm2"] > 0)
-        idx: dict[str, int] = {"r_inf": add(f"{spec}:r_inf", float(first["r_inf_ohm_cm2"]))}
+        with_r_inf = _has_r_inf(first) if r_inf is None else r_inf
+        idx: dict[str, int] = {}
+        if with_r_inf:
+            idx["r_inf"] = add(f"{spec}:r_inf", float(first["r_inf_ohm_cm2"]))
         if with_l:
             idx["ln_l"] = add(f"{spec}:ln_l", float(np.log(first["l_h_cm2"])))
+        for name, kind in joint.items():
+            if local_c:  # the element's capacitance free in every spectrum (bounded between its neighbours')
+                own_c = g[g["element"] == name]
+                c0 = float(own_c["tau_s"].iloc[0] / own_c["r_ohm_cm2"].iloc[0]) if len(own_c) else c_start[name]
+                c0 = float(np.clip(c0, math.exp(c_lo[name]) * 1.01, math.exp(c_hi[name]) / 1.01))
+                idx[f"{name}.jln_c"] = add(f"{spec}:{name}.ln_c", math.log(c0), (c_lo[name], c_hi[name]))
+            if kind == "RCPE" and local_alpha:  # the element's CPE exponent free in every spectrum
+                own = g[g["element"] == name]["alpha"].to_numpy(float)
+                a0 = own[0] if own.size else np.nanmean(rows[rows["element"] == name]["alpha"].to_numpy(float))
+                idx[f"{name}.jalpha"] = add(f"{spec}:{name}.alpha", float(np.clip(a0, 0.5, 0.99)), ALPHA_BOUNDS)
         for name, kind in local.get(spec, []):
             r = g[g["element"] == name].iloc[0]
+            if kind == "CPE":  # a series (blocking) CPE: its own Q and exponent in every spectrum
+                idx[f"{name}.ln_q"] = add(f"{spec}:{name}.ln_q", float(np.log(r["c_f_cm2"])))
+                alpha0 = float(np.clip(r["alpha"], ALPHA_BOUNDS[0] + 0.01, ALPHA_BOUNDS[1] - 0.01))
+                idx[f"{name}.alpha"] = add(f"{spec}:{name}.alpha", alpha0, ALPHA_BOUNDS)
+                continue
             idx[f"{name}.ln_r"] = add(f"{spec}:{name}.ln_r", float(np.log(r["r_ohm_cm2"])))
             idx[f"{name}.ln_tau"] = add(f"{spec}:{name}.ln_tau", float(np.log(r["tau_s"])))
             if kind == "RCPE":
                 idx[f"{name}.alpha"] = add(f"{spec}:{name}.alpha", float(np.clip(r["alpha"], 0.5, 0.99)), ALPHA_BOUNDS)
         local_index.append(idx)
         elements = [Element(n, k) for n, k in joint.items()] + [Element(n, k) for n, k in local.get(spec, [])]
-        models.append(SeriesModel(tuple(elements), r_inf=True, inductance=with_l))
+        models.append(SeriesModel(tuple(elements), r_inf=with_r_inf, inductance=with_l))
 
     n_global = len(names)
     lo_arr, hi_arr = np.asarray(lo), np.asarray(hi)
@@ -303,8 +337,9 @@ def _build_layout(
         d = (1.0 / t_k[j] - 1.0 / t_ref) / K_B_EV
         idx = local_index[j]
         k = 0
-        m[k, idx["r_inf"]] = 1.0
-        k += 1
+        if model.r_inf:
+            m[k, idx["r_inf"]] = 1.0
+            k += 1
         if model.inductance:
             m[k, idx["ln_l"]] = 1.0
             k += 1
@@ -315,9 +350,12 @@ def _build_layout(
                     m[row, s["ln_r_ref"]] = 1.0
                     m[row, s["ea"]] = d
                     b[row] = math.log(t_k[j] / t_ref)
-                m[k + 1, s["ln_c"]] = 1.0
+                m[k + 1, s["ln_c"] if "ln_c" in s else idx[f"{e.name}.jln_c"]] = 1.0
                 if e.kind == "RCPE":
-                    m[k + 2, s["alpha"]] = 1.0
+                    m[k + 2, s["alpha"] if "alpha" in s else idx[f"{e.name}.jalpha"]] = 1.0
+            elif e.kind == "CPE":
+                m[k, idx[f"{e.name}.ln_q"]] = 1.0
+                m[k + 1, idx[f"{e.name}.alpha"]] = 1.0
             else:
                 m[k, idx[f"{e.name}.ln_r"]] = 1.0
                 m[k + 1, idx[f"{e.name}.ln_tau"]] = 1.0
@@ -329,9 +367,11 @@ def _build_layout(
         # R_inf and L limits of fitting.py, from this spectrum's data
         lj, hj = np.full(model.n_params, -np.inf), np.full(model.n_params, np.inf)
         _series_bounds(model, omegas[j], data[j], lj, hj)
-        lo_arr[idx["r_inf"]], hi_arr[idx["r_inf"]] = lj[0], hj[0]
+        if model.r_inf:
+            lo_arr[idx["r_inf"]], hi_arr[idx["r_inf"]] = lj[0], hj[0]
         if model.inductance:
-            lo_arr[idx["ln_l"]], hi_arr[idx["ln_l"]] = lj[1], hj[1]
+            i_l = int(model.r_inf)
+            lo_arr[idx["ln_l"]], hi_arr[idx["ln_l"]] = lj[i_l], hj[i_l]
     return _Layout(names, np.asarray(x0), lo_arr, hi_arr, models, maps, offsets, slots)
 
 
@@ -386,7 +426,14 @@ def _var(g: np.ndarray, cov: np.ndarray) -> float:
 
 
 def fit_arrhenius_joint(
-    spectra: Sequence[Spectrum], two_stage: pd.DataFrame, *, weighting: str = "modulus", jackknife: bool = True
+    spectra: Sequence[Spectrum],
+    two_stage: pd.DataFrame,
+    *,
+    weighting: str = "modulus",
+    jackknife: bool = True,
+    local_alpha: bool = False,
+    local_c: bool = False,
+    r_inf: bool | None = None,
 ) -> JointArrheniusFit | None:
     """Fit a temperature series jointly with Arrhenius resistances and shared capacitances (module docstring).
 
@@ -408,13 +455,26 @@ def fit_arrhenius_joint(
         Residual weighting, as the per-spectrum fits (``modulus``, ``proportional`` or ``unit``).
     jackknife
         Also run the leave-one-temperature-out fits for the jackknife standard error.
+    local_alpha
+        Give every R-CPE element its own exponent in each spectrum (the capacitance stays shared): a dispersion
+        that changes with temperature (arcs sharpening as T rises) is not forced onto one alpha.
+    local_c
+        Give every element its own capacitance in each spectrum (only the Arrhenius law of R is shared): for a
+        series whose per-spectrum capacitances drift with temperature.
+    r_inf
+        R_inf per spectrum: ``None`` where the two-stage fit of that spectrum has one, ``True`` in every spectrum
+        (started from the two-stage value, 0 where it had none), ``False`` in none. With every resistance on its
+        Arrhenius law and the capacitances shared, R_inf can be identified jointly where it cannot be in any one
+        spectrum (a bulk arc leaving the window): :func:`eisrecipe.recipe.step7.joint_arrhenius` decides.
 
     Returns
     -------
     JointArrheniusFit or None
         ``None`` when no element is found at two temperatures or more (nothing to fit jointly).
     """
-    rows = two_stage[(two_stage["r_ohm_cm2"] > 0) & (two_stage["tau_s"] > 0)].copy()
+    r_inf_option = r_inf  # the name r_inf is each spectrum's fitted value below
+    cpe = two_stage["kind"].astype(str) == "CPE"
+    rows = two_stage[((two_stage["r_ohm_cm2"] > 0) & (two_stage["tau_s"] > 0)) | cpe].copy()
     rows["spectrum"] = rows["spectrum"].astype(str)
     spectra = [s for s in spectra if str(s.meta.get("spectrum")) in set(rows["spectrum"])]
     temps = {str(s.meta.get("spectrum")): float(s.meta["temperature_c"]) for s in spectra}
@@ -423,6 +483,10 @@ def fit_arrhenius_joint(
     joint: dict[str, ElementKind] = {}
     local: dict[str, list[tuple[str, ElementKind]]] = {}
     for name, g in rows.groupby("element", sort=False):
+        if (g["kind"] == "CPE").all():  # series CPE (blocking electrodes): no resistance, no Arrhenius law
+            for spec in g["spectrum"]:
+                local.setdefault(str(spec), []).append((str(name), "CPE"))
+            continue
         kind: ElementKind = "RCPE" if (g["kind"] == "RCPE").any() else "RC"
         if g["temperature_c"].nunique() >= 2:
             joint[str(name)] = kind
@@ -432,8 +496,9 @@ def fit_arrhenius_joint(
     if not joint:
         return None
     ea_start: dict[str, float] = {}
+    rows_rc = rows[rows["kind"] != "CPE"]
     for name in joint:
-        ea_start[name] = _two_stage_start(rows[rows["element"] == name], name)[0]
+        ea_start[name] = _two_stage_start(rows_rc[rows_rc["element"] == name], name)[0]
     t_k = np.array([temps[str(s.meta.get("spectrum"))] + ZERO_CELSIUS_K for s in spectra])
     t_ref = float(1.0 / np.mean(1.0 / t_k))
     omegas = [2 * np.pi * np.asarray(s.frequency_hz, dtype=float) for s in spectra]
@@ -441,7 +506,9 @@ def fit_arrhenius_joint(
 
     refits: list[str] = []
     while True:
-        layout = _build_layout(spectra, rows, joint, local, t_k, t_ref, ea_start, omegas, data)
+        layout = _build_layout(
+            spectra, rows, joint, local, t_k, t_ref, ea_start, omegas, data, local_alpha, local_c, r_inf_option
+        )
         sol, cov, degenerate, residuals = _solve(layout, omegas, data, weighting)
         at_one = [n for n, s in layout.slots.items() if "alpha" in s and sol.x[s["alpha"]] > ALPHA_BOUNDS[1] - 1e-6]
         if not at_one:
@@ -460,7 +527,11 @@ def fit_arrhenius_joint(
         flags.append(f"more parameters ({sol.x.size}) than data ({sol.fun.size})")
     lo, hi = layout.lo, layout.hi
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-    on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | (np.isfinite(hi) & (hi - sol.x < 1e-6 * span))
+    # a series (blocking) CPE's exponent at 1 is the ideal capacitor, not a bound the fit ran into
+    cpe_alpha = {f"{spec}:{n}.alpha" for spec, items in local.items() for n, kind in items if kind == "CPE"}
+    capacitor = np.array([name in cpe_alpha for name in layout.names], dtype=bool)
+    at_hi = np.isfinite(hi) & (hi - sol.x < 1e-6 * span) & ~capacitor
+    on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | at_hi
     flags += [f"{layout.names[g]} ended on its bound" for g in np.flatnonzero(on_bound)]
     stderr = np.sqrt(np.clip(np.diag(cov), 0, np.inf))
     chi2 = float(np.sum(sol.fun**2))
@@ -474,8 +545,15 @@ def fit_arrhenius_joint(
         g[i_r], g[i_e] = -1.0, 1.0 / (K_B_EV * t_ref)  # d ln A / d(ln R_ref, Ea)
         block = cov[np.ix_([i_r, i_e], [i_r, i_e])]
         cov_a_ea = float(g[[i_r, i_e]] @ block[:, 1]) if np.isfinite(block).all() else math.inf
-        c = float(np.exp(sol.x[s["ln_c"]]))
+        if "ln_c" in s:
+            c, c_err = float(np.exp(sol.x[s["ln_c"]])), float(np.exp(sol.x[s["ln_c"]]) * stderr[s["ln_c"]])
+        else:  # geometric mean of the per-spectrum capacitances, spread as its error
+            own_lc = np.array([sol.x[i] for i, nm in enumerate(layout.names) if nm.endswith(f":{name}.ln_c")])
+            c, c_err = float(np.exp(own_lc.mean())), float(np.exp(own_lc.mean()) * own_lc.std())
         alpha, alpha_err = (float(sol.x[s["alpha"]]), float(stderr[s["alpha"]])) if "alpha" in s else (1.0, 0.0)
+        if local_alpha and joint[name] == "RCPE":  # the mean of the per-spectrum exponents
+            own = [sol.x[i] for i, nm in enumerate(layout.names) if nm.endswith(f":{name}.alpha")]
+            alpha, alpha_err = float(np.mean(own)), float(np.std(own))
         elements[name] = JointElement(
             element=name,
             kind=joint[name],
@@ -485,7 +563,7 @@ def fit_arrhenius_joint(
             ln_prefactor_stderr=math.sqrt(_var(g, cov)),
             cov_ln_prefactor_ea=cov_a_ea,
             c_f_cm2=c,
-            c_stderr_f_cm2=float(c * stderr[s["ln_c"]]) if np.isfinite(stderr[s["ln_c"]]) else math.inf,
+            c_stderr_f_cm2=c_err if np.isfinite(c_err) else math.inf,
             alpha=alpha,
             alpha_stderr=alpha_err,
             n_spectra_two_stage=int(counts.get(name, 0)),
@@ -498,18 +576,22 @@ def fit_arrhenius_joint(
         spec = str(s_obj.meta.get("spectrum"))
         model, m, b = layout.models[j], layout.maps[j], layout.offsets[j]
         x_loc = m @ sol.x + b
-        r_inf, r_inf_err = float(x_loc[0]), math.sqrt(_var(m[0], cov))
-        if r_inf < -R_INF_NEGATIVE_Z * r_inf_err:
+        r_inf, r_inf_err = (float(x_loc[0]), math.sqrt(_var(m[0], cov))) if model.r_inf else (0.0, 0.0)
+        if model.r_inf and r_inf < -R_INF_NEGATIVE_Z * r_inf_err:
             r_inf_flags.append(
                 f"{spec}: R_inf = {r_inf:.3g} +/- {r_inf_err:.2g} is negative beyond {R_INF_NEGATIVE_Z:g} stderr"
             )
         l_h, l_err = 0.0, 0.0
+        i_l = int(model.r_inf)
         if model.inductance:
-            l_h = float(np.exp(x_loc[1]))
-            l_err = l_h * math.sqrt(_var(m[1], cov))
+            l_h = float(np.exp(x_loc[i_l]))
+            l_err = l_h * math.sqrt(_var(m[i_l], cov))
         res = residuals[j]
-        k = 1 + int(model.inductance)
+        k = int(model.r_inf) + int(model.inductance)
         for e in model.elements:
+            if e.kind == "CPE":
+                k += e.n_params
+                continue
             r, tau = float(np.exp(x_loc[k])), float(np.exp(x_loc[k + 1]))
             sig_r, sig_t = math.sqrt(_var(m[k], cov)), math.sqrt(_var(m[k + 1], cov))
             sig_c = math.sqrt(_var(m[k + 1] - m[k], cov))
@@ -548,14 +630,31 @@ def fit_arrhenius_joint(
     local_pairs = [(spec, n) for spec, items in local.items() for n, _ in items]
     elements = {n: replace(e, ea_formal_stderr_ev=e.ea_stderr_ev) for n, e in elements.items()}
     if jackknife and len(spectra) >= JACKKNIFE_MIN_TEMPERATURES:
-        jack = _jackknife_ea(spectra, two_stage, weighting, list(elements))
+        jack = _jackknife_ea(spectra, two_stage, weighting, list(elements), local_alpha, local_c, r_inf_option)
         elements = {
             n: replace(e, ea_jackknife_stderr_ev=jack[n], ea_stderr_ev=max(e.ea_stderr_ev, jack[n]))
             if math.isfinite(jack[n])
             else e
             for n, e in elements.items()
         }
-    result = JointArrheniusFit(elements, local_pairs, table, t_ref, chi2, dof, not flags, flags, refits)
+    row_off = np.r_[0, np.cumsum([2 * d.size for d in data])]
+    chi2_spectra = {
+        str(s_obj.meta.get("spectrum")): float(np.sum(sol.fun[row_off[j] : row_off[j + 1]] ** 2))
+        for j, s_obj in enumerate(spectra)
+    }
+    result = JointArrheniusFit(
+        elements,
+        local_pairs,
+        table,
+        t_ref,
+        chi2,
+        dof,
+        not flags,
+        flags,
+        refits,
+        n_params=int(sol.x.size),
+        chi2_spectra=chi2_spectra,
+    )
     log.info(
         "joint Arrhenius fit: %s; %s",
         ", ".join(f"{n} Ea {e.ea_ev:.3f} +- {e.ea_stderr_ev:.3f} eV" for n, e in elements.items()),
@@ -565,7 +664,13 @@ def fit_arrhenius_joint(
 
 
 def _jackknife_ea(
-    spectra: Sequence[Spectrum], two_stage: pd.DataFrame, weighting: str, names: Sequence[str]
+    spectra: Sequence[Spectrum],
+    two_stage: pd.DataFrame,
+    weighting: str,
+    names: Sequence[str],
+    local_alpha: bool,
+    local_c: bool = False,
+    r_inf: bool | None = None,
 ) -> dict[str, float]:
     """Leave-one-temperature-out jackknife standard error of each element's Ea, eV (NaN where fewer than
     :data:`JACKKNIFE_MIN_TEMPERATURES` - 1 of the reduced fits converged unflagged and held the element)."""
@@ -575,7 +680,13 @@ def _jackknife_ea(
         rest = [s for s in spectra if s is not s_out]
         try:
             fit = fit_arrhenius_joint(
-                rest, two_stage[two_stage["spectrum"].astype(str) != name], weighting=weighting, jackknife=False
+                rest,
+                two_stage[two_stage["spectrum"].astype(str) != name],
+                weighting=weighting,
+                jackknife=False,
+                local_alpha=local_alpha,
+                local_c=local_c,
+                r_inf=r_inf,
             )
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):
             continue

@@ -18,12 +18,13 @@ A window with fewer than ``min_points`` points is an error: the spectrum is excl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from eisrecipe.errors import InputError
+from eisrecipe.methods.blocking import detect_blocking
 from eisrecipe.methods.kk import FitType, KKResult, kk_test
 from eisrecipe.spectrum import Spectrum
 
@@ -34,23 +35,57 @@ REASONS = ("below_f_min", "above_f_max", "inductive", "kk_residual")
 
 @dataclass(frozen=True)
 class KKSettings:
-    """Options of the KK test (see :func:`eisrecipe.methods.kk.kk_test`)."""
+    """Options of the KK test (see :func:`eisrecipe.methods.kk.kk_test`).
+
+    ``capacitance``: ``True``/``False`` fit a series capacitance or not; ``"auto"`` decides per spectrum in
+    :func:`crop_spectrum` (:func:`resolve_capacitance`).
+    """
 
     mu_threshold: float = 0.85
     max_rc: int = 50
     fit: FitType = "complex"
     inductance: bool = True
-    capacitance: bool = False
+    capacitance: bool | str = "auto"
+
+    def resolved(self, spectrum: Spectrum, threshold: float) -> tuple[KKSettings, dict[str, Any]]:
+        """These settings with ``capacitance`` decided for ``spectrum`` (``"auto"``), and the evidence.
+
+        Rule: the KK test runs without and with a series capacitor; the capacitor is kept when the spectrum ends in
+        a blocking spur (:func:`eisrecipe.methods.blocking.detect_blocking`), its fitted C is positive and more
+        points have residuals below ``threshold`` with it than without (a blocking electrode's
+        capacitive spur loses its lowest points without one). An extra free term always lowers the residuals a
+        little; only a larger valid window counts.
+        """
+        if self.capacitance != "auto":
+            return self, {"mode": str(self.capacitance), "included": bool(self.capacitance)}
+        without = replace(self, capacitance=False)
+        with_c = replace(self, capacitance=True)
+        a, b = without.run(spectrum), with_c.run(spectrum)
+        n_a = int(np.sum(a.max_abs_residual < threshold))
+        n_b = int(np.sum(b.max_abs_residual < threshold))
+        spur = detect_blocking(spectrum.frequency_hz, spectrum.impedance)
+        use = bool(b.inverse_capacitance > 0 and n_b > n_a and spur.blocking)
+        evidence = {
+            "mode": "auto",
+            "included": use,
+            "points_below_threshold_without": n_a,
+            "points_below_threshold_with": n_b,
+            "blocking_spur": spur.reason,
+            "rule": "series capacitor when the spectrum ends in a capacitive (blocking) spur, its C > 0 and more "
+            "points pass the KK threshold with it (a non-KK artefact that mimics a spur, e.g. a phase error "
+            "growing toward low frequency, is not made KK-consistent by a capacitor it does not have)",
+        }
+        return (with_c if use else without), evidence
 
     def run(self, spectrum: Spectrum) -> KKResult:
-        """KK-test ``spectrum`` with these options."""
+        """KK-test ``spectrum`` with these options (``capacitance = "auto"`` runs without one)."""
         return kk_test(
             spectrum,
             mu_threshold=self.mu_threshold,
             max_rc=self.max_rc,
             fit=self.fit,
             inductance=self.inductance,
-            capacitance=self.capacitance,
+            capacitance=self.capacitance is True,
         )
 
 
@@ -141,6 +176,7 @@ class CropResult:
     iterations: int
     residual_at_drop: np.ndarray
     _threshold: float | None = None
+    capacitor: dict[str, Any] | None = None
 
     @property
     def converged(self) -> bool:
@@ -184,6 +220,7 @@ class CropResult:
             "converged": self.converged,
             "kk_full": self.kk_full.summary(),
             "kk_final": self.kk_final.summary(),
+            "kk_series_capacitor": self.capacitor,
             "dropped": dropped,
         }
 
@@ -247,6 +284,8 @@ def crop_spectrum(spectrum: Spectrum, settings: CropSettings | None = None) -> t
             spectrum.source,
         )
     idx = np.flatnonzero(candidate)
+    kk_settings, capacitor = s.kk.resolved(spectrum.select(idx), s.kk_threshold)
+    s = replace(s, kk=kk_settings)
     kk_full = s.kk.run(spectrum.select(idx))
     kk_now = kk_full
     iterations = 0
@@ -283,5 +322,6 @@ def crop_spectrum(spectrum: Spectrum, settings: CropSettings | None = None) -> t
         iterations=iterations,
         residual_at_drop=residual_at_drop,
         _threshold=s.kk_threshold,
+        capacitor=capacitor,
     )
     return spectrum.select(keep), result

@@ -361,11 +361,13 @@ def fit_series(
     lo_list: list[float] = []
     hi_list: list[float] = []
     param_names: list[str] = []
+    series_cpe_alpha: list[bool] = []  # a series CPE's exponent: 1 is the ideal capacitor, not a bound to flag
     for j, m in enumerate(models):
         xj = starts[j].vector(m)
         lj, hj = _local_bounds(m, starts[j])
         _series_bounds(m, omegas[j], data[j], lj, hj)
         shared_params = {p for e in m.elements if e.name in shared for p in e.param_names}
+        cpe_alphas = {f"{e.name}.alpha" for e in m.elements if e.kind == "CPE"}
         idx = []
         for k, pname in enumerate(m.param_names):
             key: object = pname if pname in shared_params else (j, pname)
@@ -375,6 +377,7 @@ def fit_series(
                 lo_list.append(lj[k])
                 hi_list.append(hj[k])
                 param_names.append(pname if pname in shared_params else f"{names[j]}:{pname}")
+                series_cpe_alpha.append(pname in cpe_alphas)
             idx.append(slot[key])
         index.append(np.asarray(idx, dtype=int))
     n_global = len(x0_list)
@@ -423,7 +426,8 @@ def fit_series(
     if dof <= 0:
         flags.append(f"more parameters ({n_global}) than data ({m})")
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-    on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | (np.isfinite(hi) & (hi - sol.x < 1e-6 * span))
+    at_hi = np.isfinite(hi) & (hi - sol.x < 1e-6 * span) & ~np.asarray(series_cpe_alpha, dtype=bool)
+    on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | at_hi
     flags += [f"{param_names[g]} ended on its bound (element order / CPE range)" for g in np.flatnonzero(on_bound)]
 
     stderr = np.sqrt(np.clip(np.diag(cov), 0, np.inf))

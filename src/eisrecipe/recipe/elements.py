@@ -16,6 +16,7 @@ __all__ = [
     "CSTR",
     "CT",
     "DEFAULT_KINDS",
+    "ELECTRODE",
     "ELEMENT_ORDER",
     "GB",
     "GB_C_MAX_F_CM",
@@ -33,6 +34,7 @@ CSTR = "cstr"  #: geometric current constriction at voids
 CT = "ct"  #: charge transfer
 INT = "int"  #: a single (overlapping) interface signal, R_Int = R_CT + R_Cstr
 SEI = "sei"  #: solid-electrolyte interphase / passivation layer
+ELECTRODE = "electrode"  #: blocking electrodes: a series CPE (no resistance, no interface verdict)
 
 #: the pressure-independent elements of the electrolyte (shared across a pressure series, Step 4)
 MICROSTRUCTURE: tuple[str, str] = (BULK, GB)

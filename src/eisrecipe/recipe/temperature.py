@@ -30,22 +30,28 @@ The joint fit runs in the fit stage because it holds the spectra; the verdict st
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from eisrecipe.errors import InputError
+from eisrecipe.methods.blocking import BlockingEvidence, detect_blocking
 from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
 from eisrecipe.methods.fitting import SeriesFit, Start, fit_spectrum
 from eisrecipe.methods.inductance import choose_inductance
+from eisrecipe.methods.peaks import peaks_from_frame
 from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
-from eisrecipe.recipe.elements import DEFAULT_KINDS, INTERFACE
-from eisrecipe.recipe.step7 import joint_arrhenius
+from eisrecipe.methods.tracking import SeriesEntry, track_peaks
+from eisrecipe.recipe.elements import DEFAULT_KINDS, ELECTRODE, INTERFACE
+from eisrecipe.recipe.step7 import gate_fits, joint_arrhenius
+from eisrecipe.serialize import to_dict
 from eisrecipe.spectrum import Spectrum
 
 __all__ = ["TemperatureFits", "TemperatureSettings", "run_cell_temperature_fits"]
@@ -76,6 +82,17 @@ class TemperatureSettings:
         decides per spectrum with the rule of the pressure-series fits (inductive top point, else F-test).
     joint
         Also fit the temperature series jointly with Arrhenius resistances (:mod:`eisrecipe.methods.arrhenius_joint`).
+    r_inf
+        Series resistance R_inf: ``auto`` (in only where identifiable, :func:`select_model`), ``true`` or ``false``.
+    max_elements
+        Most parallel elements per spectrum when the cell has no pressure-series reference (the series' number is
+        chosen by BIC, :func:`choose_element_count`).
+    blocking_min_angle_deg
+        Steepest direction, degrees, that still counts as a closing arc at the low-frequency end; steeper and rising
+        is a blocking-electrode spur (:func:`eisrecipe.methods.blocking.detect_blocking`).
+    max_rel_residual
+        Quality gate of Step 7: a per-spectrum fit whose largest relative residual exceeds this fraction stays out of
+        the Arrhenius table (as do fits with ``fit_ok`` false), :func:`eisrecipe.recipe.step7.gate_fits`.
     """
 
     c_match_decades: float = 1.0
@@ -86,6 +103,10 @@ class TemperatureSettings:
     weighting: str = "modulus"
     inductance: str = "auto"
     joint: bool = True
+    r_inf: str = "auto"
+    max_elements: int = 3
+    blocking_min_angle_deg: float = 45.0
+    max_rel_residual: float = 0.05
 
     @classmethod
     def from_config(cls, temperature: Mapping[str, Any] | None, fit: Mapping[str, Any] | None) -> TemperatureSettings:
@@ -93,6 +114,8 @@ class TemperatureSettings:
         cfg = dict(temperature or {})
         fit = dict(fit or {})
         kinds = {**DEFAULT_KINDS, **(fit.get("kinds") or {})}
+        if "r_inf" in cfg:
+            cfg["r_inf"] = str(cfg["r_inf"]).lower()
         return cls(
             kinds=kinds,
             weighting=str(fit.get("weighting", "modulus")),
@@ -111,6 +134,10 @@ class TemperatureSettings:
             "weighting": self.weighting,
             "inductance": self.inductance,
             "joint": self.joint,
+            "r_inf": self.r_inf,
+            "max_elements": self.max_elements,
+            "blocking_min_angle_deg": self.blocking_min_angle_deg,
+            "max_rel_residual": self.max_rel_residual,
         }
 
 
@@ -158,12 +185,143 @@ def classify_peak(
     return interface, f"capacitance {c_spec:.2g} F/cm > {settings.gb_c_max_f_cm:g} (Irvine: interface){note}"
 
 
+R_INF_Z = 2.0
+"""R_inf enters a model only when it is positive by more than this many standard errors (a series resistance the
+data cannot tell from zero, or a negative one, is not identified: it only trades off against the bulk arc)."""
+
+
+def _bic(fit: SeriesFit) -> float:
+    """Bayesian information criterion of a fit on its weighted chi2 (n = real and imaginary residuals)."""
+    n = fit.chi2 + 0.0
+    m = int(fit.dof + fit.x.size)
+    return float(m * math.log(max(n, 1e-300) / m) + fit.x.size * math.log(m))
+
+
+def _cpe_start(s: Spectrum, alpha: float = 0.6) -> float:
+    """Start Q of a series CPE (F s^(alpha-1) per unit of Z) from the lowest-frequency point."""
+    k = int(np.argmin(s.frequency_hz))
+    w = 2 * np.pi * float(s.frequency_hz[k])
+    return float(math.sin(alpha * math.pi / 2) / (max(abs(s.z_imag[k]), 1e-300) * w**alpha))
+
+
 def _fit_one(
-    s: Spectrum, name: str, elements: tuple[Element, ...], start: Start, weighting: str, with_l: bool
+    s: Spectrum,
+    name: str,
+    seeds: Sequence[tuple[float, float]],
+    labels: Sequence[str],
+    kinds: Sequence[ElementKind],
+    blocking: bool,
+    weighting: str,
+    r_inf: bool,
+    with_l: bool,
 ) -> SeriesFit:
-    """One spectrum's fit: R_inf + ``elements`` (+ L when ``with_l``)."""
-    model = SeriesModel(elements, r_inf=True, inductance=with_l)
+    """One spectrum's fit: (R_inf) + parallel elements in tau order (+ series CPE when ``blocking``) (+ L)."""
+    start = seeded_start(list(seeds), list(kinds), r_inf_start(s), inductance_start(s))
+    elements = [Element(n, k) for n, k in zip(labels, kinds, strict=True)]
+    r, taus, alphas = list(start.r), list(start.tau_s), list(start.alpha or [])
+    if blocking:
+        elements.append(Element(ELECTRODE, "CPE"))
+        r.append(_cpe_start(s))
+        taus.append(taus[-1] * 10 if taus else 1.0)
+        alphas.append(0.6)
+    start = Start(r=r, tau_s=taus, alpha=alphas, r_inf=start.r_inf, inductance=start.inductance)
+    model = SeriesModel(tuple(elements), r_inf=r_inf, inductance=with_l)
     return fit_spectrum(s.frequency_hz, s.impedance, model, start, name=name, weighting=weighting)  # type: ignore[arg-type]
+
+
+def _r_inf_identified(fit: SeriesFit, name: str) -> tuple[bool, str]:
+    """Whether a fit's R_inf is identified: positive beyond :data:`R_INF_Z` standard errors."""
+    value, err = fit.r_inf[name]
+    if not (math.isfinite(err) and err > 0):
+        return False, f"R_inf = {value:.3g} without a finite standard error"
+    if value <= R_INF_Z * err:
+        return False, f"R_inf = {value:.3g} +- {err:.2g} is not positive beyond {R_INF_Z:g} standard errors"
+    return True, f"R_inf = {value:.3g} +- {err:.2g}"
+
+
+def select_model(
+    s: Spectrum,
+    seeds: Sequence[tuple[float, float]],
+    labels: Sequence[str],
+    kinds: Sequence[ElementKind],
+    blocking: bool,
+    settings: TemperatureSettings,
+) -> tuple[SeriesFit, dict[str, Any]]:
+    """One spectrum's model, chosen term by term (the model-selection part of Step 7's input).
+
+    1. R_inf (``settings.r_inf = auto``): in when the fit with it is unflagged, has the lower BIC and R_inf is
+       positive beyond :data:`R_INF_Z` standard errors; otherwise out (with a bulk arc running past the highest
+       frequency, R_inf and R_bulk trade off and a negative R_inf is no series resistance).
+    2. Per parallel element, R-CPE or RC: an R-CPE becomes an RC when the RC fit is unflagged and either has the
+       lower BIC or the R-CPE fit is flagged (alpha ending on its bound 1 is the RC itself).
+    3. Series inductance: :func:`eisrecipe.methods.inductance.choose_inductance` (``fit.inductance``).
+
+    Returns
+    -------
+    fit, selection
+        The chosen fit and what was compared (JSON-ready).
+    """
+    name = str(s.meta.get("spectrum"))
+    kinds = list(kinds)
+
+    def fit(kk: Sequence[ElementKind], r_inf: bool, with_l: bool = False) -> SeriesFit:
+        return _fit_one(s, name, seeds, labels, kk, blocking, settings.weighting, r_inf, with_l)
+
+    def try_fit(kk: Sequence[ElementKind], r_inf: bool) -> SeriesFit | None:
+        """A trial fit; one that raises (non-finite Jacobian on a bad start) is a rejected trial."""
+        try:
+            return fit(kk, r_inf)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+            log.warning("%s: trial fit %s failed: %s", name, list(kk), exc)
+            return None
+
+    sel: dict[str, Any] = {}
+    without = fit(kinds, False)
+    use_r_inf = settings.r_inf == "true"
+    if settings.r_inf == "auto":
+        with_r = fit(kinds, True)
+        ident, why = _r_inf_identified(with_r, name)
+        better = _bic(with_r) < _bic(without)
+        use_r_inf = bool(ident and better and with_r.ok)
+        sel["r_inf"] = {
+            "included": use_r_inf,
+            "bic_without": _bic(without),
+            "bic_with": _bic(with_r),
+            "evidence": why + ("" if with_r.ok else f"; fit with R_inf flagged: {'; '.join(with_r.flags)}"),
+        }
+    else:
+        sel["r_inf"] = {"included": use_r_inf, "evidence": f"temperature.r_inf = {settings.r_inf}"}
+    current = fit(kinds, use_r_inf) if use_r_inf else without
+    chosen_kinds: dict[str, str] = {}
+    # every R-CPE whose exponent ended at 1 is an RC: all of them at once (one at a time, the others' bound
+    # would still flag each trial)
+    at_one = [k for k, lab in enumerate(labels) if kinds[k] == "RCPE" and current.element(name, lab).alpha >= 1 - 1e-6]
+    if len(at_one) > 1:
+        trial_kinds = [("RC" if k in at_one else kind) for k, kind in enumerate(kinds)]
+        trial = try_fit(trial_kinds, use_r_inf)  # type: ignore[arg-type]
+        if trial is not None and trial.ok and (not current.ok or _bic(trial) < _bic(current)):
+            kinds, current = trial_kinds, trial  # type: ignore[assignment]
+            for k in at_one:
+                chosen_kinds[labels[k]] = "RC (R-CPE exponents ended at 1 together)"
+    for k, label in enumerate(labels):
+        if kinds[k] != "RCPE":
+            chosen_kinds.setdefault(label, f"{kinds[k]} (config)")
+            continue
+        trial_kinds = [*kinds[:k], "RC", *kinds[k + 1 :]]
+        trial = try_fit(trial_kinds, use_r_inf)  # type: ignore[arg-type]
+        if trial is not None and trial.ok and (not current.ok or _bic(trial) < _bic(current)):
+            why = "R-CPE fit flagged" if not current.ok else f"BIC {_bic(trial):.1f} < {_bic(current):.1f}"
+            kinds, current = trial_kinds, trial  # type: ignore[assignment]
+            chosen_kinds[label] = f"RC ({why})"
+        else:
+            chosen_kinds[label] = "RCPE" + (
+                " (RC fit failed)" if trial is None else "" if trial.ok else " (RC fit flagged)"
+            )
+    sel["kinds"] = chosen_kinds
+    final, _, inductance = choose_inductance(settings.inductance, [s], partial(fit, kinds, use_r_inf))
+    sel["inductance"] = inductance
+    sel["bic"] = _bic(final)
+    return final, sel
 
 
 def _temperature(s: Spectrum) -> float:
@@ -178,6 +336,152 @@ def _seeds(peaks: pd.DataFrame, assigned: Sequence[str]) -> dict[str, tuple[floa
     """(R, tau) per element from its peaks (:func:`eisrecipe.methods.starts.merged_seed`)."""
     frame = peaks.assign(element=list(assigned))
     return {str(name): merged_seed(rows) for name, rows in frame.groupby("element", sort=False)}
+
+
+def anchor_groups(rows: pd.DataFrame, k: int) -> list[pd.DataFrame]:
+    """Split one spectrum's peaks (tau order) into ``k`` elements: the ``k`` largest peaks (by R) anchor them and
+    every other peak joins the anchor nearest in log tau (a broad, non-ideal arc splits into a main peak and
+    satellites in the DRT; the satellites belong to it, the main peaks are the resolved processes)."""
+    rows = rows.sort_values("tau_s")
+    k = min(k, len(rows))
+    anchors = np.sort(np.argsort(-rows["r_ohm_cm2"].to_numpy(float), kind="stable")[:k])
+    lt = np.log10(rows["tau_s"].to_numpy(float))
+    owner = np.array([anchors[int(np.argmin(np.abs(lt[anchors] - v)))] for v in lt])
+    return [rows[owner == a] for a in anchors]
+
+
+def labels_for(k: int, blocking: bool) -> list[str]:
+    """Element names of ``k`` parallel elements in tau order: bulk, gb, then ``int`` (with blocking electrodes
+    there is no interface element: a third process is named ``p3``, ...)."""
+    names = ["bulk", "gb"]
+    rest = [f"p{i + 1}" for i in range(2, k)] if blocking else ["int", *[f"int{i}" for i in range(2, k - 1)]]
+    return (names + rest)[:k]
+
+
+def _group_c(group: pd.DataFrame) -> float:
+    """Capacitance (F cm^-2) of an anchored peak group: tau/R of its merged seed."""
+    r, tau = merged_seed(group)
+    return float(tau / r) if r > 0 else math.nan
+
+
+def series_capacitances(used: Mapping[str, pd.DataFrame], k: int, blocking: bool) -> dict[str, float]:
+    """Median capacitance (F cm^-2) of each of the series' ``k`` elements over the spectra that resolve all ``k``
+    (the capacitance of a process hardly moves with temperature while its tau moves by decades)."""
+    values: dict[str, list[float]] = {}
+    for rows in used.values():
+        if rows.empty:
+            continue
+        groups = anchor_groups(rows, k)
+        if len(groups) < k:
+            continue
+        for g, name in zip(groups, labels_for(k, blocking), strict=True):
+            values.setdefault(name, []).append(math.log(_group_c(g)))
+    return {n: float(math.exp(np.median(v))) for n, v in values.items() if np.isfinite(v).all()}
+
+
+def names_by_capacitance(
+    groups: Sequence[pd.DataFrame], k: int, series_c: Mapping[str, float], blocking: bool
+) -> tuple[list[str], str]:
+    """Names of one spectrum's anchored groups (tau order) and the rule, as a format string with ``{name}``.
+
+    All ``k`` resolved: the series' names in tau order. Fewer (an arc merged or outside the window at this
+    temperature): the order-preserving choice of names whose series capacitances are nearest in log C, so a lone
+    GB arc is not called bulk because it is the first."""
+    names = labels_for(k, blocking)
+    if len(groups) >= k or not series_c or any(n not in series_c for n in names):
+        names_n = labels_for(len(groups), blocking)
+        return names_n, "{name}: " + f"by tau order, {len(groups)} of {k} elements"
+    c = [math.log(_group_c(g)) for g in groups]
+    best = min(
+        itertools.combinations(names, len(groups)),
+        key=lambda combo: sum(abs(ci - math.log(series_c[n])) for ci, n in zip(c, combo, strict=True)),
+    )
+    return list(best), "{name}: " + f"{len(groups)} of {k} elements resolved, named by the series' capacitances"
+
+
+def _series_tracks(series: Sequence[Spectrum], used: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Track the used DRT peaks through the temperature-ordered series (:func:`eisrecipe.methods.tracking.track_peaks`
+    with ``order=False``): the tracks as a frame, and (spectrum, peak index) -> track number."""
+    entries = []
+    for s in series:
+        name = str(s.meta.get("spectrum"))
+        rows = used.get(name)
+        if rows is None or rows.empty:
+            entries.append(SeriesEntry(name, ()))
+            continue
+        peaks = peaks_from_frame(rows.assign(spectrum=name)).get(name, ())
+        entries.append(SeriesEntry(name, tuple(peaks)))
+    result = track_peaks(entries, order=False, only_in_window=False)
+    frame = result.to_frame()
+    where: dict[str, int] = {}
+    for _, r in frame.iterrows():
+        where[f"{r['spectrum']}|{float(r['tau_s']):.6e}"] = int(r["track"])
+    return frame, where
+
+
+def _irvine(c_f_cm2: float, thickness_cm: float | None, settings: TemperatureSettings) -> str:
+    """Irvine, Sinclair & West class of a capacitance (plausibility only)."""
+    c_spec = c_f_cm2 * (thickness_cm or settings.assumed_thickness_cm)
+    if not math.isfinite(c_spec):
+        return "unknown"
+    return "bulk" if c_spec <= settings.bulk_c_max_f_cm else "gb" if c_spec <= settings.gb_c_max_f_cm else "interface"
+
+
+def choose_element_count(
+    series: Sequence[Spectrum],
+    used: Mapping[str, pd.DataFrame],
+    blocking: Mapping[str, bool],
+    settings: TemperatureSettings,
+) -> tuple[int, dict[str, Any]]:
+    """Number of parallel elements for the whole series (no pressure-series reference): for k = 1 ..
+    ``max_elements``, every spectrum is fitted with min(k, its peaks) anchored elements (R-CPE, no R_inf, no L);
+    the k with the fewest failed fits (flagged, or above the Step 7 residual gate ``max_rel_residual``: two arcs
+    fitted as one fail it) and then the lowest summed BIC wins. One k for the series, so that every
+    temperature names the same processes."""
+    most = max((len(r) for r in used.values()), default=0)
+    scores: dict[int, tuple[int, float]] = {}
+    for k in range(1, min(settings.max_elements, most) + 1):
+        flagged, bic = 0, 0.0
+        for s in series:
+            name = str(s.meta.get("spectrum"))
+            rows = used.get(name)
+            if rows is None or rows.empty:
+                continue
+            groups = anchor_groups(rows, k)
+            labels = labels_for(len(groups), blocking[name])
+            seeds = [merged_seed(g) for g in groups]
+            try:
+                fit = _fit_one(
+                    s, name, seeds, labels, ["RCPE"] * len(groups), blocking[name], settings.weighting, False, False
+                )
+            except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:  # a fit that raises has failed
+                log.warning("%s: %d-element fit failed: %s", name, k, exc)
+                flagged += 1
+                continue
+            flagged += int(not fit.ok or fit.max_relative_residual(name) > settings.max_rel_residual)
+            bic += _bic(fit)
+        scores[k] = (flagged, bic)
+    if not scores:
+        return 0, {"rule": "no DRT peak to fit"}
+    best = min(scores, key=lambda k: scores[k])
+    return best, {
+        "chosen": best,
+        "rule": "fewest failed fits (flagged or above the residual gate), then lowest summed BIC over the series "
+        "(R-CPE elements, no R_inf, no L)",
+        "candidates": {str(k): {"flagged_fits": f, "bic_sum": b} for k, (f, b) in scores.items()},
+    }
+
+
+def _blocking_evidence(s: Spectrum, settings: TemperatureSettings) -> BlockingEvidence:
+    """Blocking-electrode evidence of a validated spectrum: the spur's start from the kept points, the verdict from
+    the uncropped spectrum where the validation stage recorded it (``meta["blocking_uncropped"]``) - cropping a
+    low-frequency artefact can leave the start of a closing arc that looks like a spur."""
+    e = detect_blocking(s.frequency_hz, s.impedance, min_angle_deg=settings.blocking_min_angle_deg)
+    whole = s.meta.get("blocking_uncropped")
+    if whole is None or bool(whole) == e.blocking:
+        return e
+    why = "the uncropped spectrum ends in a spur" if whole else "the uncropped spectrum ends in no spur"
+    return replace(e, blocking=bool(whole), reason=f"{why}; kept points: {e.reason}")
 
 
 def run_cell_temperature_fits(
@@ -222,25 +526,59 @@ def run_cell_temperature_fits(
         reason = "every spectrum of this cell belongs to its pressure series"
         return TemperatureFits(pd.DataFrame(), {"cell": cell, "applies": False, "reason": reason})
     reference = reference_capacitances(pressure_fits)
-    frames: list[pd.DataFrame] = []
-    per_spectrum: list[dict[str, Any]] = []
+    # blocking electrodes, per spectrum and for the cell (the majority of its spectra)
+    evidence = {str(s.meta.get("spectrum")): _blocking_evidence(s, settings) for s in series}
+    cell_blocking = sum(e.blocking for e in evidence.values()) * 2 > len(evidence)
+    blocking = {n: cell_blocking for n in evidence}
+    # the peaks each spectrum's fit may use
+    used: dict[str, pd.DataFrame] = {}
     for s in series:
         name = str(s.meta.get("spectrum"))
-        t_c = _temperature(s)
-        kind = "temperature" if s.meta.get("series") == "temperature" and math.isfinite(t_c) else "individual"
         rows = peaks[(peaks["spectrum"].astype(str) == name) & (peaks["r_ohm_cm2"] > 0)]
         # a peak up to one decade above the window stays (a bulk arc leaving the window as T rises: its tail is
         # still measured and the fit gives R with the error that the truncation implies); slower ones do not
         tau_top = 1.0 / (2 * np.pi * float(s.frequency_hz.max()))
         keep = rows["in_window"].astype(bool) | (rows["tau_s"].between(tau_top / 10, tau_top))
-        rows = rows[keep].sort_values("tau_s")
-        entry: dict[str, Any] = {"spectrum": name, "temperature_c": t_c}
+        if cell_blocking:  # the spur's DRT peaks are the series CPE, not parallel elements
+            keep &= rows["tau_s"] < min(evidence[name].tau_turn_s, math.inf)
+        used[name] = rows[keep].sort_values("tau_s")
+    k_series, k_finding = (0, {"rule": "pressure-series reference capacitances"})
+    series_c: dict[str, float] = {}
+    if not reference:
+        k_series, k_finding = choose_element_count(series, used, blocking, settings)
+        if len(temps) >= 2:  # one sample over temperature: its capacitances are the T-invariant to name by
+            series_c = series_capacitances(used, k_series, cell_blocking)
+            k_finding["median_capacitance_f_cm2"] = series_c
+    try:
+        tracks_frame, track_of = _series_tracks(series, used)
+    except (InputError, ValueError) as exc:  # tracking is evidence, not a precondition of the fits
+        tracks_frame, track_of = pd.DataFrame(), {}
+        log.warning("temperature-series tracking failed: %s", exc)
+    frames: list[pd.DataFrame] = []
+    per_spectrum: list[dict[str, Any]] = []
+    stats: dict[str, tuple[float, int, int]] = {}  # chi2, parameters, data points of each spectrum's fit
+    for s in series:
+        name = str(s.meta.get("spectrum"))
+        t_c = _temperature(s)
+        kind = "temperature" if s.meta.get("series") == "temperature" and math.isfinite(t_c) else "individual"
+        rows = used[name]
+        entry: dict[str, Any] = {
+            "spectrum": name,
+            "temperature_c": t_c,
+            "blocking_electrode": to_dict(evidence[name]),
+        }
         if rows.empty:
             entry.update(fit_ok=False, reason="no DRT peak inside the measured window")
             per_spectrum.append(entry)
             continue
         thickness = s.meta.get("thickness_cm")
-        labels = [classify_peak(float(c), thickness, reference, settings) for c in rows["c_f_cm2"]]
+        if reference:
+            labels = [classify_peak(float(c), thickness, reference, settings) for c in rows["c_f_cm2"]]
+        else:
+            groups = anchor_groups(rows, k_series)
+            names_k, rule = names_by_capacitance(groups, k_series, series_c, cell_blocking)
+            owner = {float(t): n for g, n in zip(groups, names_k, strict=True) for t in g["tau_s"]}
+            labels = [(owner[float(t)], rule.format(name=owner[float(t)])) for t in rows["tau_s"]]
         entry["peaks"] = [
             {
                 "tau_s": float(tau),
@@ -249,6 +587,7 @@ def run_cell_temperature_fits(
                 "in_window": bool(inside),
                 "element": lab,
                 "rule": rule,
+                "track": track_of.get(f"{name}|{float(tau):.6e}"),
             }
             for (tau, r, c, inside), (lab, rule) in zip(
                 rows[["tau_s", "r_ohm_cm2", "c_f_cm2", "in_window"]].itertuples(index=False), labels, strict=True
@@ -256,30 +595,48 @@ def run_cell_temperature_fits(
         ]
         seeds = _seeds(rows, [lab for lab, _ in labels])
         names = sorted(seeds, key=lambda n: seeds[n][1])
-        # an element gathering several DRT peaks is a distribution, not one RC: it gets a CPE exponent
-        counts = {n: sum(lab == n for lab, _ in labels) for n in names}
-        kinds: dict[str, ElementKind] = {n: "RCPE" if counts[n] > 1 else settings.kinds.get(n, "RCPE") for n in names}
-        start = seeded_start([seeds[n] for n in names], [kinds[n] for n in names], r_inf_start(s), inductance_start(s))
-
-        elements = tuple(Element(n, kinds[n]) for n in names)
-        fit_with = partial(_fit_one, s, name, elements, start, settings.weighting)
-        fit, _, inductance = choose_inductance(settings.inductance, [s], fit_with)
-        entry["inductance"] = inductance
+        if reference:
+            # an element gathering several DRT peaks is a distribution, not one RC: it gets a CPE exponent
+            counts = {n: sum(lab == n for lab, _ in labels) for n in names}
+            kinds: list[ElementKind] = ["RCPE" if counts[n] > 1 else settings.kinds.get(n, "RCPE") for n in names]
+        else:
+            kinds = ["RCPE"] * len(names)
+        try:
+            fit, selection = select_model(s, [seeds[n] for n in names], names, kinds, cell_blocking, settings)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
+            log.warning("%s: fit failed: %s", name, exc)
+            entry.update(fit_ok=False, reason=f"fit failed: {exc}")
+            per_spectrum.append(entry)
+            continue
+        entry["inductance"] = selection.pop("inductance")
+        entry["model_selection"] = selection
         frame = fit.to_frame()
         frame.insert(0, "temperature_c", t_c)
         frame.insert(0, "pressure_mpa", s.meta.get("pressure_mpa"))
         frame.insert(0, "fit", kind)
         frames.append(frame)
+        irvine = {n: _irvine(fit.element(name, n).c, thickness, settings) for n in names}
         entry.update(
             elements=names,
+            irvine_classes=irvine,
             fit_ok=fit.ok,
             flags=list(fit.flags),
             max_rel_residual=fit.max_relative_residual(name),
             reduced_chi2=fit.reduced_chi2,
         )
+        stats[name] = (float(fit.chi2), int(fit.x.size), int(fit.dof + fit.x.size))
         per_spectrum.append(entry)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    joint = joint_arrhenius(series, table, len(temps), enabled=settings.joint, weighting=settings.weighting)
+    gated, left_out = gate_fits(table, settings.max_rel_residual)
+    joint = joint_arrhenius(
+        series,
+        gated,
+        len(temps),
+        enabled=settings.joint,
+        weighting=settings.weighting,
+        r_inf=settings.r_inf,
+        two_stage_stats=stats,
+    )
     if joint is not None and not joint[0].empty:
         table = pd.concat([table, joint[0]], ignore_index=True)
     findings = {
@@ -289,8 +646,62 @@ def run_cell_temperature_fits(
         "reference_capacitances_f_cm2": reference,
         "temperatures_c": sorted(temps),
         "step7_applies": len(temps) >= 2,
+        "blocking_electrodes": {
+            "detected": cell_blocking,
+            "spectra": [n for n, e in evidence.items() if e.blocking],
+            "rule": f"a spur at the low-frequency end (steeper than {settings.blocking_min_angle_deg:g} deg, -Z'' "
+            "rising) in the majority of the spectra; modelled as a series CPE named "
+            f"'{ELECTRODE}'",
+        },
+        "element_count": k_finding,
+        "tracks": _track_summary(tracks_frame),
+        "plausibility": _plausibility(table, settings),
+        "left_out_of_step7": left_out,
         "spectra": per_spectrum,
     }
     if joint is not None:
         findings["joint"] = joint[1]
     return TemperatureFits(table, findings)
+
+
+def _track_summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per track: its spectra, tau range (s) and median C = tau/R (F cm^-2)."""
+    out: list[dict[str, Any]] = []
+    if frame.empty:
+        return out
+    for t, g in frame.groupby("track"):
+        c = g["tau_s"].to_numpy(float) / g["r_ohm_cm2"].to_numpy(float)
+        out.append(
+            {
+                "track": int(t),
+                "spectra": [str(x) for x in g["spectrum"]],
+                "tau_min_s": float(g["tau_s"].min()),
+                "tau_max_s": float(g["tau_s"].max()),
+                "c_median_f_cm2": float(np.median(c)),
+            }
+        )
+    return out
+
+
+def _plausibility(table: pd.DataFrame, settings: TemperatureSettings) -> dict[str, Any]:
+    """Per element over the temperature series: tau falling with T, spread of log10 C (decades; nearly
+    T-independent for a bulk or GB process), and the order of the capacitances (bulk below GB)."""
+    out: dict[str, Any] = {}
+    if table.empty:
+        return out
+    rows = table[(table["fit"] == "temperature") & (table["r_ohm_cm2"] > 0)]
+    medians: dict[str, float] = {}
+    for name, g in rows.groupby("element"):
+        g = g.sort_values("temperature_c")
+        if g["temperature_c"].nunique() < 2:
+            continue
+        lc = np.log10(g["c_f_cm2"].to_numpy(float))
+        tau = g["tau_s"].to_numpy(float)
+        medians[str(name)] = float(np.median(lc))
+        out[str(name)] = {
+            "tau_falls_with_t": bool(np.all(np.diff(tau) < 0)),
+            "log10_c_spread_decades": float(lc.max() - lc.min()),
+        }
+    if "bulk" in medians and "gb" in medians:
+        out["c_gb_over_c_bulk"] = float(10 ** (medians["gb"] - medians["bulk"]))
+    return out

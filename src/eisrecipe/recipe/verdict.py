@@ -38,7 +38,7 @@ from eisrecipe.recipe.steps_1_2 import Steps12Finding
 from eisrecipe.recipe.steps_3_6 import Step5Finding, Steps36Finding
 from eisrecipe.serialize import finite, to_dict
 
-__all__ = ["VerdictSettings", "decide", "lowest_pressure_resistances"]
+__all__ = ["VerdictSettings", "blocking_electrode_verdict", "decide", "lowest_pressure_resistances"]
 
 Support = Literal["supports", "contradicts", "not_applicable", "inconclusive"]
 
@@ -591,3 +591,57 @@ def decide(
         "gates": [to_dict(g) for g in gates],
         "excluded_spectra": excluded,
     }
+
+
+def blocking_electrode_verdict(verdict: Mapping[str, Any], blocking: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The verdict of a cell with ion-blocking electrodes: conductivities and activation energies, no interface
+    verdict (issue 17). Applied after :func:`decide`, which it leaves untouched.
+
+    Between blocking electrodes no ion crosses the electrode interface: its low-frequency spur is a capacitance
+    (fitted as a series CPE, :mod:`eisrecipe.recipe.temperature`), not a constriction or charge-transfer
+    resistance, so the decision tree has nothing to judge. ``dominant_interface_process`` becomes
+    ``undetermined``, ``interface_verdict`` says why, Step 7 keeps its activation energies with support
+    ``not_applicable``, and the summary says so.
+
+    Parameters
+    ----------
+    verdict
+        The output of :func:`decide`.
+    blocking
+        ``steps36.json["temperature"]["blocking_electrodes"]`` (``detected``, ``spectra``, ``rule``) or ``None``.
+
+    Returns
+    -------
+    dict
+        ``verdict`` unchanged when no blocking electrodes were detected, else the amended copy.
+    """
+    if not blocking or not blocking.get("detected"):
+        return dict(verdict)
+    out = dict(verdict)
+    spectra = list(blocking.get("spectra") or [])
+    reason = (
+        f"blocking electrodes: {len(spectra)} spectra end in a capacitive spur ({blocking.get('rule', '')}); no ion "
+        "crosses the electrode interface, so there is no interface resistance to classify"
+    )
+    out["dominant_interface_process"] = "undetermined"
+    out["interface_verdict"] = {"applies": False, "reason": reason, "spectra": spectra}
+    out["decision_path"] = [
+        *verdict.get("decision_path", []),
+        {"level": "electrodes", "choice": "blocking", "evidence": reason},
+    ]
+    steps = []
+    for st in verdict.get("steps", []):
+        st = dict(st)
+        if st.get("step") == "7":
+            st["support"] = "not_applicable"
+            st["finding"] = f"{st.get('finding', '')} (no interface verdict: blocking electrodes)"
+        steps.append(st)
+    out["steps"] = steps
+    ea = [r for r in verdict.get("activation_energies", []) if r.get("ea_ev") is not None]
+    ea_text = ", ".join(
+        f"Ea,{r['element']} = {float(r['ea_ev']):.3f} +- {float(r.get('ea_stderr_ev') or math.nan):.3f} eV" for r in ea
+    )
+    out["summary"] = f"Cell {verdict.get('cell')}: no interface verdict - {reason}. " + (
+        f"Step 7: {ea_text}." if ea_text else "No activation energy (fewer than two temperatures)."
+    )
+    return out

@@ -31,6 +31,7 @@ import pandas as pd
 
 from eisrecipe.errors import InputError
 from eisrecipe.io.samplesheet import spectrum_meta_columns
+from eisrecipe.methods.blocking import detect_blocking
 from eisrecipe.methods.crop import CropSettings, crop_spectrum
 from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 from eisrecipe.spectrum import Spectrum
@@ -85,6 +86,9 @@ def validate_spectrum(row: Mapping[str, Any], settings: CropSettings) -> tuple[p
     meta = {k: json_safe(row.get(k)) for k in spectrum_meta_columns() if k in row}
     spectrum: Spectrum = raw.normalise(float(row["area_cm2"])).with_meta(**meta)
     cropped, crop = crop_spectrum(spectrum, settings)
+    # the electrode question is asked of the whole measured spectrum: cropping a low-frequency artefact can leave the
+    # start of a closing arc that looks like a spur (data/example cellB), and a blocking spur is data, not artefact
+    blocking = detect_blocking(spectrum.frequency_hz, spectrum.impedance)
     problem = crop.convergence_problem()
     if problem and settings.unconverged == "exclude":
         raise InputError(f"{problem} (crop.unconverged = exclude)", row["path"])
@@ -119,6 +123,7 @@ def validate_spectrum(row: Mapping[str, Any], settings: CropSettings) -> tuple[p
         record["reader_notes"] = notes
     if problem:
         record["quality_flags"] = [problem]
+    record["blocking_electrode"] = {"blocking": blocking.blocking, "reason": blocking.reason}
     return table, record
 
 
@@ -254,6 +259,8 @@ def load_validated(spectra_csv: str | Path, validation_json: str | Path) -> list
         meta = {**record["meta"], "file": record["file"], "kk_noise": record["kk_final"]["noise_estimate"]}
         if record.get("quality_flags"):
             meta["quality_flags"] = list(record["quality_flags"])
+        if "blocking_electrode" in record:
+            meta["blocking_uncropped"] = bool(record["blocking_electrode"]["blocking"])
         cols = ["frequency_hz", "z_real_ohm_cm2", "z_imag_ohm_cm2", "source_line"]
         out.append(Spectrum.from_frame(rows[cols], source=record["file"], meta=meta))
     return out

@@ -25,7 +25,12 @@ from eisrecipe.recipe.gates import quality_gates
 from eisrecipe.recipe.step7 import arrhenius_table, step7_rows
 from eisrecipe.recipe.steps_1_2 import Steps12Finding, steps12_from_dict
 from eisrecipe.recipe.steps_3_6 import Steps36Finding
-from eisrecipe.recipe.verdict import VerdictSettings, decide, lowest_pressure_resistances
+from eisrecipe.recipe.verdict import (
+    VerdictSettings,
+    blocking_electrode_verdict,
+    decide,
+    lowest_pressure_resistances,
+)
 from eisrecipe.serialize import FLOAT_FORMAT, from_dict, json_safe
 
 __all__ = ["CellVerdict", "interface_from_rows", "run_cell_verdict", "run_verdict_stage"]
@@ -101,6 +106,8 @@ def run_cell_verdict(
         lowest_pressure_r=lowest_pressure_resistances(fits),
         gates=gates,
     )
+    verdict = blocking_electrode_verdict(verdict, (steps36.temperature or {}).get("blocking_electrodes"))
+    verdict["step7_left_out"] = (steps36.temperature or {}).get("left_out_of_step7", [])
     verdict["conductivity"] = conductivities(fits, thickness_cm or {})
     verdict["settings"] = {
         "interface": settings.interface,
