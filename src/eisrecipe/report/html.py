@@ -368,11 +368,22 @@ def _analysis_sections(cell: CellData) -> list[dict[str, Any]]:
     return out
 
 
+def _concerns(key: str, cell: str) -> bool:
+    """Whether a dotted config key applies to ``cell`` (``<section>.cells.<other>...`` does not)."""
+    parts = key.split(".")
+    return not (len(parts) > 2 and parts[1] == "cells" and parts[2] != cell)
+
+
 def cell_config(config: Mapping[str, Any] | None, cell: str) -> dict[str, Any]:
     """The configuration that shaped one cell: each section with its per-cell overrides (``cells:``) resolved to
-    this cell's (other cells' overrides left out)."""
+    this cell's (other cells' overrides left out). ``set by`` (which file or command-line layer set which key) keeps
+    only the keys that concern this cell."""
     out: dict[str, Any] = {}
     for section, value in sorted((config or {}).items()):
+        if section == "set by" and isinstance(value, dict):
+            own_keys = {src: [k for k in keys if _concerns(k, cell)] for src, keys in value.items()}
+            out[section] = {src: keys for src, keys in own_keys.items() if keys}
+            continue
         if isinstance(value, dict) and isinstance(value.get("cells"), dict):
             own = value["cells"].get(cell)
             value = {k: v for k, v in value.items() if k != "cells"}
