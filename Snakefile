@@ -63,7 +63,13 @@ onerror:
         from eisrecipe.stages.summary import write_dataset_summary
 
         finished, unfinished = write_dataset_summary(
-            RESULTS, CELLS, f"{RESULTS}/summary.csv", f"{RESULTS}/summary.html", DATASET
+            RESULTS,
+            CELLS,
+            f"{RESULTS}/summary.csv",
+            f"{RESULTS}/summary.html",
+            DATASET,
+            xlsx_path=f"{RESULTS}/parameters.xlsx",
+            figures_dir=f"{RESULTS}/summary_figures",
         )
         logger.error(
             f"eisrecipe: {len(unfinished)} cell(s) without a result ({', '.join(unfinished)}), {len(finished)} "

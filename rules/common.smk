@@ -108,4 +108,6 @@ def get_final_output():
     return expand(f"{RESULTS}/{{cell}}/{{name}}", cell=CELLS, name=[*STAGE_OUTPUTS, "report.html"]) + [
         f"{RESULTS}/summary.csv",
         f"{RESULTS}/summary.html",
+        f"{RESULTS}/parameters.xlsx",
+        f"{RESULTS}/summary_figures",
     ]

@@ -63,9 +63,22 @@ rule summary:
             category="Summary",
             labels={"file": "summary.html"},
         ),
+        xlsx=report(
+            f"{RESULTS}/parameters.xlsx",
+            caption="../workflow/report/parameters_xlsx.rst",
+            category="Summary",
+            labels={"file": "parameters.xlsx"},
+        ),
+        figures=report(
+            directory(f"{RESULTS}/summary_figures"),
+            patterns=["{name}.svg"],
+            caption="../workflow/report/summary_figure.rst",
+            category="Summary",
+            labels={"figure": "{name}"},
+        ),
     params:
         dataset=DATASET,
-        code=code_version("eisrecipe.report.html"),
+        code=code_version("eisrecipe.stages.summary"),
     conda:
         "../workflow/envs/eisrecipe.yaml"
     log:

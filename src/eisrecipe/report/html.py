@@ -654,19 +654,38 @@ def _summary_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def render_summary(table: pd.DataFrame, dataset: str | None = None) -> str:
+def render_summary(
+    table: pd.DataFrame,
+    dataset: str | None = None,
+    plots: Sequence[Plot] = (),
+    files: Sequence[str] = (),
+    pngs: Mapping[str, bytes] | None = None,
+) -> str:
     """``summary.html``: one row per cell - verdict with its sentence, confidence (when a verdict carries one),
-    R_Pol, activation energies, spectra - and a link to each cell's report; plain headers."""
+    R_Pol, activation energies, spectra - and a link to each cell's report; plain headers; then the cross-cell
+    ``plots`` (:mod:`eisrecipe.report.dataset_figures`) and links to the dataset's other ``files`` (relative)."""
     rows = _summary_rows(table)
     has_confidence = "confidence" in table.columns and table["confidence"].notna().any()
+    figures = [
+        {**_embed(p, (pngs or {}).get(p.name)), "caption": p.caption, "name": p.name, "alt": p.name} for p in plots
+    ]
     return (
         _env()
         .get_template("summary.html.j2")
-        .render(dataset=dataset or "", rows=rows, has_confidence=bool(has_confidence))
+        .render(dataset=dataset or "", rows=rows, has_confidence=bool(has_confidence), figures=figures, files=files)
     )
 
 
-def write_summary(csv_path: str | Path, html_path: str | Path, table: pd.DataFrame, dataset: str | None = None) -> None:
-    """Write ``summary.csv`` (float format of every stage table) and ``summary.html``."""
+def write_summary(
+    csv_path: str | Path,
+    html_path: str | Path,
+    table: pd.DataFrame,
+    dataset: str | None = None,
+    plots: Sequence[Plot] = (),
+    files: Sequence[str] = (),
+    pngs: Mapping[str, bytes] | None = None,
+) -> None:
+    """Write ``summary.csv`` (float format of every stage table) and ``summary.html`` (:func:`render_summary`)."""
     table.to_csv(csv_path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    Path(html_path).write_text(render_summary(table, dataset), encoding="utf-8", newline="\n")
+    html = render_summary(table, dataset, plots, files, pngs)
+    Path(html_path).write_text(html, encoding="utf-8", newline="\n")
