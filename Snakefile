@@ -38,6 +38,9 @@ if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
     os.environ.update(PYTHONPATH=os.pathsep.join(p for p in _path if p))
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/validate.smk"
 include: "rules/drt.smk"

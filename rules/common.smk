@@ -110,4 +110,5 @@ def get_final_output():
         f"{RESULTS}/summary.html",
         f"{RESULTS}/parameters.xlsx",
         f"{RESULTS}/summary_figures",
+        f"{RESULTS}/report_bundle",
     ]

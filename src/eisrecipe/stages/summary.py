@@ -5,6 +5,7 @@ finished cells with their verdict, failed or unfinished ones with the stage and 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +16,10 @@ from eisrecipe.report.html import summary_table, write_figures, write_summary
 from eisrecipe.report.workbook import write_parameters_workbook
 from eisrecipe.stages.jobs import FAILED_FILE, STAGE_OUTPUTS, failed_cells
 
-__all__ = ["write_dataset_summary"]
+__all__ = ["BUNDLE_FILES", "write_dataset_summary", "write_report_bundle"]
+
+#: the dataset-level files that go into the report bundle beside ``summary.html`` (the cells' reports follow)
+BUNDLE_FILES = ("summary.html", "summary.csv", "parameters.xlsx")
 
 
 def write_dataset_summary(
@@ -62,3 +66,26 @@ def write_dataset_summary(
         write_figures(plots, figures_dir, pngs)
     write_summary(csv_path, html_path, table, dataset=dataset, plots=plots, files=files, pngs=pngs)
     return finished, sorted(unfinished)
+
+
+def write_report_bundle(results_dir: str | Path, cells: Sequence[str], bundle_dir: str | Path) -> list[str]:
+    """Copy ``summary.html`` with what it links (``summary.csv``, ``parameters.xlsx``, ``summary_figures/``, each
+    cell's ``report.html``, a failed cell's ``FAILED.json``) into ``bundle_dir``, keeping the relative paths, so the
+    summary's links work wherever the folder goes (``snakemake --report`` zips it with ``htmlindex=summary.html``).
+
+    Returns
+    -------
+    list of str
+        The copied files, relative to ``bundle_dir``.
+    """
+    results, bundle = Path(results_dir), Path(bundle_dir)
+    names = [n for n in BUNDLE_FILES if (results / n).is_file()]
+    figures = results / "summary_figures"
+    if figures.is_dir():
+        names += sorted(f"summary_figures/{p.name}" for p in figures.iterdir() if p.is_file())
+    for cell in cells:
+        names += [f"{cell}/{n}" for n in (STAGE_OUTPUTS["report"][0], FAILED_FILE) if (results / cell / n).is_file()]
+    for name in names:
+        (bundle / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(results / name, bundle / name)
+    return names
