@@ -33,6 +33,7 @@ __all__ = [
     "check_overrides",
     "coerce_to_schema",
     "deep_merge",
+    "fill_defaults",
     "leaf_keys",
     "load_schema",
     "merge_dataset_config",
@@ -246,3 +247,13 @@ def merge_dataset_config(
         if layer:
             sources[label] = leaf_keys(layer)
     return sources
+
+
+def fill_defaults(config: MutableMapping[str, Any], schema: Mapping[str, Any]) -> None:
+    """Set, in place, every key the schema gives a ``default`` and ``config`` lacks, section by section (what
+    Snakemake's ``validate(..., set_default=True)`` does for the workflow), for runs outside Snakemake."""
+    for key, sub in (schema.get("properties") or {}).items():
+        if key not in config and "default" in sub:
+            config[key] = copy.deepcopy(sub["default"])
+        if isinstance(config.get(key), MutableMapping) and isinstance(sub, Mapping):
+            fill_defaults(config[key], sub)
