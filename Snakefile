@@ -3,10 +3,12 @@
 import os
 from pathlib import Path
 
+from snakemake.common.configfile import load_configfile
+from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import min_version, validate
 
-from eisrecipe.config import check_overrides, coerce_to_schema, load_schema
+from eisrecipe.config import check_overrides, coerce_to_schema, load_schema, merge_dataset_config
 
 min_version("8.20")
 
@@ -14,9 +16,16 @@ min_version("8.20")
 configfile: "config.yaml"
 
 
+CONFIG_SCHEMA = load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
+# the dataset's own settings (data/<name>/config.yaml, optional, validated on its own) over the global config, then
+# the command line over both again: config.yaml < data/<name>/config.yaml < --configfile < --config
+_COMMAND_LINE = [(f"--configfile {p}", load_configfile(p)) for p in workflow.config_settings.configfiles or ()]
+_COMMAND_LINE.append(("--config", workflow.config_settings.config or {}))
+CONFIG_SOURCES = merge_dataset_config(config, config.get("dataset", ""), CONFIG_SCHEMA, _COMMAND_LINE)
+for _source, _keys in CONFIG_SOURCES.items():
+    logger.info(f"eisrecipe: {_source} sets {', '.join(_keys)}")
 # --config flattens nested values to strings: read them back by the schema's types, then validate everything,
 # per-cell overrides by the schema of the section they override (eisrecipe.config)
-CONFIG_SCHEMA = load_schema(Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
 coerce_to_schema(config, CONFIG_SCHEMA)
 validate(config, "workflow/schemas/config.schema.yaml")
 check_overrides(config, CONFIG_SCHEMA)
@@ -27,6 +36,9 @@ check_overrides(config, CONFIG_SCHEMA)
 if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
     _path = [str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH", "")]
     os.environ.update(PYTHONPATH=os.pathsep.join(p for p in _path if p))
+
+
+report: "workflow/report/workflow.rst"
 
 
 include: "rules/common.smk"
@@ -54,7 +66,13 @@ onerror:
         from eisrecipe.stages.summary import write_dataset_summary
 
         finished, unfinished = write_dataset_summary(
-            RESULTS, CELLS, f"{RESULTS}/summary.csv", f"{RESULTS}/summary.html", DATASET
+            RESULTS,
+            CELLS,
+            f"{RESULTS}/summary.csv",
+            f"{RESULTS}/summary.html",
+            DATASET,
+            xlsx_path=f"{RESULTS}/parameters.xlsx",
+            figures_dir=f"{RESULTS}/summary_figures",
         )
         logger.error(
             f"eisrecipe: {len(unfinished)} cell(s) without a result ({', '.join(unfinished)}), {len(finished)} "

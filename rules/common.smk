@@ -71,7 +71,10 @@ ANALYSIS_SECTIONS = ("dataset", "kk", "crop", "drt", "peaks", "tracking", "steps
 def report_config():
     """The analysis sections of the config, for the report's provenance; the simulation and reproduction sections
     are left out, so editing them does not rerun the reports."""
-    return {key: config[key] for key in ANALYSIS_SECTIONS if key in config}
+    out = {key: config[key] for key in ANALYSIS_SECTIONS if key in config}
+    if CONFIG_SOURCES:  # which file (dataset config.yaml, --configfile, --config) set which key (Snakefile)
+        out["set by"] = CONFIG_SOURCES
+    return out
 
 
 def get_analysis_config(wildcards):
@@ -105,4 +108,7 @@ def get_final_output():
     return expand(f"{RESULTS}/{{cell}}/{{name}}", cell=CELLS, name=[*STAGE_OUTPUTS, "report.html"]) + [
         f"{RESULTS}/summary.csv",
         f"{RESULTS}/summary.html",
+        f"{RESULTS}/parameters.xlsx",
+        f"{RESULTS}/summary_figures",
+        f"{RESULTS}/report_bundle",
     ]

@@ -17,15 +17,16 @@ rule report_cell:
         html=report(
             f"{RESULTS}/{{cell}}/report.html",
             caption="../workflow/report/report_cell.rst",
-            category="Cell reports",
+            category="Cell {cell}",
+            subcategory="Report",
             labels={"cell": "{cell}", "file": "report.html"},
         ),
         figures=report(
             directory(f"{RESULTS}/{{cell}}/figures"),
             patterns=["{name}.svg"],
             caption="../workflow/report/figure.rst",
-            category="Figures",
-            subcategory="{cell}",
+            category="Cell {cell}",
+            subcategory="Figures",
             labels={"cell": "{cell}", "figure": "{name}"},
         ),
     params:
@@ -57,15 +58,24 @@ rule summary:
             category="Summary",
             labels={"file": "summary.csv"},
         ),
-        html=report(
-            f"{RESULTS}/summary.html",
-            caption="../workflow/report/summary_html.rst",
+        # in the --report zip as the index of report_bundle (its links to the cell reports work there)
+        html=f"{RESULTS}/summary.html",
+        xlsx=report(
+            f"{RESULTS}/parameters.xlsx",
+            caption="../workflow/report/parameters_xlsx.rst",
             category="Summary",
-            labels={"file": "summary.html"},
+            labels={"file": "parameters.xlsx"},
+        ),
+        figures=report(
+            directory(f"{RESULTS}/summary_figures"),
+            patterns=["{name}.svg"],
+            caption="../workflow/report/summary_figure.rst",
+            category="Summary",
+            labels={"figure": "{name}"},
         ),
     params:
         dataset=DATASET,
-        code=code_version("eisrecipe.report.html"),
+        code=code_version("eisrecipe.stages.summary"),
     conda:
         "../workflow/envs/eisrecipe.yaml"
     log:
@@ -74,3 +84,28 @@ rule summary:
         f"benchmarks/summary/{DATASET}.tsv"
     script:
         "../workflow/scripts/summary.py"
+
+
+rule report_bundle:
+    input:
+        html=f"{RESULTS}/summary.html",
+        csv=f"{RESULTS}/summary.csv",
+        xlsx=f"{RESULTS}/parameters.xlsx",
+        figures=f"{RESULTS}/summary_figures",
+        reports=expand(f"{RESULTS}/{{cell}}/report.html", cell=CELLS),
+    output:
+        bundle=report(
+            directory(f"{RESULTS}/report_bundle"),
+            htmlindex="summary.html",
+            caption="../workflow/report/summary_html.rst",
+            category="Summary",
+            labels={"file": "summary.html (with the cell reports)"},
+        ),
+    params:
+        code=code_version("eisrecipe.stages.summary"),
+    conda:
+        "../workflow/envs/eisrecipe.yaml"
+    log:
+        f"logs/report_bundle/{DATASET}.log",
+    script:
+        "../workflow/scripts/report_bundle.py"

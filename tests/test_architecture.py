@@ -21,6 +21,7 @@ LAYERS = {
     "reproduction": 5,
     "matrix": 5,
     "cli": 5,
+    "api": 5,
 }
 BASE = {"errors", "constants", "spectrum", "serialize", "codegraph", "config", "_moved"}
 

@@ -3,13 +3,15 @@ validated by their section's schema, unknown keys refused at the start of a run.
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from eisrecipe.config import check_overrides, coerce_to_schema, load_schema
+from eisrecipe.config import check_overrides, coerce_to_schema, load_schema, merge_dataset_config
 from eisrecipe.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,3 +102,104 @@ def test_files_outside_the_dataset_need_the_switch(tmp_path: Path) -> None:
     assert run.returncode != 0 and "outside" in run.stderr + run.stdout
     run = subprocess.run([*cmd, "allow_outside_dataset=true"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+# --- per-dataset settings: data/<name>/config.yaml (issue 18 item 6) ---------------------------------------------
+
+
+def test_dataset_config_merges_over_global_and_command_line_over_both(tmp_path: Path) -> None:
+    own = "crop:\n  kk_threshold: 0.03\n  min_points: 9\ndrt: {cells: {A: {data: both}}}\n"
+    (tmp_path / "config.yaml").write_text(own)
+    config = {"dataset": str(tmp_path), "crop": {"kk_threshold": 0.04, "min_points": 8, "max_iterations": 5},
+              "drt": {"data": "real", "cells": {}}}  # fmt: skip
+    sources = merge_dataset_config(config, tmp_path, SCHEMA, [("--config", {"crop": {"min_points": "12"}})])
+    assert config["crop"] == {"kk_threshold": 0.03, "min_points": "12", "max_iterations": 5}
+    assert config["drt"] == {"data": "real", "cells": {"A": {"data": "both"}}}
+    assert sources == {
+        str(tmp_path / "config.yaml"): ["crop.kk_threshold", "crop.min_points", "drt.cells.A.data"],
+        "--config": ["crop.min_points"],
+    }
+
+
+def test_no_dataset_config_changes_nothing(tmp_path: Path) -> None:
+    config = {"dataset": str(tmp_path), "crop": {"kk_threshold": 0.04}}
+    assert merge_dataset_config(config, tmp_path, SCHEMA, [("--config", {})]) == {}
+    assert config == {"dataset": str(tmp_path), "crop": {"kk_threshold": 0.04}}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("dataset: data/other\n", r"dataset may not be set per dataset"),
+        ("allow_outside_dataset: true\n", r"allow_outside_dataset may not be set per dataset"),
+        ("crop: {kk_treshold: 0.02}\n", r"config\.yaml: crop: Additional properties .*'kk_treshold'"),
+        ("crop: {kk_threshold: -1}\n", r"config\.yaml: crop\.kk_threshold: -1 is less than"),
+        ("drt: {cells: {A: {dta: both}}}\n", r"config\.yaml: config drt\.cells\.A: Additional properties"),
+        ("- a list\n", r"expected a mapping"),
+    ],
+)
+def test_bad_dataset_config_is_refused_naming_the_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "config.yaml").write_text(text)
+    config = {"dataset": str(tmp_path), "crop": {"kk_threshold": 0.04}}
+    with pytest.raises(InputError, match=message):
+        merge_dataset_config(config, tmp_path, SCHEMA)
+    assert config == {"dataset": str(tmp_path), "crop": {"kk_threshold": 0.04}}  # nothing merged
+
+
+def test_the_case_study_override_lives_in_its_dataset_config() -> None:
+    import yaml
+
+    assert yaml.safe_load((REPO / "config.yaml").read_text())["drt"]["cells"] == {}
+    own = yaml.safe_load((REPO / "data" / "li_llzo_case_study" / "config.yaml").read_text())
+    assert own == {"drt": {"cells": {"LiLLZO": {"data": "both"}}}}
+
+
+@pytest.fixture
+def example_copy(tmp_path: Path) -> Path:
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(REPO / "data" / "example", tmp_path / "data" / "example")
+    return tmp_path
+
+
+def resolved_config(workdir: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """The config a dry run in ``workdir`` resolved (dataset file and command line merged, strings read back, before
+    the schema's defaults): the workflow copied there with one line added to its Snakefile that prints ``config`` and
+    ``CONFIG_SOURCES`` as JSON right after the merge."""
+    for part in ("rules", "workflow"):
+        shutil.copytree(REPO / part, workdir / part, dirs_exist_ok=True)
+    text = (REPO / "Snakefile").read_text()
+    anchor = 'validate(config, "workflow/schemas/config.schema.yaml")'
+    assert anchor in text
+    probe = "print('PROBE' + __import__('json').dumps({'config': config, 'sources': CONFIG_SOURCES}))\n"
+    (workdir / "Snakefile").write_text(text.replace(anchor, probe + anchor, 1))
+    cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--directory", str(workdir), *args]
+    run = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=300)
+    line = next((x for x in run.stdout.splitlines() if x.startswith("PROBE")), None)
+    return run, json.loads(line[5:]) if line else {}
+
+
+def test_workflow_precedence_global_dataset_configfile_command_line(example_copy: Path) -> None:
+    ds = example_copy / "data" / "example"
+    (ds / "config.yaml").write_text("crop:\n  kk_threshold: 0.03\n  min_points: 9\n  max_iterations: 4\n")
+    mine = example_copy / "mine.yaml"
+    mine.write_text("crop:\n  min_points: 10\n  max_iterations: 3\n")
+    run, got = resolved_config(example_copy, "--configfile", str(mine), "--config", "dataset=data/example",
+                               "crop={max_iterations: 2}")  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    crop = got["config"]["crop"]
+    assert crop["drop_inductive"] is True  # global config.yaml
+    assert crop["kk_threshold"] == 0.03  # dataset file over global
+    assert crop["min_points"] == 10  # --configfile over dataset file
+    assert crop["max_iterations"] == 2  # --config over everything
+    assert got["sources"] == {
+        "data/example/config.yaml": ["crop.kk_threshold", "crop.min_points", "crop.max_iterations"],
+        f"--configfile {mine}": ["crop.min_points", "crop.max_iterations"],
+        "--config": ["dataset", "crop.max_iterations"],
+    }
+
+
+def test_workflow_refuses_a_bad_dataset_config_at_the_start(example_copy: Path) -> None:
+    (example_copy / "data" / "example" / "config.yaml").write_text("crop: {kk_treshold: 0.02}\n")
+    run, _ = resolved_config(example_copy, "--config", "dataset=data/example")
+    assert run.returncode != 0
+    assert "data/example/config.yaml: crop: Additional properties" in run.stderr + run.stdout

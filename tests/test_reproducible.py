@@ -32,7 +32,7 @@ def _outputs(root: Path) -> dict[str, bytes]:
     return {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.suffix in {".csv", ".json", ".html"}
+        if p.suffix in {".csv", ".json", ".html", ".xlsx"}
     }
 
 

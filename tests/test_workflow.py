@@ -124,6 +124,12 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
     assert summary.loc["good", "dominant_interface_process"] == "constriction"
     assert summary.loc["hopeless", "failed_stage"] == "validate" and "garbage.txt" in summary.loc["hopeless", "failure"]
     assert 'href="hopeless/FAILED.json"' in (out / "summary.html").read_text()
+    # the onerror summary writes the workbook and the cross-cell figures of the finished cells too
+    from openpyxl import load_workbook
+
+    sheets = load_workbook(out / "parameters.xlsx", read_only=True).sheetnames
+    assert sheets[:2] == ["about", "pressure series"] and "temperature" in sheets
+    assert (out / "summary_figures" / "r_int_pressure.csv").is_file()
     assert (workdir / "benchmarks" / "validate_cell" / "mini" / "good.tsv").is_file()
 
     # a rerun has nothing to do for the cells that finished and reproduces their files byte for byte

@@ -9,21 +9,45 @@ boolean or null and the string is one; everything else is left for the schema va
 ``crop.cells.<cell>`` and ``drt.cells.<cell>`` override keys of their section for one cell; :func:`check_overrides`
 validates each override against that section's own schema (without defaults: an override holds only what it
 changes), so a misspelt key or a wrong value fails at the start of the run, naming the cell.
+
+A dataset may carry its own settings in ``data/<name>/config.yaml`` (optional; only the analysis sections of
+:data:`DATASET_SECTIONS`). :func:`merge_dataset_config` merges that file over the global config and the command
+line (``--configfile`` files, then ``--config``) over both again, so the precedence is, lowest first:
+``config.yaml`` < ``data/<name>/config.yaml`` < ``--configfile`` < ``--config``. It returns which source set which
+key, for the provenance.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from eisrecipe.errors import InputError
 
-__all__ = ["OVERRIDABLE_SECTIONS", "check_overrides", "coerce_to_schema", "load_schema"]
+__all__ = [
+    "DATASET_CONFIG",
+    "DATASET_SECTIONS",
+    "OVERRIDABLE_SECTIONS",
+    "check_overrides",
+    "coerce_to_schema",
+    "deep_merge",
+    "fill_defaults",
+    "leaf_keys",
+    "load_schema",
+    "merge_dataset_config",
+]
 
 #: sections whose ``cells`` key holds per-cell overrides
 OVERRIDABLE_SECTIONS = ("crop", "drt")
+
+#: the file of a dataset's own settings, inside the dataset folder
+DATASET_CONFIG = "config.yaml"
+
+#: the sections a dataset's own config may set: the analysis (not which dataset, not reading outside it, not the
+#: simulations, the reproduction or the validation matrix)
+DATASET_SECTIONS = ("kk", "crop", "drt", "peaks", "tracking", "steps12", "fit", "temperature", "verdict")
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "number": (int, float),
@@ -129,3 +153,107 @@ def check_overrides(config: Mapping[str, Any], schema: Mapping[str, Any]) -> Non
                 where = ".".join(str(p) for p in errors[0].path)
                 key = f".{where}" if where else ""
                 raise InputError(f"config {section}.cells.{cell}{key}: {errors[0].message}")
+
+
+def deep_merge(base: MutableMapping[str, Any], update: Mapping[str, Any]) -> None:
+    """Merge ``update`` into ``base`` in place: mappings key by key, everything else replaced (as Snakemake's
+    ``update_config`` does)."""
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), MutableMapping):
+            deep_merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+
+
+def leaf_keys(mapping: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The dotted paths of the non-mapping values of ``mapping`` (an empty mapping counts as a value)."""
+    out: list[str] = []
+    for key, value in mapping.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            out += leaf_keys(value, f"{path}.")
+        else:
+            out.append(path)
+    return out
+
+
+def _dataset_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The config schema restricted to :data:`DATASET_SECTIONS`, nothing required, no defaults at the top."""
+    props = schema["properties"]
+    return {
+        "type": "object",
+        "properties": {key: {k: v for k, v in props[key].items() if k != "default"} for key in DATASET_SECTIONS},
+        "additionalProperties": False,
+    }
+
+
+def merge_dataset_config(
+    config: MutableMapping[str, Any],
+    dataset_dir: str | Path,
+    schema: Mapping[str, Any],
+    command_line: Sequence[tuple[str, Mapping[str, Any]]] = (),
+) -> dict[str, list[str]]:
+    """Merge the dataset's own settings (``<dataset_dir>/config.yaml``, when present) into ``config`` in place, then
+    the command-line layers over both again.
+
+    ``config`` is what Snakemake built: the global config with the command line already merged over it.
+    ``command_line`` lists the command-line layers in Snakemake's order (each ``--configfile`` file, then
+    ``--config``) as ``(label, mapping)``; re-applying them keeps the command line above the dataset file.
+
+    The dataset file is validated by the config schema of its sections (unknown or misspelt keys, wrong types and
+    per-cell overrides are refused naming the file and the key) before anything is merged.
+
+    Returns
+    -------
+    dict
+        Source label -> the dotted keys it set, for the provenance: the dataset file (by its path) and each
+        command-line layer that set anything; every other key comes from the global config.
+
+    Raises
+    ------
+    InputError
+        The dataset file is no YAML mapping, sets a section it may not, or breaks the schema.
+    """
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    path = Path(dataset_dir) / DATASET_CONFIG
+    sources: dict[str, list[str]] = {}
+    if path.is_file():
+        try:
+            own = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: not readable as YAML ({exc})") from exc
+        own = {} if own is None else own
+        if not isinstance(own, Mapping):
+            raise InputError(f"{path}: expected a mapping of config sections, got {type(own).__name__}")
+        barred = sorted(str(k) for k in own if k not in DATASET_SECTIONS)
+        if barred:
+            raise InputError(
+                f"{path}: {', '.join(barred)} may not be set per dataset (allowed: {', '.join(DATASET_SECTIONS)})"
+            )
+        errors = sorted(Draft202012Validator(_dataset_schema(schema)).iter_errors(own), key=lambda e: list(e.path))
+        if errors:
+            where = ".".join(str(p) for p in errors[0].path)
+            raise InputError(f"{path}: {where + ': ' if where else ''}{errors[0].message}")
+        try:
+            check_overrides(own, schema)
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from exc
+        deep_merge(config, own)
+        sources[str(path)] = leaf_keys(own)
+    for label, layer in command_line:
+        deep_merge(config, layer)
+        if layer:
+            sources[label] = leaf_keys(layer)
+    return sources
+
+
+def fill_defaults(config: MutableMapping[str, Any], schema: Mapping[str, Any]) -> None:
+    """Set, in place, every key the schema gives a ``default`` and ``config`` lacks, section by section (what
+    Snakemake's ``validate(..., set_default=True)`` does for the workflow), for runs outside Snakemake."""
+    for key, sub in (schema.get("properties") or {}).items():
+        if key not in config and "default" in sub:
+            config[key] = copy.deepcopy(sub["default"])
+        if isinstance(config.get(key), MutableMapping) and isinstance(sub, Mapping):
+            fill_defaults(config[key], sub)

@@ -139,6 +139,16 @@ def test_provenance_keeps_only_this_cells_overrides() -> None:
     assert cell_config(config, "C")["drt"] == {"data": "real"}
 
 
+def test_provenance_says_which_file_set_what_for_this_cell() -> None:
+    config = {"drt": {"data": "real"}, "set by": {"data/d/config.yaml": ["drt.cells.A.data", "crop.kk_threshold"],
+                                                 "--config": ["drt.cells.B.data"]}}  # fmt: skip
+    assert cell_config(config, "A")["set by"] == {"data/d/config.yaml": ["drt.cells.A.data", "crop.kk_threshold"]}
+    assert cell_config(config, "B")["set by"] == {
+        "data/d/config.yaml": ["crop.kk_threshold"],
+        "--config": ["drt.cells.B.data"],
+    }
+
+
 def test_write_figures_svg_png_csv(tmp_path: Path, cells_dir: Path) -> None:
     cell = load_cell(cells_dir / "pressureCell")
     write_cell_report(tmp_path / "report.html", cell, figures_dir=tmp_path / "figures", versions=VERSIONS)

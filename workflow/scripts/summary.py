@@ -10,7 +10,13 @@ try:
     cells = [Path(v).parent.name for v in snakemake.input.verdicts]
     results = Path(snakemake.output.csv).parent
     finished, _ = write_dataset_summary(
-        results, cells, snakemake.output.csv, snakemake.output.html, snakemake.params.dataset
+        results,
+        cells,
+        snakemake.output.csv,
+        snakemake.output.html,
+        snakemake.params.dataset,
+        xlsx_path=snakemake.output.xlsx,
+        figures_dir=snakemake.output.figures,
     )
     logging.info("summary of %d cell(s) written", len(finished))
 except Exception:

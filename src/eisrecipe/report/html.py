@@ -368,11 +368,22 @@ def _analysis_sections(cell: CellData) -> list[dict[str, Any]]:
     return out
 
 
+def _concerns(key: str, cell: str) -> bool:
+    """Whether a dotted config key applies to ``cell`` (``<section>.cells.<other>...`` does not)."""
+    parts = key.split(".")
+    return not (len(parts) > 2 and parts[1] == "cells" and parts[2] != cell)
+
+
 def cell_config(config: Mapping[str, Any] | None, cell: str) -> dict[str, Any]:
     """The configuration that shaped one cell: each section with its per-cell overrides (``cells:``) resolved to
-    this cell's (other cells' overrides left out)."""
+    this cell's (other cells' overrides left out). ``set by`` (which file or command-line layer set which key) keeps
+    only the keys that concern this cell."""
     out: dict[str, Any] = {}
     for section, value in sorted((config or {}).items()):
+        if section == "set by" and isinstance(value, dict):
+            own_keys = {src: [k for k in keys if _concerns(k, cell)] for src, keys in value.items()}
+            out[section] = {src: keys for src, keys in own_keys.items() if keys}
+            continue
         if isinstance(value, dict) and isinstance(value.get("cells"), dict):
             own = value["cells"].get(cell)
             value = {k: v for k, v in value.items() if k != "cells"}
@@ -643,19 +654,38 @@ def _summary_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def render_summary(table: pd.DataFrame, dataset: str | None = None) -> str:
+def render_summary(
+    table: pd.DataFrame,
+    dataset: str | None = None,
+    plots: Sequence[Plot] = (),
+    files: Sequence[str] = (),
+    pngs: Mapping[str, bytes] | None = None,
+) -> str:
     """``summary.html``: one row per cell - verdict with its sentence, confidence (when a verdict carries one),
-    R_Pol, activation energies, spectra - and a link to each cell's report; plain headers."""
+    R_Pol, activation energies, spectra - and a link to each cell's report; plain headers; then the cross-cell
+    ``plots`` (:mod:`eisrecipe.report.dataset_figures`) and links to the dataset's other ``files`` (relative)."""
     rows = _summary_rows(table)
     has_confidence = "confidence" in table.columns and table["confidence"].notna().any()
+    figures = [
+        {**_embed(p, (pngs or {}).get(p.name)), "caption": p.caption, "name": p.name, "alt": p.name} for p in plots
+    ]
     return (
         _env()
         .get_template("summary.html.j2")
-        .render(dataset=dataset or "", rows=rows, has_confidence=bool(has_confidence))
+        .render(dataset=dataset or "", rows=rows, has_confidence=bool(has_confidence), figures=figures, files=files)
     )
 
 
-def write_summary(csv_path: str | Path, html_path: str | Path, table: pd.DataFrame, dataset: str | None = None) -> None:
-    """Write ``summary.csv`` (float format of every stage table) and ``summary.html``."""
+def write_summary(
+    csv_path: str | Path,
+    html_path: str | Path,
+    table: pd.DataFrame,
+    dataset: str | None = None,
+    plots: Sequence[Plot] = (),
+    files: Sequence[str] = (),
+    pngs: Mapping[str, bytes] | None = None,
+) -> None:
+    """Write ``summary.csv`` (float format of every stage table) and ``summary.html`` (:func:`render_summary`)."""
     table.to_csv(csv_path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    Path(html_path).write_text(render_summary(table, dataset), encoding="utf-8", newline="\n")
+    html = render_summary(table, dataset, plots, files, pngs)
+    Path(html_path).write_text(html, encoding="utf-8", newline="\n")
