@@ -1,23 +1,24 @@
-"""Step 7 findings and the per-cell verdict: the decision tree of RECIPE.md over the evidence of Steps 1-7.
+"""The per-cell verdict: the decision tree of RECIPE.md over the evidence of Steps 1-7.
 
 The verdict answers "what limits this interface?" with one of ``constriction``, ``charge_transfer``, ``mixed``,
 ``sei`` or ``undetermined`` and lists, for every step, its finding, whether it supports the verdict, contradicts
-it or does not apply, and the numbers behind it. Nothing is resolved silently: a step that disagrees with the
-verdict is listed in ``conflicts``.
+it, is inconclusive or does not apply, and the numbers behind it. Nothing is resolved silently: a step that
+disagrees with the verdict is listed in ``conflicts``, a quality gate it tripped in ``gates``.
 
 Decision tree (RECIPE.md, Figure 2), level 1 (chemical stability) comes from the sample sheet or the config
 (``interface: stable | sei | unknown``). For ``sei`` the verdict is the SEI branch with its evidence (the Step 1-7
 verdict does not apply). For ``stable`` and ``unknown`` (the latter is said in the verdict) Steps 1-7 decide:
 
-1. Pressure evidence (Steps 2-5) comes first, because it is the recipe's primary route:
-   - Step 2 found no interface signal left at the highest pressure -> ``constriction``;
-   - an interface signal persists (charge transfer present): its share of the interface resistance at the lowest
-     pressure decides - ``charge_transfer`` when R_CT >= ``dominance_ratio`` x R_Cstr (left branch; right branch:
-     R_Pol vs R_Int(lowest) - R_Pol), ``constriction`` when the reverse holds, ``mixed`` in between.
-2. Step 7 classifies the interface's activation energy: close to Ea,Bulk (within ``z_crit`` combined standard
-   errors, or nearer Ea,Bulk than Ea,GB) -> constriction-like; at or above Ea,GB (within ``z_crit``) ->
-   charge-transfer-like; in between -> intermediate (a weighted mixture). Without pressure evidence it decides
-   alone (said in the summary); with it, it supports or contradicts.
+1. Pressure evidence comes first, because it is the recipe's primary route: Table 1 at the lowest pressure,
+   R_CT(p_min) against R_Cstr(p_min) with their errors (:mod:`eisrecipe.recipe.dominance`, which states the
+   rules: no interface signal left at full contact, the fitted CT/constriction pair, a tau-constant signal, the
+   sheet's contact fraction with R_Pol / A or R_Pol A, Table 1 bounds; an SEI-like signal is never charge transfer
+   or mixed). A process decided from the numbers of a fit that failed a quality gate
+   (:mod:`eisrecipe.recipe.gates`) is undetermined, and a gated step is inconclusive, never supports.
+2. Step 7 (:mod:`eisrecipe.recipe.step7`) classifies the interface's activation energy against Ea,Bulk and Ea,GB.
+   Without pressure evidence it decides alone (said in the summary); with it, it supports or contradicts.
+
+Blocking electrodes (no metal electrode) get no interface verdict at all (:func:`blocking_electrode_verdict`).
 """
 
 from __future__ import annotations
