@@ -50,7 +50,10 @@ def _sniff(path: Path, head: str | bytes) -> float:
 
 def not_other_technique(rows: Rows, cmap: ColumnMap) -> np.ndarray:
     """Mask of rows that are not all-zero (f, Z', Z'') rows of another technique."""
-    cols = [c for c in (cmap.frequency, cmap.real, cmap.imag) if c is not None]
+    # only the columns that were parsed: with Z taken from |Z| and phase, the rectangular columns are not
+    cols = [c for c in (cmap.frequency, cmap.real, cmap.imag) if c is not None and c.index in rows.values]
+    if not cols:
+        return np.ones(len(rows.lines), dtype=bool)
     zero = np.all([rows.values[c.index] == 0 for c in cols], axis=0)
     return ~zero
 
