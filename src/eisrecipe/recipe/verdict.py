@@ -368,10 +368,9 @@ def _gate_process(process: str, extra: dict[str, Any], gates: Sequence[Gate]) ->
     """The pressure-series process, undetermined when the fit its numbers come from failed a gate."""
     dominance = extra.get("dominance") or {}
     basis = str(dominance.get("basis") or "")
-    closed = {g.step for g in gates}
     needs = (["4"] if "series fit" in basis else []) + (["3"] if "Step 3" in basis else [])
     hit = [g for g in gates if g.step in needs]
-    if process == "undetermined" or not hit or not closed:
+    if process == "undetermined" or not hit:
         return process
     extra["dominance"] = {
         **dominance,
