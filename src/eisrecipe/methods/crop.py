@@ -12,6 +12,14 @@ The rule, applied per spectrum:
 3. Step 2 repeats on the kept window - an artefact distorts the KK fit of the whole spectrum, so the residuals
    of the window alone are the ones that count - until the window passes as a whole or ``max_iterations`` is
    reached. The final KK result is that of the kept window.
+4. Residuals below the threshold can still be systematic: a slow drift or relaxation of the cell during the sweep
+   leaves a smooth run of same-signed residuals far above the noise yet below 4 % when the noise is low
+   (:meth:`eisrecipe.methods.kk.KKResult.systematic_z`, on a KK fit of the window whose RC count follows the
+   ``"density"`` rule - the default ``"chi2_floor"`` rule fits a drift away). With ``kk_z_max`` set, such a run that reaches an end
+   of the window is cropped like a 4 % violation (reason ``kk_systematic``) and the KK test repeats, within the
+   same ``max_iterations``; a systematic run that is left inside the window (or at an end after the last round)
+   is not cropped - the spectrum keeps it with a quality flag (:meth:`CropResult.systematic_problem`), which the
+   verdict's KK gate sees.
 
 A window with fewer than ``min_points`` points is an error: the spectrum is excluded with the reason.
 """
@@ -30,7 +38,7 @@ from eisrecipe.spectrum import Spectrum
 
 __all__ = ["CropResult", "CropSettings", "KKSettings", "crop_spectrum"]
 
-REASONS = ("below_f_min", "above_f_max", "inductive", "kk_residual")
+REASONS = ("below_f_min", "above_f_max", "inductive", "kk_residual", "kk_systematic")
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,10 @@ class KKSettings:
     fit: FitType = "complex"
     inductance: bool = True
     capacitance: bool | str = "auto"
+    min_rc_per_decade: float = 3.0
+    extend_decades: float = 0.0
+    noise_floor: float = 1e-3
+    rc_rule: str = "chi2_floor"
 
     def resolved(self, spectrum: Spectrum, threshold: float) -> tuple[KKSettings, dict[str, Any]]:
         """These settings with ``capacitance`` decided for ``spectrum`` (``"auto"``), and the evidence.
@@ -77,8 +89,9 @@ class KKSettings:
         }
         return (with_c if use else without), evidence
 
-    def run(self, spectrum: Spectrum) -> KKResult:
-        """KK-test ``spectrum`` with these options (``capacitance = "auto"`` runs without one)."""
+    def run(self, spectrum: Spectrum, rc_rule: str | None = None) -> KKResult:
+        """KK-test ``spectrum`` with these options (``capacitance = "auto"`` runs without one); ``rc_rule``
+        overrides the configured rule (the systematic-residual test always uses ``"density"``)."""
         return kk_test(
             spectrum,
             mu_threshold=self.mu_threshold,
@@ -86,6 +99,9 @@ class KKSettings:
             fit=self.fit,
             inductance=self.inductance,
             capacitance=self.capacitance is True,
+            min_rc_per_decade=self.min_rc_per_decade,
+            extend_decades=self.extend_decades,
+            rc_rule=rc_rule or self.rc_rule,  # type: ignore[arg-type]
         )
 
 
@@ -108,6 +124,13 @@ class CropSettings:
     unconverged
         What a crop that still leaves residuals above ``kk_threshold`` after ``max_iterations`` rounds does to its
         spectrum: ``"flag"`` keeps it with a quality flag the later steps see, ``"exclude"`` excludes it.
+    kk_z_max
+        Largest accepted systematic-residual score (:meth:`~eisrecipe.methods.kk.KKResult.systematic_z`; about
+        N(0, 1) for white noise, so 5 is passed by chance about once in 10^4 spectra of 100 points); ``None``
+        uses the 4 % rule alone (the paper's).
+    kk_systematic_min
+        Smallest local mean residual (relative to |Z|) a systematic run must have to be cropped or flagged
+        (0.005: below it no DRT peak area or fitted resistance moves by more than the noise of lab data).
     kk
         KK-test options.
     """
@@ -119,6 +142,8 @@ class CropSettings:
     max_iterations: int = 5
     min_points: int = 8
     unconverged: str = "flag"
+    kk_z_max: float | None = 5.0
+    kk_systematic_min: float = 0.005
     kk: KKSettings = field(default_factory=KKSettings)
 
     def __post_init__(self) -> None:
@@ -177,6 +202,10 @@ class CropResult:
     residual_at_drop: np.ndarray
     _threshold: float | None = None
     capacitor: dict[str, Any] | None = None
+    z_max: float | None = None
+    systematic_min: float = 0.005
+    noise_floor: float = 1e-3
+    kk_systematic: KKResult | None = None
 
     @property
     def converged(self) -> bool:
@@ -196,6 +225,26 @@ class CropResult:
         return (
             f"KK crop did not converge: largest relative residual {100 * worst:.2g} % > {100 * self._threshold:g} % "
             f"after {self.iterations} round(s)"
+        )
+
+    def systematic_problem(self) -> str | None:
+        """Why the kept window is not KK-consistent although its residuals pass the threshold, or None.
+
+        A run of residuals that stands out from the noise by more than ``z_max`` (systematic-residual score)
+        is left in the kept window: a drift or a time-variant process inside it.
+        """
+        kk = self.kk_systematic
+        if self.z_max is None or kk is None:
+            return None
+        bad = kk.systematic(self.z_max, self.systematic_min, self.noise_floor)
+        if not bad.any():
+            return None
+        z = kk.systematic_z(self.noise_floor)
+        f = kk.frequency_hz[bad]
+        return (
+            f"KK residuals systematic: score {float(z[bad].max()):.1f} > {self.z_max:g} (noise units) and local "
+            f"mean >= {100 * self.systematic_min:g} % of |Z| at {float(f.min()):.3g}-{float(f.max()):.3g} Hz in the "
+            "kept window (drift or time-variant cell?)"
         )
 
     def summary(self) -> dict[str, Any]:
@@ -218,6 +267,14 @@ class CropResult:
             "dropped_by_reason": counts,
             "iterations": self.iterations,
             "converged": self.converged,
+            **(
+                {
+                    "systematic_z_max": float(np.max(self.kk_systematic.systematic_z(self.noise_floor))),
+                    "systematic_n_rc": self.kk_systematic.n_rc,
+                }
+                if self.kk_systematic is not None
+                else {}
+            ),
             "kk_full": self.kk_full.summary(),
             "kk_final": self.kk_final.summary(),
             "kk_series_capacitor": self.capacitor,
@@ -237,6 +294,27 @@ def _largest_run(ok: np.ndarray) -> tuple[int, int]:
                 best = (start, i)
             start = None
     return best
+
+
+def _systematic_ends(bad: np.ndarray, reach: int) -> tuple[int, int]:
+    """(start, stop) of the window left after cutting the systematic runs (``bad``) that reach an end.
+
+    A run "reaches" an end when it has a point within ``reach`` points of it (a centred window score is diluted at
+    the end point itself); it ends at the first two clean points in a row.
+    """
+
+    def cut(b: np.ndarray) -> int:
+        if not b[:reach].any():
+            return 0
+        last = 0
+        for i, v in enumerate(b):
+            if v:
+                last = i
+            elif i - last >= 2:
+                break
+        return last + 1
+
+    return cut(bad), bad.size - cut(bad[::-1])
 
 
 def crop_spectrum(spectrum: Spectrum, settings: CropSettings | None = None) -> tuple[Spectrum, CropResult]:
@@ -294,8 +372,17 @@ def crop_spectrum(spectrum: Spectrum, settings: CropSettings | None = None) -> t
         resid = kk_now.max_abs_residual
         ok = resid < s.kk_threshold
         if ok.all():
-            break
-        start, stop = _largest_run(ok)
+            if s.kk_z_max is None:
+                break
+            kk_sys = s.kk.run(spectrum.select(idx), rc_rule="density")
+            bad = kk_sys.systematic(s.kk_z_max, s.kk_systematic_min, s.kk.noise_floor)
+            start, stop = _systematic_ends(bad, reach=2)
+            if (start, stop) == (0, idx.size) or stop - start < s.min_points:
+                break
+            why = "kk_systematic"
+        else:
+            start, stop = _largest_run(ok)
+            why = "kk_residual"
         if stop - start < s.min_points:
             raise InputError(
                 f"no contiguous window of at least {s.min_points} points has KK residuals below "
@@ -304,13 +391,14 @@ def crop_spectrum(spectrum: Spectrum, settings: CropSettings | None = None) -> t
                 spectrum.source,
             )
         drop = np.r_[idx[:start], idx[stop:]]
-        reason[drop] = "kk_residual"
+        reason[drop] = why
         residual_at_drop[drop] = np.r_[resid[:start], resid[stop:]]
         idx = idx[start:stop]
         kk_now = s.kk.run(spectrum.select(idx))
         if iterations >= s.max_iterations:
             break
     keep = reason == ""
+    kk_sys = s.kk.run(spectrum.select(idx), rc_rule="density") if s.kk_z_max is not None else None
     result = CropResult(
         frequency_hz=f,
         lines=spectrum.lines,
@@ -323,5 +411,9 @@ def crop_spectrum(spectrum: Spectrum, settings: CropSettings | None = None) -> t
         residual_at_drop=residual_at_drop,
         _threshold=s.kk_threshold,
         capacitor=capacitor,
+        z_max=s.kk_z_max,
+        systematic_min=s.kk_systematic_min,
+        noise_floor=s.kk.noise_floor,
+        kk_systematic=kk_sys,
     )
     return spectrum.select(keep), result

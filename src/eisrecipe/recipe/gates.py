@@ -4,8 +4,9 @@ verdict marks a gated step ``inconclusive`` (never ``supports``) and does not le
 
 Gates, with the step they close:
 
-- ``kk`` - a spectrum's KK crop did not converge (``validation.json`` quality flag): residuals above the threshold
-  remain in the kept window;
+- ``kk`` - a spectrum's KK crop did not converge (residuals above the threshold remain in the kept window) or its
+  kept window holds a systematic run of residuals (a drift or time-variant cell, :mod:`eisrecipe.methods.crop`):
+  the ``validation.json`` quality flags;
 - ``3`` / ``4`` - the Step 3 fit or the Step 4 series fit is flagged (not converged, degenerate, a parameter on
   its bound - an R-CPE whose alpha ended at 1 excepted: that is an ideal RC, not a failure), or misses its data by
   more than ``max_rel_residual`` (relative to |Z|) in some spectrum, or carries a series resistance R_inf below zero
@@ -77,6 +78,13 @@ def _real_flags(flags: Any) -> list[str]:
     if not isinstance(flags, str) or not flags.strip():
         return []
     return [f.strip() for f in flags.split(";") if f.strip() and not _ALPHA_AT_ONE.search(f)]
+
+
+def _kk_gate(spectrum: Any, flag: str) -> Gate:
+    """The data-quality gate of one ``validation.json`` quality flag."""
+    if "systematic" in flag:
+        return Gate("kk_systematic_residuals", "kk", spectrum, "no systematic run", flag)
+    return Gate("kk_crop_not_converged", "kk", spectrum, "converged", flag)
 
 
 def _fit_gates(rows: pd.DataFrame, step: str, what: str, settings: GateSettings) -> list[Gate]:
@@ -173,7 +181,7 @@ def quality_gates(
     """
     settings = settings or GateSettings()
     gates = [
-        Gate("kk_crop_not_converged", "kk", s.get("spectrum"), "converged", flag)
+        _kk_gate(s.get("spectrum"), flag)
         for s in validation.get("spectra") or []
         for flag in s.get("quality_flags") or []
     ]

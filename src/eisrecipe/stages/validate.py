@@ -121,8 +121,9 @@ def validate_spectrum(row: Mapping[str, Any], settings: CropSettings) -> tuple[p
     notes = {k: raw.meta[k] for k in READER_NOTES if raw.meta.get(k)}
     if notes:
         record["reader_notes"] = notes
-    if problem:
-        record["quality_flags"] = [problem]
+    flags = [p for p in (problem, crop.systematic_problem()) if p]
+    if flags:
+        record["quality_flags"] = flags
     record["blocking_electrode"] = {"blocking": blocking.blocking, "reason": blocking.reason}
     return table, record
 
