@@ -15,11 +15,11 @@ The rule, applied per spectrum:
 4. Residuals below the threshold can still be systematic: a slow drift or relaxation of the cell during the sweep
    leaves a smooth run of same-signed residuals far above the noise yet below 4 % when the noise is low
    (:meth:`eisrecipe.methods.kk.KKResult.systematic_z`, on a KK fit of the window whose RC count follows the
-   ``"density"`` rule - the default ``"chi2_floor"`` rule fits a drift away). With ``kk_z_max`` set, such a run that reaches an end
-   of the window is cropped like a 4 % violation (reason ``kk_systematic``) and the KK test repeats, within the
-   same ``max_iterations``; a systematic run that is left inside the window (or at an end after the last round)
-   is not cropped - the spectrum keeps it with a quality flag (:meth:`CropResult.systematic_problem`), which the
-   verdict's KK gate sees.
+   ``"density"`` rule - the default ``"chi2_floor"`` rule fits a drift away). With ``kk_z_max`` set, such a
+   run that reaches an end of the window is cropped like a 4 % violation (reason ``kk_systematic``) and the KK
+   test repeats, within the same ``max_iterations``; a systematic run left inside the window (or at an end
+   after the last round) is not cropped - the spectrum keeps it with a quality flag
+   (:meth:`CropResult.systematic_problem`), which the verdict's KK gate sees.
 
 A window with fewer than ``min_points`` points is an error: the spectrum is excluded with the reason.
 """
