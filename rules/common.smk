@@ -65,7 +65,19 @@ def code_version(*modules):
 
 
 #: the config sections that shape a cell's analysis (what its report records as provenance)
-ANALYSIS_SECTIONS = ("dataset", "kk", "crop", "drt", "peaks", "tracking", "steps12", "fit", "temperature", "verdict")
+ANALYSIS_SECTIONS = (
+    "dataset",
+    "kk",
+    "crop",
+    "drt",
+    "peaks",
+    "tracking",
+    "steps12",
+    "fit",
+    "temperature",
+    "verdict",
+    "confidence",
+)
 
 
 def report_config():
@@ -75,6 +87,12 @@ def report_config():
     if CONFIG_SOURCES:  # which file (dataset config.yaml, --configfile, --config) set which key (Snakefile)
         out["set by"] = CONFIG_SOURCES
     return out
+
+
+def get_confidence_config(wildcards):
+    """The config sections the replica analysis re-runs with (eisrecipe.stages.confidence)."""
+    keys = ("confidence", "drt", "peaks", "tracking", "steps12", "fit", "verdict")
+    return {key: config.get(key, {}) for key in keys}
 
 
 def get_analysis_config(wildcards):

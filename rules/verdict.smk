@@ -7,6 +7,7 @@ rule verdict_cell:
         steps12=f"{RESULTS}/{{cell}}/steps12.json",
         steps36=f"{RESULTS}/{{cell}}/steps36.json",
         fits=f"{RESULTS}/{{cell}}/fits.csv",
+        confidence=f"{RESULTS}/{{cell}}/confidence.json",
     output:
         arrhenius=f"{RESULTS}/{{cell}}/arrhenius.csv",
         verdict=f"{RESULTS}/{{cell}}/verdict.json",

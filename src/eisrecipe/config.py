@@ -47,7 +47,18 @@ DATASET_CONFIG = "config.yaml"
 
 #: the sections a dataset's own config may set: the analysis (not which dataset, not reading outside it, not the
 #: simulations, the reproduction or the validation matrix)
-DATASET_SECTIONS = ("kk", "crop", "drt", "peaks", "tracking", "steps12", "fit", "temperature", "verdict")
+DATASET_SECTIONS = (
+    "kk",
+    "crop",
+    "drt",
+    "peaks",
+    "tracking",
+    "steps12",
+    "fit",
+    "temperature",
+    "verdict",
+    "confidence",
+)
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "number": (int, float),

@@ -39,7 +39,13 @@ from eisrecipe.recipe.steps_1_2 import Steps12Finding
 from eisrecipe.recipe.steps_3_6 import Step5Finding, Steps36Finding
 from eisrecipe.serialize import finite, to_dict
 
-__all__ = ["VerdictSettings", "blocking_electrode_verdict", "decide", "lowest_pressure_resistances"]
+__all__ = [
+    "VerdictSettings",
+    "apply_confidence",
+    "blocking_electrode_verdict",
+    "decide",
+    "lowest_pressure_resistances",
+]
 
 Support = Literal["supports", "contradicts", "not_applicable", "inconclusive"]
 
@@ -644,4 +650,71 @@ def blocking_electrode_verdict(verdict: Mapping[str, Any], blocking: Mapping[str
     out["summary"] = f"Cell {verdict.get('cell')}: no interface verdict - {reason}. " + (
         f"Step 7: {ea_text}." if ea_text else "No activation energy (fewer than two temperatures)."
     )
+    return out
+
+
+def apply_confidence(verdict: Mapping[str, Any], confidence: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The verdict with its measured confidence (issue 16; the replicas of :mod:`eisrecipe.stages.confidence`).
+
+    Adds ``confidence`` (``high`` | ``medium`` | ``low``, or ``None`` when not assessed), ``process_probabilities``
+    (the replica fraction reaching each process) and ``replicas`` (settings, the reason when not assessed, and every
+    replica's settings and process). The level is ``high`` when the verdict's process is reached by at least
+    ``settings.high`` of the replicas and no quality gate tripped, ``medium`` from ``settings.medium``, else ``low``.
+    A process reached by fewer than ``settings.min_probability`` of the replicas is no verdict: the process becomes
+    ``undetermined`` (confidence ``low``), with the probabilities in the summary and a conflict. A verdict already
+    undetermined for another reason (blocking electrodes, gates) stays so.
+
+    Parameters
+    ----------
+    verdict
+        The output of :func:`decide` (after :func:`blocking_electrode_verdict`).
+    confidence
+        The cell's ``confidence.json``; ``None`` leaves the verdict as it is (no replica analysis ran).
+    """
+    out = dict(verdict)
+    if confidence is None:
+        return out
+    settings = confidence.get("settings") or {}
+    replicas = {
+        "assessed": bool(confidence.get("assessed")),
+        **({"reason": confidence["reason"]} if confidence.get("reason") else {}),
+        "settings": settings,
+        "runs": list(confidence.get("replicas") or []),
+    }
+    out["replicas"] = replicas
+    if not confidence.get("assessed"):
+        out["confidence"] = None
+        out["process_probabilities"] = {}
+        return out
+    probs = {str(k): float(v) for k, v in (confidence.get("process_probabilities") or {}).items()}
+    out["process_probabilities"] = probs
+    process = str(out.get("dominant_interface_process"))
+    p = probs.get(process, 0.0)
+    n = len(replicas["runs"])
+    share = f"{p:.0%} of {n} perturbed re-runs reach {process}"
+    if process != "undetermined" and p < float(settings.get("min_probability", 0.5)):
+        others = ", ".join(f"{k} {v:.0%}" for k, v in sorted(probs.items(), key=lambda kv: -kv[1]))
+        reason = (
+            f"unstable: {share} (below {float(settings.get('min_probability', 0.5)):.0%}; replicas: {others}) - "
+            "the data do not decide between the processes"
+        )
+        out["dominant_interface_process"] = "undetermined"
+        out["conflicts"] = [*out.get("conflicts", []), reason]
+        out["decision_path"] = [
+            *out.get("decision_path", []),
+            {"level": "confidence", "choice": "undetermined", "evidence": reason},
+        ]
+        out["confidence"] = "low"
+        out["summary"] = f"Undetermined: {reason}. (Un-perturbed decision: {process}.) " + str(out.get("summary", ""))
+        return out
+    gated = bool(out.get("gates"))
+    if p >= float(settings.get("high", 0.9)) and not gated:
+        level = "high"
+    elif p >= float(settings.get("medium", 0.7)):
+        level = "medium"
+    else:
+        level = "low"
+    out["confidence"] = level
+    note = f" Confidence: {level} ({share}" + ("; quality gates tripped" if gated else "") + ")."
+    out["summary"] = str(out.get("summary", "")) + note
     return out

@@ -428,10 +428,32 @@ def _verdict_extras(v: Mapping[str, Any]) -> dict[str, Any]:
         for k, p in sorted(probs.items(), key=lambda kv: -float(kv[1]) if is_number(kv[1]) else 0.0):
             prob_rows.append((str(k).replace("_", " "), fmt(100 * p, 3) if is_number(p) else _scalar(p)))
     gates = v.get("gates")
+    gate_list = [
+        (str(g.get("step", "")), prose(str(g.get("reason", g.get("gate", "")))))
+        for g in (gates if isinstance(gates, list) else [])
+        if isinstance(g, Mapping)
+    ]
+    replicas = v.get("replicas") if isinstance(v.get("replicas"), Mapping) else {}
+    process = str(v.get("dominant_interface_process") or "")
+    if replicas.get("assessed") and isinstance(probs, dict):
+        n = len(replicas.get("runs") or [])
+        share = float(probs.get(process, 0.0)) if is_number(probs.get(process, 0.0)) else 0.0
+        replica_note: str | None = (
+            f"{100 * share:.0f} % of {n} perturbed re-runs (noise, cropping window, DRT lambda, peak threshold) "
+            f"reach {process.replace('_', ' ')}"
+        )
+    elif replicas and not replicas.get("assessed"):
+        replica_note = f"not measured: {replicas.get('reason', '')}"
+    else:
+        replica_note = None
     return {
         "confidence": confidence,
+        "confidence_level": str(conf) if isinstance(conf, str) else "none",
+        "replica_note": replica_note,
         "probabilities": prob_rows,
         "gates": readable(gates) if gates else None,
+        "gate_list": gate_list,
+        "gated_steps": sorted({step for step, _ in gate_list}),
     }
 
 
@@ -579,6 +601,9 @@ def summary_table(
             "cell": cell.cell,
             "dominant_interface_process": v.get("dominant_interface_process"),
             **({"confidence": v["confidence"]} if v.get("confidence") is not None else {}),
+            "quality_gates": "; ".join(
+                f"{g.get('gate')} (step {g.get('step')})" for g in v.get("gates") or [] if isinstance(g, Mapping)
+            ),
             "branch": v.get("branch") or s12.get("branch"),
             "interface_stability": v.get("interface_stability"),
             "tau_order": v.get("tau_order"),
@@ -640,6 +665,7 @@ def _summary_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
                 "verdict": str(r.get("dominant_interface_process") or "").replace("_", " ") or None,
                 "summary": prose(r["summary"]) if r.get("summary") else None,
                 "confidence": Markup(f"{100 * float(conf):.0f}&nbsp;%") if is_number(conf) else _scalar(conf),
+                "gates": str(r.get("quality_gates") or "") if isinstance(r.get("quality_gates"), str) else "",
                 "branch": r.get("branch") or "–",
                 "tau_order": str(r.get("tau_order") or "–").replace("_", " "),
                 "r_pol": r_pol,

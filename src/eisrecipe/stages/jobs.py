@@ -26,6 +26,7 @@ STAGE_OUTPUTS: dict[str, tuple[str, ...]] = {
     "validate": ("spectra.csv", "validation.json"),
     "drt": ("drt.csv", "drt_fit.csv", "peaks.csv", "tracks.csv", "steps12.json"),
     "fit": ("fits.csv", "steps36.json"),
+    "confidence": ("confidence.json",),
     "verdict": ("arrhenius.csv", "verdict.json"),
     "report": ("report.html", "figures"),
 }

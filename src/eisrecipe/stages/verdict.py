@@ -27,6 +27,7 @@ from eisrecipe.recipe.steps_1_2 import Steps12Finding, steps12_from_dict
 from eisrecipe.recipe.steps_3_6 import Steps36Finding
 from eisrecipe.recipe.verdict import (
     VerdictSettings,
+    apply_confidence,
     blocking_electrode_verdict,
     decide,
     lowest_pressure_resistances,
@@ -67,6 +68,7 @@ def run_cell_verdict(
     settings: VerdictSettings | None = None,
     interface: str | None = None,
     thickness_cm: Mapping[str, float | None] | None = None,
+    confidence: Mapping[str, Any] | None = None,
 ) -> CellVerdict:
     """Arrhenius table and verdict of one cell.
 
@@ -86,6 +88,8 @@ def run_cell_verdict(
         Chemical stability from the sample sheet, if given there.
     thickness_cm
         Spectrum name -> electrolyte thickness in cm, for the conductivities.
+    confidence
+        The cell's ``confidence.json`` (:mod:`eisrecipe.stages.confidence`); ``None``: no confidence is stated.
     """
     settings = settings or VerdictSettings()
     if isinstance(steps12, Mapping):
@@ -107,6 +111,7 @@ def run_cell_verdict(
         gates=gates,
     )
     verdict = blocking_electrode_verdict(verdict, (steps36.temperature or {}).get("blocking_electrodes"))
+    verdict = apply_confidence(verdict, confidence)
     verdict["step7_left_out"] = (steps36.temperature or {}).get("left_out_of_step7", [])
     verdict["conductivity"] = conductivities(fits, thickness_cm or {})
     verdict["settings"] = {
@@ -136,7 +141,7 @@ def run_verdict_stage(
     Parameters
     ----------
     inputs
-        Paths ``validation``, ``steps12``, ``steps36``, ``fits``.
+        Paths ``validation``, ``steps12``, ``steps36``, ``fits`` and (optional) ``confidence``.
     outputs
         Paths ``arrhenius`` (arrhenius.csv) and ``verdict`` (verdict.json).
     verdict_config
@@ -157,5 +162,6 @@ def run_verdict_stage(
         VerdictSettings.from_config(verdict_config),
         interface=interface_from_rows(rows),
         thickness_cm={str(r["spectrum"]): r.get("thickness_cm") for r in rows},
+        confidence=read("confidence") if inputs.get("confidence") else None,
     )
     result.write(outputs["arrhenius"], outputs["verdict"])

@@ -1,0 +1,124 @@
+"""The verdict's measured confidence (issue 16): the levels and the undetermined rule of
+``recipe.verdict.apply_confidence``, and the replica analysis of ``stages.confidence`` on the example cell."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from eisrecipe.io.samplesheet import load_sample_sheet
+from eisrecipe.recipe.verdict import VerdictSettings, apply_confidence
+from eisrecipe.stages.confidence import ConfidenceSettings, cell_confidence
+from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
+from eisrecipe.stages.fit import FitSettings
+from eisrecipe.stages.validate import load_validated, settings_for_cell, validate_cell
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example"
+SETTINGS = {"high": 0.9, "medium": 0.7, "min_probability": 0.5}
+
+
+def doc(probabilities: dict[str, float], n: int = 10) -> dict:
+    return {
+        "assessed": True,
+        "settings": SETTINGS,
+        "process_probabilities": probabilities,
+        "replicas": [{"index": i} for i in range(n)],
+    }
+
+
+def verdict(process: str = "constriction", gates: list | None = None) -> dict:
+    return {"dominant_interface_process": process, "summary": "Constriction.", "gates": gates or [], "conflicts": []}
+
+
+@pytest.mark.parametrize(
+    ("p", "gates", "level"),
+    [
+        (1.0, [], "high"),
+        (0.9, [], "high"),
+        (0.8, [], "medium"),
+        (1.0, [{"gate": "fit_flagged"}], "medium"),
+        (0.6, [], "low"),
+    ],
+)
+def test_levels(p: float, gates: list, level: str) -> None:
+    out = apply_confidence(verdict(gates=gates), doc({"constriction": p, "charge_transfer": 1 - p}))
+    assert out["dominant_interface_process"] == "constriction"
+    assert out["confidence"] == level
+    assert out["process_probabilities"]["constriction"] == p
+    assert f"Confidence: {level}" in out["summary"]
+
+
+def test_a_process_most_replicas_do_not_reach_is_no_verdict() -> None:
+    out = apply_confidence(verdict(), doc({"constriction": 0.4, "charge_transfer": 0.6}))
+    assert out["dominant_interface_process"] == "undetermined"
+    assert out["confidence"] == "low"
+    assert "40% of 10" in out["summary"] and "charge_transfer 60%" in out["conflicts"][-1]
+    assert out["decision_path"][-1]["level"] == "confidence"
+
+
+def test_not_assessed_and_absent() -> None:
+    out = apply_confidence(verdict(), {"assessed": False, "reason": "switched off", "settings": SETTINGS})
+    assert out["confidence"] is None and out["replicas"]["reason"] == "switched off"
+    assert out["dominant_interface_process"] == "constriction"
+    assert "confidence" not in apply_confidence(verdict(), None)
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(Exception, match="min_probability <= medium <= high"):
+        ConfidenceSettings(high=0.6, medium=0.7)
+    with pytest.raises(Exception, match="unknown confidence setting"):
+        ConfidenceSettings.from_config({"replica": 3})
+
+
+@pytest.fixture(scope="module")
+def example_cell(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Validation and DRT outputs of the example's pressure cell (cellA, 4 pressures)."""
+    d = tmp_path_factory.mktemp("conf")
+    for f in EXAMPLE.glob("cell*.txt"):
+        shutil.copy(f, d / f.name)
+    shutil.copy(EXAMPLE / "samples.tsv", d / "samples.tsv")
+    rows = load_sample_sheet(d)
+    rows = rows[rows["cell"] == "cellA"]
+    config = {"crop": {}, "kk": {}}
+    validate_cell(rows, settings_for_cell(config, "cellA")).write(d / "spectra.csv", d / "validation.json")
+    spectra = load_validated(d / "spectra.csv", d / "validation.json")
+    run_cell_drt("cellA", spectra, DrtStageSettings()).write(
+        d / "drt.csv", d / "drt_fit.csv", d / "peaks.csv", d / "tracks.csv", d / "steps12.json"
+    )
+    return d
+
+
+def run(d: Path, replicas: int) -> dict:
+    return cell_confidence(
+        "cellA",
+        load_validated(d / "spectra.csv", d / "validation.json"),
+        pd.read_csv(d / "spectra.csv"),
+        json.loads((d / "validation.json").read_text()),
+        json.loads((d / "steps12.json").read_text()),
+        DrtStageSettings(),
+        FitSettings(),
+        VerdictSettings(),
+        ConfidenceSettings(replicas=replicas),
+    )
+
+
+def test_replicas_vote_and_are_reproducible(example_cell: Path) -> None:
+    a = run(example_cell, 4)
+    assert a["assessed"] is True
+    assert len(a["replicas"]) == 4
+    assert sum(a["process_probabilities"].values()) == pytest.approx(1.0)
+    # every replica records what it changed
+    for r in a["replicas"]:
+        assert r["lambda_scale"] in (1 / 3, 1.0, 3.0) and r["prominence_scale"] in (0.5, 1.0, 2.0)
+        assert set(r["window_shift"]) == {"p010", "p020", "p041", "p400"}
+        assert all(abs(h) <= 2 and abs(lo) <= 2 for h, lo in r["window_shift"].values())
+    assert json.dumps(a, sort_keys=True) == json.dumps(run(example_cell, 4), sort_keys=True)
+
+
+def test_switched_off_costs_nothing(example_cell: Path) -> None:
+    out = run(example_cell, 0)
+    assert out["assessed"] is False and "switched off" in out["reason"]
