@@ -90,3 +90,13 @@ def test_no_sei_cell_called_charge_transfer_or_mixed(scored: Path) -> None:
     score = pd.read_csv(scored / "score.csv")
     bad = score[(score["truth"] == "sei") & score["verdict"].isin(["charge_transfer", "mixed"])]
     assert bad.empty, bad[["cell", "class", "verdict"]].to_string()
+
+
+def test_no_wrong_verdict_with_high_confidence(scored: Path) -> None:
+    """Issue 16: no wrong verdict is stated with confidence high, and >= 98 % of the high ones are right."""
+    score = pd.read_csv(scored / "score.csv")
+    high = score[score["confidence"] == "high"]
+    wrong = high[~high["verdict_right"].astype(bool)]
+    assert wrong.empty, wrong[["cell", "class", "truth", "verdict", "confidence_fraction"]].to_string()
+    f = figures(scored)["high_confidence_right"]
+    assert f["of"] == 0 or f["value"] >= 0.98

@@ -140,7 +140,14 @@ def _fake_perfect_pipeline(dataset: Path, results: Path) -> None:
         d.mkdir(parents=True)
         verdict = "undetermined" if t["dominant"] == "sei" and t["interface_declared"] != "sei" else t["dominant"]
         (d / "verdict.json").write_text(
-            json.dumps({"dominant_interface_process": verdict, "tau_order": t["tau_order"]})
+            json.dumps(
+                {
+                    "dominant_interface_process": verdict,
+                    "tau_order": t["tau_order"],
+                    "confidence": "high",
+                    "process_probabilities": {verdict: 1.0},
+                }
+            )
         )
         fits = [
             {"fit": "series", "spectrum": s["spectrum"], "element": e, "r_ohm_cm2": s[f"r_{e}_ohm_cm2"]}
@@ -176,10 +183,20 @@ def test_score_catches_the_issue_cell(tiny: Path, tmp_path: Path) -> None:
     results = tmp_path / "results"
     _fake_perfect_pipeline(tiny, results)
     t = next(t for t in truths(tiny) if t["class"] == "ct_cstr_faster")
-    (results / t["cell"] / "verdict.json").write_text(json.dumps({"dominant_interface_process": "constriction"}))
+    wrong = {
+        "dominant_interface_process": "constriction",
+        "confidence": "high",
+        "process_probabilities": {"constriction": 0.95},
+    }
+    (results / t["cell"] / "verdict.json").write_text(json.dumps(wrong))
     cells = sorted(x["cell"] for x in truths(tiny))
     paths = {k: tmp_path / f"{k}.out" for k in ("score_csv", "errors_csv", "acceptance_csv", "confusion_csv", "html")}
     acc = {a["figure"]: a for a in score_dataset(tiny, results, cells, **paths)}
+    # issue 16: a wrong verdict stated with high confidence fails both confidence figures
+    assert acc["high_confidence_wrong"]["count"] == 1 and not acc["high_confidence_wrong"]["passes"]
+    assert acc["high_confidence_right"]["count"] == acc["high_confidence_right"]["of"] - 1
+    score = pd.read_csv(paths["score_csv"]).set_index("cell")
+    assert score.loc[t["cell"], "confidence_fraction"] == pytest.approx(0.95)
     if t["identifiable"]:
         assert acc["verdict_right_identifiable"]["count"] == acc["verdict_right_identifiable"]["of"] - 1
     conf = pd.read_csv(paths["confusion_csv"])

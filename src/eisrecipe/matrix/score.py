@@ -13,7 +13,15 @@ dominant process (Table 1 at the lowest pressure); for an SEI cell whose sheet d
 2. tau order right in >= 90 % where CT and constriction are both visible at the lowest pressure;
 3. A(p) within 10 % in >= 90 % of the spectra where Step 6 applies (the CT element visible there and at p_max);
 4. R_Bulk and R_GB within 5 % in >= 95 % of the cells where they are identifiable;
-5. no SEI cell called charge transfer or mixed.
+5. no SEI cell called charge transfer or mixed;
+
+and those of issue 16 on the verdict's measured confidence (:mod:`eisrecipe.stages.confidence`):
+
+6. no wrong verdict with confidence ``high`` (over all cells: a high-confidence verdict must be right whether or
+   not the truth is identifiable - where it is not, the right answer is ``undetermined``, never high);
+7. >= 98 % of the ``high`` verdicts right.
+
+Per cell, ``confidence`` and ``confidence_fraction`` (the replica fraction of the verdict's process) are listed.
 
 Outputs are byte-reproducible (fixed number formats, sorted rows, no timestamps).
 """
@@ -42,6 +50,8 @@ ACCEPTANCE = (
     ("r_bulk_within_5pct", 0.95, ">="),
     ("r_gb_within_5pct", 0.95, ">="),
     ("sei_called_ct_or_mixed", 0.0, "<="),
+    ("high_confidence_wrong", 0.0, "<="),
+    ("high_confidence_right", 0.98, ">="),
 )
 
 
@@ -183,6 +193,8 @@ def score_cell(truth: Mapping[str, Any], got: PipelineCell) -> tuple[dict[str, A
         "a_scored": a_n,
         "a_within_10pct": a_ok,
         "sei_called_ct_or_mixed": truth["dominant"] == "sei" and verdict in ("charge_transfer", "mixed"),
+        "confidence": v.get("confidence"),
+        "confidence_fraction": _num((v.get("process_probabilities") or {}).get(verdict)),
         "summary": v.get("summary"),
         "label": truth.get("label", ""),
     }
@@ -219,6 +231,10 @@ def acceptance(rows: Sequence[Mapping[str, Any]], errors: Sequence[Mapping[str, 
     sei = [r for r in rows if r["truth"] == "sei"]
     bad = sum(r["sei_called_ct_or_mixed"] for r in sei)
     values["sei_called_ct_or_mixed"] = (float(bad), bad, len(sei))
+    high = [r for r in rows if r.get("confidence") == "high"]
+    wrong = sum(not r["verdict_right"] for r in high)
+    values["high_confidence_wrong"] = (float(wrong), wrong, len(high))
+    values["high_confidence_right"] = (frac(len(high) - wrong, len(high)), len(high) - wrong, len(high))
     out = []
     for name, thr, op in ACCEPTANCE:
         val, ok, n = values[name]
