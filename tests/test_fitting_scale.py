@@ -148,3 +148,33 @@ def test_repair_taus(taus: list[float], expected: list[float]) -> None:
     fixed, note = repair_taus(taus)
     np.testing.assert_allclose(fixed, expected, rtol=1e-12)
     assert (note == "") == (taus == expected)
+
+
+def test_sparse_path_with_inductance_blocking_cpe_and_unequal_grids() -> None:
+    # series L and a series (blocking) CPE, and spectra on different frequency grids (lengths 60, 45, 70, 52)
+    model = SeriesModel.of(["bulk", "gb", "int", "block"], ["RC", "RCPE", "RCPE", "CPE"], r_inf=True, inductance=True)
+    grids = [np.logspace(6.5, -1, k) for k in (60, 45, 70, 52)]
+    zs, starts = [], []
+    for i, f in enumerate(grids):
+        r_int = 100.0 * (1 + i)
+        x = model.pack(
+            [40.0, 60.0, r_int, 1e-4], [1.6e-7, 1.6e-5, 1e-3, 0.0], [1.0, 0.9, 0.8, 0.85], r_inf=2.0, inductance=1e-7
+        )
+        zs.append(noisy(model.impedance(2 * np.pi * f, x), 0.003, seed=60 + i))
+        starts.append(
+            Start(
+                r=[50.0, 50.0, 0.8 * r_int, 2e-4],
+                tau_s=[1e-7, 3e-5, 2e-3, 1.0],
+                alpha=[1.0, 0.85, 0.85, 0.9],
+                r_inf=1.0,
+                inductance=5e-8,
+            )
+        )
+    kw = {"shared": ["bulk", "gb"]}
+    dense = fit_series(grids, zs, model, starts, jacobian="dense", **kw)
+    sparse = fit_series(grids, zs, model, starts, jacobian="sparse", **kw)
+    assert dense.ok and sparse.ok, (dense.flags, sparse.flags)
+    np.testing.assert_allclose(sparse.x, dense.x, rtol=0, atol=2e-5)
+    np.testing.assert_allclose(sparse.stderr, dense.stderr, rtol=1e-4)
+    for name in ("0", "3"):
+        np.testing.assert_allclose(sparse.residuals[name], dense.residuals[name], rtol=0, atol=1e-6)
