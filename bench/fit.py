@@ -152,12 +152,20 @@ def peer_ssr(z: np.ndarray, params: np.ndarray) -> float:
 
 
 def timed(fn: Callable[[], object], repeats: int) -> float:
-    times = []
+    """Median wall time of ``repeats`` calls, s."""
+    return timed_cpu(fn, repeats)[0]
+
+
+def timed_cpu(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Median wall and process CPU time of ``repeats`` calls, s (CPU time is the less load-sensitive figure on a
+    shared machine: it does not count the time the process waits for a core)."""
+    wall, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def cold(which: str) -> float:
@@ -226,10 +234,14 @@ def compare_peer(n_spectra: int, repeats: int) -> None:
     )
 
 
-def scaling(sizes: list[int], dense_max: int, repeats: int) -> None:
-    """Joint fit time against the number of spectra, dense and sparse paths."""
+def scaling(sizes: list[int], dense_max: int, repeats: int, issue_series: bool = False) -> None:
+    """Joint fit time against the number of spectra, dense and sparse paths; ``issue_series``: also the series of
+    issue 19's figures (10 + 5 i MPa: past ~30 spectra the interface tau meets the GB's and the fit degenerates)."""
     print("joint series fit (bulk, GB shared; interface per spectrum; 76 points per spectrum; BLAS one thread)")
-    for label, make in (("aging", aging_series), ("pressure 10-100 MPa", pressure_series)):
+    series = [("aging", aging_series), ("pressure 10-100 MPa", pressure_series)]
+    if issue_series:
+        series.append(("pressure 10+5i MPa", single_series))
+    for label, make in series:
         for n in sizes:
             zs, starts = make(n)
             fits: dict[str, SeriesFit] = {}
@@ -254,10 +266,11 @@ def scaling(sizes: list[int], dense_max: int, repeats: int) -> None:
                         jacobian=mode,  # type: ignore[arg-type]
                     )
 
-                t = timed(run, reps)
+                t, c = timed_cpu(run, reps)
                 f = fits[mode]
                 print(
-                    f"  {label:20s} n={n:4d} {mode:6s}: {1e3 * t:8.1f} ms, {f.nfev:3d} evaluations, "
+                    f"  {label:20s} n={n:4d} {mode:6s}: {1e3 * t:8.1f} ms (CPU {1e3 * c:7.1f} ms), "
+                    f"{f.nfev:3d} evaluations, "
                     f"{1e3 * t / f.nfev:6.2f} ms each, ok={f.ok}{'' if f.ok else ' ' + f.flags[0][:50]} "
                     f"(median of {reps}) {load()}"
                 )
@@ -276,6 +289,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="5,10,20,40,100")
     parser.add_argument("--dense-max", type=int, default=40, help="largest series also fitted by the dense path")
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--issue-series", action="store_true", help="also the 10 + 5 i MPa series of issue 19")
     parser.add_argument("--cold-child", choices=["ours", "peer"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.cold_child:
@@ -284,7 +298,7 @@ def main() -> None:
     print(versions())
     if not args.skip_peer:
         compare_peer(args.spectra, args.repeats)
-    scaling([int(s) for s in args.sizes.split(",")], args.dense_max, args.repeats)
+    scaling([int(s) for s in args.sizes.split(",")], args.dense_max, args.repeats, args.issue_series)
 
 
 if __name__ == "__main__":
