@@ -66,10 +66,13 @@ DENSE_MAX_SPECTRA = 12
 solver, as before; longer series a block-sparse Jacobian and LSMR, whose cost per iteration grows linearly with the
 number of spectra (the dense SVD grows with its cube). Results of the two agree to the optimiser's tolerance, not
 bit for bit, so the small series of a typical cell keep their numbers."""
-LSMR_OPTIONS = {"atol": 1e-9, "btol": 1e-9}
-"""LSMR tolerances of the sparse path's trust-region steps. scipy's default (1e-6) leaves the steps inexact enough
-that trf takes 2-4x the iterations and stops ~5e-4 (in ln R, ln tau) from the dense path's optimum; at 1e-9 it takes
-the dense path's iterations and ends within ~1e-6 of it (measured on 10-40-spectrum series; ``bench/fit.py``)."""
+LSMR_OPTIONS = {"atol": 1e-9, "btol": 1e-9, "maxiter": 100}
+"""LSMR settings of the sparse path's trust-region steps. At scipy's default tolerance (1e-6) the steps are inexact
+enough that trf takes 2-4x the iterations and stops ~5e-4 (in ln R, ln tau) from the dense path's optimum; at 1e-9
+it takes the dense path's iterations and ends within ~2e-6 of it. ``maxiter`` bounds the cost of one step (so the
+cost per iteration is linear in the spectra): a well-posed series needs ~100 LSMR iterations per step, a degenerate
+one (an interface tau meeting the GB's) ran up to the default min(m, n) = 407 at 100 spectra and took 87 s instead
+of 37 s (measured on 20-100-spectrum series; ``bench/fit.py``)."""
 TAU_REPAIR_FACTOR = 1.5
 """Starting taus that are equal or out of order are nudged apart: each to at least this factor above the one before
 (the factor :func:`eisrecipe.methods.starts.seeded_start` has always used for merged DRT groups)."""
