@@ -161,8 +161,13 @@ class SeriesModel:
         return z
 
     def jacobian(self, omega: FloatArray, x: FloatArray) -> np.ndarray:
-        """Complex derivatives dZ/dx, shape (n_frequencies, n_params), for parameter vector ``x``."""
-        jac = np.empty((omega.size, x.size), dtype=complex)
+        """Complex derivatives dZ/dx, shape (n_frequencies, n_params), for parameter vector ``x``.
+
+        ``x`` may also be 2D, shape (n_params, n_frequencies): one parameter vector per frequency point (how
+        :func:`eisrecipe.methods.fitting.fit_series` evaluates many spectra in one call); :meth:`impedance` takes
+        the same.
+        """
+        jac = np.empty((omega.size, len(x)), dtype=complex)
         i = 0
         if self.r_inf:
             jac[:, i] = 1.0
