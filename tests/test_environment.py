@@ -62,6 +62,16 @@ def test_main_install_is_light() -> None:
     assert not core & {"snakemake-executor-plugin-slurm", "scikit-learn", "galvani", "pyamg"}
 
 
+def test_readme_main_command_installs_the_main_job_only() -> None:
+    """The README's first command installs the package with the `mpr` extra and nothing for tests, without pip's
+    up-front bytecode (issue 18: 404 MB then, against 1031 MB for `.[test,mpr]`; bench/install_size.py)."""
+    readme = (REPO / "README.md").read_text()
+    command = next(line for line in readme.splitlines() if line.startswith("python3 -m venv .venv"))
+    install = re.search(r"pip install (.*?) &&", command)
+    assert install and install.group(1) == '--no-compile -e ".[mpr]"', command
+    assert "bench/install_size.py" in readme
+
+
 def test_the_test_extra_holds_every_other_extra() -> None:
     """`.[test]` installs every optional package, so the tests exercise each feature with its extra installed."""
     extras = {k: {_name(r) for r in v} for k, v in _project()["optional-dependencies"].items()}
