@@ -9,7 +9,7 @@ from snakemake.utils import validate
 
 from eisrecipe import __version__
 from eisrecipe.codegraph import code_digest
-from eisrecipe.io.samplesheet import load_sample_sheet, sample_schema
+from eisrecipe.io.samplesheet import DATASET_OUTPUTS, load_sample_sheet, sample_schema
 from eisrecipe.stages.jobs import STAGE_OUTPUTS as JOB_OUTPUTS
 
 
@@ -123,10 +123,5 @@ def get_final_output():
     """Everything `rule all` asks for."""
     if PENDING_SIMULATION:
         return [f"{SIMULATED_ROOT}/{PENDING_SIMULATION}"]  # simulate now, analyse in the next run
-    return expand(f"{RESULTS}/{{cell}}/{{name}}", cell=CELLS, name=[*STAGE_OUTPUTS, "report.html"]) + [
-        f"{RESULTS}/summary.csv",
-        f"{RESULTS}/summary.html",
-        f"{RESULTS}/parameters.xlsx",
-        f"{RESULTS}/summary_figures",
-        f"{RESULTS}/report_bundle",
-    ]
+    cells = expand(f"{RESULTS}/{{cell}}/{{name}}", cell=CELLS, name=[*STAGE_OUTPUTS, "report.html"])
+    return cells + [f"{RESULTS}/{name}" for name in DATASET_OUTPUTS]  # no cell takes these names (the sheet reader)

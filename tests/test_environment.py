@@ -6,9 +6,11 @@ their structure."""
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -42,6 +44,7 @@ def test_conda_env_holds_every_runtime_dependency(path: str) -> None:
     wanted |= {_name(r) for r in _project()["optional-dependencies"]["mpr"]}
     if path != "environment.yml":
         wanted.discard("snakemake-minimal")  # a rule's job does not run Snakemake
+        wanted |= {_name(r) for r in _project()["optional-dependencies"]["simulate"]}  # the simulate rules' pyamg
     have = conda | {_name(p) for p in pip}
     assert wanted <= have, f"{path} lacks {sorted(wanted - have)}"
     for package in conda:
@@ -51,11 +54,71 @@ def test_conda_env_holds_every_runtime_dependency(path: str) -> None:
 
 
 def test_main_install_is_light() -> None:
-    """`pip install -e .` brings no test tool, peer implementation or cluster plugin."""
+    """`pip install -e .` brings no test tool, peer implementation, cluster plugin or network solver (issue 18: the
+    main install measured 545 MB with pyamg in a fresh venv, the test environment 1029 MB)."""
     core = {_name(r) for r in _project()["dependencies"]}
     heavy = {"pytest", "hypothesis", "ruff", "selenium", "pyimpspec", "impedance", "pydrttools", "cvxopt"}
     assert not core & heavy
-    assert not core & {"snakemake-executor-plugin-slurm", "scikit-learn", "galvani"}
+    assert not core & {"snakemake-executor-plugin-slurm", "scikit-learn", "galvani", "pyamg"}
+
+
+def test_readme_main_command_installs_the_main_job_only() -> None:
+    """The README's first command installs the package with the `mpr` extra and nothing for tests, without pip's
+    up-front bytecode (issue 18: 404 MB then, against 1031 MB for `.[test,mpr]`; bench/install_size.py)."""
+    readme = (REPO / "README.md").read_text()
+    command = next(line for line in readme.splitlines() if line.startswith("python3 -m venv .venv"))
+    install = re.search(r"pip install (.*?) &&", command)
+    assert install and install.group(1) == '--no-compile -e ".[mpr]"', command
+    assert "bench/install_size.py" in readme
+
+
+def test_the_test_extra_holds_every_other_extra() -> None:
+    """`.[test]` installs every optional package, so the tests exercise each feature with its extra installed."""
+    extras = {k: {_name(r) for r in v} for k, v in _project()["optional-dependencies"].items()}
+    test = extras.pop("test")
+    for extra, packages in extras.items():
+        assert packages <= test, f"extra {extra!r}: {sorted(packages - test)} missing from the test extra"
+
+
+def test_pyamg_is_imported_in_one_guarded_place() -> None:
+    """Only eisrecipe.network.solver._import_pyamg imports pyamg (the analysis never needs the `simulate` extra)."""
+    hits = [
+        f"{p.relative_to(REPO)}:{i}"
+        for p in sorted((REPO / "src").rglob("*.py"))
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if re.match(r"\s*(import|from)\s+pyamg\b", line)
+    ]
+    assert len(hits) == 1 and hits[0].startswith("src/eisrecipe/network/solver.py"), hits
+
+
+def _small_network():
+    from eisrecipe.network.assembly import ElementValues, assemble
+    from eisrecipe.network.microstructure import Grid, voronoi_grains
+    from eisrecipe.network.morphology import disordered
+
+    grid = Grid.cube(100, 5)
+    return assemble(grid, disordered((5, 5), 0.3, 2.0, 0), ElementValues(), voronoi_grains(grid, 40.0, 0))
+
+
+def test_amg_without_pyamg_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the `simulate` extra (pyamg made unimportable) the AMG solver stops with a message naming the extra;
+    sparse LU, what small networks use, still works."""
+    from eisrecipe.network.solver import reduce
+
+    net, freq = _small_network(), np.geomspace(1e6, 1e-1, 8)
+    monkeypatch.setitem(sys.modules, "pyamg", None)  # import pyamg -> ImportError
+    with pytest.raises(ImportError, match=r'needs the optional package pyamg: pip install "eisrecipe\[simulate\]"'):
+        reduce(net, freq, backend="amg")
+    assert np.all(np.isfinite(reduce(net, freq, backend="lu").impedance(freq)))
+
+
+def test_amg_with_the_simulate_extra_agrees_with_lu() -> None:
+    pytest.importorskip("pyamg")
+    from eisrecipe.network.solver import reduce
+
+    net, freq = _small_network(), np.geomspace(1e6, 1e-1, 8)
+    z_amg, z_lu = reduce(net, freq, backend="amg").impedance(freq), reduce(net, freq, backend="lu").impedance(freq)
+    assert np.max(np.abs(z_amg - z_lu) / np.abs(z_lu)) <= 1e-6
 
 
 def test_every_rule_environment_exists() -> None:

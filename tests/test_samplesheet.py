@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from eisrecipe.errors import InputError
-from eisrecipe.io.samplesheet import load_sample_sheet
+from eisrecipe.io.samplesheet import DATASET_OUTPUTS, RESERVED_CELL_NAMES, load_sample_sheet
+
+REPO = Path(__file__).resolve().parents[1]
 
 HEADER = "cell\tspectrum\tfile\tseries\tpressure_mpa\tpressure_mode\ttemperature_c\tarea_cm2"
 
@@ -117,6 +120,50 @@ def test_non_finite_negative_and_bad_names_are_refused(tmp_path: Path, row: str,
 def test_allowed_cell_names(tmp_path: Path) -> None:
     rows = [f"{c}\ts1\ta.txt\tpressure\t10\t\t25\t0.5" for c in ("a+", "A.b-c_1", "9x+")]
     assert list(load_sample_sheet(make(tmp_path, *rows))["cell"]) == ["a+", "A.b-c_1", "9x+"]
+
+
+@pytest.mark.parametrize("name", sorted(RESERVED_CELL_NAMES))
+def test_cell_named_like_a_dataset_output_is_refused(tmp_path: Path, name: str) -> None:
+    """A cell called ``summary_figures`` would write its folder over the dataset's cross-cell figures (issue 18)."""
+    d = tmp_path / "my_data"
+    d.mkdir()
+    make(d, "c1\ts0\tb.txt\tpressure\t5\t\t25\t0.5", "", f"{name}\ts1\ta.txt\tpressure\t10\t\t25\t0.5")
+    with pytest.raises(InputError, match=f"cell name '{name}' is not allowed") as info:
+        load_sample_sheet(d)
+    assert (info.value.path, info.value.line, info.value.column) == (str(d / "samples.tsv"), 4, "cell")
+    message = str(info.value)
+    assert message.startswith(f"{d / 'samples.tsv'}, line 4, column 'cell': ")
+    assert f"results/my_data/{name} is {RESERVED_CELL_NAMES[name]}" in message
+    assert "collide" in message and "rename the cell" in message
+
+
+def test_reserved_cell_names_ignore_case(tmp_path: Path) -> None:
+    """On macOS and Windows file systems `Summary_Figures` is the same folder as `summary_figures`."""
+    d = make(tmp_path, "Summary_Figures\ts1\ta.txt\tpressure\t10\t\t25\t0.5")
+    with pytest.raises(InputError, match="file systems that ignore case take it for 'summary_figures'") as info:
+        load_sample_sheet(d)
+    assert (info.value.line, info.value.column) == (2, "cell")
+
+
+def test_names_near_the_reserved_ones_are_fine(tmp_path: Path) -> None:
+    cells = ["summary", "summary_figures_2", "report", "matrix1", "summary.csv.bak", "parameters"]
+    rows = [f"{c}\ts1\ta.txt\tpressure\t10\t\t25\t0.5" for c in cells]
+    assert list(load_sample_sheet(make(tmp_path, *rows))["cell"]) == cells
+
+
+def test_reserved_names_are_what_the_workflow_writes_beside_the_cells() -> None:
+    """The rule files write nothing in results/<dataset>/ beside the cell folders that is not reserved, every
+    reserved name is written by some rule, `rule all` asks for DATASET_OUTPUTS from the one list, and the README
+    names them all."""
+    text = "\n".join(p.read_text() for p in [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))])
+    written = set(re.findall(r"\{RESULTS\}/([A-Za-z0-9_.+-]+)", text))
+    assert written, "no dataset-level output found: has RESULTS been renamed?"
+    assert written <= set(RESERVED_CELL_NAMES), f"not reserved: {sorted(written - set(RESERVED_CELL_NAMES))}"
+    assert set(RESERVED_CELL_NAMES) <= written, f"reserved, never written: {sorted(set(RESERVED_CELL_NAMES) - written)}"
+    assert "for name in DATASET_OUTPUTS" in (REPO / "rules" / "common.smk").read_text()
+    readme_row = next(line for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| `cell` |"))
+    assert all(f"`{name}`" in readme_row for name in RESERVED_CELL_NAMES), readme_row
+    assert set(DATASET_OUTPUTS) < set(RESERVED_CELL_NAMES)
 
 
 def _outside(tmp_path: Path) -> tuple[Path, Path]:

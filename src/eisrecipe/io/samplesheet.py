@@ -9,7 +9,8 @@ Files: every ``file`` must lie inside the dataset folder once symbolic links are
 absolute paths, no links pointing out), unless ``allow_outside=True``; the messages name the sheet's line and
 never show anything read from outside the folder. Numbers must be finite (``inf``/``nan`` are refused).
 Cell and spectrum names: ASCII letters, digits and ``_ . + -``, starting with a letter or digit (they name
-result folders and are matched, escaped, in Snakemake wildcards).
+result folders and are matched, escaped, in Snakemake wildcards). A cell may not take the name of a file or folder
+the workflow writes beside the cell folders in ``results/<dataset>/`` (:data:`DATASET_OUTPUTS`, ignoring case).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from eisrecipe.errors import InputError
 from eisrecipe.io.parsing import decode, split_lines
 
 __all__ = [
+    "DATASET_OUTPUTS",
     "NUMERIC_COLUMNS",
+    "RESERVED_CELL_NAMES",
     "SHEET_NAME",
     "check_sample_sheet",
     "load_sample_sheet",
@@ -49,6 +52,24 @@ INTEGER_COLUMNS = ("sweep",)
 #: largest sample sheet read, bytes
 MAX_SHEET_BYTES = 16 * 2**20
 NAME_RULE = "ASCII letters, digits and _ . + - only, starting with a letter or digit"
+
+#: what the default run writes in ``results/<dataset>/`` beside the cell folders (``rule all`` asks for these:
+#: rules/common.smk), name -> what it is
+DATASET_OUTPUTS: dict[str, str] = {
+    "summary.csv": "the dataset's summary table",
+    "summary.html": "the dataset's summary page",
+    "parameters.xlsx": "the dataset's parameter workbook",
+    "summary_figures": "the dataset's folder of cross-cell figures",
+    "report_bundle": "the dataset's folder of summary and cell reports for snakemake --report",
+}
+#: every name the workflow writes in ``results/<dataset>/`` other than a cell folder (the default run's outputs and
+#: ``snakemake matrix_score``'s folder, rules/matrix.smk), name -> what it is; no cell may be called so, ignoring case
+#: (macOS and Windows file systems do): its folder would be that file or folder (tests/test_samplesheet.py checks
+#: that the rule files write nothing else there)
+RESERVED_CELL_NAMES: dict[str, str] = {
+    **DATASET_OUTPUTS,
+    "matrix": "the folder of the validation-matrix scores (snakemake matrix_score)",
+}
 
 
 def schema_path() -> Path:
@@ -158,8 +179,9 @@ def load_sample_sheet(
     ------
     InputError
         Missing sheet or column, a value of the wrong type or range (also ``inf``/``nan``), a bad cell or
-        spectrum name, a duplicated (cell, spectrum), a missing file, a directory, a file outside the dataset
-        folder, or a series row without its series variable - naming the line and column.
+        spectrum name, a cell named like a dataset-level output (:data:`RESERVED_CELL_NAMES`), a duplicated
+        (cell, spectrum), a missing file, a directory, a file outside the dataset folder, or a series row without
+        its series variable - naming the line and column.
     """
     import jsonschema
 
@@ -269,9 +291,21 @@ def check_sample_sheet(
 ) -> None:
     """Semantic checks that a schema cannot express (see :func:`load_sample_sheet`)."""
     seen: dict[tuple[str, str], int] = {}
+    reserved = {name.lower(): name for name in RESERVED_CELL_NAMES}
     for row in sheet.itertuples(index=False):
         key = (row.cell, row.spectrum)
         line = int(row.sheet_line)
+        taken = reserved.get(str(row.cell).lower())
+        if taken is not None:
+            same = "" if row.cell == taken else f" (file systems that ignore case take it for '{taken}')"
+            raise InputError(
+                f"cell name '{row.cell}' is not allowed: results/{Path(path).parent.name}/{taken} is "
+                f"{RESERVED_CELL_NAMES[taken]}{same}, so the cell's result folder would collide with it; rename the "
+                f"cell (reserved: {', '.join(RESERVED_CELL_NAMES)})",
+                path,
+                line,
+                "cell",
+            )
         if key in seen:
             raise InputError(
                 f"spectrum '{row.spectrum}' of cell '{row.cell}' appears twice (also line {seen[key]}); "

@@ -13,9 +13,10 @@ Each shift needs one SPD operator ``A = G + s C`` restricted to the interior nod
 solver never sees the dense WE row); full-system solutions follow from interior solves by the Schur complement
 on the WE node. The GB mid-nodes and interface nodes are condensed out exactly at each real shift (they touch
 only voxels), leaving a 7-point voxel system: sparse LU (SuperLU) below :data:`AMG_THRESHOLD` voxels,
-smoothed-aggregation AMG (pyamg) preconditioned CG above, one hierarchy per shift. Defaults (5 shifts incl. 0,
-3 Krylov vectors each, CG rtol 1e-8) matched direct solves to <= 1e-6 on random small networks and to ~1e-8
-on 20^3 - 25^3 paper-parameter networks; a 100^3 network (1.4 M unknowns) took ~55 s and 2 GB on 2 cores.
+smoothed-aggregation AMG (pyamg, the optional extra ``simulate``) preconditioned CG above, one hierarchy per
+shift. Defaults (5 shifts incl. 0, 3 Krylov vectors each, CG rtol 1e-8) matched direct solves to <= 1e-6 on random
+small networks and to ~1e-8 on 20^3 - 25^3 paper-parameter networks; a 100^3 network (1.4 M unknowns) took ~55 s
+and 2 GB on 2 cores.
 """
 
 from __future__ import annotations
@@ -178,8 +179,7 @@ class _InteriorSolver:
         if backend == "lu":
             self._lu = _lu(schur)
         else:
-            import pyamg
-
+            pyamg = _import_pyamg()
             d = 1.0 / np.sqrt(schur.diagonal())
             self._d = d
             scaled = sparse.csr_matrix(sparse.diags(d) @ schur @ sparse.diags(d))
@@ -216,6 +216,20 @@ class _InteriorSolver:
         x_v = self._solve_voxels(r_v - self._a_vm @ (self._d_inv * r_m))
         x_m = self._d_inv * (r_m - self._a_mv @ x_v)
         return np.concatenate([x_v, x_m])
+
+
+def _import_pyamg() -> Any:
+    """pyamg, an optional dependency (extra ``simulate``): only networks of :data:`AMG_THRESHOLD` voxels and more
+    need it, never the analysis of measured spectra."""
+    try:
+        import pyamg
+    except ImportError:
+        raise ImportError(
+            f"the AMG solver (backend 'amg'; 'auto' from {AMG_THRESHOLD} voxels on) needs the optional package "
+            'pyamg: pip install "eisrecipe[simulate]" (in a checkout: pip install -e ".[simulate]"); simulations, '
+            "the reproduction and the validation matrix use it"
+        ) from None
+    return pyamg
 
 
 def _choose_backend(network: Network, backend: Backend) -> str:
