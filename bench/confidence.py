@@ -45,8 +45,9 @@ def main() -> None:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--replicas", type=int, default=None, help="replica count (default: config.yaml's)")
     args = ap.parse_args()
-    import eisrecipe
     import snakemake
+
+    import eisrecipe
 
     print(f"eisrecipe {eisrecipe.__version__}, snakemake {snakemake.__version__}, Python {platform.python_version()}")
     results = {}
