@@ -13,9 +13,17 @@ Each shift needs one SPD operator ``A = G + s C`` restricted to the interior nod
 solver never sees the dense WE row); full-system solutions follow from interior solves by the Schur complement
 on the WE node. The GB mid-nodes and interface nodes are condensed out exactly at each real shift (they touch
 only voxels), leaving a 7-point voxel system: sparse LU (SuperLU) below :data:`AMG_THRESHOLD` voxels,
-smoothed-aggregation AMG (pyamg) preconditioned CG above, one hierarchy per shift. Defaults (5 shifts incl. 0,
-3 Krylov vectors each, CG rtol 1e-8) matched direct solves to <= 1e-6 on random small networks and to ~1e-8
-on 20^3 - 25^3 paper-parameter networks; a 100^3 network (1.4 M unknowns) took ~55 s and 2 GB on 2 cores.
+smoothed-aggregation AMG (pyamg) preconditioned CG above. Defaults (5 shifts incl. 0, 3 Krylov vectors each, CG
+rtol 1e-8) matched direct solves to <= 1e-6 on random small networks and to ~1e-8 on 20^3 - 25^3
+paper-parameter networks.
+
+Cost (issue 19): the shifts are independent, so :func:`reduce` solves them in forked worker processes
+(``jobs``; the network is shared copy-on-write, the Krylov vectors come back through shared memory); Python
+threads gave no speed-up (pyamg's smoothers hold the GIL). Shifts whose condensed operators are close
+(:func:`shift_groups`, a bound on the change of every branch admittance and voxel ground term) share one AMG
+hierarchy, built for the group's first shift and used as the preconditioner of the others; within a group CG
+starts from the previous shift's solutions. CG's stopping rule does not change, so neither does the accuracy.
+All AMG levels are CSR (pyamg's 1x1-block BSR coarse levels smoothed at half the speed).
 """
 
 from __future__ import annotations
@@ -278,7 +286,7 @@ class _InteriorSolver:
         self._borrowed = False
         self.rebuilt = True
 
-    def _cg(self, r: FloatArray) -> tuple[FloatArray, int]:
+    def _cg(self, r: FloatArray, x0: FloatArray | None) -> tuple[FloatArray, int]:
         from scipy.sparse.linalg import cg
 
         assert self.hierarchy is not None
@@ -288,18 +296,26 @@ class _InteriorSolver:
             its[0] += 1
 
         d = self.hierarchy.d
+        y0 = None if x0 is None else x0 / d
         y, info = cg(
-            self._a, d * r, rtol=self.rtol, atol=0.0, M=self.hierarchy.preconditioner, maxiter=1000, callback=count
+            self._a,
+            d * r,
+            x0=y0,
+            rtol=self.rtol,
+            atol=0.0,
+            M=self.hierarchy.preconditioner,
+            maxiter=1000,
+            callback=count,
         )
         if info != 0:
             log.warning("AMG-CG did not reach rtol %.1e in %d iterations", self.rtol, its[0])
         return d * y, its[0]
 
-    def _solve_voxels(self, r: FloatArray) -> FloatArray:
+    def _solve_voxels(self, r: FloatArray, x0: FloatArray | None = None) -> FloatArray:
         if self.backend == "lu":
             return self._lu.solve(r)
         assert self.hierarchy is not None
-        x, its = self._cg(r)
+        x, its = self._cg(r, x0)
         first = not self.iterations
         self.iterations.append(its)
         ref = self.hierarchy.reference_iterations
@@ -310,9 +326,10 @@ class _InteriorSolver:
             self._rebuild()  # its reference: the next solve
         return x
 
-    def solve(self, r: FloatArray) -> FloatArray:
+    def solve(self, r: FloatArray, x0: FloatArray | None = None) -> FloatArray:
+        """Solution of ``A_ii x = r``; ``x0``: a start for CG (AMG backend; its voxel part is used)."""
         r_v, r_m = r[: self.nv], r[self.nv :]
-        x_v = self._solve_voxels(r_v - self._a_vm @ (self._d_inv * r_m))
+        x_v = self._solve_voxels(r_v - self._a_vm @ (self._d_inv * r_m), None if x0 is None else x0[: self.nv])
         x_m = self._d_inv * (r_m - self._a_mv @ x_v)
         return np.concatenate([x_v, x_m])
 
@@ -649,6 +666,9 @@ def _solve_units(
     n_hier = 0
     for unit in units:
         hierarchy: _AmgHierarchy | None = None
+        # CG starts from the previous shift's solutions (same moment): within a group the operators are close,
+        # so the start is good and CG needs fewer iterations to the same relative residual
+        starts: list[FloatArray | None] = [None] * n_moments
         for k in unit:
             s = float(s_all[k])
             t0 = time.perf_counter()
@@ -660,14 +680,16 @@ def _solve_units(
                 hierarchy = solver.hierarchy
                 n_hier += 1
             t1 = time.perf_counter()
-            z = solver.solve(-a_iw)  # interior voltages for v_WE = 1
+            z = solver.solve(-a_iw, starts[0])  # interior voltages for v_WE = 1
+            starts[0] = z
             y_in = float(a_ww + a_iw @ z)  # input admittance at s
             x = out[k * n_moments]
             x[:w] = z / y_in  # full solution of A x = b
             x[w] = 1.0 / y_in
             for j in range(1, n_moments):
                 r = c_full @ x
-                yy = solver.solve(r[:w])
+                yy = solver.solve(r[:w], starts[j])
+                starts[j] = yy
                 xw = (r[w] - a_iw @ yy) / y_in
                 x = out[k * n_moments + j]
                 x[:w] = yy + z * xw
