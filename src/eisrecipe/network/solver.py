@@ -58,6 +58,9 @@ Backend = Literal["auto", "lu", "amg"]
 AMG_THRESHOLD = 8_000
 #: from this many voxels on :func:`reduce` solves the shifts in parallel processes by default
 PARALLEL_MIN_VOXELS = 30_000
+#: most worker processes :func:`reduce` starts by default (each holds its own operator and AMG hierarchy:
+#: about 3 GB at 160^3 voxels)
+MAX_DEFAULT_JOBS = 2
 #: largest :func:`reuse_bound` under which shifts share one AMG hierarchy (:func:`shift_groups`)
 REUSE_KAPPA = 4.0
 #: a shared hierarchy is replaced when the first solve needs more than REBUILD_FACTOR n + REBUILD_SLACK CG
@@ -575,9 +578,11 @@ def reduce(
         the square of the basis error: 1e-8 gave the same spectrum as 1e-10 to 1e-9 (40^3 voxels).
     jobs
         Worker processes for the shifts (independent solves; forked, so the network is shared, not copied).
-        ``None``: the CPUs this process may use, for networks of at least :data:`PARALLEL_MIN_VOXELS` voxels
-        (below, one process: the fork costs more than it saves). The result does not depend on it: every
-        shift is solved by the same operations whichever process does it. Without ``os.fork`` one process.
+        ``None``: the CPUs this process may use, at most :data:`MAX_DEFAULT_JOBS`, for networks of at least
+        :data:`PARALLEL_MIN_VOXELS` voxels (below, one process: the fork costs more than it saves). The result
+        depends on it only by rounding (1e-10 - 1e-8 relative in Z: NumPy's reductions round by memory
+        alignment, and a group split over processes starts CG from other vectors; LU results are identical).
+        Without ``os.fork`` one process.
     reuse
         AMG backend: share one hierarchy among the shifts of each :func:`shift_groups` group. ``False``
         builds one per shift (the previous behaviour; same accuracy, more setup).
@@ -599,7 +604,7 @@ def reduce(
         raise InputError(f"jobs must be >= 1, got {jobs}")
     kind = _choose_backend(network, backend)
     if jobs is None:
-        jobs = _available_cpus() if network.n_voxel_nodes >= PARALLEL_MIN_VOXELS else 1
+        jobs = min(_available_cpus(), MAX_DEFAULT_JOBS) if network.n_voxel_nodes >= PARALLEL_MIN_VOXELS else 1
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         jobs = 1
     t0 = time.perf_counter()
