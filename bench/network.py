@@ -87,7 +87,7 @@ def versions() -> str:
         pass
     try:
         rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
+            ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=Path(__file__).parent
         )
         out.append(f"eisrecipe {rev.stdout.strip() or '?'}")
     except OSError:  # pragma: no cover
