@@ -33,6 +33,7 @@ Run: ``python bench/network.py`` (defaults: N = 10 .. 100, direct solves up to N
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -163,23 +164,23 @@ def _interior(net: Any) -> tuple[Any, Any, Any, Any, float, float]:
     )
 
 
-def _superlu_complex(net: Any, f: np.ndarray) -> tuple[np.ndarray, list[float]]:
+def _superlu_complex(net: Any, f: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float]]]:
     from scipy.sparse.linalg import splu
 
     g_ii, c_ii, g_iw, c_iw, g_ww, c_ww = _interior(net)
     z, times = np.empty(f.size, dtype=complex), []
     for k, fk in enumerate(f):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         om = 2 * np.pi * fk
         a = (g_ii + 1j * om * c_ii).tocsc()
         a_iw = g_iw + 1j * om * c_iw
         v = splu(a, permc_spec="COLAMD").solve(-a_iw)
         z[k] = 1.0 / (g_ww + 1j * om * c_ww + a_iw @ v)
-        times.append(time.perf_counter() - t0)
+        times.append((time.perf_counter() - t0, time.process_time() - c0))
     return z, times
 
 
-def _pardiso(net: Any, f: np.ndarray) -> tuple[np.ndarray, list[float]]:
+def _pardiso(net: Any, f: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float]]]:
     import pypardiso
     from scipy import sparse
 
@@ -190,24 +191,24 @@ def _pardiso(net: Any, f: np.ndarray) -> tuple[np.ndarray, list[float]]:
     z, times = np.empty(f.size, dtype=complex), []
     solver = pypardiso.PyPardisoSolver(mtype=11)
     for k, fk in enumerate(f):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         om = 2 * np.pi * fk
         big = (kg + om * kc).tocsr()
         y = solver.solve(big, np.column_stack([-g_iw, -om * c_iw]).ravel())
         v = y[0::2] + 1j * y[1::2]
         z[k] = 1.0 / (g_ww + 1j * om * c_ww + (g_iw + 1j * om * c_iw) @ v)
-        times.append(time.perf_counter() - t0)
+        times.append((time.perf_counter() - t0, time.process_time() - c0))
     solver.free_memory(everything=True)
     return z, times
 
 
-def _ours_direct(net: Any, f: np.ndarray) -> tuple[np.ndarray, list[float]]:
+def _ours_direct(net: Any, f: np.ndarray) -> tuple[np.ndarray, list[tuple[float, float]]]:
     from eisrecipe.network.solver import direct_impedance
 
-    stamps = [time.perf_counter()]
-    z = direct_impedance(net, f, progress=lambda _: stamps.append(time.perf_counter()))
+    stamps = [(time.perf_counter(), time.process_time())]
+    z = direct_impedance(net, f, progress=lambda _: stamps.append((time.perf_counter(), time.process_time())))
     # the first frequency carries the fill-reducing ordering (one LU of the scalar pattern): cold
-    return z, list(np.diff(stamps))
+    return z, [(b[0] - a[0], b[1] - a[1]) for a, b in itertools.pairwise(stamps)]
 
 
 DIRECT = {"superlu-complex": _superlu_complex, "superlu-real2x2": _ours_direct, "pardiso": _pardiso}
@@ -245,13 +246,12 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
             out.update(seconds=st.seconds, iterations=list(st.iterations), groups=[len(g) for g in st.groups])
         else:
             with threadpool_limits(limits=args.blas_threads):
-                c0 = os.times()
                 z, times = DIRECT[kind](net, f_direct)
-                c1 = os.times()
-            out["cold_s"] = times[0]
-            out["warm_s"] = float(np.median(times[1:])) if len(times) > 1 else times[0]
+            wall, cpu = np.array(times).T
+            out["cold_s"], out["warm_s"] = float(wall[0]), float(np.median(wall[1:] if wall.size > 1 else wall))
+            warm_cpu = float(np.median(cpu[1:] if cpu.size > 1 else cpu))
             out["x91_s"] = out["cold_s"] + (N_FREQ - 1) * out["warm_s"]
-            out["x91_cpu_s"] = (sum(c1[:4]) - sum(c0[:4])) / len(times) * N_FREQ
+            out["x91_cpu_s"] = float(cpu[0]) + (N_FREQ - 1) * warm_cpu
             out["z_direct_freqs"] = [[v.real, v.imag] for v in z]
     out["tree_pss_mb"] = mem.peak_kb / 1024
     return out
@@ -286,6 +286,9 @@ def run(kind: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     cmd += ["--rtol", str(args.rtol), "--warm-max", str(args.warm_max)] + (["--no-reuse"] if args.no_reuse else [])
     timed = shutil.which(TIME) is not None
     env = dict(os.environ, OMP_NUM_THREADS=str(args.blas_threads), MKL_NUM_THREADS=str(args.blas_threads))
+    if args.blas_threads == 1:
+        # MKL (pypardiso) took 4.6x its wall time in CPU with one OpenMP/MKL thread requested: sequential layer
+        env["MKL_THREADING_LAYER"] = "SEQUENTIAL"
     res = subprocess.run(([TIME, "-v"] if timed else []) + cmd, capture_output=True, text=True, env=env)
     if res.returncode != 0:
         raise RuntimeError(f"{kind} N={n} failed:\n{res.stderr[-3000:]}")
