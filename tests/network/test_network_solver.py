@@ -145,3 +145,99 @@ def test_any_network_is_passive_and_obeys_the_sum_rule(seed: int, frac: float, r
     # band edge): bound 5e-6 here, inside the 1e-5 target of the issue; the dedicated reduced-vs-direct test
     # above holds 1e-6 on its network
     assert np.max(np.abs(foster.impedance(f) - ref) / np.abs(ref)) < 5e-6
+
+
+# ---------------------------------------------------------------- parallel shifts and shared AMG hierarchies
+def test_shared_hierarchies_and_worker_processes_keep_the_spectrum(net: Network, z_direct: np.ndarray) -> None:
+    """Issue 19 item 3: shifts solved in two processes, one AMG hierarchy per shift group. The spectrum stays
+    within 1e-6 of the direct solves, and within 1e-8 of the one-process, one-hierarchy-per-shift solve (CG
+    stops at the same rtol either way; only rounding differs)."""
+    own = reduce(net, FREQ, backend="amg", jobs=1, reuse=False)
+    shared = reduce(net, FREQ, backend="amg", jobs=1)
+    parallel = reduce(net, FREQ, backend="amg", jobs=2)
+    assert own.stats.hierarchies == 5 and own.stats.jobs == 1
+    # s = 0, 6.3e-3 and 13.5 1/s share one hierarchy on this network; 2.9e4 and 6.3e7 get their own
+    assert [len(g) for g in shared.stats.groups] == [3, 1, 1]
+    assert shared.stats.hierarchies == 3 and parallel.stats.hierarchies == 3
+    assert parallel.stats.jobs == 2
+    # a shared hierarchy costs at most one CG iteration per solve here
+    assert max(np.subtract(shared.stats.iterations, own.stats.iterations)) <= 1
+    z_own = own.impedance(FREQ)
+    for rm in (shared, parallel):
+        z = rm.impedance(FREQ)
+        assert np.max(np.abs(z - z_direct) / np.abs(z_direct)) <= 1e-6
+        assert np.max(np.abs(z - z_own) / np.abs(z_own)) <= 1e-8
+        assert rm.foster.r_dc == pytest.approx(own.foster.r_dc, rel=1e-9)
+
+
+def test_lu_shifts_in_worker_processes_are_bit_identical(net: Network) -> None:
+    one = reduce(net, FREQ, backend="lu", jobs=1)
+    two = reduce(net, FREQ, backend="lu", jobs=2)
+    assert two.stats.jobs == 2
+    assert np.array_equal(one.foster.tau_s, two.foster.tau_s) and np.array_equal(one.foster.r, two.foster.r)
+
+
+def test_shift_groups_follow_the_operator_bound(net: Network) -> None:
+    from eisrecipe.network.solver import default_shifts, reuse_bound, shift_groups
+
+    s = default_shifts(FREQ)
+    assert reuse_bound(net, s[2], s[2]) == pytest.approx(1.0)
+    assert reuse_bound(net, s[1], s[3]) == pytest.approx(reuse_bound(net, s[3], s[1]))
+    # the bound grows with the distance of the shifts
+    assert reuse_bound(net, 0.0, s[2]) < reuse_bound(net, 0.0, s[3]) < reuse_bound(net, 0.0, s[4])
+    assert shift_groups(net, s) == [[0, 1, 2], [3], [4]]
+    # input order does not matter: indices refer to the given order, groups ascend in shift
+    assert shift_groups(net, s[::-1]) == [[4, 3, 2], [1], [0]]
+    assert shift_groups(net, s, kappa_max=np.inf) == [[0, 1, 2, 3, 4]]
+
+
+def test_a_badly_shared_hierarchy_is_replaced(net: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runtime guard: a hierarchy from s = 0 used at 1e12 1/s needs about twice the CG iterations on this
+    small network (24 against 11; on 40^3 three times), beyond the guard's 1.5 n here; the solver then builds its
+    own hierarchy, and the solution still solves the system."""
+    from eisrecipe.network import solver as solver_module
+    from eisrecipe.network.solver import _InteriorSolver, _split
+
+    monkeypatch.setattr(solver_module, "REBUILD_FACTOR", 1.5)
+    monkeypatch.setattr(solver_module, "REBUILD_SLACK", 0)
+
+    a0, _, _ = _split(net, 0.0)
+    proxy = _InteriorSolver(a0, net.n_voxel_nodes, "amg", 1e-10)
+    rng = np.random.default_rng(0)
+    proxy.solve(rng.standard_normal(a0.shape[0]))
+    a_hi, _, _ = _split(net, 1e12)
+    solver = _InteriorSolver(a_hi, net.n_voxel_nodes, "amg", 1e-10, proxy.hierarchy)
+    r = rng.standard_normal(a_hi.shape[0])
+    x = solver.solve(r)
+    assert solver.rebuilt
+    assert proxy.hierarchy is not None and proxy.hierarchy.reference_iterations is not None
+    assert solver.iterations[0] > 1.5 * proxy.hierarchy.reference_iterations
+    assert np.linalg.norm(a_hi @ x - r) <= 1e-8 * np.linalg.norm(r)
+    # later solves use the new hierarchy: few iterations
+    solver.solve(r)
+    assert solver.iterations[1] <= proxy.hierarchy.reference_iterations + 5
+
+
+def test_a_failing_worker_process_raises(net: Network, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from eisrecipe.network import solver as solver_module
+
+    parent = os.getpid()
+    original = solver_module._solve_units
+
+    def failing(*args: object, **kwargs: object) -> object:
+        if os.getpid() != parent:
+            raise ValueError("boom in the worker")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(solver_module, "_solve_units", failing)
+    with pytest.raises(RuntimeError, match="boom in the worker"):
+        reduce(net, FREQ, backend="lu", jobs=2)
+
+
+def test_jobs_must_be_positive(net: Network) -> None:
+    from eisrecipe.errors import InputError
+
+    with pytest.raises(InputError, match="jobs"):
+        reduce(net, FREQ, jobs=0)
