@@ -52,6 +52,13 @@ def test_levels(p: float, gates: list, level: str) -> None:
     assert f"Confidence: {level}" in out["summary"]
 
 
+def test_one_overlapping_interface_signal_is_never_high() -> None:
+    v = {**verdict(), "branch": "right"}
+    out = apply_confidence(v, doc({"constriction": 1.0}))
+    assert out["confidence"] == "medium" and "one overlapping interface signal" in out["summary"]
+    assert apply_confidence({**verdict(), "branch": "left"}, doc({"constriction": 1.0}))["confidence"] == "high"
+
+
 def test_a_process_most_replicas_do_not_reach_is_no_verdict() -> None:
     out = apply_confidence(verdict(), doc({"constriction": 0.4, "charge_transfer": 0.6}))
     assert out["dominant_interface_process"] == "undetermined"

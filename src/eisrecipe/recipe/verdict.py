@@ -659,7 +659,11 @@ def apply_confidence(verdict: Mapping[str, Any], confidence: Mapping[str, Any] |
     Adds ``confidence`` (``high`` | ``medium`` | ``low``, or ``None`` when not assessed), ``process_probabilities``
     (the replica fraction reaching each process) and ``replicas`` (settings, the reason when not assessed, and every
     replica's settings and process). The level is ``high`` when the verdict's process is reached by at least
-    ``settings.high`` of the replicas and no quality gate tripped, ``medium`` from ``settings.medium``, else ``low``.
+    ``settings.high`` of the replicas, no quality gate tripped and the process does not rest on one overlapping
+    interface signal (the right branch, whose CT / constriction split is inferred, not fitted - replicas repeat
+    the inference and cannot test its premise; on the reduced validation matrix this is where the one wrong "high"
+    came from: a mixed cell called charge transfer by 16 of 16 replicas); ``medium`` from ``settings.medium``,
+    else ``low``.
     A process reached by fewer than ``settings.min_probability`` of the replicas is no verdict: the process becomes
     ``undetermined`` (confidence ``low``), with the probabilities in the summary and a conflict. A verdict already
     undetermined for another reason (blocking electrodes, gates) stays so.
@@ -708,13 +712,18 @@ def apply_confidence(verdict: Mapping[str, Any], confidence: Mapping[str, Any] |
         out["summary"] = f"Undetermined: {reason}. (Un-perturbed decision: {process}.) " + str(out.get("summary", ""))
         return out
     gated = bool(out.get("gates"))
-    if p >= float(settings.get("high", 0.9)) and not gated:
+    # one overlapping interface signal (right branch): how it splits into CT and constriction is inferred from
+    # its behaviour (Table 1), never fitted as two elements, and replicas of the same data repeat the same
+    # inference - they measure the stability of the decision, not the truth of its premise
+    inferred = out.get("branch") == "right" and process != "undetermined"
+    if p >= float(settings.get("high", 0.9)) and not gated and not inferred:
         level = "high"
     elif p >= float(settings.get("medium", 0.7)):
         level = "medium"
     else:
         level = "low"
     out["confidence"] = level
-    note = f" Confidence: {level} ({share}" + ("; quality gates tripped" if gated else "") + ")."
+    why = [w for w, on in (("quality gates tripped", gated), ("one overlapping interface signal", inferred)) if on]
+    note = f" Confidence: {level} ({share}" + "".join(f"; {w}" for w in why) + ")."
     out["summary"] = str(out.get("summary", "")) + note
     return out

@@ -16,7 +16,8 @@ The settings are drawn per replica from a generator seeded by (``seed``, cell na
 byte-identical. The fraction of replicas reaching each process is its probability; the verdict stage turns it into
 the confidence of the un-perturbed verdict (:func:`eisrecipe.recipe.verdict.apply_confidence`):
 
-- ``high``: its process is reached by >= ``high`` of the replicas (0.9) and no quality gate closed a step;
+- ``high``: its process is reached by >= ``high`` of the replicas (0.9), no quality gate closed a step and the
+  process is not inferred from one overlapping interface signal (right branch);
 - ``medium``: >= ``medium`` (0.7) (or >= ``high`` with a gate);
 - ``low``: below that; below ``min_probability`` (0.5) the verdict is ``undetermined``, with the reason.
 Replicas cover the pressure-series process only (Steps 1-6); a cell without a pressure series, or with the switch
