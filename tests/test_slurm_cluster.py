@@ -62,8 +62,13 @@ class Cluster:
     memory_mb: int
 
 
+def _which(program: str) -> str | None:
+    """The program on PATH or in the sbin folders (where Debian puts the daemons; not on every PATH)."""
+    return shutil.which(program, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+
+
 def _missing() -> list[str]:
-    return [p for p in PROGRAMS if shutil.which(p) is None]
+    return [p for p in PROGRAMS if _which(p) is None]
 
 
 def _install_or_skip() -> None:
@@ -97,7 +102,7 @@ def _free_ports(n: int) -> list[int]:
 
 def _node_line() -> tuple[str, str, int]:
     """This machine as slurmd sees it: its node name, the node line for slurm.conf and its memory in MB."""
-    run = subprocess.run(["slurmd", "-C"], capture_output=True, text=True, timeout=60)
+    run = subprocess.run([_which("slurmd") or "slurmd", "-C"], capture_output=True, text=True, timeout=60)
     line = next((ln for ln in run.stdout.splitlines() if ln.startswith("NodeName=")), None)
     if run.returncode != 0 or line is None:
         raise ClusterDown(f"`slurmd -C` failed: {run.stdout}{run.stderr}")
@@ -125,8 +130,6 @@ def _write_conf(root: Path, node: str, node_line: str, munge_socket: Path) -> No
         f"SlurmdSpoolDir={root / 'spool'}",
         f"SlurmctldPidFile={root / 'slurmctld.pid'}",
         f"SlurmdPidFile={root / 'slurmd.pid'}",
-        f"SlurmctldLogFile={root / 'log' / 'slurmctld.log'}",
-        f"SlurmdLogFile={root / 'log' / 'slurmd.log'}",
         # no cgroups
         "ProctrackType=proctrack/linuxproc",
         "TaskPlugin=task/none",
@@ -166,10 +169,15 @@ def _wait(predicate, seconds: float, what: str) -> None:
 
 
 def _spawn(cmd: list[str], root: Path, procs: list[subprocess.Popen]) -> None:
-    """A daemon in the foreground, its own session (a Ctrl-C of pytest reaches it only through _stop)."""
-    with (root / "log" / f"{cmd[0]}.out.log").open("w") as out:
+    """A daemon in the foreground logging to log/<name>.log, in its own session (a Ctrl-C of pytest reaches it
+    only through _stop)."""
+    with (root / "log" / f"{cmd[0]}.log").open("w") as out:
         proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            [_which(cmd[0]) or cmd[0], *cmd[1:]],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     procs.append(proc)
 
@@ -188,7 +196,6 @@ def _start(root: Path, procs: list[subprocess.Popen]) -> Cluster:
         "--force",  # the socket's folder lies in pytest's root-only temporary folder (all jobs run as root)
         f"--socket={munge_socket}",
         f"--key-file={key}",
-        f"--log-file={root / 'log' / 'munged.log'}",
         f"--pid-file={root / 'munge' / 'munged.pid'}",
         f"--seed-file={root / 'munge' / 'munged.seed'}",
     ]
@@ -200,13 +207,19 @@ def _start(root: Path, procs: list[subprocess.Popen]) -> Cluster:
     for daemon in (["slurmctld", "-D"], ["slurmd", "-D", "-N", node]):
         _spawn(daemon, root, procs)
 
+    state = []
+
     def node_idle() -> bool:
         if any(p.poll() is not None for p in procs):
             raise ClusterDown("a daemon exited: " + ", ".join(f"{p.args[0]} rc={p.poll()}" for p in procs))
         run = subprocess.run(["sinfo", "-h", "-N", "-o", "%T"], capture_output=True, text=True, timeout=30)
+        state[:] = [(run.stdout + run.stderr).strip()]
         return run.returncode == 0 and run.stdout.strip() == "idle"
 
-    _wait(node_idle, 60, "the node did not become idle in sinfo")
+    try:
+        _wait(node_idle, 60, "the node did not become idle")
+    except ClusterDown as exc:
+        raise ClusterDown(f"{exc}; sinfo says {state[0] if state else 'nothing'}") from None
     run = subprocess.run(
         ["srun", "-p", PARTITION, "-N", "1", "-t", "1", "hostname"], capture_output=True, text=True, timeout=120
     )
