@@ -273,7 +273,11 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixt
 
 def _snakemake(workdir: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *args]
-    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    try:
+        return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:  # e.g. a status query that never sees the jobs finish
+        out = "".join(x.decode(errors="replace") if isinstance(x, bytes) else x or "" for x in (exc.stdout, exc.stderr))
+        pytest.fail(f"`snakemake {' '.join(args)}` did not finish in {timeout:.0f} s:\n{out[-4000:]}")
 
 
 def _workdir(root: Path) -> Path:
@@ -316,7 +320,7 @@ def test_case_study_on_slurm_is_byte_identical_to_a_local_run(
     assert run.returncode == 0, run.stderr[-3000:]
 
     start = time.monotonic()
-    run = _snakemake(cluster, "--profile", str(profile), "--config", f"dataset={DATASET}", timeout=1800)
+    run = _snakemake(cluster, "--profile", str(profile), "--config", f"dataset={DATASET}", timeout=1500)
     slurm_s = time.monotonic() - start
     _say(request, f"case study: local run (--cores 2) {local_s:.0f} s, SLURM run {slurm_s:.0f} s")
     log = run.stdout + run.stderr
