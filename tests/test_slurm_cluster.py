@@ -18,14 +18,16 @@ writes that file only where none exists (or where it wrote it itself) and remove
 daemons' state, spool and logs live in a temporary folder, on their own ports and socket.
 
 Skips, with the reason, when: not root (slurmd launches the jobs), slurm is not installed and apt-get cannot
-install it, /etc/slurm/slurm.conf belongs to a real cluster, or the daemons do not start or cannot run
-``srun hostname`` (their logs go to stderr). Once the cluster runs, a failed workflow or any result that differs
+install it, /etc/slurm/slurm.conf belongs to a real cluster, another run of this test holds the machine's
+cluster (a lock beside slurm.conf), or the daemons do not start or cannot run ``srun hostname`` (their logs go
+to stderr). Once the cluster runs, a failed workflow or any result that differs
 from the local run fails the test. ``.ci/run`` installs the packages before the suite; the test installs them
 itself (``apt-get install --no-install-recommends slurm-wlm munge``) where they are missing.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -147,7 +149,6 @@ def _write_conf(root: Path, node: str, node_line: str, munge_socket: Path) -> No
         node_line,
         f"PartitionName={PARTITION} Nodes={node} Default=YES MaxTime=INFINITE State=UP",
     ]
-    SLURM_CONF.parent.mkdir(parents=True, exist_ok=True)
     SLURM_CONF.write_text("\n".join(lines) + "\n")
 
 
@@ -254,7 +255,16 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixt
     if os.geteuid() != 0:
         pytest.skip("a local SLURM cluster needs root (slurmd launches the jobs, slurm.conf is /etc/slurm/)")
     _install_or_skip()
+    SLURM_CONF.parent.mkdir(parents=True, exist_ok=True)
+    # one local cluster per machine at a time (two runs of this test would share /etc/slurm/slurm.conf)
+    lock = (SLURM_CONF.parent / ".eisrecipe-test.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        pytest.skip("another run of this test holds the local SLURM cluster on this machine")
     if SLURM_CONF.exists() and MARK not in SLURM_CONF.read_text(errors="replace"):
+        lock.close()
         pytest.skip(f"{SLURM_CONF} exists and is not this test's: a configured cluster is never touched")
     root = tmp_path_factory.mktemp("slurm")
     procs: list[subprocess.Popen] = []
@@ -269,6 +279,7 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixt
         _stop(procs)
         if SLURM_CONF.exists() and MARK in SLURM_CONF.read_text(errors="replace"):
             SLURM_CONF.unlink()
+        lock.close()  # releases the lock
 
 
 def _snakemake(workdir: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
