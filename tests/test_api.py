@@ -121,7 +121,7 @@ def test_run_cell_writes_what_the_workflow_writes(tmp_path: Path) -> None:
     assert repr(c).startswith("CellRun('cellA': ") and c.verdict["dominant_interface_process"]
     workflow = root / "results" / "tiny" / "cellA"
     names = ["spectra.csv", "validation.json", "drt.csv", "peaks.csv", "tracks.csv", "steps12.json", "fits.csv",
-             "steps36.json", "arrhenius.csv", "verdict.json"]  # fmt: skip
+             "steps36.json", "confidence.json", "arrhenius.csv", "verdict.json"]  # fmt: skip
     differ = [n for n in names if not filecmp.cmp(workflow / n, tmp_path / "api" / "cellA" / n, shallow=False)]
     assert not differ, differ
     assert (tmp_path / "api" / "cellA" / "report.html").is_file()

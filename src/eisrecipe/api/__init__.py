@@ -344,7 +344,7 @@ def _load_config(config: str | PathLike[str] | Mapping[str, Any] | None, dataset
 
 #: stage inputs (keys of the rules' inputs in rules/fit.smk and rules/verdict.smk)
 FIT_INPUTS = ("spectra", "validation", "tracks", "peaks", "steps12")
-VERDICT_INPUTS = ("validation", "steps12", "steps36", "fits")
+VERDICT_INPUTS = ("validation", "steps12", "steps36", "fits", "confidence")
 
 
 def run_cell(
@@ -355,7 +355,7 @@ def run_cell(
     report: bool = True,
 ) -> CellRun:
     """Run the recipe on one cell in this process, through the workflow's stage functions (validate, DRT, fit,
-    verdict, report), writing the same files as the workflow.
+    confidence, verdict, report), writing the same files as the workflow.
 
     Parameters
     ----------
@@ -373,6 +373,7 @@ def run_cell(
         Also write ``report.html`` and ``figures/``.
     """
     from eisrecipe.io.samplesheet import load_sample_sheet
+    from eisrecipe.stages.confidence import run_confidence_stage
     from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
     from eisrecipe.stages.fit import run_fit_stage
     from eisrecipe.stages.validate import load_validated, settings_for_cell, validate_cell
@@ -390,7 +391,7 @@ def run_cell(
     folder.mkdir(parents=True, exist_ok=True)
     f = {name: folder / name for name in (
         "spectra.csv", "validation.json", "drt.csv", "drt_fit.csv", "peaks.csv", "tracks.csv", "steps12.json",
-        "fits.csv", "steps36.json", "arrhenius.csv", "verdict.json")}  # fmt: skip
+        "fits.csv", "steps36.json", "confidence.json", "arrhenius.csv", "verdict.json")}  # fmt: skip
 
     validate_cell(rows, settings_for_cell({"kk": cfg.get("kk", {}), "crop": cfg.get("crop", {})}, cell)).write(
         f["spectra.csv"], f["validation.json"]
@@ -404,6 +405,11 @@ def run_cell(
     fit_out = {"fits": f["fits.csv"], "steps": f["steps36.json"]}
     run_fit_stage(cell, fit_in, fit_out, cfg.get("fit", {}), cfg.get("temperature", {}))
     records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+    confidence_in = {"spectra": f["spectra.csv"], "validation": f["validation.json"], "steps12": f["steps12.json"]}
+    confidence_cfg = {
+        key: cfg.get(key, {}) for key in ("confidence", "drt", "peaks", "tracking", "steps12", "fit", "verdict")
+    }
+    run_confidence_stage(cell, confidence_in, f["confidence.json"], confidence_cfg, records)
     verdict_in = {k: f[f"{k}.csv" if k == "fits" else f"{k}.json"] for k in VERDICT_INPUTS}
     verdict_out = {"arrhenius": f["arrhenius.csv"], "verdict": f["verdict.json"]}
     run_verdict_stage(cell, verdict_in, verdict_out, cfg.get("verdict", {}), records)
@@ -412,7 +418,7 @@ def run_cell(
         from eisrecipe.report.html import write_cell_report
 
         sections = ("dataset", "kk", "crop", "drt", "peaks", "tracking", "steps12", "fit", "temperature", "verdict",
-                    "set by")  # fmt: skip
+                    "confidence", "set by")  # fmt: skip
         write_cell_report(
             folder / "report.html",
             load_cell(folder, cell=cell),
