@@ -13,7 +13,7 @@ default), a series inductance. Load averages and versions are printed with the f
 
 Usage::
 
-    python bench/drt.py [--external DIR] [--repeat N] [--blas-threads N] [--tol 0.1] [--no-pyimpspec]
+    python bench/drt.py [--external DIR] [--repeat N] [--blas-threads N] [--tol 0.1] [--no-pyimpspec] [--only A,B]
 
 Spectra: the pyDRTtools LIB examples, the LPSCl pellet (>= 20 kHz, above its blocking tail) and the ten ML621
 states of charge, read from ``$EISRECIPE_EXTERNAL_DATA`` or ``<repo>/../shared/data/external``.
@@ -168,8 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blas-threads", type=int, default=1, help="BLAS threads of every engine")
     ap.add_argument("--tol", type=float, default=0.1, help="peak match tolerance, decades of tau")
     ap.add_argument("--no-pyimpspec", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated spectrum names (default: all)")
     args = ap.parse_args(argv)
     spectra = load_spectra(Path(args.external))
+    if args.only:
+        spectra = {k: v for k, v in spectra.items() if k in args.only.split(",")}
     if not spectra:
         print(f"no spectra under {args.external}", file=sys.stderr)
         return 1
