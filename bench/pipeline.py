@@ -144,7 +144,16 @@ def rule_breakdown(root: Path) -> dict[str, list[tuple[float, float]]]:
     return dict(out)
 
 
-ORDER = ("validate_cell", "drt_cell", "fit_cell", "verdict_cell", "report_cell", "summary", "report_bundle")
+ORDER = (
+    "validate_cell",
+    "drt_cell",
+    "fit_cell",
+    "confidence_cell",
+    "verdict_cell",
+    "report_cell",
+    "summary",
+    "report_bundle",
+)
 
 
 def print_breakdown(jobs: dict[str, list[tuple[float, float]]], n_spectra: int, wall: float, cores: int) -> None:
