@@ -107,5 +107,7 @@ rule report_bundle:
         "../workflow/envs/eisrecipe.yaml"
     log:
         f"logs/report_bundle/{DATASET}.log",
+    benchmark:
+        f"benchmarks/report_bundle/{DATASET}.tsv"
     script:
         "../workflow/scripts/report_bundle.py"

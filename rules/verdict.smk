@@ -19,5 +19,7 @@ rule verdict_cell:
         "../workflow/envs/eisrecipe.yaml"
     log:
         f"logs/verdict_cell/{DATASET}/{{cell}}.log",
+    benchmark:
+        f"benchmarks/verdict_cell/{DATASET}/{{cell}}.tsv"
     script:
         "../workflow/scripts/verdict_cell.py"

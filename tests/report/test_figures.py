@@ -80,4 +80,5 @@ def test_svg_is_byte_stable_and_carries_no_date(cells_dir: Path) -> None:
     a, b = F.figure_svg(F.nyquist_figure(cell)), F.figure_svg(F.nyquist_figure(cell))
     assert a == b
     assert "<dc:date>" not in a and "Matplotlib v" not in a
-    assert "<text" not in a  # glyphs as paths: no dependence on the viewer's fonts
+    # text as text (svg.fonttype none: cheap to write), in DejaVu Sans or else the viewer's sans-serif
+    assert "<text" in a and "sans-serif" in a and '<path id="DejaVuSans' not in a

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from scipy.optimize import least_squares
-from scipy.signal import find_peaks as _scipy_find_peaks
 
 from eisrecipe.errors import InputError
 from eisrecipe.spectrum import FloatArray
@@ -180,6 +179,51 @@ def find_peaks(
     )
 
 
+def _local_maxima(x: FloatArray) -> list[int]:
+    """Indices of the local maxima of ``x`` (a flat top counts once, at its middle rounded down), as
+    :func:`scipy.signal.find_peaks` finds them; the ends are never maxima."""
+    out = []
+    i, i_max = 1, x.size - 1
+    while i < i_max:
+        if x[i - 1] < x[i]:
+            ahead = i + 1
+            while ahead < i_max and x[ahead] == x[i]:
+                ahead += 1
+            if x[ahead] < x[i]:
+                out.append((i + ahead - 1) // 2)
+                i = ahead
+        i += 1
+    return out
+
+
+def _prominence(x: FloatArray, i: int) -> float:
+    """Prominence of the maximum at ``i``: its height above the higher of the lowest points on either side before
+    a higher sample or the end (:func:`scipy.signal.peak_prominences` without a window)."""
+    top = x[i]
+    left = right = top
+    j = i
+    while j >= 0 and x[j] <= top:
+        left = min(left, x[j])
+        j -= 1
+    j = i
+    while j < x.size and x[j] <= top:
+        right = min(right, x[j])
+        j += 1
+    return float(top - max(left, right))
+
+
+def find_maxima(x: FloatArray, min_prominence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Local maxima of ``x`` whose prominence is at least ``min_prominence``: their indices (ascending) and
+    prominences.
+
+    The same selection as ``scipy.signal.find_peaks(x, prominence=min_prominence)``, in plain Python: that
+    function's module pulls in :mod:`scipy.stats` (0.3 s of imports per job for a loop over a few hundred points).
+    """
+    x = np.asarray(x, dtype=float)
+    found = [(i, p) for i in _local_maxima(x) if (p := _prominence(x, i)) >= min_prominence]
+    return np.array([i for i, _ in found], dtype=np.intp), np.array([p for _, p in found], dtype=float)
+
+
 def peaks_of(
     tau_s: FloatArray,
     gamma: FloatArray,
@@ -203,13 +247,10 @@ def peaks_of(
     gmax = float(g.max())
     # pad with zeros so that maxima at the grid ends count as peaks
     padded = np.concatenate([[0.0], g, [0.0]])
-    idx, props = _scipy_find_peaks(padded, prominence=prominence * gmax)
+    idx, prom = find_maxima(padded, prominence * gmax)
     idx = idx - 1
     if idx.size == 0:
         return ()
-    order = np.argsort(idx)
-    idx = idx[order]
-    prom = props["prominences"][order]
     # domains: split at the minimum of gamma between neighbouring maxima
     bounds = [0]
     bounds.extend(int(a + np.argmin(g[a : b + 1])) for a, b in itertools.pairwise(idx))

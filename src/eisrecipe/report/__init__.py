@@ -5,7 +5,8 @@
 - :mod:`eisrecipe.report.formatting`: numbers with significant digits, standard errors and units;
 - :mod:`eisrecipe.report.html`: render ``report.html`` (one self-contained file) and ``summary.csv``/``summary.html``.
 
-Everything written is byte-stable: fixed SVG hash salt, no dates, sorted iteration, glyphs as paths.
+Everything written is byte-stable: fixed SVG hash salt, no dates, sorted iteration; SVG text stays text (with a
+sans-serif fallback).
 """
 
 from eisrecipe.report.data import CellData, load_cell

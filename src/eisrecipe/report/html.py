@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from eisrecipe.recipe.elements import ELEMENT_ORDER
 from eisrecipe.report.data import CellData
-from eisrecipe.report.figures import Plot, cell_plots, figure_png, figure_svg, quantize_png, spectrum_label
+from eisrecipe.report.figures import Plot, cell_plots, figure_png, figure_svg, spectrum_label
 from eisrecipe.report.formatting import fmt, fmt_pm, is_number
 from eisrecipe.report.templating import template_environment
 from eisrecipe.serialize import FLOAT_FORMAT, json_safe
@@ -30,6 +30,7 @@ from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 __all__ = [
     "PROVENANCE_PACKAGES",
     "cell_config",
+    "embed_png",
     "package_versions",
     "prose",
     "readable",
@@ -176,11 +177,16 @@ def readable(x: Any, depth: int = 0) -> Markup:
     return escape(prose(x))
 
 
+def embed_png(plot: Plot) -> bytes:
+    """The figure as the report embeds it and ``figures/`` holds it: PNG at 1.5x the page's pixels (sharp on
+    high-density screens), reduced to :data:`EMBED_COLORS` palette colours."""
+    return figure_png(plot.figure, colors=EMBED_COLORS)
+
+
 def _embed(plot: Plot, png: bytes | None = None) -> dict[str, str]:
-    """The figure as a PNG data URI at 1.5x the page's pixels (sharp on high-density screens), reduced to
-    :data:`EMBED_COLORS` palette colours: a case-study report stays well under 1 MB, where SVG with glyphs as paths
-    made it 2.5 MB."""
-    png = quantize_png(png if png is not None else figure_png(plot.figure), EMBED_COLORS)
+    """The figure as a PNG data URI (:func:`embed_png`; ``png``: already rendered by it): a case-study report
+    stays well under 1 MB, where SVG with glyphs as paths made it 2.5 MB."""
+    png = png if png is not None else embed_png(plot)
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     width, height = (round(v * plot.figure.dpi) for v in plot.figure.get_size_inches())
     return {"src": uri, "width": str(width), "height": str(height)}
@@ -188,7 +194,8 @@ def _embed(plot: Plot, png: bytes | None = None) -> dict[str, str]:
 
 def write_figures(plots: Sequence[Plot], folder: str | Path, pngs: Mapping[str, bytes] | None = None) -> list[Path]:
     """Write every plot as ``<name>.svg``, ``<name>.png`` and ``<name>.csv`` (its data) into ``folder``; files of
-    plots the cell no longer has are removed. ``pngs``: PNGs already rendered, by plot name. Returns the written
+    plots the cell no longer has are removed. ``pngs``: PNGs already rendered (:func:`embed_png`), by plot name;
+    the others are rendered so. Returns the written
     files."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -196,7 +203,7 @@ def write_figures(plots: Sequence[Plot], folder: str | Path, pngs: Mapping[str, 
     for plot in plots:
         svg, png, csv = (folder / f"{plot.name}.{ext}" for ext in ("svg", "png", "csv"))
         svg.write_text(figure_svg(plot.figure), encoding="utf-8", newline="\n")
-        png.write_bytes((pngs or {}).get(plot.name) or figure_png(plot.figure))
+        png.write_bytes((pngs or {}).get(plot.name) or embed_png(plot))
         plot.data.to_csv(csv, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
         written += [svg, png, csv]
     for stale in sorted(set(folder.iterdir()) - set(written)):
@@ -566,7 +573,7 @@ def write_cell_report(path: str | Path, cell: CellData, figures_dir: str | Path 
     """Render :func:`render_cell_report` into ``path`` (UTF-8, ``\\n`` line ends); with ``figures_dir``, also
     every figure as SVG, PNG and the CSV of its data (:func:`write_figures`)."""
     plots = cell_plots(cell)
-    pngs = {p.name: figure_png(p.figure) for p in plots}
+    pngs = {p.name: embed_png(p) for p in plots}
     html = render_cell_report(cell, plots=plots, pngs=pngs, **kwargs)
     Path(path).write_text(html, encoding="utf-8", newline="\n")
     if figures_dir is not None:

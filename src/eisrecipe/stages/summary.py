@@ -11,8 +11,7 @@ from pathlib import Path
 
 from eisrecipe.report import load_cell
 from eisrecipe.report.dataset_figures import dataset_plots
-from eisrecipe.report.figures import figure_png
-from eisrecipe.report.html import summary_table, write_figures, write_summary
+from eisrecipe.report.html import embed_png, summary_table, write_figures, write_summary
 from eisrecipe.report.workbook import write_parameters_workbook
 from eisrecipe.stages.jobs import FAILED_FILE, STAGE_OUTPUTS, failed_cells
 
@@ -57,7 +56,7 @@ def write_dataset_summary(
     loaded = [load_cell(results / c) for c in finished]
     table = summary_table(loaded, reports, unfinished)
     plots = dataset_plots(loaded, table[table["cell"].isin(finished)] if not table.empty else table)
-    pngs = {p.name: figure_png(p.figure) for p in plots}
+    pngs = {p.name: embed_png(p) for p in plots}
     files = []
     if xlsx_path is not None:
         write_parameters_workbook(xlsx_path, loaded, dataset)
