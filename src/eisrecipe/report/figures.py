@@ -592,9 +592,15 @@ def _drt(cell: CellData) -> Drawn:
                 ax.scatter(xs, ys, c=cs, marker=marker, s=30, edgecolors="k", linewidths=0.6, zorder=3)
                 handles[label] = mpl.lines.Line2D([], [], marker=marker, ls="", mfc="w", mec="k", ms=6)
         ax.set_xscale("log")
-        ax.set_ylim(bottom=0)
+        top = max((float(curves[s]["gamma_ohm_cm2"].max()) for s in ser.names), default=0.0)
+        if ser.series == "temperature" and top > 0:
+            # resistances follow Arrhenius: on a linear axis the coldest spectrum flattens every other one
+            ax.set_yscale("log")
+            ax.set_ylim(top * 1e-4, top * 2)
+        else:
+            ax.set_ylim(bottom=0)
         ax.set_xlabel("τ / s")
-        ax.set_ylabel("γ(τ) / Ω cm²")
+        ax.set_ylabel("γ(τ) / Ω cm²" + (" (log)" if ser.series == "temperature" and top > 0 else ""))
         ax.set_title(f"{ser.title} ({len(ser.names)} spectra)")
         ser.colorbar(fig, ax)
     _legend_below(fig, list(handles.values()), [f"track {k}" for k in handles])
