@@ -129,3 +129,34 @@ def test_replicas_vote_and_are_reproducible(example_cell: Path) -> None:
 def test_switched_off_costs_nothing(example_cell: Path) -> None:
     out = run(example_cell, 0)
     assert out["assessed"] is False and "switched off" in out["reason"]
+
+
+def test_window_moves_only_into_kk_dropped_points_and_survives_missing_lines() -> None:
+    """The window grows only into points the KK crop dropped (not inductive ones), shrinks inward, and a file
+    without line numbers (binary readers) still gives replicas."""
+    import numpy as np
+
+    from eisrecipe.spectrum import Spectrum
+    from eisrecipe.stages.confidence import _perturbed
+
+    f = np.logspace(5, -1, 20)
+    z = 10 + 100 / (1 + 2j * np.pi * f * 1e-3)
+    points = pd.DataFrame(
+        {
+            "frequency_hz": f,
+            "z_real_ohm_cm2": z.real,
+            "z_imag_ohm_cm2": z.imag,
+            "source_line": np.nan,
+            "kept": [False] + [True] * 18 + [False],
+            "drop_reason": ["inductive"] + [""] * 18 + ["kk_residual"],
+            "kk_residual_real": 0.001,
+            "kk_residual_imag": -0.001,
+        }
+    )
+    kept = Spectrum(f[1:19], z[1:19])
+    grown = _perturbed(kept, points, (2, 2), np.random.default_rng(0))
+    assert grown.frequency_hz.size == 19 and grown.frequency_hz[-1] == f[-1] and grown.lines is None
+    shrunk = _perturbed(kept, points, (-2, -1), np.random.default_rng(0))
+    assert np.array_equal(shrunk.frequency_hz, f[3:18])
+    # the noise is the resampled residual times |Z|: 0.1 % per part here
+    assert np.allclose(shrunk.impedance, z[3:18] + np.abs(z[3:18]) * (0.001 - 0.001j))

@@ -147,7 +147,9 @@ def _perturbed(spectrum: Spectrum, points: pd.DataFrame, shift: tuple[int, int],
     res_re, res_im = res_re[np.isfinite(res_re)], res_im[np.isfinite(res_im)]
     if res_re.size and res_im.size:
         z = z + np.abs(z) * (rng.choice(res_re, z.size) + 1j * rng.choice(res_im, z.size))
-    lines = rows["source_line"].to_numpy() if "source_line" in rows else None
+    lines = rows["source_line"].to_numpy(float) if "source_line" in rows else None
+    if lines is not None and not np.all(np.isfinite(lines)):  # a reader without line numbers (binary files)
+        lines = None
     return replace(spectrum, frequency_hz=f, impedance=z, lines=None if lines is None else lines.astype(int))
 
 
