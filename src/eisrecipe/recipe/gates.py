@@ -39,7 +39,7 @@ from eisrecipe.recipe.elements import (
 )
 from eisrecipe.recipe.steps_3_6 import Steps36Finding
 
-__all__ = ["Gate", "GateSettings", "quality_gates"]
+__all__ = ["Gate", "GateSettings", "failure_flags", "quality_gates"]
 
 #: a flag that is no failure: an R-CPE with alpha at its upper bound 1 is an ideal RC element
 _ALPHA_AT_ONE = re.compile(r"\.alpha ended on its bound")
@@ -73,7 +73,7 @@ class Gate:
     reason: str
 
 
-def _real_flags(flags: Any) -> list[str]:
+def failure_flags(flags: Any) -> list[str]:
     """The fit's flags that are failures (alpha at 1 excepted), from the ``;``-joined ``fits.csv`` column."""
     if not isinstance(flags, str) or not flags.strip():
         return []
@@ -91,7 +91,7 @@ def _fit_gates(rows: pd.DataFrame, step: str, what: str, settings: GateSettings)
     out: list[Gate] = []
     if rows.empty:
         return out
-    flags = sorted({f for v in rows["flags"] for f in _real_flags(v)})
+    flags = sorted({f for v in rows["flags"] for f in failure_flags(v)})
     if flags:
         out.append(Gate("fit_flagged", step, "; ".join(flags), "no flag", f"the {what} is flagged"))
     worst = rows.groupby("spectrum")["max_rel_residual"].max()

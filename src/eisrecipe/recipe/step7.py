@@ -34,6 +34,7 @@ from eisrecipe.constants import ZERO_CELSIUS_K
 from eisrecipe.methods.arrhenius import arrhenius_fit
 from eisrecipe.methods.arrhenius_joint import fit_arrhenius_joint
 from eisrecipe.recipe.elements import INTERFACE, element_rank
+from eisrecipe.recipe.gates import failure_flags
 from eisrecipe.serialize import finite
 from eisrecipe.spectrum import Spectrum
 
@@ -213,8 +214,9 @@ def gate_fits(
     """The per-spectrum temperature fits that may enter Step 7, and those left out with the reason.
 
     A spectrum's fit (``fit = temperature`` rows) passes when ``fit_ok`` (converged, not degenerate, no parameter
-    on a bound, R_inf not significantly negative) and its largest relative residual is at most
-    ``max_rel_residual``. Rows of other fits pass unchanged.
+    on a bound, R_inf not significantly negative) - or when its only flags are R-CPE alphas that ended at 1 (an
+    ideal RC, no failure: the same rule as the verdict's gates, :func:`eisrecipe.recipe.gates.failure_flags`) -
+    and its largest relative residual is at most ``max_rel_residual``. Rows of other fits pass unchanged.
 
     Returns
     -------
@@ -230,7 +232,9 @@ def gate_fits(
         reasons = []
         if "fit_ok" in g and not bool(g["fit_ok"].astype(bool).all()):
             flags = "; ".join(sorted({str(f) for f in g.get("flags", []) if isinstance(f, str) and f}))
-            reasons.append(f"fit_ok false ({flags})" if flags else "fit_ok false")
+            failures = sorted({f for v in g.get("flags", []) for f in failure_flags(v)})
+            if failures or not flags:  # flags that are all "alpha ended at 1" are no failure
+                reasons.append(f"fit_ok false ({flags})" if flags else "fit_ok false")
         worst = float(g["max_rel_residual"].max()) if "max_rel_residual" in g else 0.0
         if not worst <= max_rel_residual:
             reasons.append(f"largest relative residual {worst:.3f} > {max_rel_residual:g}")
