@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from test_workflow import snakemake
 
 REPO = Path(__file__).resolve().parents[1]
 AREA_CM2 = 3.14159265 * 0.65**2  # 13 mm diameter (Example2a's header; the label is what the user wrote)
@@ -30,8 +29,7 @@ def verdict(external_data: Path, tmp_path_factory: pytest.TempPathFactory) -> di
         shutil.copy(external_data / "eisfitpython" / f"Example2{x}.txt", data / f"Example2{x}.txt")
         rows.append(f"pellet\tp{p}\tExample2{x}.txt\tpressure\t{p}\t{AREA_CM2:.6g}\t0.075")
     (data / "samples.tsv").write_text("\n".join(rows) + "\n")
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(work)]
-    run = subprocess.run([*cmd, "--cores", "2", "--config", "dataset=data/pp"], capture_output=True, text=True)
+    run = snakemake(work, "--config", "dataset=data/pp")
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads((work / "results" / "pp" / "pellet" / "verdict.json").read_text())
 

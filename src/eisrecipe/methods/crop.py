@@ -366,6 +366,7 @@ def crop_spectrum(spectrum: Spectrum, settings: CropSettings | None = None) -> t
     s = replace(s, kk=kk_settings)
     kk_full = s.kk.run(spectrum.select(idx))
     kk_now = kk_full
+    kk_sys: KKResult | None = None  # the systematic test's refit of the current window (None: not made yet)
     iterations = 0
     while True:
         iterations += 1
@@ -395,10 +396,12 @@ def crop_spectrum(spectrum: Spectrum, settings: CropSettings | None = None) -> t
         residual_at_drop[drop] = np.r_[resid[:start], resid[stop:]]
         idx = idx[start:stop]
         kk_now = s.kk.run(spectrum.select(idx))
+        kk_sys = None
         if iterations >= s.max_iterations:
             break
     keep = reason == ""
-    kk_sys = s.kk.run(spectrum.select(idx), rc_rule="density") if s.kk_z_max is not None else None
+    if s.kk_z_max is not None and kk_sys is None:
+        kk_sys = s.kk.run(spectrum.select(idx), rc_rule="density")
     result = CropResult(
         frequency_hz=f,
         lines=spectrum.lines,

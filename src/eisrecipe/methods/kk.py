@@ -120,24 +120,27 @@ class KKResult:
         larger, over the real and imaginary parts, of |sum of the ``window`` residuals centred on i| /
         (scale * sqrt(window)): about N(0, 1) for white noise.
         """
+        return self._systematic(noise_floor, window)[0]
+
+    def _systematic(self, noise_floor: float, window: int) -> tuple[FloatArray, FloatArray]:
+        """(score, local mean |residual|) per point; see :meth:`systematic_z`."""
         scales = []
         for r in (self.residual_real, self.residual_imag):
             d = np.diff(r)
             scales.append(1.4826 * float(np.median(np.abs(d - np.median(d)))) / np.sqrt(2.0) if d.size else 0.0)
         scale = max(float(np.sqrt(np.mean(np.square(scales)))), noise_floor)
-        return self._window_sums(window).max(axis=0) / (scale * np.sqrt(window))
-
-    def _window_sums(self, window: int) -> FloatArray:
         kernel = np.ones(window)
-        return np.abs(np.stack([np.convolve(r, kernel, mode="same") for r in (self.residual_real, self.residual_imag)]))
+        parts = (self.residual_real, self.residual_imag)
+        sums = np.abs(np.stack([np.convolve(r, kernel, mode="same") for r in parts])).max(axis=0)
+        return sums / (scale * np.sqrt(window)), sums / window
 
     def systematic(self, z_max: float, min_amplitude: float, noise_floor: float = 1e-3, window: int = 3) -> np.ndarray:
         """Per point, True where the residuals are systematic: score above ``z_max`` (statistically significant,
         :meth:`systematic_z`) and a local mean residual of at least ``min_amplitude`` of |Z| (large enough to
         matter: below about 0.5 % no DRT peak area or fitted resistance moves by more than the noise of lab data).
         """
-        mean = self._window_sums(window).max(axis=0) / window
-        return (self.systematic_z(noise_floor, window) > z_max) & (mean >= min_amplitude)
+        score, mean = self._systematic(noise_floor, window)
+        return (score > z_max) & (mean >= min_amplitude)
 
     def passes(self, threshold: float = 0.04) -> bool:
         """True when every relative residual (real and imaginary) is below ``threshold``."""
@@ -244,6 +247,16 @@ class _Design:
         return (self.basis(tau) @ x) * self.mod
 
 
+def _trial(
+    design: _Design, f: FloatArray, m: int, fit: FitType, extend_decades: float
+) -> tuple[FloatArray, np.ndarray, float, float]:
+    """One RC count M tried: time constants (s), parameters, Schonleber's mu and the pseudo chi-squared."""
+    tau = time_constants(f, m, extend_decades)
+    x = design.fit(tau, fit)
+    res = (design.z - design.evaluate(x, tau)) / design.mod
+    return tau, x, _mu(x[1 : m + 1]), float(np.sum(res.real**2 + res.imag**2))
+
+
 def _choose_rc_count(
     design: _Design,
     f: FloatArray,
@@ -268,17 +281,11 @@ def _choose_rc_count(
     low-frequency drift included, and drove M toward the number of points (41 RC elements for 51 points).
     """
 
-    def one(m: int) -> tuple[FloatArray, np.ndarray, float, float]:
-        tau = time_constants(f, m, extend_decades)
-        x = design.fit(tau, fit)
-        res = (design.z - design.evaluate(x, tau)) / design.mod
-        return tau, x, _mu(x[1 : m + 1]), float(np.sum(res.real**2 + res.imag**2))
-
     fits: dict[int, tuple[FloatArray, np.ndarray, float, float]] = {}
 
     def get(m: int) -> tuple[FloatArray, np.ndarray, float, float]:
         if m not in fits:
-            fits[m] = one(m)
+            fits[m] = _trial(design, f, m, fit, extend_decades)
         return fits[m]
 
     for m in range(max(1, min(m_min, m_cap)), m_cap + 1):
@@ -313,10 +320,7 @@ def _choose_rc_count_chi2_floor(
     """
 
     def one(m: int) -> tuple[FloatArray, np.ndarray, float, float]:
-        tau = time_constants(f, m)
-        x = design.fit(tau, fit)
-        res = (design.z - design.evaluate(x, tau)) / design.mod
-        return tau, x, _mu(x[1 : m + 1]), float(np.sum(res.real**2 + res.imag**2))
+        return _trial(design, f, m, fit, 0.0)
 
     # the largest M has the smallest pseudo chi-squared (the floor), up to the small wiggle of moving taus
     largest = one(m_cap)

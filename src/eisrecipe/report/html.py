@@ -672,7 +672,7 @@ def _summary_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
                 "verdict": str(r.get("dominant_interface_process") or "").replace("_", " ") or None,
                 "summary": prose(r["summary"]) if r.get("summary") else None,
                 "confidence": Markup(f"{100 * float(conf):.0f}&nbsp;%") if is_number(conf) else _scalar(conf),
-                "gates": str(r.get("quality_gates") or "") if isinstance(r.get("quality_gates"), str) else "",
+                "gates": r["quality_gates"] if isinstance(r.get("quality_gates"), str) else "",
                 "branch": r.get("branch") or "–",
                 "tau_order": str(r.get("tau_order") or "–").replace("_", " "),
                 "r_pol": r_pol,
