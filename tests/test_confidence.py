@@ -121,6 +121,7 @@ def test_replicas_vote_and_are_reproducible(example_cell: Path) -> None:
     # every replica records what it changed
     for r in a["replicas"]:
         assert r["lambda_scale"] in (1 / 3, 1.0, 3.0) and r["prominence_scale"] in (0.5, 1.0, 2.0)
+        assert r["snr_scale"] in (0.6, 1.0, 1.4)
         assert set(r["window_shift"]) == {"p010", "p020", "p041", "p400"}
         assert all(abs(h) <= 2 and abs(lo) <= 2 for h, lo in r["window_shift"].values())
     assert json.dumps(a, sort_keys=True) == json.dumps(run(example_cell, 4), sort_keys=True)

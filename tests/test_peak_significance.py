@@ -96,6 +96,29 @@ def test_a_missing_track_is_gone_only_where_it_would_have_shown() -> None:
     assert finding.conclusion == "undetermined"
 
 
+def test_a_small_signal_not_shown_gone_does_not_overturn_a_vanished_dominant_one() -> None:
+    # two interface signals, both without a peak at the highest pressure: the large one (300 ohm cm^2 at the lowest
+    # pressure) is shown gone, the small one (20) is not. Even as charge transfer the small one carries less than
+    # the constriction at the lowest pressure (Table 1 dominance): constriction dominates; reversed sizes: not
+    big = [300.0, 150.0, 60.0, 20.0]
+    small = [20.0, 18.0, 17.0, 16.0]
+
+    def finding(r_large: list[float], r_small: list[float]) -> str:
+        interface = [
+            [_peak(-3.0 + 0.2 * k, a), _peak(-1.0, b)] for k, (a, b) in enumerate(zip(r_large, r_small, strict=True))
+        ]
+        tracking = track_series(_entries([*interface, []]), rules=LabelRules(thickness_cm=0.05))
+
+        def limit(name: str, tau: float) -> float:
+            return 10.0 if tau > 0.05 else 1.0  # the small slow one is only visible from 10 ohm cm^2
+
+        th = Steps12Thresholds()
+        return steps_1_2(tracking, th, absence_at_highest(tracking, limit, th, 0.5)).conclusion
+
+    assert finding(big, small) == "constriction_dominates"
+    assert finding([20.0, 15.0, 10.0, 5.0], [30.0, 29.0, 28.0, 27.0]) == "undetermined"
+
+
 def test_a_track_next_to_an_unresolved_peak_may_have_merged() -> None:
     # the signal's last tau lies 0.2 decade from a peak that appears at the highest pressure and was never seen
     # beside it: it may hide in that peak - not shown gone

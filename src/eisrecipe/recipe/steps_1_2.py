@@ -401,6 +401,15 @@ def classify_track(
     return "undetermined", f"tau shifts but the amplitude does not fall ({nums})"
 
 
+def _constriction_outweighs_unknown(relevant: Sequence[InterfaceTrackFinding]) -> bool:
+    """Whether the constriction tracks carry more DRT peak area at the lowest pressure than the undetermined ones
+    (missing at the highest pressure without evidence, or of no clear pressure behaviour), which could be charge
+    transfer: Table 1's dominance, R_Cstr against R_CT at the lowest pressure, decided whatever they are."""
+    gone = sum(f.r_first_ohm_cm2 for f in relevant if f.behaviour == "constriction" and f.present_at_lowest)
+    unknown = sum(f.r_first_ohm_cm2 for f in relevant if f.behaviour == "undetermined")
+    return not unknown or (math.isfinite(gone) and math.isfinite(unknown) and gone > unknown)
+
+
 def _median_log10_tau(t: Track) -> float:
     """Median (upper middle for an even count) log10 tau of a track's in-window points."""
     lt = sorted(math.log10(p.peak.tau_s) for p in t.measured)
@@ -553,13 +562,21 @@ def steps_1_2(
     if not findings:
         conclusion = "undetermined"
         notes.append("no interface signal in any spectrum")
-    elif not at_highest and any(f.behaviour == "undetermined" for f in relevant):
+    elif not at_highest and not _constriction_outweighs_unknown(relevant):
         conclusion = "undetermined"
         notes.append(
-            "no interface signal seen at the highest pressure, but not every one is shown to be gone there: "
-            "constriction dominance is not established"
+            "no interface signal seen at the highest pressure, but not every one is shown to be gone there, and "
+            "those not shown gone carry as much of the interface resistance at the lowest pressure as the vanished "
+            "ones: constriction dominance is not established"
         )
     elif not at_highest:
+        unknown = [f for f in relevant if f.behaviour == "undetermined"]
+        if unknown:
+            notes.append(
+                f"track(s) {', '.join(str(f.track) for f in unknown)} not shown gone at the highest pressure carry "
+                "less of the interface resistance at the lowest pressure than the vanished ones: constriction "
+                "dominates even if they were charge transfer"
+            )
         conclusion = "constriction_dominates"
         notes.append("no interface signal left at the highest pressure: constriction dominates the interface")
     elif any(f.behaviour == "charge_transfer" and f.present_at_highest for f in findings):
@@ -574,6 +591,16 @@ def steps_1_2(
             tau_ct = float(10 ** _median_log10_tau(t))
     elif relevant and all(f.behaviour == "constriction" for f in relevant):
         conclusion = "constriction_dominates"
+    elif (
+        relevant
+        and all(f.behaviour in ("constriction", "undetermined") for f in relevant)
+        and _constriction_outweighs_unknown(relevant)
+    ):
+        conclusion = "constriction_dominates"
+        notes.append(
+            "the undetermined interface track(s) carry less of the interface resistance at the lowest pressure than "
+            "the constriction ones: constriction dominates even if they were charge transfer"
+        )
     else:
         conclusion = "undetermined"
     if branch == "right" and len(at_highest) == 1 and tau_ct is None:

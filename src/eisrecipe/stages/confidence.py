@@ -12,8 +12,10 @@ decision - on one perturbed copy of the cell:
 - **cropping window**: each end of the kept window moves by up to ``window_points`` points, inward or outward
   (outward only into points the KK crop dropped, never past a configured limit or into inductive points);
 - **DRT lambda**: the cell's shared lambda times one of ``lambda_scales`` (1/3, 1, 3), held fixed;
-- **peak thresholds**: the peak prominence floor and the significance a peak needs (``peaks.min_snr``) times one of
-  ``prominence_scales`` (1/2, 1, 2).
+- **peak thresholds**: the significance a peak needs (``peaks.min_snr``, 5) times one of ``snr_scales`` (0.6, 1,
+  1.4: 3 to 7 sigma, the span of common detection conventions - a factor 1/2 would admit bumps of noise, whose SNR
+  is ~2, and turn every replica's series into spurious one-point tracks), and the prominence floor times one of
+  ``prominence_scales`` (1/2, 1, 2; inert at the default floor 0).
 
 The settings are drawn per replica from a generator seeded by (``seed``, cell name, replica index), so a rerun is
 byte-identical. The fraction of replicas reaching each process is its probability; the verdict stage turns it into
@@ -77,9 +79,9 @@ class ConfidenceSettings:
         Seed of the replica settings and noise.
     window_points
         Largest move of each end of the kept window, points.
-    lambda_scales, prominence_scales
-        Factors on the cell's DRT lambda and on the peak thresholds (prominence floor and ``min_snr``), one drawn per
-        replica.
+    lambda_scales, prominence_scales, snr_scales
+        Factors on the cell's DRT lambda, the peak prominence floor and the peak significance ``min_snr``, one of each
+        drawn per replica.
     high, medium
         Replica fractions of the verdict's process for confidence ``high`` and ``medium``.
     min_probability
@@ -91,6 +93,7 @@ class ConfidenceSettings:
     window_points: int = 2
     lambda_scales: tuple[float, ...] = (1 / 3, 1.0, 3.0)
     prominence_scales: tuple[float, ...] = (0.5, 1.0, 2.0)
+    snr_scales: tuple[float, ...] = (0.6, 1.0, 1.4)
     high: float = 0.9
     medium: float = 0.7
     min_probability: float = 0.5
@@ -100,12 +103,11 @@ class ConfidenceSettings:
             raise InputError("confidence: replicas and window_points must be >= 0")
         if not 0 < self.min_probability <= self.medium <= self.high <= 1:
             raise InputError("confidence: need 0 < min_probability <= medium <= high <= 1")
-        if (
-            not self.lambda_scales
-            or not self.prominence_scales
-            or min(*self.lambda_scales, *self.prominence_scales) <= 0
-        ):
-            raise InputError("confidence: lambda_scales and prominence_scales must be non-empty and positive")
+        scales = (self.lambda_scales, self.prominence_scales, self.snr_scales)
+        if not all(scales) or min(v for group in scales for v in group) <= 0:
+            raise InputError(
+                "confidence: lambda_scales, prominence_scales and snr_scales must be non-empty and positive"
+            )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> ConfidenceSettings:
@@ -114,7 +116,7 @@ class ConfidenceSettings:
         unknown = sorted(set(values) - set(cls.__dataclass_fields__))
         if unknown:
             raise InputError(f"unknown confidence setting(s) {unknown}")
-        for key in ("lambda_scales", "prominence_scales"):
+        for key in ("lambda_scales", "prominence_scales", "snr_scales"):
             if key in values:
                 values[key] = tuple(float(v) for v in values[key])
         return cls(**values)
@@ -127,6 +129,7 @@ class Replica:
     index: int
     lambda_scale: float
     prominence_scale: float
+    snr_scale: float = 1.0
     window_shift: dict[str, tuple[int, int]] = field(default_factory=dict)
     process: str = "failed"
     error: str | None = None
@@ -179,9 +182,14 @@ def _final_kk_noise(validation: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def _replica_settings(cell: str, k: int, settings: ConfidenceSettings) -> tuple[np.random.Generator, float, float]:
+def _replica_settings(
+    cell: str, k: int, settings: ConfidenceSettings
+) -> tuple[np.random.Generator, float, float, float]:
+    """The generator of replica ``k`` of ``cell`` and its lambda, prominence and significance factors."""
     rng = np.random.default_rng([settings.seed, zlib.crc32(cell.encode()), k])
-    return rng, float(rng.choice(settings.lambda_scales)), float(rng.choice(settings.prominence_scales))
+    lam = float(rng.choice(settings.lambda_scales))
+    prom = float(rng.choice(settings.prominence_scales))
+    return rng, lam, prom, float(rng.choice(settings.snr_scales))
 
 
 def cell_confidence(
@@ -239,8 +247,8 @@ def cell_confidence(
     points = {str(k): g for k, g in table.groupby(table["spectrum"].astype(str), sort=False)}
     replicas: list[Replica] = []
     for k in range(settings.replicas):
-        rng, lam_scale, prom_scale = _replica_settings(cell, k, settings)
-        rep = Replica(k, lam_scale, prom_scale)
+        rng, lam_scale, prom_scale, snr_scale = _replica_settings(cell, k, settings)
+        rep = Replica(k, lam_scale, prom_scale, snr_scale)
         try:
             perturbed = []
             for name, s in by_name.items():
@@ -254,7 +262,7 @@ def cell_confidence(
                 drt_settings,
                 drt=replace(drt_settings.drt, lambda_method="fixed", lambda_value=lam0 * lam_scale),
                 prominence=drt_settings.prominence * prom_scale,
-                min_snr=drt_settings.min_snr * prom_scale,
+                min_snr=drt_settings.min_snr * snr_scale,
             )
             cell_drt = run_cell_drt(cell, perturbed, drt)
             s12 = steps12_from_dict(cell_drt.finding)
