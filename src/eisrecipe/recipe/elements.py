@@ -77,7 +77,6 @@ def numbered(base: str, k: int) -> str:
 
 
 def element_rank(name: str) -> tuple[int, str]:
-    """Sort key: :data:`ELEMENT_ORDER` first (a numbered element right after its family's first), unknown names
-    after them alphabetically."""
-    base = family(name)
-    return (ELEMENT_ORDER.index(base) if base in ELEMENT_ORDER else len(ELEMENT_ORDER), name)
+    """Sort key: :data:`ELEMENT_ORDER` first, unknown names after them alphabetically (the numbered per-track
+    elements ``ct2``, ``cstr2`` ... too: Step 1's track labels ``int1``, ``int2`` ... keep their order)."""
+    return (ELEMENT_ORDER.index(name) if name in ELEMENT_ORDER else len(ELEMENT_ORDER), name)
