@@ -346,7 +346,7 @@ class InterfaceElement:
     tracks
         Its DRT track ids.
     behaviour
-        Step 2 behaviour of its track (``merged`` for the single ``int`` element).
+        Step 2 behaviour of its track (``merged`` for the single ``int`` element of several tracks).
     role
         What the recipe does with it (the primary CT gives R_Pol and C_DL; a further CT-like element is reported,
         never added to R_Pol).
@@ -516,7 +516,8 @@ def assign_elements(tracks: pd.DataFrame, finding: Steps12Finding) -> ElementAss
     if ct or cstr or rest:
         groups[INT] = ct + cstr + rest
         elements.append(INT)
-        return ElementAssignment(order, pressure, elements, groups, branch, None, {INT: "merged"})
+        merged = str(interface[0].behaviour) if len(interface) == 1 else "merged"
+        return ElementAssignment(order, pressure, elements, groups, branch, None, {INT: merged})
     return ElementAssignment(order, pressure, elements, groups, branch, None)
 
 
