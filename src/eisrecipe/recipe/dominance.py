@@ -263,7 +263,8 @@ def pressure_dominance(
     if s12.conclusion == "constriction_dominates":
         return Dominance("constriction", "no interface signal left at the highest pressure (Step 2)", basis="drt")
     model = set(s36.step4.elements) if s36 is not None and s36.step4 is not None else set()
-    ct, cstr = lowest.get(CT), constriction_side(lowest)
+    # the fitted pair needs a constriction element in the model (undetermined elements join its side, never form it)
+    ct, cstr = lowest.get(CT), constriction_side(lowest) if CSTR in model or not model else None
     r_int = lowest.get(INT) if INT in model or not model else interface_resistance(lowest)
     further_ct = {n: v for n, v in lowest.items() if family(n) == CT and n != CT}
     unresolved = ""

@@ -4,26 +4,26 @@ Element assignment (from ``tracks.csv`` and the Step 1-2 finding in ``steps12.js
 
 - ``bulk`` and ``gb`` from the tracks labelled so (a bulk arc above the measured window has no track; its
   resistance then sits in R_inf, which every model carries);
-- interface, one fitted element per DRT track as soon as there are two or more interface tracks and one of them
-  is classified charge transfer (Step 2): the primary CT track is ``ct`` - of several charge-transfer tracks the
-  one carrying the largest DRT peak area at the highest pressure where any of them has a peak (Step 3 reads R_Pol
-  there); further charge-transfer tracks are ``ct2``, ``ct3`` ... and tracks of undetermined behaviour ``int2``,
-  ``int3`` ... (numbered by their median tau), constriction tracks ``cstr``, ``cstr2`` ... (by their largest DRT
-  peak area, descending). A further CT-like element
-  is a finding (:attr:`Steps36Finding.notes`: two interface processes, or two interfaces?), never added to R_Pol.
-  Otherwise one ``int`` element takes every interface peak (right branch: one interface track; or several tracks
-  none of which keeps its tau - the model of Step 4 (ii); there is no R_Pol to keep apart then). Each element is
-  seeded from its own track's DRT peak spectrum by spectrum (the single ``int`` from all its peaks: R summed, tau
-  the R-weighted geometric mean), and each spectrum's model orders its interface elements by that spectrum's
-  seed taus (tracks may cross over the series), not by a median over the series. The DRT tau order of Step 5
-  (``ct_faster`` / ``cstr_faster``) is the majority over the spectra that hold both a ``ct`` peak and a
-  constriction peak.
+- interface, one fitted element per DRT track as soon as there are two or more interface tracks and one of them is
+  classified charge transfer (Step 2): the primary CT track is ``ct`` - of several charge-transfer tracks the one
+  carrying the largest fitted R in the joint fit at the highest pressure where any of them is held (Step 3 reads
+  R_Pol there; the DRT peak area names a provisional ``ct``, and the series is refitted with the names swapped when
+  the fit disagrees); further charge-transfer tracks are ``ct2``, ``ct3`` ... and tracks of undetermined behaviour
+  ``int2``, ``int3`` ... (numbered by their median tau), constriction tracks ``cstr``, ``cstr2`` ... (by their
+  largest DRT peak area, descending). A further CT-like element is a finding (:attr:`Steps36Finding.notes`: two
+  interface processes, or two interfaces?), never added to R_Pol. Otherwise one ``int`` element takes every
+  interface peak (right branch: one interface track; or several tracks none of which keeps its tau - the model of
+  Step 4 (ii); there is no R_Pol to keep apart then). Each element is seeded from its own track's DRT peak spectrum
+  by spectrum (the single ``int`` from all its peaks: R summed, tau the R-weighted geometric mean), and each
+  spectrum's model orders its interface elements by that spectrum's seed taus (tracks may cross over the series),
+  not by a median over the series. The DRT tau order of Step 5 (``ct_faster`` / ``cstr_faster``) is the majority
+  over the spectra that hold both a ``ct`` peak and a constriction peak.
 - a spectrum holds an element only where its DRT has a peak for it (a constriction arc gone at full contact is
   absent from that spectrum's model), and only while the fit resolves it: an interface element with
   R < ``z_crit`` standard errors is dropped from that spectrum and the fit repeated (:func:`_fit_pruned`; the
-  drops are listed in :attr:`Steps36Finding.pruned`, and an element of one track that is dropped is named in
-  :attr:`Steps36Finding.notes`: where two tracks overlap so that the fit cannot resolve them, the remaining
-  element takes their sum - the fallback).
+  drops are listed in :attr:`Steps36Finding.pruned`, and an element dropped where its track has a DRT peak is
+  named in ``step4.note`` and :attr:`InterfaceElement.pruned_in`: where two tracks overlap so that the fit cannot
+  resolve them, the remaining element takes their sum - the fallback).
 
 Series terms: every model carries R_inf; a series inductance L per spectrum joins when ``fit.inductance`` says so
 (``auto``: :func:`choose_inductance`, decided once per cell on the joint fit and used in Step 3 as well).
@@ -69,9 +69,11 @@ from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start,
 from eisrecipe.methods.trends import Trend, log_trend
 from eisrecipe.recipe.contact import ContactArea, contact_area, ct_bound_from_noise, ct_share
 from eisrecipe.recipe.elements import (
+    ASSUMED_THICKNESS_CM,
     CSTR,
     CT,
     DEFAULT_KINDS,
+    GB_C_MAX_F_CM,
     INT,
     INTERFACE,
     MICROSTRUCTURE,
@@ -450,6 +452,66 @@ def _primary_ct(ct: Sequence[int], tracks: pd.DataFrame, order: Sequence[str]) -
             )
             return int(best["track"]), rule
     return int(ct[0]), f"no peak of the charge-transfer tracks {sorted(ct)}: the first one"
+
+
+def _primary_from_fit(
+    joint: SeriesFit, a: ElementAssignment, thickness_cm: Mapping[str, float]
+) -> tuple[str, str] | None:
+    """With several charge-transfer elements: (the element carrying the largest fitted R in the joint fit at the
+    highest pressure where any of them is held, the rule in words) when that is not ``ct`` already, else None.
+
+    Only elements whose specific capacitance there lies in the interface class (C x thickness above
+    :data:`~eisrecipe.recipe.elements.GB_C_MAX_F_CM`, Irvine) compete, while one does: a tau-constant grain-boundary
+    arc that Step 1 left among the interface tracks is not the CT. The DRT peak area that named ``ct`` first
+    (:func:`_primary_ct`) is a start; at a window edge it can be inflated where the fit finds a small arc."""
+    cts = [n for n in a.elements if family(n) == CT]
+    if len(cts) < 2:
+        return None
+    for s in reversed(a.order):
+        held = [(v, n) for n in cts if (v := _element_dict(joint, s, n)) is not None]
+        if not held:
+            continue
+        t = thickness_cm.get(s, ASSUMED_THICKNESS_CM)
+        interface_class = [(v, n) for v, n in held if np.isfinite(v["c_f_cm2"]) and v["c_f_cm2"] * t > GB_C_MAX_F_CM]
+        pool = interface_class or held
+        v, best = max(pool, key=lambda vn: vn[0]["r_ohm_cm2"])
+        if best == CT:
+            return None
+        rule = (
+            f"of the charge-transfer tracks {sorted(a.tracks[n][0] for n in cts)}, track {a.tracks[best][0]} "
+            f"carries the largest fitted R ({v['r_ohm_cm2']:.3g} ohm cm^2) in the joint fit at the highest pressure "
+            f"where one is held ({s})"
+        )
+        if interface_class and len(interface_class) < len(held):
+            rule += f" among those with an interface-class capacitance (C x thickness > {GB_C_MAX_F_CM:g} F/cm)"
+        return best, rule
+    return None
+
+
+def _thickness(spectrum: Spectrum) -> float:
+    """The electrolyte thickness of a spectrum's cell (sheet ``thickness_cm``), or the assumed one, cm."""
+    t = spectrum.meta.get("thickness_cm")
+    try:
+        value = float(t)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ASSUMED_THICKNESS_CM
+    return value if np.isfinite(value) and value > 0 else ASSUMED_THICKNESS_CM
+
+
+def _with_primary(a: ElementAssignment, tracks: pd.DataFrame, name: str, rule: str) -> ElementAssignment:
+    """The assignment with element ``name`` and ``ct`` swapped (``name`` becomes the primary CT), its DRT order
+    recomputed and ``rule`` as the primary-CT rule."""
+    swap = {CT: name, name: CT}
+    new_tracks = {swap.get(n, n): ids for n, ids in a.tracks.items()}
+    cstr = [t for n, ids in new_tracks.items() if family(n) == CSTR for t in ids]
+    return replace(
+        a,
+        elements=[swap.get(n, n) for n in a.elements],
+        tracks=new_tracks,
+        behaviour={swap.get(n, n): b for n, b in a.behaviour.items()},
+        drt_order=_drt_order(tracks, new_tracks[CT][0], cstr, a.order) if cstr else None,
+        primary_ct_rule=rule,
+    )
 
 
 def _drt_order(tracks: pd.DataFrame, ct: int, cstr: Sequence[int], order: Sequence[str]) -> str | None:
@@ -1035,6 +1097,12 @@ def steps_3_6(
     a = replace(a, order=order)
     fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
     joint, use_l, l_finding, step4 = step4_series_fit(fitter)
+    thickness = {s: _thickness(by_name[s]) for s in order}
+    primary = _primary_from_fit(joint, a, thickness)
+    if primary is not None:  # the fit, not the DRT peak area, names the primary CT: refit with the names swapped
+        a = _with_primary(a, tracks, *primary)
+        fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
+        joint, use_l, l_finding, step4 = step4_series_fit(fitter)
     interfaces = interfaces_of(spectra)
     step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces)
     if interfaces != 1:
