@@ -9,6 +9,8 @@ element per track the primary CT element gives R_Pol, the second one is reported
 
 from __future__ import annotations
 
+from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -17,10 +19,20 @@ import pytest
 from synthetic import noisy, rc, zarc
 
 from eisrecipe.matrix.generator import cstr_c, cstr_r
-from eisrecipe.recipe.dominance import constriction_side, interface_resistance
+from eisrecipe.recipe.dominance import constriction_side, interface_resistance, pressure_dominance
 from eisrecipe.recipe.elements import element_rank, family
 from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, steps12_from_dict
-from eisrecipe.recipe.steps_3_6 import FitSettings, _model_and_start, assign_elements
+from eisrecipe.recipe.steps_3_6 import (
+    ElementAssignment,
+    FitSettings,
+    Step3Finding,
+    Step4Finding,
+    Steps36Finding,
+    _model_and_start,
+    _primary_from_fit,
+    _with_primary,
+    assign_elements,
+)
 from eisrecipe.recipe.verdict import VerdictSettings, decide, lowest_pressure_resistances
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
@@ -232,3 +244,85 @@ def test_numbered_elements_belong_to_their_family() -> None:
     low = {"bulk": (100.0, 1.0), "ct": (40.0, 3.0), "ct2": (12.0, 4.0), "cstr": (300.0, 0.0), "int2": (5.0, 0.0)}
     assert interface_resistance(low) == pytest.approx((357.0, 5.0))
     assert constriction_side(low) == pytest.approx((305.0, 0.0))
+
+
+class _Fit:
+    """Stub of a joint fit: element (spectrum, name) -> (R ohm cm^2, C F cm^-2)."""
+
+    def __init__(self, values: dict[tuple[str, str], tuple[float, float]]) -> None:
+        self.values = values
+
+    def element(self, spectrum: str, name: str) -> Any:
+        if (spectrum, name) not in self.values:
+            raise KeyError(name)
+        r, c = self.values[spectrum, name]
+        return SimpleNamespace(r=r, r_stderr=0.01 * r, c=c, c_stderr=0.01 * c, tau_s=r * c, alpha=1.0)
+
+
+def _two_ct_assignment() -> ElementAssignment:
+    return ElementAssignment(
+        order=["a", "c"],
+        pressure={"a": 10.0, "c": 400.0},
+        elements=["gb", "ct", "ct2"],
+        tracks={"gb": [1], "ct": [2], "ct2": [3]},
+        branch="left",
+        drt_order=None,
+        behaviour={"ct": "charge_transfer", "ct2": "charge_transfer"},
+    )
+
+
+def test_primary_ct_follows_the_fitted_r_among_interface_class_capacitances() -> None:
+    a = _two_ct_assignment()
+    thickness = {"a": 0.1, "c": 0.1}
+    # ct: 130 ohm cm^2 with C 5e-8 F/cm^2 (x 0.1 cm = 5e-9 F/cm: grain-boundary class); ct2: 37 with 1e-3 F/cm^2
+    gb_like = _Fit({("c", "ct"): (130.0, 5e-8), ("c", "ct2"): (37.0, 1e-3)})
+    name, rule = _primary_from_fit(gb_like, a, thickness)  # type: ignore[arg-type, misc]
+    assert name == "ct2" and "interface-class capacitance" in rule and "track 3" in rule
+    # both interface-like: the larger fitted R at the highest pressure holding one ("c" holds none: "a" decides)
+    both = _Fit({("a", "ct"): (6.8, 0.2), ("a", "ct2"): (91.0, 2e-6)})
+    name, rule = _primary_from_fit(both, a, thickness)  # type: ignore[arg-type, misc]
+    assert name == "ct2" and "(a)" in rule
+    assert _primary_from_fit(_Fit({("c", "ct"): (91.0, 2e-6), ("c", "ct2"): (6.8, 0.2)}), a, thickness) is None  # type: ignore[arg-type]
+    swapped = _with_primary(a, _tracks([(2, "int1", "a", 1e-3, 5.0), (3, "int2", "a", 1e-1, 9.0)]), "ct2", "rule")
+    assert swapped.tracks["ct"] == [3] and swapped.tracks["ct2"] == [2] and swapped.elements == ["gb", "ct2", "ct"]
+    assert swapped.primary_ct_rule == "rule"
+
+
+def _dominance(elements: tuple[str, ...], lowest: dict[str, tuple[float, float]]) -> Any:
+    tracks = (
+        replace(_track(2, "charge_transfer"), r_first_ohm_cm2=40.0, r_ratio=2.5),
+        replace(
+            _track(4, "charge_transfer"), r_first_ohm_cm2=300.0, r_ratio=0.5
+        ),  # ct2: would tip the DRT split if counted
+        replace(_track(5, "constriction"), r_first_ohm_cm2=150.0),
+        _track(3, "undetermined"),
+    )
+    s36 = Steps36Finding(
+        cell="c",
+        applies=True,
+        pressure_order=("a", "c"),
+        assignment={"ct": [2], "ct2": [4], "cstr": [5], "int2": [3]},
+        step3=Step3Finding(
+            spectrum="c", pressure_mpa=400.0, fit_ok=True, flags=(), resolved=True, r_pol_ohm_cm2=50.0,
+            r_pol_stderr_ohm_cm2=1.0,
+        ),
+        step4=Step4Finding(
+            model="m", elements=elements, shared=("gb",), inductance=False, fit_ok=True, flags=(), reduced_chi2=1.0,
+            max_rel_residual={},
+        ),
+    )  # fmt: skip
+    return pressure_dominance(_s12(*tracks), s36, lowest, ratio=3.0, z_crit=2.0, amplitude_tolerance=0.3)
+
+
+def test_dominance_pair_is_the_primary_ct_against_the_constriction_side() -> None:
+    # ct2 (300) is neither R_CT nor R_Cstr: R_CT = 40 against R_Cstr = 150 + 10 (cstr + int2) -> constriction
+    dom = _dominance(
+        ("gb", "ct", "ct2", "cstr", "int2"),
+        {"ct": (40.0, 1.0), "ct2": (300.0, 3.0), "cstr": (150.0, 2.0), "int2": (10.0, 1.0)},
+    )
+    assert dom.process == "constriction"
+    assert dom.r_ct_ohm_cm2 == pytest.approx(40.0) and dom.r_cstr_ohm_cm2 == pytest.approx(160.0)
+    assert "ct2 R = 300" in dom.rule
+    # an undetermined element alone does not form the fitted pair (no constriction element in the model)
+    dom = _dominance(("gb", "ct", "int2"), {"ct": (40.0, 1.0), "int2": (5.0, 1.0)})
+    assert "fitted as separate elements" not in dom.rule

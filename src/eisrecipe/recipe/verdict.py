@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from eisrecipe.recipe.dominance import interface_resistance, pressure_dominance
+from eisrecipe.recipe.dominance import constriction_side, interface_resistance, pressure_dominance
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.gates import Gate, GateSettings
 from eisrecipe.recipe.step7 import STEP7_TO_PROCESS, step7_findings
@@ -170,8 +170,10 @@ def _pressure_evidence(
             )
 
     # the dominant process at the lowest pressure, by Table 1 (eisrecipe.recipe.dominance)
-    # R_Int at the lowest pressure: the one Int element, or the sum of the per-track interface elements
-    int_low = interface_resistance(lowest)
+    # R_Int at the lowest pressure: the one Int element, or - where the CT element and a constriction-side element
+    # are both held there - the sum of the per-track interface elements (ct2 ... included)
+    both = "int" not in lowest and "ct" in lowest and constriction_side(lowest) is not None
+    int_low = lowest.get("int") or (interface_resistance(lowest) if both else None)
     r_low = int_low[0] if int_low else None
     dominance = pressure_dominance(
         s12,
