@@ -164,7 +164,7 @@ class DRT:
         )
 
 
-def drt(spectrum: Spectrum, prominence: float = 0.05, **settings: Any) -> DRT:
+def drt(spectrum: Spectrum, prominence: float = 0.0, min_snr: float = 5.0, **settings: Any) -> DRT:
     """Distribution of relaxation times (Tikhonov, the workflow's ``drt`` settings) and its peaks.
 
     Parameters
@@ -172,7 +172,9 @@ def drt(spectrum: Spectrum, prominence: float = 0.05, **settings: Any) -> DRT:
     spectrum
         The spectrum (cropped: ``er.kk(s).spectrum``).
     prominence
-        Smallest peak prominence relative to the largest peak (``peaks.prominence``).
+        Floor on a peak candidate's prominence relative to the largest peak (``peaks.prominence``).
+    min_snr
+        Significance a peak needs against the noise of the data (``peaks.min_snr``, :mod:`eisrecipe.methods.peaks`).
     **settings
         Keys of the config's ``drt`` section (``data="both"``, ``lambda_method`` ...).
     """
@@ -181,7 +183,7 @@ def drt(spectrum: Spectrum, prominence: float = 0.05, **settings: Any) -> DRT:
 
     backend = settings.pop("backend", "native")
     result = run_drt(spectrum, DrtSettings.from_config(settings), backend=backend)
-    return DRT(result, tuple(find_peaks(result, prominence=prominence)))
+    return DRT(result, tuple(find_peaks(result, prominence=prominence, min_snr=min_snr)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from eisrecipe.methods.blas import one_blas_thread
+from eisrecipe.methods.noise import relative_noise_level
 from eisrecipe.spectrum import ComplexArray, FloatArray, Spectrum
 
 FitType = Literal["complex", "real", "imag"]
@@ -124,11 +125,7 @@ class KKResult:
 
     def _systematic(self, noise_floor: float, window: int) -> tuple[FloatArray, FloatArray]:
         """(score, local mean |residual|) per point; see :meth:`systematic_z`."""
-        scales = []
-        for r in (self.residual_real, self.residual_imag):
-            d = np.diff(r)
-            scales.append(1.4826 * float(np.median(np.abs(d - np.median(d)))) / np.sqrt(2.0) if d.size else 0.0)
-        scale = max(float(np.sqrt(np.mean(np.square(scales)))), noise_floor)
+        scale = relative_noise_level(self.residual_real, self.residual_imag, noise_floor)
         kernel = np.ones(window)
         parts = (self.residual_real, self.residual_imag)
         sums = np.abs(np.stack([np.convolve(r, kernel, mode="same") for r in parts])).max(axis=0)

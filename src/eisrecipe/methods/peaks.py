@@ -1,12 +1,33 @@
-"""Peaks of a DRT: position, height, resistance (area) and width.
+"""Peaks of a DRT: position, height, resistance (area), width and significance.
 
-A peak is a local maximum of gamma(ln tau) whose prominence exceeds ``prominence`` times the height of the
-largest peak. Its resistance is either the integral of gamma over its domain (from the valley on its left to
-the valley on its right, ``area="domain"``) or the area of its component in a least-squares decomposition of
-gamma into one Gaussian (in ln tau) per peak (``area="gauss"``), which splits overlapping peaks more fairly.
+A peak is a local maximum of gamma(ln tau) whose prominence exceeds ``prominence`` times the height of the largest
+peak and - when the DRT's data are given (:func:`find_peaks` with ``min_snr``) - whose signal stands out of the
+measurement noise (:func:`peak_snr`): existence is decided by significance, not by size relative to the largest
+peak, so that a grain-boundary arc of 1 % of a large charge-transfer arc is kept when the data resolve it and a
+ripple of noise is dropped however large the spectrum. Its resistance is either the integral of gamma over its
+domain (from the valley on its left to the valley on its right, ``area="domain"``) or the area of its component in
+a least-squares decomposition of gamma into one Gaussian (in ln tau) per peak (``area="gauss"``), which splits
+overlapping peaks more fairly.
+
+Significance (:func:`peak_snr`): the part of a peak that stands above the straight line joining its two
+valleys (its "excess", so that a shoulder on the flank of a large peak counts only with what makes it a
+shoulder) is turned back into the impedance it adds, Z_e(omega) = sum_k e_k dln tau / (1 + j omega tau_k), and
+compared with the noise of every measured point: SNR = sqrt(sum_i |Z_e(omega_i)|^2 / sigma_i^2), with
+sigma_i = s |Z_i| and s the root mean square of the DRT reconstruction's relative residuals (Re and Im pooled):
+the noise and the DRT's own misfit, so that a bump no larger than what the DRT leaves unexplained does not count
+(with the noise alone - neighbour differences - ripples of a regularised DRT of noisy data reach SNR 5-8); never
+below :data:`NOISE_FLOOR_REL`. SNR is the length of
+the peak's signal in units of the noise: a bump made by fitting noise has SNR of order the square root of the
+few degrees of freedom it spans (~2), a resolved arc hundreds. Candidates below ``min_snr`` are dropped one at
+a time, weakest first, and the domains of the rest recomputed (a dropped ripple's area goes back to its
+neighbours). :func:`detection_limit` inverts the same measure for an RC element: the smallest resistance at a given
+tau that the data would show with SNR = ``min_snr`` - the evidence that a signal which is not seen is gone. There
+the measurement noise alone counts (``NoiseModel.of(..., misfit=False)``: neighbour differences,
+:func:`eisrecipe.methods.noise.relative_noise_level`): whether an element is in the data is a question about the
+data, which the equivalent-circuit fit and its R_Pol bound (Step 3) then answer with the fit's own misfit.
 
 Units: tau in s, frequency in Hz, height and resistance in the DRT's unit (ohm or ohm cm^2), width in decades,
-capacitance C = tau / R in F (or F cm^-2 for area-specific impedance).
+capacitance C = tau / R in F (or F cm^-2 for area-specific impedance), SNR dimensionless.
 """
 
 from __future__ import annotations
@@ -21,6 +42,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from eisrecipe.errors import InputError
+from eisrecipe.methods.noise import relative_noise_level
 from eisrecipe.spectrum import FloatArray
 
 if TYPE_CHECKING:
@@ -31,6 +53,15 @@ if TYPE_CHECKING:
 AreaMethod = Literal["domain", "gauss"]
 
 _LN10 = math.log(10.0)
+
+NOISE_FLOOR_REL = 1e-3
+"""Smallest relative noise assumed for a measured point (0.1 % of |Z|: the accuracy class of impedance
+analysers, as ``kk.noise_floor``); noise-free simulations would otherwise make every discretisation ripple
+significant."""
+
+DEFAULT_MIN_SNR = 5.0
+"""Default significance a peak needs (``peaks.min_snr``): its signal five times the noise, the conventional 5-sigma
+detection, well above the ~2 of a bump that fits noise."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +90,9 @@ class Peak:
         Whether the peak lies inside the measured window 1/(2 pi f_max) .. 1/(2 pi f_min), widened by
         ``window_margin_decades`` on each side. Peaks far outside it are extrapolation: the data constrain them
         only through their tails, and noise alone can make them (``True`` when no window is known).
+    snr
+        Significance of the peak against the measurement noise (:func:`peak_snr`); ``None`` when it was not
+        judged (no data given).
     """
 
     tau_s: float
@@ -71,6 +105,7 @@ class Peak:
     tau_hi_s: float
     r_domain: float
     in_window: bool = True
+    snr: float | None = None
 
     @property
     def c(self) -> float:
@@ -134,6 +169,80 @@ def _gauss_areas(
     return np.array([p[3 * j] * p[3 * j + 2] * math.sqrt(2 * math.pi) for j in range(k)])
 
 
+@dataclass(frozen=True)
+class NoiseModel:
+    """What a peak's significance is judged against: the measured angular frequencies and the noise of every point.
+
+    Attributes
+    ----------
+    omega_rad_s
+        Angular frequencies 2 pi f of the measured points in rad/s.
+    sigma
+        Standard deviation of the noise of each point's real and of its imaginary part, in the DRT unit.
+    sigma_rel
+        The relative level s behind ``sigma`` (sigma = s |Z|).
+    """
+
+    omega_rad_s: FloatArray
+    sigma: FloatArray
+    sigma_rel: float
+
+    @classmethod
+    def of(cls, result: DrtResult, floor: float = NOISE_FLOOR_REL, misfit: bool = True) -> NoiseModel:
+        """The noise of a DRT's data, sigma_i = s |Z_i| with s at least ``floor``: with ``misfit`` the root mean
+        square of the reconstruction's relative residuals (Re and Im pooled: noise and the DRT's misfit), without
+        it the measurement noise alone (:func:`eisrecipe.methods.noise.relative_noise_level`)."""
+        r = result.residuals
+        if not r.size:
+            s = floor
+        elif misfit:
+            s = max(float(np.sqrt(np.mean(np.concatenate([r.real**2, r.imag**2])))), floor)
+        else:
+            s = relative_noise_level(r.real, r.imag, floor)
+        z = np.abs(result.spectrum.impedance)
+        return cls(2 * math.pi * np.asarray(result.spectrum.frequency_hz, dtype=float), s * z, s)
+
+    def signal_norm(self, tau_s: FloatArray, weights: FloatArray) -> float:
+        """Length, in units of the noise, of the impedance sum_k w_k / (1 + j omega tau_k) (``weights`` in the DRT
+        unit: gamma times the ln-tau step of each grid point, or an RC's R)."""
+        tau = np.asarray(tau_s, dtype=float)
+        w = np.asarray(weights, dtype=float)
+        keep = w != 0
+        if not np.any(keep):
+            return 0.0
+        kernel = 1.0 / (1.0 + 1j * np.outer(self.omega_rad_s, tau[keep]))
+        z = kernel @ w[keep]
+        return float(np.sqrt(np.sum((z.real**2 + z.imag**2) / self.sigma**2)))
+
+
+def detection_limit(noise: NoiseModel, tau_s: float, min_snr: float = DEFAULT_MIN_SNR) -> float:
+    """Smallest resistance (DRT unit) of an RC element with time constant ``tau_s`` (s) that would stand out of the
+    noise with significance ``min_snr`` (:class:`NoiseModel`): min_snr / |1 / (1 + j omega tau) / sigma|."""
+    unit = noise.signal_norm(np.array([tau_s]), np.array([1.0]))
+    return float(min_snr / unit) if unit > 0 else math.inf
+
+
+def _excess(g: FloatArray, lo: int, hi: int) -> FloatArray:
+    """gamma above the straight line joining its values at the domain ends ``lo``, ``hi`` (grid indices), zero
+    elsewhere; a domain that reaches a grid end is joined to zero there (gamma is zero beyond the grid)."""
+    out = np.zeros_like(g)
+    left = g[lo] if lo > 0 else 0.0
+    right = g[hi] if hi < g.size - 1 else 0.0
+    k = np.arange(lo, hi + 1)
+    base = left + (right - left) * (k - lo) / max(hi - lo, 1)
+    out[lo : hi + 1] = np.clip(g[lo : hi + 1] - base, 0.0, None)
+    return out
+
+
+def peak_snr(tau_s: FloatArray, gamma: FloatArray, lo: int, hi: int, noise: NoiseModel) -> float:
+    """Significance of the peak whose domain spans grid indices ``lo`` .. ``hi`` (module docstring): the noise-
+    weighted length of the impedance its excess above the valley line adds (dimensionless)."""
+    tau = np.asarray(tau_s, dtype=float)
+    g = np.clip(np.asarray(gamma, dtype=float), 0.0, None)
+    step = math.log(tau[1] / tau[0]) if tau.size > 1 else 1.0
+    return noise.signal_norm(tau, _excess(g, lo, hi) * step)
+
+
 def find_peaks(
     result: DrtResult,
     *,
@@ -141,6 +250,7 @@ def find_peaks(
     area: AreaMethod = "gauss",
     min_r_fraction: float = 0.0,
     window_margin_decades: float = 0.5,
+    min_snr: float | None = None,
 ) -> tuple[Peak, ...]:
     """Peaks of a DRT, shortest tau first.
 
@@ -149,9 +259,10 @@ def find_peaks(
     result
         A DRT (``tau_s`` ascending, ``gamma`` in ohm or ohm cm^2).
     prominence
-        Minimum prominence relative to the height of the largest peak (0.05: a peak must stand 5 % of the
-        highest peak above its surrounding valleys, which drops ripples of a regularised DRT of ~1 % noisy
-        data while keeping shoulders of a tenth of the main peak).
+        Minimum prominence relative to the height of the largest peak. Without ``min_snr`` it alone decides (0.05:
+        a peak must stand 5 % of the highest peak above its surrounding valleys, which drops ripples of a
+        regularised DRT of ~1 % noisy data while keeping shoulders of a tenth of the main peak); with ``min_snr``
+        it is only a floor on the candidates (config ``peaks.prominence``).
     area
         ``"gauss"`` (Gaussian decomposition; default, it splits overlapping peaks fairly: RC pairs one decade
         apart come out within 5 %) or ``"domain"`` (integral between the neighbouring valleys, which gives a
@@ -162,6 +273,10 @@ def find_peaks(
         Peaks whose maximum lies more than this many decades outside the measured window get
         ``in_window=False`` (0.5 decade: an RC element half a decade beyond f_min still shows 75 % of its
         Z'' maximum at f_min, one further out shows little more than its tail).
+    min_snr
+        Keep only peaks whose significance against the noise of ``result``'s data (:func:`peak_snr`,
+        :meth:`NoiseModel.of`) is at least this (config ``peaks.min_snr``; :data:`DEFAULT_MIN_SNR`); ``None``:
+        no significance test.
 
     Returns
     -------
@@ -176,6 +291,8 @@ def find_peaks(
         area=area,
         min_r_fraction=min_r_fraction,
         window_tau_s=(lo / m, hi * m),
+        noise=None if min_snr is None else NoiseModel.of(result),
+        min_snr=DEFAULT_MIN_SNR if min_snr is None else float(min_snr),
     )
 
 
@@ -232,10 +349,14 @@ def peaks_of(
     area: AreaMethod = "gauss",
     min_r_fraction: float = 0.0,
     window_tau_s: tuple[float, float] | None = None,
+    noise: NoiseModel | None = None,
+    min_snr: float = DEFAULT_MIN_SNR,
 ) -> tuple[Peak, ...]:
     """Peaks of gamma(ln tau) on a log-uniform ascending ``tau_s`` grid (see :func:`find_peaks`).
 
-    ``window_tau_s`` (s, s) sets :attr:`Peak.in_window`; ``None`` marks every peak as in the window.
+    ``window_tau_s`` (s, s) sets :attr:`Peak.in_window`; ``None`` marks every peak as in the window. With a
+    ``noise`` model, candidates whose significance (:func:`peak_snr`) is below ``min_snr`` are dropped, weakest
+    first, the domains recomputed after each drop; every kept peak carries its SNR.
     """
     if area not in ("domain", "gauss"):
         raise InputError(f"unknown peak area method {area!r}; expected 'domain' or 'gauss'")
@@ -251,10 +372,18 @@ def peaks_of(
     idx = idx - 1
     if idx.size == 0:
         return ()
-    # domains: split at the minimum of gamma between neighbouring maxima
-    bounds = [0]
-    bounds.extend(int(a + np.argmin(g[a : b + 1])) for a, b in itertools.pairwise(idx))
-    bounds.append(tau.size - 1)
+    bounds = _domains(g, idx)
+    snr: FloatArray | None = None
+    if noise is not None:
+        while idx.size:
+            snr = np.array([peak_snr(tau, g, bounds[j], bounds[j + 1], noise) for j in range(idx.size)])
+            weakest = int(np.argmin(snr))
+            if snr[weakest] >= min_snr:
+                break
+            idx, prom = np.delete(idx, weakest), np.delete(prom, weakest)
+            bounds = _domains(g, idx)
+        if idx.size == 0:
+            return ()
     r_dom = np.array(
         [
             float(np.trapezoid(g[bounds[j] : bounds[j + 1] + 1], x[bounds[j] : bounds[j + 1] + 1]))
@@ -286,9 +415,19 @@ def peaks_of(
                 tau_hi_s=float(tau[bounds[j + 1]]),
                 r_domain=float(r_dom[j]),
                 in_window=window_tau_s is None or (window_tau_s[0] <= t <= window_tau_s[1]),
+                snr=None if snr is None else float(snr[j]),
             )
         )
     return tuple(peaks)
+
+
+def _domains(g: FloatArray, idx: np.ndarray) -> list[int]:
+    """Domain limits (grid indices) of the maxima ``idx``: the grid ends and the minimum of gamma between
+    neighbouring maxima."""
+    bounds = [0]
+    bounds.extend(int(a + np.argmin(g[a : b + 1])) for a, b in itertools.pairwise(idx))
+    bounds.append(g.size - 1)
+    return bounds
 
 
 def peaks_frame(
@@ -314,7 +453,7 @@ def peaks_frame(
     pandas.DataFrame
         Columns ``spectrum``, ``peak`` (0 = shortest tau), ``tau_s``, ``log10_tau_s``, ``frequency_hz``,
         ``r_<unit>``, ``c_<F unit>``, ``height_<unit>``, ``width_decades``, ``prominence_rel``,
-        ``tau_lo_s``, ``tau_hi_s``, ``r_domain_<unit>``, ``in_window``, then the ``meta`` columns.
+        ``tau_lo_s``, ``tau_hi_s``, ``r_domain_<unit>``, ``in_window``, ``snr``, then the ``meta`` columns.
     """
     import pandas as pd
 
@@ -343,6 +482,7 @@ def peaks_frame(
                     "tau_hi_s": p.tau_hi_s,
                     f"r_domain_{su}": p.r_domain,
                     "in_window": p.in_window,
+                    "snr": math.nan if p.snr is None else p.snr,
                     **extra,
                 }
             )
@@ -361,6 +501,7 @@ def peaks_frame(
         "tau_hi_s",
         f"r_domain_{su}",
         "in_window",
+        "snr",
     ]
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -397,9 +538,18 @@ def peaks_from_frame(frame: pd.DataFrame) -> dict[str, tuple[Peak, ...]]:
                 tau_hi_s=float(d["tau_hi_s"]),
                 r_domain=float(d.get(f"r_domain_{su}", d[f"r_{su}"])),
                 in_window=bool(d.get("in_window", True)),
+                snr=_optional_float(d.get("snr")),
             )
         )
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _optional_float(x: Any) -> float | None:
+    """``x`` as a float, or ``None`` for a missing or NaN cell."""
+    if x is None:
+        return None
+    v = float(x)
+    return None if math.isnan(v) else v
 
 
 def peak_to_dict(peak: Peak) -> dict[str, float]:

@@ -4,13 +4,16 @@ A verdict is only as good as its stability under what the analyst could equally 
 replica re-runs the pressure-series chain - DRT, peaks, tracks, Steps 1-2, the Step 3-6 fits and the Table 1
 decision - on one perturbed copy of the cell:
 
-- **noise**: every kept point gets a complex residual drawn (with replacement, real and imaginary parts
-  independently) from the KK residuals of its own spectrum's kept window, times its |Z|: one more realisation of the
-  measurement noise as the KK test saw it;
+- **noise**: every kept point gets complex Gaussian noise, proportional to its |Z|, of the level the final KK test
+  of its own spectrum measured on the kept window (``validation.json``, ``kk_final.noise_estimate``); without it,
+  the level of the kept window's residuals in ``spectra.csv`` (:func:`eisrecipe.methods.noise.relative_noise_level`,
+  from neighbour differences). Those residuals are the full-range KK fit's, whose misfit inside the window reached
+  15 x the noise on the case study: resampling them (the first design) gave replicas far noisier than the data;
 - **cropping window**: each end of the kept window moves by up to ``window_points`` points, inward or outward
   (outward only into points the KK crop dropped, never past a configured limit or into inductive points);
 - **DRT lambda**: the cell's shared lambda times one of ``lambda_scales`` (1/3, 1, 3), held fixed;
-- **peak threshold**: the peak prominence times one of ``prominence_scales`` (1/2, 1, 2).
+- **peak thresholds**: the peak prominence floor and the significance a peak needs (``peaks.min_snr``) times one of
+  ``prominence_scales`` (1/2, 1, 2).
 
 The settings are drawn per replica from a generator seeded by (``seed``, cell name, replica index), so a rerun is
 byte-identical. The fraction of replicas reaching each process is its probability; the verdict stage turns it into
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -42,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from eisrecipe.errors import InputError
+from eisrecipe.methods.noise import relative_noise_level
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.steps_1_2 import steps12_from_dict
 from eisrecipe.recipe.verdict import VerdictSettings
@@ -73,7 +78,8 @@ class ConfidenceSettings:
     window_points
         Largest move of each end of the kept window, points.
     lambda_scales, prominence_scales
-        Factors on the cell's DRT lambda and on the peak prominence threshold, one drawn per replica.
+        Factors on the cell's DRT lambda and on the peak thresholds (prominence floor and ``min_snr``), one drawn per
+        replica.
     high, medium
         Replica fractions of the verdict's process for confidence ``high`` and ``medium``.
     min_probability
@@ -126,9 +132,16 @@ class Replica:
     error: str | None = None
 
 
-def _perturbed(spectrum: Spectrum, points: pd.DataFrame, shift: tuple[int, int], rng: np.random.Generator) -> Spectrum:
+def _perturbed(
+    spectrum: Spectrum,
+    points: pd.DataFrame,
+    shift: tuple[int, int],
+    rng: np.random.Generator,
+    noise_level: float | None = None,
+) -> Spectrum:
     """One replica of a validated spectrum: window ends moved by ``shift`` (high-f end, low-f end; positive =
-    outward), noise resampled from the kept window's KK residuals."""
+    outward), noise of relative level ``noise_level`` (fraction of |Z| per part; ``None``: from the kept window's
+    KK residuals; module docstring)."""
     reason = points["drop_reason"].fillna("").astype(str).to_numpy()
     kept = np.flatnonzero(points["kept"].astype(bool).to_numpy())
     start, stop = int(kept[0]), int(kept[-1]) + 1
@@ -145,12 +158,25 @@ def _perturbed(spectrum: Spectrum, points: pd.DataFrame, shift: tuple[int, int],
     res_re = pool["kk_residual_real"].to_numpy(float)
     res_im = pool["kk_residual_imag"].to_numpy(float)
     res_re, res_im = res_re[np.isfinite(res_re)], res_im[np.isfinite(res_im)]
-    if res_re.size and res_im.size:
-        z = z + np.abs(z) * (rng.choice(res_re, z.size) + 1j * rng.choice(res_im, z.size))
+    sigma = noise_level
+    if sigma is None and res_re.size > 1 and res_im.size > 1:
+        sigma = relative_noise_level(res_re, res_im)
+    if sigma is not None and math.isfinite(sigma):
+        z = z + np.abs(z) * sigma * (rng.standard_normal(z.size) + 1j * rng.standard_normal(z.size))
     lines = rows["source_line"].to_numpy(float) if "source_line" in rows else None
     if lines is not None and not np.all(np.isfinite(lines)):  # a reader without line numbers (binary files)
         lines = None
     return replace(spectrum, frequency_hz=f, impedance=z, lines=None if lines is None else lines.astype(int))
+
+
+def _final_kk_noise(validation: Mapping[str, Any]) -> dict[str, float]:
+    """Spectrum -> the relative noise level its final KK test measured (``validation.json``), where recorded."""
+    out: dict[str, float] = {}
+    for entry in validation.get("spectra") or []:
+        level = (entry.get("kk_final") or {}).get("noise_estimate")
+        if level is not None and math.isfinite(float(level)):
+            out[str(entry.get("spectrum"))] = float(level)
+    return out
 
 
 def _replica_settings(cell: str, k: int, settings: ConfidenceSettings) -> tuple[np.random.Generator, float, float]:
@@ -209,6 +235,7 @@ def cell_confidence(
     lambdas = [s.get("lambda") for s in (steps12_doc.get("spectra") or {}).values() if s.get("lambda")]
     lam0 = float(np.exp(np.mean(np.log(lambdas)))) if lambdas else drt_settings.drt.lambda_value
     by_name = {str(s.meta.get("spectrum")): s for s in spectra}
+    noise_levels = _final_kk_noise(validation)
     points = {str(k): g for k, g in table.groupby(table["spectrum"].astype(str), sort=False)}
     replicas: list[Replica] = []
     for k in range(settings.replicas):
@@ -222,11 +249,12 @@ def cell_confidence(
                     int(rng.integers(-settings.window_points, settings.window_points + 1)),
                 )
                 rep.window_shift[name] = shift
-                perturbed.append(_perturbed(s, points[name], shift, rng))
+                perturbed.append(_perturbed(s, points[name], shift, rng, noise_levels.get(name)))
             drt = replace(
                 drt_settings,
                 drt=replace(drt_settings.drt, lambda_method="fixed", lambda_value=lam0 * lam_scale),
                 prominence=drt_settings.prominence * prom_scale,
+                min_snr=drt_settings.min_snr * prom_scale,
             )
             cell_drt = run_cell_drt(cell, perturbed, drt)
             s12 = steps12_from_dict(cell_drt.finding)

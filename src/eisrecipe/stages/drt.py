@@ -31,9 +31,16 @@ import pandas as pd
 
 from eisrecipe.errors import InputError
 from eisrecipe.methods.drt import DrtResult, DrtSettings, compute_drt_series, run_drt
-from eisrecipe.methods.peaks import Peak, find_peaks, peaks_frame
+from eisrecipe.methods.peaks import DEFAULT_MIN_SNR, NoiseModel, Peak, detection_limit, find_peaks, peaks_frame
 from eisrecipe.methods.tracking import TrackingResult, series_entries
-from eisrecipe.recipe.steps_1_2 import LabelRules, Steps12Thresholds, pressure_series_check, steps_1_2, track_series
+from eisrecipe.recipe.steps_1_2 import (
+    LabelRules,
+    Steps12Thresholds,
+    absence_at_highest,
+    pressure_series_check,
+    steps_1_2,
+    track_series,
+)
 from eisrecipe.serialize import FLOAT_FORMAT, json_safe
 from eisrecipe.spectrum import Spectrum
 
@@ -49,7 +56,8 @@ class DrtStageSettings:
     backend: str = "native"
     drt: DrtSettings = field(default_factory=DrtSettings)
     lambda_policy: str = "shared"
-    prominence: float = 0.05
+    prominence: float = 0.0
+    min_snr: float = DEFAULT_MIN_SNR
     peak_area: str = "gauss"
     gate_decades: float = 0.5
     thresholds: Steps12Thresholds = field(default_factory=Steps12Thresholds)
@@ -69,7 +77,8 @@ class DrtStageSettings:
             backend=backend,
             drt=DrtSettings.from_config(drt),
             lambda_policy=policy,
-            prominence=float(peaks.get("prominence", 0.05)),
+            prominence=float(peaks.get("prominence", 0.0)),
+            min_snr=float(peaks.get("min_snr", DEFAULT_MIN_SNR)),
             peak_area=str(peaks.get("area", "gauss")),
             gate_decades=float(tracking.get("gate_decades", 0.5)),
             thresholds=Steps12Thresholds.from_config(config.get("steps12")),
@@ -82,6 +91,7 @@ class DrtStageSettings:
             "drt": self.drt.to_dict(),
             "lambda_policy": self.lambda_policy,
             "prominence": self.prominence,
+            "min_snr": self.min_snr,
             "peak_area": self.peak_area,
             "gate_decades": self.gate_decades,
             "steps12": dict(self.thresholds.__dict__),
@@ -195,7 +205,12 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
     order = [str(s.meta.get("spectrum")) for s in spectra]
     drts = {k: drts[k] for k in order if k in drts}
     peaks = {
-        k: find_peaks(r, prominence=settings.prominence, area=settings.peak_area)  # type: ignore[arg-type]
+        k: find_peaks(
+            r,
+            prominence=settings.prominence,
+            area=settings.peak_area,  # type: ignore[arg-type]
+            min_snr=settings.min_snr,
+        )
         for k, r in drts.items()
     }
     p_names = [str(s.meta.get("spectrum")) for s in pressure if str(s.meta.get("spectrum")) in drts]
@@ -211,7 +226,17 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
         )
         pressures = [float(drts[k].spectrum.meta["pressure_mpa"]) for k in p_names]
         refused = pressure_series_check(pressures)
-        finding = refused.to_dict() if refused else steps_1_2(tracking, settings.thresholds).to_dict()
+        if refused:
+            finding = refused.to_dict()
+        else:
+            noise = {k: NoiseModel.of(drts[k], misfit=False) for k in p_names}
+            absence = absence_at_highest(
+                tracking,
+                lambda name, tau: detection_limit(noise[name], tau, settings.min_snr),
+                settings.thresholds,
+                settings.gate_decades,
+            )
+            finding = steps_1_2(tracking, settings.thresholds, absence).to_dict()
     else:
         finding = {
             "applies": False,
