@@ -146,14 +146,12 @@ def test_bad_dataset_config_is_refused_naming_the_file_and_key(tmp_path: Path, t
     assert config == {"dataset": str(tmp_path), "crop": {"kk_threshold": 0.04}}  # nothing merged
 
 
-def test_the_case_study_needs_no_per_cell_drt_override() -> None:
-    """The DRT's data part is decided per series from the data (drt.data: series), not set per cell."""
+def test_the_case_study_override_lives_in_its_dataset_config() -> None:
     import yaml
 
-    drt = yaml.safe_load((REPO / "config.yaml").read_text())["drt"]
-    assert drt["data"] == "series" and drt["cells"] == {}
-    own = REPO / "data" / "li_llzo_case_study" / "config.yaml"
-    assert not own.exists() or "cells" not in (yaml.safe_load(own.read_text()) or {}).get("drt", {})
+    assert yaml.safe_load((REPO / "config.yaml").read_text())["drt"]["cells"] == {}
+    own = yaml.safe_load((REPO / "data" / "li_llzo_case_study" / "config.yaml").read_text())
+    assert own == {"drt": {"cells": {"LiLLZO": {"data": "both"}}}}
 
 
 @pytest.fixture

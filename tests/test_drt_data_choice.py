@@ -106,11 +106,13 @@ def test_one_spectrum_is_a_series_of_one() -> None:
     assert result.data_choice["n_spectra"] == 1 and result.data_choice["n_residuals"] == 2 * F.size
 
 
-def test_default_settings_use_the_rule_and_the_stage_records_it() -> None:
-    assert DrtSettings().data == "series" and DrtStageSettings().drt.data == "series"
-    with pytest.raises(InputError, match="expected series, real, imag, both or auto"):
+def test_the_stage_records_the_choice_and_real_stays_the_default() -> None:
+    assert DrtSettings().data == "real" and DrtStageSettings().drt.data == "real"
+    assert "data_choice" not in run_cell_drt("c", _series(_plain, 2), DrtStageSettings()).settings
+    with pytest.raises(InputError, match="expected real, imag, both, auto or series"):
         DrtSettings(data="both-ish")  # type: ignore[arg-type]
-    out = run_cell_drt("c", _series(_close_modes, 2), DrtStageSettings())
+    settings = DrtStageSettings.from_config({"drt": {"data": "series"}})
+    out = run_cell_drt("c", _series(_close_modes, 2), settings)
     choice = out.settings["data_choice"]
     assert set(choice) == {"pressure"} and choice["pressure"]["chosen"] == "both"
     assert choice["pressure"]["rms_real_rel"] > choice["pressure"]["rms_both_rel"] > 0

@@ -40,11 +40,13 @@ class DrtSettings:
     derivative
         Order of the derivative of gamma(ln tau) in the penalty (1 or 2; the paper uses 2).
     data
-        Which part of Z enters the fit: ``"series"`` (the default: the paper's rule for measured data, "real part
-        only when its residuals are the smaller", else real and imaginary together, decided once per spectrum
-        series from the data, see :func:`eisrecipe.methods.drt.tikhonov.choose_data_part`), ``"real"``,
-        ``"imag"``, ``"both"``, or ``"auto"`` (per spectrum: fit real-only and imaginary-only and keep the one
-        that reconstructs the whole spectrum with the smaller residuals).
+        Which part of Z enters the fit: ``"real"`` (paper default for measured data), ``"imag"``, ``"both"``,
+        ``"auto"`` (per spectrum: fit real-only and imaginary-only and keep the one that reconstructs the whole
+        spectrum with the smaller residuals) or ``"series"`` (the paper's rule "real part only when its residuals
+        are the smaller", else real and imaginary together, decided once per spectrum series from the data, see
+        :func:`eisrecipe.methods.drt.tikhonov.choose_data_part`; not the default, because a real-only
+        reconstruction is also charged for series terms the real part cannot see - a lead inductance, a blocking
+        electrode's capacitance - so it picks ``"both"`` where that DRT breaks).
     lambda_method
         ``"gcv"``, ``"mgcv"``, ``"lcurve"``, ``"re-im"`` or ``"fixed"`` (then ``lambda_value`` is used).
     lambda_value
@@ -70,7 +72,7 @@ class DrtSettings:
 
     basis: Basis = "gaussian"
     derivative: int = 2
-    data: DataPart = "series"
+    data: DataPart = "real"
     lambda_method: LambdaMethod = "gcv"
     lambda_value: float = 1e-3
     lambda_bounds: tuple[float, float] = (1e-8, 1e1)
@@ -88,7 +90,7 @@ class DrtSettings:
         if self.derivative not in (1, 2):
             raise InputError(f"DRT penalty derivative must be 1 or 2, got {self.derivative!r}")
         if self.data not in ("real", "imag", "both", "auto", "series"):
-            raise InputError(f"unknown DRT data part {self.data!r}; expected series, real, imag, both or auto")
+            raise InputError(f"unknown DRT data part {self.data!r}; expected real, imag, both, auto or series")
         if self.lambda_method not in ("gcv", "mgcv", "lcurve", "re-im", "fixed"):
             raise InputError(
                 f"unknown lambda method {self.lambda_method!r}; expected gcv, mgcv, lcurve, re-im or fixed"

@@ -20,9 +20,9 @@ pyDRTtools variant with rho = 1.3 / 2), the L-curve corner (Hansen 1993), real/i
 (Saccoccio et al. 2014) or is fixed. GCV, mGCV and the L-curve use the unconstrained smoother (as pyDRTtools
 does), evaluated for all lambdas at once from one generalised SVD-like decomposition.
 
-Defaults follow Eckhardt et al. 2023 (Section 2.3): 2nd-derivative penalty, and for measured data the real part
-only when its residuals are the smaller, else real and imaginary parts together (``data="series"``, decided once
-per spectrum series by :func:`choose_data_part`; ``"real"``, ``"imag"``, ``"both"`` force a part).
+Defaults follow Eckhardt et al. 2023 (Section 2.3): 2nd-derivative penalty, real part for measured data. The
+paper's "real part only when its residuals are the smaller" is available as ``data="series"``: decided once per
+spectrum series by :func:`choose_data_part` (not the default, see there).
 
 A :func:`compute_drt_series` call puts every spectrum of a cell on one tau grid with one lambda policy (and, with
 ``data="series"``, one data part) so that peaks are comparable across the series. The ``pydrttools`` engine
@@ -404,6 +404,11 @@ def choose_data_part(real: Sequence[DrtResult], both: Sequence[DrtResult]) -> tu
     differ resolvably only beyond about 1/sqrt(n); within that they tie, and a tie keeps the real part (the
     paper's choice for measured data). A series of one spectrum is decided the same way.
 
+    Limitation (why ``"series"`` is not the default): the real-only reconstruction is also charged for series
+    terms the real part cannot see - a lead inductance, a blocking electrode's capacitance - while the joint fit
+    bends gamma to absorb them; the rule then picks ``"both"`` where that DRT is the worse one (measured pellets
+    with a blocking-electrode spur lose their in-window peaks; figures in README.md, "DRT data part").
+
     Returns
     -------
     tuple
@@ -451,8 +456,8 @@ def compute_drt(
     spectrum
         The (validated, cropped) spectrum; impedance in ohm or ohm cm^2.
     settings
-        Settings (defaults: Gaussian RBF, 2nd-derivative penalty, data part by the paper's rule
-        (:func:`choose_data_part` on this one spectrum), GCV, R_inf fitted).
+        Settings (defaults: Gaussian RBF, 2nd-derivative penalty, real part, GCV, R_inf fitted; with
+        ``data="series"`` the data part by :func:`choose_data_part` on this one spectrum).
     grid
         Basis grid; ``None`` builds one from the spectrum's frequencies (see :meth:`TauGrid.for_frequencies`).
     lambda_value
