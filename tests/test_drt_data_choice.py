@@ -117,3 +117,19 @@ def test_the_stage_records_the_choice_and_real_stays_the_default() -> None:
     assert set(choice) == {"pressure"} and choice["pressure"]["chosen"] == "both"
     assert choice["pressure"]["rms_real_rel"] > choice["pressure"]["rms_both_rel"] > 0
     assert all(r.data == "both" for r in out.drts.values())
+
+
+def test_pydrttools_backend_applies_the_rule_to_its_one_spectrum() -> None:
+    pytest.importorskip("cvxopt", reason="pyDRTtools backend needs cvxopt (extra [pydrttools])")
+    pytest.importorskip("sklearn", reason="pyDRTtools backend needs scikit-learn (extra [pydrttools])")
+    from eisrecipe.methods.drt import run_drt
+    from eisrecipe.methods.drt.pydrttools import pydrttools_available
+
+    if not pydrttools_available():
+        pytest.skip("pyDRTtools not installed (extra [pydrttools])")
+    spectrum = _series(_plain, 3)[0]
+    settings = DrtSettings(data="series", lambda_method="fixed", lambda_value=1e-3)
+    result = run_drt(spectrum, settings, backend="pydrttools")
+    assert result.backend == "pydrttools" and result.settings.data == "series"
+    assert result.data_choice is not None and result.data == result.data_choice["chosen"]
+    assert result.data_choice["n_spectra"] == 1
