@@ -13,11 +13,13 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    constriction signal dominates it at the lowest pressure by the dominance ratio, else ``undetermined``; never
    ``charge_transfer`` or ``mixed`` on that signal, and ``sei_suspected`` says why.
 2. **No interface signal left at the highest pressure** (Step 2 ``constriction_dominates``): ``constriction``.
-3. **Left branch** (CT and constriction fitted as separate elements): R_CT and R_Cstr of the lowest-pressure
-   spectrum from the joint fit, with their standard errors; where the fit pruned one of them there (not resolved:
-   R within ``z_crit`` errors of 0), the R and error it had when pruned. When the DRT peak areas of the tracks
-   Step 2 classified as charge transfer and as constriction say the opposite at that pressure, the elements'
-   identities are in doubt and the process is undetermined.
+3. **Left branch** (CT and constriction fitted as separate elements): R_CT and R_Cstr of the lowest-pressure spectrum
+   from the joint fit, with their standard errors (with one element per interface track: R_CT of the primary ``ct``
+   element alone, R_Cstr the sum of the constriction and undetermined elements, a further CT-like element ``ct2`` ...
+   on neither side - it is a finding of its own, see :mod:`eisrecipe.recipe.steps_3_6`); where the fit pruned one of
+   them there (not resolved: R within ``z_crit`` errors of 0), the R and error it had when pruned. When the DRT peak
+   areas of the tracks Step 2 classified as charge transfer and as constriction say the opposite at that pressure,
+   the elements' identities are in doubt and the process is undetermined.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer"): Table 1's constriction
       changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
@@ -39,15 +41,38 @@ peaks (rule 1, 4a) carry no error; that is said in the rule.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from eisrecipe.recipe.elements import CSTR, CT, INT, family, is_interface
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding
 from eisrecipe.recipe.steps_3_6 import Steps36Finding
 from eisrecipe.serialize import finite, optional
 
-__all__ = ["Dominance", "compare", "pressure_dominance", "sei_like_tracks"]
+__all__ = ["Dominance", "compare", "constriction_side", "interface_resistance", "pressure_dominance", "sei_like_tracks"]
+
+
+def _summed(values: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
+    """(sum of R, its standard error from the errors in quadrature) in ohm cm^2, or None for no values."""
+    if not values:
+        return None
+    return float(sum(r for r, _ in values)), float(math.sqrt(sum(se * se for _, se in values)))
+
+
+def interface_resistance(lowest: Mapping[str, tuple[float, float]]) -> tuple[float, float] | None:
+    """R_Int = the sum of every interface element (with its error) of a spectrum: ``int`` itself in the one-element
+    model, else ``ct`` + ``cstr`` + the numbered elements (``ct2``, ``cstr2``, ``int2`` ...), ohm cm^2."""
+    if INT in lowest:
+        return lowest[INT]
+    return _summed([v for n, v in lowest.items() if is_interface(n)])
+
+
+def constriction_side(lowest: Mapping[str, tuple[float, float]]) -> tuple[float, float] | None:
+    """R_Cstr of a model with one element per interface track: the constriction elements (``cstr``, ``cstr2`` ...)
+    and those of undetermined behaviour (``int2`` ...: Step 2 did not find them tau-constant, i.e. not CT), with
+    the error in quadrature; further CT-like elements (``ct2`` ...) count on neither side. None without any."""
+    return _summed([v for n, v in lowest.items() if family(n) == CSTR or (family(n) == INT and n != INT)])
 
 
 @dataclass(frozen=True)
@@ -147,13 +172,20 @@ def sei_like_tracks(
     ]
 
 
-def _drt_split(s12: Steps12Finding, ratio: float) -> tuple[str, float, float] | None:
+def _drt_split(
+    s12: Steps12Finding, ratio: float, ct_tracks: Sequence[int] | None = None
+) -> tuple[str, float, float] | None:
     """The dominant process by the DRT peak areas at the lowest pressure of the tracks Step 2 classified as charge
     transfer and as constriction (no errors known), with the two sums in ohm cm^2; None when neither kind has a
     peak there. A kind without a peak at the lowest pressure counts 0: a fit element that the DRT does not see
-    there cannot be the larger one."""
+    there cannot be the larger one. ``ct_tracks``: the tracks of the fitted CT element (the primary CT track; a
+    further CT-like track is its own element, compared with neither side), else every charge-transfer track."""
     low = [t for t in s12.interface_tracks if t.present_at_lowest and math.isfinite(t.r_first_ohm_cm2)]
-    ct = sum(t.r_first_ohm_cm2 for t in low if t.behaviour == "charge_transfer")
+    ct = sum(
+        t.r_first_ohm_cm2
+        for t in low
+        if t.behaviour == "charge_transfer" and (ct_tracks is None or int(t.track) in ct_tracks)
+    )
     cstr = sum(t.r_first_ohm_cm2 for t in low if t.behaviour == "constriction")
     if ct <= 0 and cstr <= 0:
         return None
@@ -230,8 +262,11 @@ def pressure_dominance(
         return Dominance("undetermined", "an SEI-like signal carries the interface resistance", sei_suspected=why)
     if s12.conclusion == "constriction_dominates":
         return Dominance("constriction", "no interface signal left at the highest pressure (Step 2)", basis="drt")
-    ct, cstr, r_int = lowest.get("ct"), lowest.get("cstr"), lowest.get("int")
     model = set(s36.step4.elements) if s36 is not None and s36.step4 is not None else set()
+    # the fitted pair needs a constriction element in the model (undetermined elements join its side, never form it)
+    ct, cstr = lowest.get(CT), constriction_side(lowest) if CSTR in model or not model else None
+    r_int = lowest.get(INT) if INT in model or not model else interface_resistance(lowest)
+    further_ct = {n: v for n, v in lowest.items() if family(n) == CT and n != CT}
     unresolved = ""
     if {"ct", "cstr"} <= model and (ct is None) != (cstr is None):
         # one of the pair was pruned at the lowest pressure (R within z_crit errors of 0): its R and error as the fit
@@ -243,7 +278,12 @@ def pressure_dominance(
             unresolved = f"; {missing.upper()} not resolved there (pruned: R = {dropped[0]:.3g} +- {dropped[1]:.2g})"
     if ct is not None and cstr is not None:
         process = compare(ct[0], ct[1], cstr[0], cstr[1], ratio, z_crit)
-        drt = _drt_split(s12, ratio)
+        primary = (s36.assignment or {}).get(CT) if s36 is not None else None
+        drt = _drt_split(s12, ratio, primary)
+        if further_ct:
+            unresolved += "; further CT-like element(s) counted on neither side: " + ", ".join(
+                f"{n} R = {v[0]:.3g}" for n, v in further_ct.items()
+            )
         if drt is not None and {process, drt[0]} == {"charge_transfer", "constriction"}:
             return Dominance(
                 "undetermined",

@@ -25,7 +25,9 @@ __all__ = [
     "MICROSTRUCTURE",
     "SEI",
     "element_rank",
+    "family",
     "is_interface",
+    "numbered",
 ]
 
 BULK = "bulk"  #: grain interior
@@ -61,6 +63,20 @@ def is_interface(name: str) -> bool:
     return name not in MICROSTRUCTURE
 
 
+def family(name: str) -> str:
+    """The process a numbered element belongs to: ``ct2`` -> ``ct``, ``cstr3`` -> ``cstr``, ``int2`` -> ``int``
+    (a pressure series with several interface tracks fits one element per track: the primary charge-transfer
+    track is ``ct``, further ones ``ct2``, ``ct3`` ...; see :mod:`eisrecipe.recipe.steps_3_6`)."""
+    base = name.rstrip("0123456789")
+    return base if base and base != name and name[len(base) :] not in ("", "0", "1") else name
+
+
+def numbered(base: str, k: int) -> str:
+    """The ``k``-th element (1-based) of a family: ``base`` itself for k = 1, else ``base`` + k."""
+    return base if k == 1 else f"{base}{k}"
+
+
 def element_rank(name: str) -> tuple[int, str]:
-    """Sort key: :data:`ELEMENT_ORDER` first, unknown names after them alphabetically."""
+    """Sort key: :data:`ELEMENT_ORDER` first, unknown names after them alphabetically (the numbered per-track
+    elements ``ct2``, ``cstr2`` ... too: Step 1's track labels ``int1``, ``int2`` ... keep their order)."""
     return (ELEMENT_ORDER.index(name) if name in ELEMENT_ORDER else len(ELEMENT_ORDER), name)

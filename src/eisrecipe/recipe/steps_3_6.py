@@ -4,15 +4,26 @@ Element assignment (from ``tracks.csv`` and the Step 1-2 finding in ``steps12.js
 
 - ``bulk`` and ``gb`` from the tracks labelled so (a bulk arc above the measured window has no track; its
   resistance then sits in R_inf, which every model carries);
-- interface: with one interface track classified charge transfer and at least one classified constriction
-  (left branch) the model gets ``ct`` and ``cstr``, ordered by their DRT taus; otherwise one ``int`` element
-  (right branch: overlapping signals, or all interface tracks of one kind). The constriction (or int) element
-  of a spectrum gathers every interface peak assigned to it there: R = their sum, tau = R-weighted geometric
-  mean - the start values; the fit decides.
+- interface, one fitted element per DRT track as soon as there are two or more interface tracks and one of them is
+  classified charge transfer (Step 2): the primary CT track is ``ct`` - of several charge-transfer tracks the one
+  carrying the largest fitted R in the joint fit at the highest pressure where any of them is held (Step 3 reads
+  R_Pol there; the DRT peak area names a provisional ``ct``, and the series is refitted with the names swapped when
+  the fit disagrees); further charge-transfer tracks are ``ct2``, ``ct3`` ... and tracks of undetermined behaviour
+  ``int2``, ``int3`` ... (numbered by their median tau), constriction tracks ``cstr``, ``cstr2`` ... (by their
+  largest DRT peak area, descending). A further CT-like element is a finding (:attr:`Steps36Finding.notes`: two
+  interface processes, or two interfaces?), never added to R_Pol. Otherwise one ``int`` element takes every
+  interface peak (right branch: one interface track; or several tracks none of which keeps its tau - the model of
+  Step 4 (ii); there is no R_Pol to keep apart then). Each element is seeded from its own track's DRT peak spectrum
+  by spectrum (the single ``int`` from all its peaks: R summed, tau the R-weighted geometric mean), and each
+  spectrum's model orders its interface elements by that spectrum's seed taus (tracks may cross over the series),
+  not by a median over the series. The DRT tau order of Step 5 (``ct_faster`` / ``cstr_faster``) is the majority
+  over the spectra that hold both a ``ct`` peak and a constriction peak.
 - a spectrum holds an element only where its DRT has a peak for it (a constriction arc gone at full contact is
   absent from that spectrum's model), and only while the fit resolves it: an interface element with
   R < ``z_crit`` standard errors is dropped from that spectrum and the fit repeated (:func:`_fit_pruned`; the
-  drops are listed in :attr:`Steps36Finding.pruned`).
+  drops are listed in :attr:`Steps36Finding.pruned`, and an element dropped where its track has a DRT peak is
+  named in ``step4.note`` and :attr:`InterfaceElement.pruned_in`: where two tracks overlap so that the fit cannot
+  resolve them, the remaining element takes their sum - the fallback).
 
 Series terms: every model carries R_inf; a series inductance L per spectrum joins when ``fit.inductance`` says so
 (``auto``: :func:`choose_inductance`, decided once per cell on the joint fit and used in Step 3 as well).
@@ -43,7 +54,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -57,7 +68,19 @@ from eisrecipe.methods.inductance import choose_inductance
 from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
 from eisrecipe.methods.trends import Trend, log_trend
 from eisrecipe.recipe.contact import ContactArea, contact_area, ct_bound_from_noise, ct_share
-from eisrecipe.recipe.elements import CSTR, CT, DEFAULT_KINDS, INT, INTERFACE, MICROSTRUCTURE, is_interface
+from eisrecipe.recipe.elements import (
+    ASSUMED_THICKNESS_CM,
+    CSTR,
+    CT,
+    DEFAULT_KINDS,
+    GB_C_MAX_F_CM,
+    INT,
+    INTERFACE,
+    MICROSTRUCTURE,
+    family,
+    is_interface,
+    numbered,
+)
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.steps_1_2 import Steps12Finding
 from eisrecipe.serialize import from_dict, optional
@@ -68,6 +91,7 @@ __all__ = [
     "CtShareRow",
     "ElementAssignment",
     "FitSettings",
+    "InterfaceElement",
     "PrunedElement",
     "Step3Finding",
     "Step4Finding",
@@ -314,12 +338,49 @@ class Step6Finding:
 
 
 @dataclass(frozen=True)
+class InterfaceElement:
+    """One interface element of the pressure-series model and the DRT track(s) behind it.
+
+    Attributes
+    ----------
+    element
+        Element name (``ct``, ``ct2``, ``cstr``, ``int2`` ..., or the single ``int``).
+    tracks
+        Its DRT track ids.
+    behaviour
+        Step 2 behaviour of its track (``merged`` for the single ``int`` element of several tracks).
+    role
+        What the recipe does with it (the primary CT gives R_Pol and C_DL; a further CT-like element is reported,
+        never added to R_Pol).
+    median_tau_s
+        Median tau of its tracks' DRT peaks, s.
+    r_highest_ohm_cm2
+        Fitted R at the highest pressure where the joint fit holds it, ohm cm^2 (absent when pruned everywhere).
+    pruned_in
+        Spectra where its track has a DRT peak but the joint fit dropped it as unresolved (:func:`_fit_pruned`):
+        it overlaps its neighbours there, which take its resistance (spectra without its peak, where it was only
+        seeded, are in :attr:`Steps36Finding.pruned` alone).
+    """
+
+    element: str
+    tracks: tuple[int, ...]
+    behaviour: str
+    role: str
+    median_tau_s: float
+    r_highest_ohm_cm2: float | None = optional()
+    pruned_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Steps36Finding:
     """Steps 3-6 of one cell (``steps36.json``): the assignment of tracks to elements, the series-term decision,
     the pruned elements and each step's finding; ``temperature`` is the temperature-series part the fit stage adds
     (:mod:`eisrecipe.recipe.temperature`). A cell without a tracked pressure series has only ``reason``.
     ``interfaces`` is 2 for a symmetric cell (sheet ``electrodes = symmetric``): every interface R and C of Steps 3-6
-    is then per interface."""
+    is then per interface. ``interface_elements`` lists every interface element with its track and role;
+    ``primary_ct_rule`` says how ``ct`` was chosen among several charge-transfer tracks; ``notes`` are findings the
+    verdict lists among its conflicts (a second charge-transfer-like signal); an element the series fit could not
+    resolve is said in ``step4.note``."""
 
     cell: str
     applies: bool
@@ -334,6 +395,9 @@ class Steps36Finding:
     step5: Step5Finding | None = optional()
     step6: Step6Finding | None = optional()
     interfaces: int | None = optional()
+    interface_elements: tuple[InterfaceElement, ...] | None = optional()
+    primary_ct_rule: str | None = optional()
+    notes: tuple[str, ...] | None = optional()
     temperature: dict[str, Any] | None = optional()
 
 
@@ -349,13 +413,19 @@ class ElementAssignment:
     pressure
         Spectrum name -> pressure, MPa.
     elements
-        Element names in tau order.
+        Element names: ``bulk``, ``gb``, then the interface elements by their tracks' median tau (display order;
+        each spectrum's model orders its interface elements by that spectrum's DRT taus, :func:`_model_and_start`).
     tracks
-        Element name -> track ids.
+        Element name -> track ids (one track per interface element, except the single ``int`` element).
     branch
         Step 1's branch.
     drt_order
-        ``"ct_faster"`` / ``"cstr_faster"`` from the DRT taus (left branch), else None.
+        ``"ct_faster"`` / ``"cstr_faster"`` from the DRT taus of ``ct`` and the constriction tracks, spectrum by
+        spectrum (:func:`_drt_order`), else None.
+    behaviour
+        Interface element -> the Step 2 behaviour of its track(s).
+    primary_ct_rule
+        How the primary CT track (element ``ct``) was chosen among several charge-transfer tracks, else None.
     """
 
     order: list[str]
@@ -364,6 +434,101 @@ class ElementAssignment:
     tracks: dict[str, list[int]]
     branch: str
     drt_order: str | None
+    behaviour: dict[str, str] = field(default_factory=dict)
+    primary_ct_rule: str | None = None
+
+
+def _primary_ct(ct: Sequence[int], tracks: pd.DataFrame, order: Sequence[str]) -> tuple[int, str]:
+    """The primary charge-transfer track among ``ct`` (track ids) and the rule that chose it: the one carrying the
+    largest DRT peak area R at the highest pressure where any of them has a peak (Step 3 reads R_Pol there)."""
+    rows = tracks[tracks["track"].isin(ct)]
+    for s in reversed(order):
+        here = rows[rows["spectrum"] == s]
+        if not here.empty:
+            best = here.loc[here["r_ohm_cm2"].idxmax()]
+            rule = (
+                f"of the charge-transfer tracks {sorted(ct)}, track {int(best['track'])} carries the largest DRT peak "
+                f"area ({float(best['r_ohm_cm2']):.3g} ohm cm^2) at the highest pressure where one is present ({s})"
+            )
+            return int(best["track"]), rule
+    return int(ct[0]), f"no peak of the charge-transfer tracks {sorted(ct)}: the first one"
+
+
+def _primary_from_fit(
+    joint: SeriesFit, a: ElementAssignment, thickness_cm: Mapping[str, float]
+) -> tuple[str, str] | None:
+    """With several charge-transfer elements: (the element carrying the largest fitted R in the joint fit at the
+    highest pressure where any of them is held, the rule in words) when that is not ``ct`` already, else None.
+
+    Only elements whose specific capacitance there lies in the interface class (C x thickness above
+    :data:`~eisrecipe.recipe.elements.GB_C_MAX_F_CM`, Irvine) compete, while one does: a tau-constant grain-boundary
+    arc that Step 1 left among the interface tracks is not the CT. The DRT peak area that named ``ct`` first
+    (:func:`_primary_ct`) is a start; at a window edge it can be inflated where the fit finds a small arc."""
+    cts = [n for n in a.elements if family(n) == CT]
+    if len(cts) < 2:
+        return None
+    for s in reversed(a.order):
+        held = [(v, n) for n in cts if (v := _element_dict(joint, s, n)) is not None]
+        if not held:
+            continue
+        t = thickness_cm.get(s, ASSUMED_THICKNESS_CM)
+        interface_class = [(v, n) for v, n in held if np.isfinite(v["c_f_cm2"]) and v["c_f_cm2"] * t > GB_C_MAX_F_CM]
+        pool = interface_class or held
+        v, best = max(pool, key=lambda vn: vn[0]["r_ohm_cm2"])
+        if best == CT:
+            return None
+        rule = (
+            f"of the charge-transfer tracks {sorted(a.tracks[n][0] for n in cts)}, track {a.tracks[best][0]} "
+            f"carries the largest fitted R ({v['r_ohm_cm2']:.3g} ohm cm^2) in the joint fit at the highest pressure "
+            f"where one is held ({s})"
+        )
+        if interface_class and len(interface_class) < len(held):
+            rule += f" among those with an interface-class capacitance (C x thickness > {GB_C_MAX_F_CM:g} F/cm)"
+        return best, rule
+    return None
+
+
+def _thickness(spectrum: Spectrum) -> float:
+    """The electrolyte thickness of a spectrum's cell (sheet ``thickness_cm``), or the assumed one, cm."""
+    t = spectrum.meta.get("thickness_cm")
+    try:
+        value = float(t)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ASSUMED_THICKNESS_CM
+    return value if np.isfinite(value) and value > 0 else ASSUMED_THICKNESS_CM
+
+
+def _with_primary(a: ElementAssignment, tracks: pd.DataFrame, name: str, rule: str) -> ElementAssignment:
+    """The assignment with element ``name`` and ``ct`` swapped (``name`` becomes the primary CT), its DRT order
+    recomputed and ``rule`` as the primary-CT rule."""
+    swap = {CT: name, name: CT}
+    new_tracks = {swap.get(n, n): ids for n, ids in a.tracks.items()}
+    cstr = [t for n, ids in new_tracks.items() if family(n) == CSTR for t in ids]
+    return replace(
+        a,
+        elements=[swap.get(n, n) for n in a.elements],
+        tracks=new_tracks,
+        behaviour={swap.get(n, n): b for n, b in a.behaviour.items()},
+        drt_order=_drt_order(tracks, new_tracks[CT][0], cstr, a.order) if cstr else None,
+        primary_ct_rule=rule,
+    )
+
+
+def _drt_order(tracks: pd.DataFrame, ct: int, cstr: Sequence[int], order: Sequence[str]) -> str | None:
+    """``ct_faster`` / ``cstr_faster`` from the DRT: in each spectrum with a peak of the CT track and of a
+    constriction track, tau_CT against the constriction peaks' R-weighted tau; the majority of the spectra
+    decides, a tie the lowest-pressure one of them. None when no spectrum has both."""
+    votes: list[bool] = []
+    for s in order:
+        pt_ct = _points(tracks, [ct], s)
+        pt_cs = _points(tracks, cstr, s)
+        if pt_ct is not None and pt_cs is not None:
+            votes.append(pt_ct[1] < pt_cs[1])
+    if not votes:
+        return None
+    n_fast = sum(votes)
+    ct_faster = votes[0] if 2 * n_fast == len(votes) else 2 * n_fast > len(votes)
+    return "ct_faster" if ct_faster else "cstr_faster"
 
 
 def assign_elements(tracks: pd.DataFrame, finding: Steps12Finding) -> ElementAssignment:
@@ -384,18 +549,38 @@ def assign_elements(tracks: pd.DataFrame, finding: Steps12Finding) -> ElementAss
     ct = [int(t.track) for t in interface if t.behaviour == "charge_transfer"]
     cstr = [int(t.track) for t in interface if t.behaviour == "constriction"]
     rest = [int(t.track) for t in interface if t.behaviour not in ("charge_transfer", "constriction")]
-    drt_order = None
+    behaviour_of = {int(t.track): str(t.behaviour) for t in interface}
     branch = str(finding.branch)
-    if branch == "left" and len(ct) == 1 and cstr:
-        groups[CT], groups[CSTR] = ct, cstr + rest
+    if ct and len(interface) > 1:
+        # one element per track: the identities of several CT-like tracks are kept, never merged into one Int
         tau = tracks.groupby("track")["log10_tau_s"].median()
-        ct_faster = float(tau[ct[0]]) < float(np.median([tau[t] for t in cstr]))
-        drt_order = "ct_faster" if ct_faster else "cstr_faster"
-        elements += [CT, CSTR] if ct_faster else [CSTR, CT]
-    elif ct or cstr or rest:
+        primary, rule = _primary_ct(ct, tracks, order)
+
+        def by_tau(ids: Sequence[int]) -> list[int]:
+            return sorted(ids, key=lambda t: (float(tau[t]), t))
+
+        named = [(CT, primary)] + [
+            (numbered(CT, k + 2), t) for k, t in enumerate(by_tau([t for t in ct if t != primary]))
+        ]
+        # the constriction element carrying the most DRT peak area is ``cstr`` (a side lobe is ``cstr2``)
+        r_max = tracks.groupby("track")["r_ohm_cm2"].max()
+        by_r = sorted(cstr, key=lambda t: (-float(r_max[t]), t))
+        named += [(numbered(CSTR, k + 1), t) for k, t in enumerate(by_r)]
+        named += [(numbered(INT, k + 2), t) for k, t in enumerate(by_tau(rest))]
+        for name, t in sorted(named, key=lambda nt: (float(tau[nt[1]]), nt[1])):
+            elements.append(name)
+            groups[name] = [t]
+        behaviour = {name: behaviour_of[t] for name, t in named}
+        drt_order = _drt_order(tracks, primary, cstr, order) if cstr else None
+        return ElementAssignment(
+            order, pressure, elements, groups, branch, drt_order, behaviour, rule if len(ct) > 1 else None
+        )
+    if ct or cstr or rest:
         groups[INT] = ct + cstr + rest
         elements.append(INT)
-    return ElementAssignment(order, pressure, elements, groups, branch, drt_order)
+        merged = str(interface[0].behaviour) if len(interface) == 1 else "merged"
+        return ElementAssignment(order, pressure, elements, groups, branch, None, {INT: merged})
+    return ElementAssignment(order, pressure, elements, groups, branch, None)
 
 
 def _points(tracks: pd.DataFrame, ids: Sequence[int], spectrum: str) -> tuple[float, float] | None:
@@ -411,12 +596,15 @@ def _model_and_start(
     r_inf: float,
     inductance: float | None = None,
 ) -> tuple[SeriesModel, Start]:
-    """Series model of the elements a spectrum holds, and its starting values.
+    """Series model of the elements a spectrum holds, and its starting values: bulk and GB first, then the
+    interface elements in the order of this spectrum's seed taus (its DRT peaks; tracks may cross over the series).
 
     ``inductance`` (H cm^2): the start of a series inductance L, or None for a model without L.
     """
-    present = [n for n in names if n in seeds]
-    elements = tuple(Element(n, settings.kinds.get(n, "RCPE")) for n in present)
+    micro = [n for n in names if n in seeds and not is_interface(n)]
+    iface = sorted((n for n in names if n in seeds and is_interface(n)), key=lambda n: seeds[n][1])
+    present = micro + iface
+    elements = tuple(Element(n, settings.kinds.get(n, settings.kinds.get(family(n), "RCPE"))) for n in present)
     model = SeriesModel(elements, r_inf=True, inductance=inductance is not None)
     start = seeded_start([seeds[n] for n in present], [e.kind for e in elements], r_inf, inductance)
     return model, start
@@ -591,7 +779,8 @@ def series_seeds(
     """Per spectrum and element, the (R, tau) start from the tracks.
 
     Bulk, GB and CT exist at every contact fraction (Table 1; Step 4 (i) fits four elements at every A < 100 %),
-    so a spectrum without their peak takes the track's median tau and R; for CT a tenth of its smallest R, since
+    so a spectrum without their peak takes the track's median tau and R; for CT (every charge-transfer element:
+    ``ct``, ``ct2`` ...) a tenth of its smallest R, since
     a CT peak missing from a spectrum lies below the DRT peak threshold (R_CT = R_Pol A at low contact) and a start
     far above it stalls the joint fit. The fit prunes what it cannot resolve.
     """
@@ -600,9 +789,10 @@ def series_seeds(
         seeds[s] = {}
         for name in a.elements:
             pt = _points(tracks, a.tracks[name], s)
-            if pt is None and name in (*MICROSTRUCTURE, CT):
+            is_ct = family(name) == CT
+            if pt is None and (name in MICROSTRUCTURE or is_ct):
                 rows = tracks[tracks["track"].isin(a.tracks[name])]
-                r0 = 0.1 * float(rows["r_ohm_cm2"].min()) if name == CT else float(rows["r_ohm_cm2"].median())
+                r0 = 0.1 * float(rows["r_ohm_cm2"].min()) if is_ct else float(rows["r_ohm_cm2"].median())
                 pt = (r0, float(np.exp(np.log(rows["tau_s"]).median())))
             if pt is not None:
                 seeds[s][name] = pt
@@ -647,6 +837,22 @@ class _SeriesFitter:
         return fit
 
 
+def _interface_names(a: ElementAssignment) -> list[str]:
+    """Every interface element name the cell's models may hold (the vocabulary and the numbered ones)."""
+    return [*INTERFACE, *(n for n in a.elements if is_interface(n) and n not in INTERFACE)]
+
+
+def _model_text(elements: Sequence[str]) -> str:
+    """Step 4's model in words: the recipe's four- or three-element models, or one element per interface track."""
+    if set(elements) <= {*MICROSTRUCTURE, CT, CSTR}:
+        return "four elements (bulk, GB, CT, Cstr)" if CT in elements else "three elements (bulk, GB, Int)"
+    if set(elements) <= {*MICROSTRUCTURE, INT}:
+        return "three elements (bulk, GB, Int)"
+    words = {"bulk": "bulk", "gb": "GB", CT: "CT", CSTR: "Cstr", INT: "Int"}
+    listed = ", ".join(words.get(family(n), n) + n[len(family(n)) :] for n in elements)
+    return f"{len(elements)} elements ({listed}): one per interface track"
+
+
 def step4_series_fit(fitter: _SeriesFitter) -> tuple[SeriesFit, bool, dict[str, Any], Step4Finding]:
     """Step 4: the joint fit of the whole series; with ``fit.inductance = auto`` it also decides whether the models
     carry a series L (:func:`eisrecipe.methods.inductance.choose_inductance`).
@@ -669,7 +875,7 @@ def step4_series_fit(fitter: _SeriesFitter) -> tuple[SeriesFit, bool, dict[str, 
             "a constriction one: one Int element takes every interface peak (the right-branch model)"
         )
     finding = Step4Finding(
-        model="four elements (bulk, GB, CT, Cstr)" if CT in a.elements else "three elements (bulk, GB, Int)",
+        model=_model_text(a.elements),
         elements=tuple(a.elements),
         shared=tuple(fitter.shared),
         inductance=use_l,
@@ -694,7 +900,7 @@ def step3_full_contact(
     hi = fitter.a.order[-1]
     s_hi = fitter.spectra[hi]
     whole = _best_of(fitter.fit([hi], use_l, "step3"), _refit_from(joint, hi, s_hi, fitter.settings))
-    fit = whole.scaled(INTERFACE, interfaces) if interfaces != 1 else whole
+    fit = whole.scaled(_interface_names(fitter.a), interfaces) if interfaces != 1 else whole
     interface_hi = [e.element for e in fit.elements if is_interface(e.element)]
     base = {"spectrum": hi, "pressure_mpa": fitter.a.pressure[hi], "fit_ok": fit.ok, "flags": tuple(fit.flags)}
     ct_name = CT if CT in fitter.a.elements else INT
@@ -737,7 +943,11 @@ def step5_trends(
         else:
             fit_order = "undetermined"
         agreement = (
-            "agree" if fit_order == a.drt_order else "conflict" if fit_order != "undetermined" else "undetermined"
+            "undetermined"
+            if fit_order == "undetermined" or a.drt_order is None
+            else "agree"
+            if fit_order == a.drt_order
+            else "conflict"
         )
         return Step5Finding(
             branch=a.branch,
@@ -884,15 +1094,26 @@ def steps_3_6(
     order = [s for s in a.order if s in by_name]
     if len(order) < 2:
         raise InputError(f"cell '{cell}': fewer than two tracked pressure-series spectra to fit")
-    a = ElementAssignment(order, a.pressure, a.elements, a.tracks, a.branch, a.drt_order)
+    a = replace(a, order=order)
     fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
     joint, use_l, l_finding, step4 = step4_series_fit(fitter)
+    thickness = {s: _thickness(by_name[s]) for s in order}
+    primary = _primary_from_fit(joint, a, thickness)
+    if primary is not None:  # the fit, not the DRT peak area, names the primary CT: refit with the names swapped
+        a = _with_primary(a, tracks, *primary)
+        fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
+        joint, use_l, l_finding, step4 = step4_series_fit(fitter)
     interfaces = interfaces_of(spectra)
     step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces)
     if interfaces != 1:
-        joint = joint.scaled(INTERFACE, interfaces)
+        joint = joint.scaled(_interface_names(a), interfaces)
     step5 = step5_trends(joint, a, step3, by_name, settings.z_crit)
     step6 = step6_contact_area(joint, a, step3, step5, by_name, settings.z_crit)
+    series_pruned = tuple(fitter.pruned.get(f"series_l{use_l}", []))
+    elements = _interface_elements(tracks, a, joint, series_pruned)
+    notes, fit_notes = _element_notes(elements, a)
+    if fit_notes:
+        step4 = replace(step4, note="; ".join([*([step4.note] if step4.note else []), *fit_notes]))
     finding = Steps36Finding(
         cell=cell,
         applies=True,
@@ -900,13 +1121,88 @@ def steps_3_6(
         pressure_order=tuple(order),
         assignment={k: list(v) for k, v in a.tracks.items()},
         inductance=l_finding,
-        pruned=Pruned(
-            step3=tuple(fitter.pruned.get("step3", [])), series=tuple(fitter.pruned.get(f"series_l{use_l}", []))
-        ),
+        pruned=Pruned(step3=tuple(fitter.pruned.get("step3", [])), series=series_pruned),
         step3=step3,
         step4=step4,
         step5=step5,
         step6=step6,
         interfaces=interfaces if interfaces != 1 else None,
+        interface_elements=elements or None,
+        primary_ct_rule=a.primary_ct_rule,
+        notes=tuple(notes) or None,
     )
     return Steps36Result(step3_fit, joint, a.pressure, finding)
+
+
+_ROLES = {
+    CT: "primary charge transfer: R_Pol and C_DL (Step 3), the CT trends and A(p) (Steps 5-6)",
+    CSTR: "constriction",
+    INT: "interface signal of undetermined behaviour, own element",
+}
+
+
+def _interface_elements(
+    tracks: pd.DataFrame, a: ElementAssignment, joint: SeriesFit, pruned: Sequence[PrunedElement]
+) -> list[InterfaceElement]:
+    """One record per interface element of the series: its track, behaviour, role, median tau, R at the highest
+    pressure that holds it and the spectra where the fit pruned it."""
+    out = []
+    for name in a.elements:
+        if not is_interface(name):
+            continue
+        ids = a.tracks[name]
+        rows = tracks[tracks["track"].isin(ids)]
+        tau = float(10 ** rows["log10_tau_s"].median()) if not rows.empty else float("nan")
+        held = [v for s in reversed(a.order) if (v := _element_dict(joint, s, name)) is not None]
+        r_hi = held[0]["r_ohm_cm2"] if held else None
+        if name == INT:
+            role = "the single interface element (every interface track, right-branch model)"
+        elif family(name) == CT and name != CT:
+            role = "a further charge-transfer-like signal: reported, not added to R_Pol"
+        else:
+            role = _ROLES[family(name)]
+        out.append(
+            InterfaceElement(
+                element=name,
+                tracks=tuple(int(t) for t in ids),
+                behaviour=a.behaviour.get(name, "merged"),
+                role=role,
+                median_tau_s=tau,
+                r_highest_ohm_cm2=r_hi,
+                pruned_in=tuple(
+                    p.spectrum for p in pruned if p.element == name and not rows[rows["spectrum"] == p.spectrum].empty
+                ),
+            )
+        )
+    return out
+
+
+def _element_notes(elements: Sequence[InterfaceElement], a: ElementAssignment) -> tuple[list[str], list[str]]:
+    """(findings for the verdict, notes of the series fit): every further charge-transfer-like element (two
+    interface processes, or two interfaces?); every element the series fit could not resolve where its track has
+    a DRT peak (the fallback: its neighbours take its resistance)."""
+    by_name = {e.element: e for e in elements}
+    primary = by_name.get(CT)
+    notes: list[str] = []
+    fit_notes: list[str] = []
+    for e in elements:
+        if family(e.element) == CT and e.element != CT and primary is not None:
+            text = (
+                f"a second charge-transfer-like signal at tau {e.median_tau_s:.2g} s (track {e.tracks[0]}, element "
+                f"{e.element}) beside the primary CT at tau {primary.median_tau_s:.2g} s (track {primary.tracks[0]}): "
+                "two interface processes, or two interfaces (e.g. both electrodes of a cell)? Fitted as its own "
+                "element and not added to R_Pol"
+            )
+            if e.r_highest_ohm_cm2 is not None:
+                text += f" (R = {e.r_highest_ohm_cm2:.3g} ohm cm^2 at the highest pressure holding it)"
+            if a.primary_ct_rule:
+                text += f"; primary CT: {a.primary_ct_rule}"
+            notes.append(text)
+        if e.pruned_in and e.element != INT:
+            gone = "any spectrum" if e.r_highest_ohm_cm2 is None else ", ".join(e.pruned_in)
+            fit_notes.append(
+                f"element {e.element} (track {', '.join(map(str, e.tracks))}) is not resolved by the series fit in "
+                f"{gone} where its DRT has a peak: it overlaps its neighbours there and was dropped from those "
+                "models (its resistance goes to the neighbouring elements)"
+            )
+    return notes, fit_notes

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from eisrecipe.recipe.dominance import pressure_dominance
+from eisrecipe.recipe.dominance import constriction_side, interface_resistance, pressure_dominance
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.gates import Gate, GateSettings
 from eisrecipe.recipe.step7 import STEP7_TO_PROCESS, step7_findings
@@ -170,9 +170,11 @@ def _pressure_evidence(
             )
 
     # the dominant process at the lowest pressure, by Table 1 (eisrecipe.recipe.dominance)
-    int_low = lowest.get("int")
-    ct_low, cstr_low = lowest.get("ct"), lowest.get("cstr")
-    r_low = int_low[0] if int_low else (ct_low[0] + cstr_low[0] if ct_low and cstr_low else None)
+    # R_Int at the lowest pressure: the one Int element, or - where the CT element and a constriction-side element
+    # are both held there - the sum of the per-track interface elements (ct2 ... included)
+    both = "int" not in lowest and "ct" in lowest and constriction_side(lowest) is not None
+    int_low = lowest.get("int") or (interface_resistance(lowest) if both else None)
+    r_low = int_low[0] if int_low else None
     dominance = pressure_dominance(
         s12,
         s36,
@@ -531,6 +533,9 @@ def decide(
             for st in steps
             if st["support"] == "contradicts"
         )
+        # Steps 3-6 findings the fit keeps apart rather than merging away (a second charge-transfer-like signal)
+        if steps36 is not None and steps36.notes:
+            conflicts.extend(f"Steps 3-6: {note}" for note in steps36.notes)
         sei_suspected = (extra["dominance"] or {}).get("sei_suspected")
         if sei_suspected:
             conflicts.append(f"SEI suspected ({sei_suspected}) although the interface is declared {stability}")

@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 
 from eisrecipe.methods.arrhenius import K_B_EV, ZERO_CELSIUS_K
 from eisrecipe.methods.circuits import SeriesModel
-from eisrecipe.recipe.elements import INTERFACE, element_rank
+from eisrecipe.recipe.elements import element_rank, is_interface
 from eisrecipe.report.data import CellData
 from eisrecipe.report.formatting import is_number
 
@@ -752,7 +752,8 @@ def _contact_area(cell: CellData) -> dict[str, tuple[float, float]]:
 def _trends(cell: CellData) -> Drawn:
     if cell.fits.empty or "fit" not in cell.fits.columns:
         return None
-    rows = cell.fits[(cell.fits["fit"] == "series") & cell.fits["element"].isin(INTERFACE)]
+    # every interface element of the series fit, the numbered per-track ones (ct2, cstr2 ...) included
+    rows = cell.fits[(cell.fits["fit"] == "series") & cell.fits["element"].astype(str).map(is_interface)]
     if rows.empty:
         return None
     area = _contact_area(cell)

@@ -1,11 +1,10 @@
 """The DRT stage of one cell: DRT of every validated spectrum, peaks, pressure-series tracks, Steps 1-2.
 
 One job per cell, so that one tau grid and one lambda policy cover the whole cell (peaks stay comparable) and
-the per-job start-up cost is paid once. The cell's pressure-series spectra get one DRT series
-(one grid, one lambda), peaks, tracks labelled by Step 1 and the Step 1-2 finding
+the per-job start-up cost is paid once. The cell's pressure-series spectra get one DRT series (one grid, one
+lambda and, with ``drt.data: series``, one data part), peaks, tracks labelled by Step 1 and the Step 1-2 finding
 (:mod:`eisrecipe.recipe.steps_1_2`); its other spectra (temperature, aging) get DRTs and peaks on the same
-settings. A spectrum whose DRT fails is
-recorded with the reason and the others go on.
+settings, as a group of their own. A spectrum whose DRT fails is recorded with the reason and the others go on.
 
 Outputs (per cell):
 
@@ -13,7 +12,8 @@ Outputs (per cell):
 - ``drt_fit.csv``: per spectrum and point, the data, the DRT reconstruction and the relative residuals;
 - ``peaks.csv``: one row per spectrum and peak (``spectrum``, ``tau_s``, ``r_ohm_cm2`` ...);
 - ``tracks.csv``: one row per track and spectrum (``track``, ``label``, ``spectrum``, ``tau_s``, ``r_ohm_cm2`` ...);
-- ``steps12.json``: the settings, per spectrum the DRT summary, the track summaries and the Step 1-2 finding
+- ``steps12.json``: the settings (with ``data_choice``: per group, ``pressure`` and ``others``, the data part the
+  DRT kept and both residual figures), per spectrum the DRT summary, the track summaries and the Step 1-2 finding
   (or why it does not apply).
 """
 
@@ -190,8 +190,13 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
     others = [s for s in spectra if not _is_pressure(s)]
     drts: dict[str, DrtResult] = {}
     failed: list[dict[str, str]] = []
-    for group in (pressure, others):
+    choices: dict[str, Any] = {}  # drt.data: series - the data part of each group and why
+    for label, group in (("pressure", pressure), ("others", others)):
         results, errors = _drts(group, settings)
+        records = [r.data_choice for r in results if r is not None and r.data_choice is not None]
+        if records:
+            same = all(r == records[0] for r in records)
+            choices[label] = records[0] if same else "chosen per spectrum (see spectra.<name>.data_choice)"
         for s, r, e in zip(group, results, errors, strict=True):
             name = str(s.meta.get("spectrum"))
             if r is None:
@@ -242,4 +247,7 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
             "applies": False,
             "reason": f"Steps 1-2 need a pressure series of at least two spectra; this cell has {len(p_names)}",
         }
-    return CellDrt(cell, drts, peaks, tracking, finding, failed, settings.to_dict())
+    recorded = settings.to_dict()
+    if choices:
+        recorded["data_choice"] = choices
+    return CellDrt(cell, drts, peaks, tracking, finding, failed, recorded)

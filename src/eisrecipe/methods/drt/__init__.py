@@ -2,7 +2,8 @@
 behind one dispatch (:func:`run_drt`, config ``drt.backend``).
 
 - :mod:`eisrecipe.methods.drt.model`: :class:`DrtSettings`, :class:`TauGrid`, :class:`DrtResult`;
-- :mod:`eisrecipe.methods.drt.tikhonov`: the native engine (:func:`compute_drt`, :func:`compute_drt_series`);
+- :mod:`eisrecipe.methods.drt.tikhonov`: the native engine (:func:`compute_drt`, :func:`compute_drt_series`) and the
+  paper's data-part rule (:func:`choose_data_part`, ``drt.data: series``);
 - :mod:`eisrecipe.methods.drt.pydrttools`: pyDRTtools run headless (optional extra), for cross-checks.
 """
 
@@ -21,7 +22,7 @@ from eisrecipe.methods.drt.model import (
     LambdaPolicy,
     TauGrid,
 )
-from eisrecipe.methods.drt.tikhonov import compute_drt, compute_drt_series
+from eisrecipe.methods.drt.tikhonov import choose_data_part, compute_drt, compute_drt_series
 from eisrecipe.spectrum import Spectrum
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "LambdaMethod",
     "LambdaPolicy",
     "TauGrid",
+    "choose_data_part",
     "compute_drt",
     "compute_drt_series",
     "run_drt",
@@ -49,7 +51,8 @@ def run_drt(
 ) -> DrtResult:
     """Dispatch to the native engine or the pyDRTtools adapter (``drt.backend`` in the config).
 
-    The pyDRTtools backend uses its own collocation grid (tau = 1/f) and ignores ``grid``.
+    The pyDRTtools backend uses its own collocation grid (tau = 1/f) and ignores ``grid``; with
+    ``data="series"`` it applies :func:`choose_data_part` to the one spectrum it is given.
     """
     if backend == "native":
         return compute_drt(spectrum, settings, grid=grid, lambda_value=lambda_value)

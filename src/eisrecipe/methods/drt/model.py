@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 Basis = Literal["gaussian", "pwl"]
-DataPart = Literal["real", "imag", "both", "auto"]
+DataPart = Literal["real", "imag", "both", "auto", "series"]
 LambdaMethod = Literal["gcv", "mgcv", "lcurve", "re-im", "fixed"]
 LambdaPolicy = Literal["shared", "individual"]
 Backend = Literal["native", "pydrttools"]
@@ -40,9 +40,13 @@ class DrtSettings:
     derivative
         Order of the derivative of gamma(ln tau) in the penalty (1 or 2; the paper uses 2).
     data
-        Which part of Z enters the fit: ``"real"`` (paper default for measured data), ``"imag"``, ``"both"``, or
-        ``"auto"`` (fit real-only and imaginary-only and keep the one that reconstructs the whole spectrum with
-        the smaller residuals, the paper's "real part only when its residuals are the smaller").
+        Which part of Z enters the fit: ``"real"`` (paper default for measured data), ``"imag"``, ``"both"``,
+        ``"auto"`` (per spectrum: fit real-only and imaginary-only and keep the one that reconstructs the whole
+        spectrum with the smaller residuals) or ``"series"`` (the paper's rule "real part only when its residuals
+        are the smaller", else real and imaginary together, decided once per spectrum series from the data, see
+        :func:`eisrecipe.methods.drt.tikhonov.choose_data_part`; not the default, because a real-only
+        reconstruction is also charged for series terms the real part cannot see - a lead inductance, a blocking
+        electrode's capacitance - so it picks ``"both"`` where that DRT breaks).
     lambda_method
         ``"gcv"``, ``"mgcv"``, ``"lcurve"``, ``"re-im"`` or ``"fixed"`` (then ``lambda_value`` is used).
     lambda_value
@@ -85,8 +89,8 @@ class DrtSettings:
             raise InputError(f"unknown DRT basis {self.basis!r}; expected 'gaussian' or 'pwl'")
         if self.derivative not in (1, 2):
             raise InputError(f"DRT penalty derivative must be 1 or 2, got {self.derivative!r}")
-        if self.data not in ("real", "imag", "both", "auto"):
-            raise InputError(f"unknown DRT data part {self.data!r}; expected real, imag, both or auto")
+        if self.data not in ("real", "imag", "both", "auto", "series"):
+            raise InputError(f"unknown DRT data part {self.data!r}; expected real, imag, both, auto or series")
         if self.lambda_method not in ("gcv", "mgcv", "lcurve", "re-im", "fixed"):
             raise InputError(
                 f"unknown lambda method {self.lambda_method!r}; expected gcv, mgcv, lcurve, re-im or fixed"
@@ -221,6 +225,9 @@ class DrtResult:
         ``"native"`` or ``"pydrttools"``.
     diagnostics
         Scores of the lambda choice and similar numbers.
+    data_choice
+        With ``settings.data == "series"``: why ``data`` was chosen for the series this spectrum belongs to
+        (:func:`eisrecipe.methods.drt.tikhonov.choose_data_part`); ``None`` otherwise.
     """
 
     tau_s: FloatArray
@@ -238,6 +245,7 @@ class DrtResult:
     settings: DrtSettings
     backend: str = "native"
     diagnostics: dict[str, float] = field(default_factory=dict)
+    data_choice: dict[str, Any] | None = None
 
     @property
     def frequency_hz(self) -> FloatArray:
@@ -305,7 +313,7 @@ class DrtResult:
         """Scalars of the result (JSON-able)."""
         rr, ri = self.residual_rms
         s = self.spectrum.unit_suffix
-        return {
+        out: dict[str, Any] = {
             "backend": self.backend,
             "data": self.data,
             "lambda": self.lambda_value,
@@ -321,3 +329,6 @@ class DrtResult:
             "n_basis": int(self.basis_tau_s.size),
             "settings": self.settings.to_dict(),
         }
+        if self.data_choice is not None:
+            out["data_choice"] = dict(self.data_choice)
+        return out

@@ -32,6 +32,7 @@ import numpy as np
 
 from eisrecipe.errors import InputError
 from eisrecipe.methods.drt.model import DrtResult, DrtSettings
+from eisrecipe.methods.drt.tikhonov import choose_data_part
 from eisrecipe.spectrum import Spectrum
 
 _STUBS = ("pyDRTtools.GUI", "pyDRTtools.layout", "pyDRTtools.cli")
@@ -90,7 +91,8 @@ def compute_drt_pydrttools(spectrum: Spectrum, settings: DrtSettings | None = No
         Mapped onto pyDRTtools' options: basis, derivative (1st/2nd order), data part, lambda method (GCV, mGCV,
         LC, re-im, custom = fixed ``lambda_value``), ``fwhm_coeff``, ``fit_inductance`` (induct_used 1 or 0).
         ``points_per_decade``, ``extend_decades``, ``lambda_bounds`` and ``weighting`` have no pyDRTtools
-        counterpart and are ignored; ``data="auto"`` is not supported.
+        counterpart and are ignored; ``data="auto"`` is not supported; ``data="series"`` fits ``"real"`` and
+        ``"both"`` and keeps one by :func:`eisrecipe.methods.drt.tikhonov.choose_data_part` on this spectrum.
 
     Returns
     -------
@@ -100,6 +102,10 @@ def compute_drt_pydrttools(spectrum: Spectrum, settings: DrtSettings | None = No
     settings = settings or DrtSettings()
     if settings.data == "auto":
         raise InputError("the pydrttools backend does not support data='auto'")
+    if settings.data == "series":  # one spectrum at a time: the paper's rule on this spectrum alone
+        fits = [compute_drt_pydrttools(spectrum, replace(settings, data=p)) for p in ("real", "both")]
+        part, record = choose_data_part(fits[:1], fits[1:])
+        return replace(fits[0] if part == "real" else fits[1], settings=settings, data_choice=record)
     runs = import_pydrttools()
     f = spectrum.frequency_hz
     z = spectrum.impedance

@@ -20,11 +20,14 @@ pyDRTtools variant with rho = 1.3 / 2), the L-curve corner (Hansen 1993), real/i
 (Saccoccio et al. 2014) or is fixed. GCV, mGCV and the L-curve use the unconstrained smoother (as pyDRTtools
 does), evaluated for all lambdas at once from one generalised SVD-like decomposition.
 
-Defaults follow Eckhardt et al. 2023 (Section 2.3): 2nd-derivative penalty, real part for measured data.
+Defaults follow Eckhardt et al. 2023 (Section 2.3): 2nd-derivative penalty, real part for measured data. The
+paper's "real part only when its residuals are the smaller" is available as ``data="series"``: decided once per
+spectrum series by :func:`choose_data_part` (not the default, see there).
 
-A :func:`compute_drt_series` call puts every spectrum of a cell on one tau grid with one lambda policy so that
-peaks are comparable across the series. The ``pydrttools`` engine (:mod:`eisrecipe.methods.drt.pydrttools`) runs
-the same problem through pyDRTtools for cross-checks; :func:`eisrecipe.methods.drt.run_drt` dispatches.
+A :func:`compute_drt_series` call puts every spectrum of a cell on one tau grid with one lambda policy (and, with
+``data="series"``, one data part) so that peaks are comparable across the series. The ``pydrttools`` engine
+(:mod:`eisrecipe.methods.drt.pydrttools`) runs the same problem through pyDRTtools for cross-checks;
+:func:`eisrecipe.methods.drt.run_drt` dispatches.
 """
 
 from __future__ import annotations
@@ -387,6 +390,53 @@ def _assemble(
     )
 
 
+def choose_data_part(real: Sequence[DrtResult], both: Sequence[DrtResult]) -> tuple[str, dict[str, Any]]:
+    """The paper's data-part rule for one spectrum series: real part only when its residuals are the smaller.
+
+    ``real`` and ``both`` are the DRTs of the same spectra (same grid, same lambda policy) fitted to the real part
+    only and to the real and imaginary parts together. Each is judged by how well it reconstructs the *whole*
+    measured series: the figure is the RMS of the relative residuals (Z_fit - Z)/|Z|, real and imaginary
+    components alike, over every point of every spectrum (``n`` = 2 x points residual components).
+
+    Rule: ``"real"`` when rms_real <= rms_both (1 + 1/sqrt(n)), else ``"both"``. The margin is the resolution of
+    the figures themselves, not a tuned number: an RMS of ``n`` residual components is known to about
+    1/sqrt(2 n) (relative standard error of a chi distribution with ``n`` degrees of freedom), so two such figures
+    differ resolvably only beyond about 1/sqrt(n); within that they tie, and a tie keeps the real part (the
+    paper's choice for measured data). A series of one spectrum is decided the same way.
+
+    Limitation (why ``"series"`` is not the default): the real-only reconstruction is also charged for series
+    terms the real part cannot see - a lead inductance, a blocking electrode's capacitance - while the joint fit
+    bends gamma to absorb them; the rule then picks ``"both"`` where that DRT is the worse one (measured pellets
+    with a blocking-electrode spur lose their in-window peaks; figures in README.md, "DRT data part").
+
+    Returns
+    -------
+    tuple
+        The chosen part (``"real"`` or ``"both"``) and the record of the decision (JSON-able): the rule, the
+        chosen part, both figures, their ratio, ``n`` and the tie margin.
+    """
+    if len(real) != len(both) or not real:
+        raise InputError("choose_data_part needs the same non-empty series fitted both ways")
+    r_real = np.concatenate([r.residuals for r in real])
+    r_both = np.concatenate([r.residuals for r in both])
+    n = 2 * r_real.size
+    rms_real = float(np.sqrt(np.sum(r_real.real**2 + r_real.imag**2) / n))
+    rms_both = float(np.sqrt(np.sum(r_both.real**2 + r_both.imag**2) / n))
+    margin = 1.0 / math.sqrt(n)
+    part = "real" if rms_real <= rms_both * (1.0 + margin) else "both"
+    record = {
+        "rule": "real if rms_real <= rms_both * (1 + 1/sqrt(n)), else both",
+        "chosen": part,
+        "rms_real_rel": rms_real,
+        "rms_both_rel": rms_both,
+        "ratio_real_to_both": rms_real / rms_both if rms_both > 0 else math.inf,
+        "n_residuals": n,
+        "tie_margin_rel": margin,
+        "n_spectra": len(real),
+    }
+    return part, record
+
+
 def _relative_rms(result: DrtResult) -> float:
     r = result.residuals
     return float(np.sqrt(np.mean(r.real**2 + r.imag**2)))
@@ -406,7 +456,8 @@ def compute_drt(
     spectrum
         The (validated, cropped) spectrum; impedance in ohm or ohm cm^2.
     settings
-        Settings (defaults: Gaussian RBF, 2nd-derivative penalty, real part, GCV, R_inf fitted).
+        Settings (defaults: Gaussian RBF, 2nd-derivative penalty, real part, GCV, R_inf fitted; with
+        ``data="series"`` the data part by :func:`choose_data_part` on this one spectrum).
     grid
         Basis grid; ``None`` builds one from the spectrum's frequencies (see :meth:`TauGrid.for_frequencies`).
     lambda_value
@@ -438,6 +489,10 @@ def _compute_drt(
             points_per_decade=settings.points_per_decade,
             extend_decades=settings.extend_decades,
         )
+    if settings.data == "series":  # a series of one spectrum
+        fits = [_compute_drt(spectrum, replace(settings, data=p), grid, lambda_value) for p in ("real", "both")]
+        part, record = choose_data_part(fits[:1], fits[1:])
+        return replace(fits[0] if part == "real" else fits[1], settings=settings, data_choice=record)
     problem = _problem(spectrum.omega, grid, settings)
     parts = ("real", "imag") if settings.data == "auto" else (settings.data,)
     candidates: list[DrtResult] = []
@@ -475,16 +530,27 @@ def compute_drt_series(
         those values is then used for every spectrum (so peak widths are comparable); ``"individual"``: each
         spectrum keeps its own lambda. With ``lambda_method="fixed"`` both give the fixed value.
 
+    With ``settings.data == "series"`` the whole series is computed twice, real part only and real and imaginary
+    parts together (same grid, same lambda policy), and one part is kept for every spectrum by
+    :func:`choose_data_part`; each result's ``data_choice`` records why.
+
     Returns
     -------
     list of DrtResult
-        One per spectrum, all with the same ``basis_tau_s`` and ``tau_s``.
+        One per spectrum, all with the same ``basis_tau_s`` and ``tau_s`` (and the same ``data``).
     """
     settings = settings or DrtSettings()
     if not spectra:
         return []
     if lambda_policy not in ("shared", "individual"):
         raise InputError(f"unknown lambda policy {lambda_policy!r}; expected 'shared' or 'individual'")
+    if settings.data == "series":
+        runs = [
+            compute_drt_series(spectra, replace(settings, data=p), lambda_policy=lambda_policy)
+            for p in ("real", "both")
+        ]
+        part, record = choose_data_part(runs[0], runs[1])
+        return [replace(r, settings=settings, data_choice=record) for r in runs[0 if part == "real" else 1]]
     freqs = np.concatenate([s.frequency_hz for s in spectra])
     grid = TauGrid.for_frequencies(
         freqs, points_per_decade=settings.points_per_decade, extend_decades=settings.extend_decades
