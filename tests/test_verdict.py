@@ -486,3 +486,28 @@ def test_left_branch_is_undetermined_when_fit_and_drt_swap_the_identities() -> N
     v = decide("l", VALIDATION, **left_cell(600.0, 30.0, tracks))
     assert v["dominant_interface_process"] == "undetermined"
     assert "disagree" in v["dominance"]["rule"]
+
+
+def ct_beside_unknown_cell(ct: float, unknown: float) -> dict[str, Any]:
+    """A left-branch cell whose model holds the CT element and one element of undetermined behaviour (a track missing
+    at the highest pressure without evidence that it is gone), no constriction element."""
+    tracks = (
+        track(2, "charge_transfer", ct, 5 * ct),
+        track(3, "undetermined", unknown, unknown, at_highest=False),
+    )
+    cell = left_cell(ct, unknown, tracks)
+    cell["steps36"] = replace(cell["steps36"], step4=step4("bulk, GB, CT, int2", ("bulk", "gb", "ct", "int2")))
+    cell["lowest_pressure_r"] = low(bulk=160.0, gb=78.0, ct=ct, int2=unknown)
+    return cell
+
+
+def test_ct_dominating_an_undetermined_neighbour_is_charge_transfer() -> None:
+    """Matrix cell c019 (tau_CT < tau_Cstr, R_CT = R_Pol A grows from 690 to 5400 ohm cm^2): the constriction arc
+    (110 ohm cm^2 at the lowest pressure) cannot be shown gone beside the 5400 ohm cm^2 CT arc at the highest one,
+    so Step 2 leaves it undetermined. Constriction at most, it is dominated by R_CT at the lowest pressure: charge
+    transfer. With the sizes reversed the unknown element could be the dominant constriction: undetermined."""
+    v = decide("c", VALIDATION, **ct_beside_unknown_cell(690.0, 110.0))
+    assert v["dominant_interface_process"] == "charge_transfer"
+    assert "undetermined behaviour" in v["dominance"]["rule"]
+    v = decide("c", VALIDATION, **ct_beside_unknown_cell(100.0, 300.0))
+    assert v["dominant_interface_process"] == "undetermined"

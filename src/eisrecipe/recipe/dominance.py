@@ -20,6 +20,10 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    them there (not resolved: R within ``z_crit`` errors of 0), the R and error it had when pruned. When the DRT peak
    areas of the tracks Step 2 classified as charge transfer and as constriction say the opposite at that pressure,
    the elements' identities are in doubt and the process is undetermined.
+   With a ``ct`` element and no constriction element, only elements of undetermined behaviour (``int2`` ...: a
+   track missing at the highest pressure without evidence that it is gone, e.g. a constriction arc beside a
+   CT arc hundreds of times larger there): they are constriction at most, so ``charge_transfer`` when R_CT exceeds
+   them all together (``compare``), else undetermined - their identity is unknown.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer"): Table 1's constriction
       changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
@@ -276,6 +280,32 @@ def pressure_dominance(
         if dropped is not None:
             ct, cstr = (dropped, cstr) if missing == "ct" else (ct, dropped)
             unresolved = f"; {missing.upper()} not resolved there (pruned: R = {dropped[0]:.3g} +- {dropped[1]:.2g})"
+    unknown = constriction_side(lowest) if model and CT in model and CSTR not in model else None
+    if ct is not None and cstr is None and unknown is not None:
+        process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
+        names = ", ".join(n for n in lowest if family(n) == INT and n != INT)
+        if process == "charge_transfer":
+            return Dominance(
+                process,
+                f"R_CT of the lowest-pressure spectrum dominates the interface element(s) of undetermined behaviour "
+                f"({names}), constriction at most (left branch)",
+                ct[0],
+                ct[1],
+                unknown[0],
+                unknown[1],
+                _share(ct[0], unknown[0]),
+                basis="series fit",
+            )
+        return Dominance(
+            "undetermined",
+            f"R_CT ({ct[0]:.3g} ohm cm^2) does not dominate the interface element(s) of undetermined behaviour "
+            f"({names}: {unknown[0]:.3g} ohm cm^2) at the lowest pressure, and what they are is not known",
+            ct[0],
+            ct[1],
+            unknown[0],
+            unknown[1],
+            _share(ct[0], unknown[0]),
+        )
     if ct is not None and cstr is not None:
         process = compare(ct[0], ct[1], cstr[0], cstr[1], ratio, z_crit)
         primary = (s36.assignment or {}).get(CT) if s36 is not None else None
