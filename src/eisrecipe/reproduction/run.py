@@ -45,9 +45,11 @@ def _spectra(spec: SeriesSpec, results: Sequence[SimulationResult]) -> list[Any]
     ]
 
 
-#: DRT settings for exact simulated spectra: peak prominence 1 % of the tallest peak (not 5 %) because the
-#: paper's R_Pol = 0.5 ohm cm^2 is only ~2 % of R_Bulk, so its peak would otherwise be dropped as noise; the real
-#: part as before (the paper's data-part rule is for measured data; simulated data only need small regularisation)
+#: DRT settings for exact simulated spectra: besides the significance test (``peaks.min_snr``, judged against the
+#: 0.1 % noise floor here) a prominence floor of 1 % of the tallest peak, as before significance decided existence
+#: (the paper's R_Pol = 0.5 ohm cm^2 is ~2 % of R_Bulk, above it; discretisation ripples of the 3D network below);
+#: the real part as before (the paper's data-part rule is for measured data; simulated data only need small
+#: regularisation)
 SIM_DRT = DrtStageSettings(prominence=0.01, drt=DrtSettings(data="real"))
 
 #: Fit settings for the simulated series: the CT element is an ideal RC, as in the paper's Steps 3-4 ("three/four
