@@ -511,3 +511,20 @@ def test_ct_dominating_an_undetermined_neighbour_is_charge_transfer() -> None:
     assert "undetermined behaviour" in v["dominance"]["rule"]
     v = decide("c", VALIDATION, **ct_beside_unknown_cell(100.0, 300.0))
     assert v["dominant_interface_process"] == "undetermined"
+
+
+def test_flat_signal_beside_a_shrinking_undetermined_one_is_sei_like_not_charge_transfer() -> None:
+    """Matrix cell c007 (an undeclared SEI, 13 ohm cm^2, beside a constriction arc of 3.5 ohm cm^2 that shrinks to
+    0.2 and is too small to be shown gone): Step 2 calls the flat signal charge transfer and leaves the shrinking one
+    undetermined. The shrinking one shows the contact changing, so the flat one is SEI-like - never charge transfer
+    (issue 15), although R_CT dominates the undetermined element at the lowest pressure."""
+    tracks = (
+        track(2, "charge_transfer", 13.0, 12.5),
+        track(3, "undetermined", 3.5, 0.18, at_highest=False),
+    )
+    cell = left_cell(13.0, 3.5, tracks)
+    cell["steps36"] = replace(cell["steps36"], step4=step4("bulk, GB, CT, int2", ("bulk", "gb", "ct", "int2")))
+    cell["lowest_pressure_r"] = low(bulk=109.0, gb=14.0, ct=13.0, int2=3.5)
+    v = decide("c", VALIDATION, **cell)
+    assert v["dominant_interface_process"] not in ("charge_transfer", "mixed")
+    assert v["dominance"]["sei_suspected"]

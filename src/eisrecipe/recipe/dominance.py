@@ -7,7 +7,8 @@ CT-limited even when R_Int is 150). Rules, first that applies:
 
 1. **SEI-like signal.** An interface track whose tau stays constant and which persists to the highest pressure
    (Step 2: "charge transfer") but whose resistance does not follow the contact - R within ``amplitude_tolerance``
-   of its first value while the contact demonstrably changes (a constriction track beside it, or the sheet's
+   of its first value while the contact demonstrably changes (a constriction track beside it, any other interface
+   track whose R changes beyond that tolerance - R_CT and R_Cstr both follow A - or the sheet's
    ``contact_fraction`` changing by more than that tolerance) - follows neither column of Table 1: charge transfer
    would go as 1/A (or A). It is SEI-like (or a bulk/GB remnant). The verdict then is ``constriction`` only when a
    constriction signal dominates it at the lowest pressure by the dominance ratio, else ``undetermined``; never
@@ -161,18 +162,25 @@ def sei_like_tracks(
         the sheet's contact fraction that counts as a change (Steps 1-2 ``amplitude_fall_min``, 0.3).
     """
     lo, hi = 1.0 - amplitude_tolerance, 1.0 / (1.0 - amplitude_tolerance)
-    constriction_beside = any(t.behaviour == "constriction" for t in s12.interface_tracks)
+
+    def flat(t: InterfaceTrackFinding) -> bool:
+        return math.isfinite(t.r_ratio) and lo < t.r_ratio < hi
+
+    def changes(t: InterfaceTrackFinding) -> bool:
+        # constriction, or any interface signal whose R moves beyond the tolerance: R_CT = R_Pol/A (or R_Pol A) and
+        # R_Cstr both follow the contact, so either shows that it changes (e.g. a shrinking constriction arc too
+        # small to be shown gone at the highest pressure, left undetermined by Step 2)
+        return t.behaviour == "constriction" or (math.isfinite(t.r_ratio) and not flat(t))
+
     a = [v for v in contact.values() if v > 0]
     sheet_changes = bool(a) and min(a) / max(a) < 1.0 - amplitude_tolerance
-    if not (constriction_beside or sheet_changes):
-        return []
     return [
         t
         for t in s12.interface_tracks
         if t.behaviour == "charge_transfer"
         and t.present_at_highest
-        and math.isfinite(t.r_ratio)
-        and lo < t.r_ratio < hi
+        and flat(t)
+        and (sheet_changes or any(changes(o) for o in s12.interface_tracks if o.track != t.track))
     ]
 
 
