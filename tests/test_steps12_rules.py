@@ -149,3 +149,18 @@ def test_long_link_never_jumps_over_a_resolved_neighbour() -> None:
     assert _track_with(res, -3.0).steps == [0]
     assert _track_with(res, -2.6).steps == [0, 1]
     assert _track_with(res, -2.05, step=1).steps == [1]
+
+
+def test_an_outside_peak_starts_a_track_where_the_stage_allows_it() -> None:
+    # a bulk arc just above the highest measured frequency (its tail in the data): in every spectrum a peak flagged
+    # outside the window; allowed to start, it becomes the persistent shortest-tau track - the bulk
+    entries = [
+        SeriesEntry(f"s{k}", (_peak(-7.8, 70.0, in_window=False), _peak(-5.0, 35.0), _peak(-3.0, 100.0)), p, mode)
+        for k, (p, mode) in enumerate(PRESSURES)
+    ]
+    res = track_series(entries, rules=RULES)
+    assert all(p.peak.in_window for t in res.tracks for p in t.points)
+    res = track_series(entries, rules=RULES, may_start=lambda name, peak: peak.log10_tau > -8.0)
+    bulk = res.by_label("bulk")
+    assert bulk is not None and len(bulk.points) == len(PRESSURES)
+    assert bulk.points[0].peak.log10_tau == pytest.approx(-7.8)

@@ -26,7 +26,7 @@ Units: tau in s, R in the DRT unit (ohm cm^2 for area-specific spectra), C = tau
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -325,6 +325,7 @@ def track_peaks(
     only_in_window: bool = True,
     unit: str = "ohm cm^2",
     order: bool = True,
+    may_start: Callable[[str, Peak], bool] | None = None,
 ) -> TrackingResult:
     """Link the peaks of a series into tracks (unlabelled; see the module docstring).
 
@@ -349,6 +350,9 @@ def track_peaks(
     order
         Sort the entries with :func:`order_pressure_series` first (``False`` keeps the given order, e.g. for a
         state-of-charge or temperature series).
+    may_start
+        (spectrum name, peak) -> whether that outside peak may start a track all the same (e.g. a bulk arc just
+        above the highest measured frequency, whose tail is in the data); ``None``: none may (``only_in_window``).
 
     Returns
     -------
@@ -366,7 +370,9 @@ def track_peaks(
     for step, e in enumerate(seq):
         peaks = sorted(e.peaks, key=lambda p: p.tau_s)
         # outside peaks may continue a track but never start one (see the module docstring)
-        can_start = [p.in_window or not only_in_window for p in peaks]
+        can_start = [
+            p.in_window or not only_in_window or (may_start is not None and may_start(e.spectrum, p)) for p in peaks
+        ]
         pts = [TrackPoint(step, e.spectrum, float(e.pressure_mpa), str(e.pressure_mode), p) for p in peaks]
         lts = [math.log10(pt.peak.tau_s) for pt in pts]
         taus_by_step.append(lts)

@@ -24,6 +24,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,19 @@ def _drts(spectra: Sequence[Spectrum], settings: DrtStageSettings) -> tuple[list
     return out, errors
 
 
+ABOVE_WINDOW_DECADES = 1.0
+"""A significant DRT peak up to this many decades above the highest measured frequency may start a track (and so
+become the fit's bulk element): an arc whose maximum lies there still shows its low-frequency tail in the data (at
+one decade, Z'' = 10 % of R at f_max), which R_inf alone cannot fit - the temperature stage keeps such peaks for
+the same reason (a bulk arc leaving the window)."""
+
+
+def _above_window(drts: Mapping[str, DrtResult], name: str, peak: Peak) -> bool:
+    """Whether ``peak`` of spectrum ``name`` lies above the window by at most :data:`ABOVE_WINDOW_DECADES`."""
+    tau_top = drts[name].window_tau_s[0]
+    return tau_top / 10.0**ABOVE_WINDOW_DECADES <= peak.tau_s < tau_top
+
+
 def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSettings) -> CellDrt:
     """Run the DRT stage on one cell's validated spectra (see module docstring)."""
     pressure = [s for s in spectra if _is_pressure(s)]
@@ -228,6 +242,7 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
             gate_decades=settings.gate_decades,
             rules=rules,
             unit="ohm cm^2",
+            may_start=partial(_above_window, drts),
         )
         pressures = [float(drts[k].spectrum.meta["pressure_mpa"]) for k in p_names]
         refused = pressure_series_check(pressures)
