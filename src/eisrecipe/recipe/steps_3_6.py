@@ -82,7 +82,7 @@ from eisrecipe.recipe.elements import (
     numbered,
 )
 from eisrecipe.recipe.findings import NotApplicable
-from eisrecipe.recipe.steps_1_2 import Steps12Finding
+from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding
 from eisrecipe.serialize import from_dict, optional
 from eisrecipe.spectrum import Spectrum
 
@@ -545,7 +545,10 @@ def assign_elements(tracks: pd.DataFrame, finding: Steps12Finding) -> ElementAss
         if name in by_label:
             elements.append(name)
             groups[name] = [by_label[name]]
-    interface = finding.interface_tracks
+    # a one-point track of undetermined behaviour in neither end spectrum (a DRT side lobe of a CPE arc, or a signal
+    # seen once) gets no element: nothing in the series says what it is, and a fitted element for one spectrum
+    # only trades resistance with its neighbours; Steps 1-2 still report it
+    interface = tuple(t for t in finding.interface_tracks if not _isolated_point(t))
     ct = [int(t.track) for t in interface if t.behaviour == "charge_transfer"]
     cstr = [int(t.track) for t in interface if t.behaviour == "constriction"]
     rest = [int(t.track) for t in interface if t.behaviour not in ("charge_transfer", "constriction")]
@@ -581,6 +584,12 @@ def assign_elements(tracks: pd.DataFrame, finding: Steps12Finding) -> ElementAss
         merged = str(interface[0].behaviour) if len(interface) == 1 else "merged"
         return ElementAssignment(order, pressure, elements, groups, branch, None, {INT: merged})
     return ElementAssignment(order, pressure, elements, groups, branch, None)
+
+
+def _isolated_point(t: InterfaceTrackFinding) -> bool:
+    """An undetermined interface track of one in-window point, in neither the lowest- nor the highest-pressure
+    spectrum."""
+    return t.behaviour == "undetermined" and t.n_in_window < 2 and not (t.present_at_lowest or t.present_at_highest)
 
 
 def _points(tracks: pd.DataFrame, ids: Sequence[int], spectrum: str) -> tuple[float, float] | None:
