@@ -684,6 +684,22 @@ def _irvine(c_f_cm2: float, thickness_cm: float | None, settings: TemperatureSet
     return "bulk" if c_spec <= settings.bulk_c_max_f_cm else "gb" if c_spec <= settings.gb_c_max_f_cm else "interface"
 
 
+def _failure_flags(fit: SeriesFit, name: str) -> list[str]:
+    """A trial fit's flags less those of R-CPE exponents ending on their upper bound 1: such an element is an RC
+    (:func:`select_model` makes it one), not a failed fit."""
+    out = []
+    for flag in fit.flags:
+        label = flag.split(":", 1)[-1].split(".", 1)[0]
+        if ".alpha ended on its bound" in flag:
+            try:
+                if fit.element(name, label).alpha >= 1 - 1e-6:
+                    continue
+            except (KeyError, ValueError):
+                pass
+        out.append(flag)
+    return out
+
+
 def choose_element_count(
     series: Sequence[Spectrum],
     used: Mapping[str, pd.DataFrame],
@@ -693,7 +709,8 @@ def choose_element_count(
 ) -> tuple[int, dict[str, Any]]:
     """Number of parallel elements for the whole series: for k = 1 ..
     ``max_elements``, every spectrum is fitted with min(k, its peaks) anchored elements (R-CPE, no R_inf, no L);
-    the k with the fewest failed fits (flagged, or above the Step 7 residual gate ``max_rel_residual``: two arcs
+    the k with the fewest failed fits (flagged - an exponent at 1 is an RC, no failure -, or above the Step 7
+    residual gate ``max_rel_residual``: two arcs
     fitted as one fail it) and then the lowest summed BIC wins. One k for the series, so that every
     temperature names the same processes. With ``tracks``, the k elements are the k main tracks
     (:func:`main_tracks`, :func:`track_groups`); without, the k largest peaks of each spectrum
@@ -725,7 +742,9 @@ def choose_element_count(
                 log.warning("%s: %d-element fit failed: %s", name, k, exc)
                 flagged += 1
                 continue
-            flagged += int(not fit.ok or fit.max_relative_residual(name) > settings.max_rel_residual)
+            flagged += int(
+                bool(_failure_flags(fit, name)) or fit.max_relative_residual(name) > settings.max_rel_residual
+            )
             bic += _bic(fit)
         scores[k] = (flagged, bic)
     if not scores:
