@@ -98,6 +98,9 @@ def test_no_two_main_tracks_merged(fitted: TemperatureFits) -> None:
         on_main = [p for p in entry["peaks"] if p["track"] in main]
         assert len({p["element"] for p in on_main}) == len(on_main), entry["spectrum"]
         assert all(p["element"] == main[p["track"]] for p in on_main), entry["spectrum"]
+    # the DRT satellites of the non-ideal arcs are no element of their own: reported with where they went
+    joined = fitted.findings["element_count"]["joined_tracks"]
+    assert joined and all(set(j["joined"]) <= set(main.values()) for j in joined)
 
 
 def test_activation_energies_within_20_mev(fitted: TemperatureFits) -> None:

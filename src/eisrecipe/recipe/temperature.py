@@ -938,6 +938,26 @@ def run_cell_temperature_fits(
         )
         stats[name] = (float(fit.chi2), int(fit.x.size), int(fit.dof + fit.x.size))
         per_spectrum.append(entry)
+    if main:  # the tracks that are no element of their own, and where their peaks went
+        main_ids = {t.track for t in main}
+        joined: dict[int, set[str]] = {}
+        for entry in per_spectrum:
+            for p in entry.get("peaks", []):
+                if p["track"] is not None and p["track"] not in main_ids:
+                    joined.setdefault(int(p["track"]), set()).add(str(p["element"]))
+        share = {t.track: t for t in tracks}
+        k_finding["joined_tracks"] = [
+            {
+                "track": t,
+                "joined": sorted(els),
+                "n_spectra": share[t].n_points,
+                "c_median_f_cm2": share[t].c_median_f_cm2,
+                "share": share[t].share,
+                "rule": "not among the main tracks of the chosen element count: its peaks join the nearest element "
+                "in log tau (a satellite of a non-ideal arc, or a process the fits do not resolve)",
+            }
+            for t, els in sorted(joined.items())
+        ]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     gated, left_out = gate_fits(table, settings.max_rel_residual)
     joint = joint_arrhenius(
