@@ -752,8 +752,8 @@ def choose_element_count(
     best = min(scores, key=lambda k: scores[k])
     return best, {
         "chosen": best,
-        "rule": "fewest failed fits (flagged or above the residual gate), then lowest summed BIC over the series "
-        "(R-CPE elements, no R_inf, no L; elements = the main tracks)",
+        "rule": "fewest failed fits (flagged, an exponent at 1 aside, or above the residual gate), then lowest summed "
+        "BIC over the series (R-CPE elements, no R_inf, no L; elements = the main tracks)",
         "candidates": {str(k): {"flagged_fits": f, "bic_sum": b} for k, (f, b) in scores.items()},
     }
 
