@@ -9,7 +9,7 @@ from synthetic import arrhenius_r, noisy, rc, zarc
 
 from eisrecipe.methods.peaks import peaks_frame
 from eisrecipe.recipe.step7 import arrhenius_table
-from eisrecipe.recipe.temperature import TemperatureSettings, classify_peak, run_cell_temperature_fits
+from eisrecipe.recipe.temperature import SeriesTrack, TemperatureSettings, name_tracks, run_cell_temperature_fits
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
 
@@ -99,15 +99,30 @@ def test_pressure_only_cell_does_not_apply() -> None:
     assert result.table.empty
 
 
-def test_classify_prefers_pressure_series_reference() -> None:
+def _track(n: int, c: float, log10_tau: float, spectra: int = 3) -> SeriesTrack:
+    names = [f"T{k}" for k in range(spectra)]
+    return SeriesTrack(
+        n, {s: 10**log10_tau for s in names}, {s: log10_tau for s in names}, {s: 1.0 for s in names}, c, 1.0
+    )
+
+
+def test_tracks_named_by_pressure_series_reference_then_by_order_and_c_ratio() -> None:
+    """Order-preserving match to the same cell's pressure-series elements; tracks left over by tau order and C
+    ratio, an extra slow one its own element; never an absolute Irvine class (both first tracks lie in the bulk
+    class here)."""
     settings = TemperatureSettings()
-    ref = {"bulk": 5e-11, "gb": 3e-8, "cstr": 4e-6}
-    assert classify_peak(6e-6, 0.1, ref, settings)[0] == "cstr"
-    assert classify_peak(2e-8, 0.1, ref, settings)[0] == "gb"
-    # two decades from every reference: Irvine classes decide (C x L = 1e-9 F/cm -> grain boundary)
-    name, rule = classify_peak(1e-8 * 0.01 / 0.1 * 100, None, {}, settings)
-    assert name == "gb" and "assumed thickness" in rule
-    assert classify_peak(1e-4, 0.1, {}, settings)[0] == "int"
+    main = [_track(0, 5e-11, -7), _track(1, 1.3e-10, -6), _track(2, 4e-6, -3), _track(3, 5e-5, -1)]
+    names = name_tracks(main, {"bulk": 4e-11, "cstr": 6e-6}, False, settings, 3)
+    assert {k: v[0] for k, v in names.items()} == {0: "bulk", 1: "gb", 2: "cstr", 3: "int"}
+    assert "pressure-series element cstr" in names[2][1]
+    names = name_tracks(main, {}, False, settings, 3)
+    assert {k: v[0] for k, v in names.items()} == {0: "bulk", 1: "gb", 2: "int", 3: "int2"}
+    # a second track with a smaller capacitance than the first is no GB: its own element
+    names = name_tracks([_track(0, 5e-11, -7), _track(1, 3e-11, -6)], {}, False, settings, 3)
+    assert [names[0][0], names[1][0]] == ["bulk", "x1"]
+    # the shortest-tau track seen in one spectrum only does not make bulk
+    names = name_tracks([_track(0, 1e-11, -8, spectra=1), _track(1, 5e-11, -7)], {}, False, settings, 3)
+    assert [names[0][0], names[1][0]] == ["x0", "bulk"]
 
 
 def test_pressure_spectra_are_fitted_on_their_own_only_when_steps_3_6_do_not_apply(

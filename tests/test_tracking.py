@@ -202,3 +202,23 @@ def test_repeated_pressures_are_noted() -> None:
     entries = [SeriesEntry(f"s{k}", peaks, p, "uniaxial") for k, p in enumerate([10.0, 20.0, 20.0, 30.0])]
     finding = steps_1_2(track_series(entries, rules=LabelRules(thickness_cm=0.01)))
     assert any("20 MPa uniaxial: s1, s2" in n for n in finding.notes)
+
+
+def test_temperature_series_linked_on_capacitance() -> None:
+    """Two thermally activated processes (C 1e-10 and 3e-10 F/cm^2, constant) whose peaks move by 0.6 and 0.9
+    decade per temperature step: on tau the slow peak's track jumps to the fast one's next peak; on C every track
+    keeps one process."""
+    from eisrecipe.methods.tracking import track_peaks
+
+    entries = []
+    for k in range(4):
+        r1, r2 = 1e4 * 10 ** (-0.6 * k), 3e4 * 10 ** (-0.9 * k)
+        p1, p2 = _peak(math.log10(r1 * 1e-10), r1), _peak(math.log10(r2 * 3e-10), r2)
+        entries.append(SeriesEntry(f"T{k}", (p1, p2)))
+
+    def tracks_c(by: str) -> list[set[float]]:
+        result = track_peaks(entries, order=False, by=by)
+        return [{round(p.peak.tau_s / p.peak.r, 13) for p in t.points} for t in result.tracks]
+
+    assert sorted(map(sorted, tracks_c("c"))) == [[1e-10], [3e-10]]
+    assert any(len(c) > 1 for c in tracks_c("tau"))

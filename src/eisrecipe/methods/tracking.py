@@ -17,7 +17,10 @@
    no measured tau or R: the trends (:func:`track_trends`) use the in-window points only.
    Unlinked tracks end (vanish). A track that ends next to a peak taken by another track is recorded as merged
    into it; a track that starts next to a linked peak as split from it.
-4. Tracks come back unlabelled: which is bulk, grain boundary or interface is the recipe's call
+4. ``by="c"`` links on log10 C = tau/R instead of log10 tau (everything above with C in place of tau): for a
+   temperature series, where every thermally activated peak moves by a large fraction of a decade per step while
+   its capacitance (permittivity, geometry) hardly moves, so tau alone links a peak to a faster neighbour.
+5. Tracks come back unlabelled: which is bulk, grain boundary or interface is the recipe's call
    (:func:`eisrecipe.recipe.steps_1_2.label_tracks`).
 
 Units: tau in s, R in the DRT unit (ohm cm^2 for area-specific spectra), C = tau/R in F cm^-2, pressure in MPa.
@@ -296,14 +299,22 @@ def track_trends(track: Track, result: TrackingResult) -> dict[str, Any]:
     }
 
 
-def _predict(points: list[TrackPoint], step: int) -> list[float]:
-    """Expected log10 tau at ``step``: last tau and constant-velocity extrapolation, from in-window points."""
+def _coordinate(peak: Peak, by: str) -> float:
+    """The linking coordinate of a peak: log10 tau (``by="tau"``) or log10 C = log10(tau/R) (``by="c"``)."""
+    if by == "c":
+        return math.log10(peak.c) if peak.c > 0 and math.isfinite(peak.c) else math.nan
+    return math.log10(peak.tau_s)
+
+
+def _predict(points: list[TrackPoint], step: int, by: str = "tau") -> list[float]:
+    """Expected coordinate at ``step``: the last one and the constant-velocity extrapolation, from in-window
+    points."""
     points = [p for p in points if p.peak.in_window] or points
     last = points[-1]
-    out = [math.log10(last.peak.tau_s)]
+    out = [_coordinate(last.peak, by)]
     if len(points) >= 2:
         prev = points[-2]
-        v = (math.log10(last.peak.tau_s) - math.log10(prev.peak.tau_s)) / (last.step - prev.step)
+        v = (out[0] - _coordinate(prev.peak, by)) / (last.step - prev.step)
         out.append(out[0] + v * (step - last.step))
     return out
 
@@ -326,6 +337,7 @@ def track_peaks(
     unit: str = "ohm cm^2",
     order: bool = True,
     may_start: Callable[[str, Peak], bool] | None = None,
+    by: str = "tau",
 ) -> TrackingResult:
     """Link the peaks of a series into tracks (unlabelled; see the module docstring).
 
@@ -353,6 +365,9 @@ def track_peaks(
     may_start
         (spectrum name, peak) -> whether that outside peak may start a track all the same (e.g. a bulk arc just
         above the highest measured frequency, whose tail is in the data); ``None``: none may (``only_in_window``).
+    by
+        Link on ``"tau"`` (log10 tau) or ``"c"`` (log10 C = tau/R: a temperature series, see the module
+        docstring); the gates are then decades of C.
 
     Returns
     -------
@@ -361,6 +376,8 @@ def track_peaks(
     _units(unit)
     if gate_decades <= 0:
         raise InputError(f"tracking gate must be > 0 decades, got {gate_decades}")
+    if by not in ("tau", "c"):
+        raise InputError(f"tracking coordinate must be 'tau' or 'c', got {by!r}")
     seq = order_pressure_series(entries) if order else list(entries)
     tracks: list[list[TrackPoint]] = []
     merged: dict[int, tuple[int, int]] = {}  # track -> (step where it found no peak, partner)
@@ -370,11 +387,14 @@ def track_peaks(
     for step, e in enumerate(seq):
         peaks = sorted(e.peaks, key=lambda p: p.tau_s)
         # outside peaks may continue a track but never start one (see the module docstring)
+        peaks = [p for p in peaks if math.isfinite(_coordinate(p, by))]
+        if by == "c":  # the order check runs on the linking coordinate
+            peaks.sort(key=lambda p: _coordinate(p, by))
         can_start = [
             p.in_window or not only_in_window or (may_start is not None and may_start(e.spectrum, p)) for p in peaks
         ]
         pts = [TrackPoint(step, e.spectrum, float(e.pressure_mpa), str(e.pressure_mode), p) for p in peaks]
-        lts = [math.log10(pt.peak.tau_s) for pt in pts]
+        lts = [_coordinate(pt.peak, by) for pt in pts]
         taus_by_step.append(lts)
         active = [i for i, t in enumerate(tracks) if step - t[-1].step <= max_gap + 1]
         assigned: dict[int, int] = {}
@@ -387,9 +407,9 @@ def track_peaks(
                 break
             cost = np.full((len(rows_left), len(cols_left)), big)
             for a, i in enumerate(rows_left):
-                expected = _predict(tracks[i], step)
+                expected = _predict(tracks[i], step, by)
                 last = tracks[i][-1]
-                last_lt = math.log10(last.peak.tau_s)
+                last_lt = _coordinate(last.peak, by)
                 for c, b in enumerate(cols_left):
                     d = min(abs(lts[b] - x) for x in expected)
                     # prefer continuing the most recent tracks: a small penalty per missed spectrum
@@ -412,7 +432,7 @@ def track_peaks(
         for i in active:
             if i in taken or tracks[i][-1].step != step - 1:
                 continue
-            lt = math.log10(tracks[i][-1].peak.tau_s)
+            lt = _coordinate(tracks[i][-1].peak, by)
             near = [(abs(lts[b] - lt), j) for b, j in assigned.items() if j != i]
             near = [x for x in near if x[0] <= gate_decades]
             if near:
@@ -442,6 +462,7 @@ def track_peaks(
             "max_link_decades": 2.0 * gate_decades,
             "max_gap": max_gap,
             "only_in_window": only_in_window,
+            "by": by,
         },
     )
 

@@ -1,24 +1,34 @@
-"""Fits of the spectra outside a pressure series, each on its own, elements assigned by capacitance (Step 7 input).
+"""Fits of the spectra outside a pressure series, each on its own, elements named from DRT tracks (Step 7 input).
 
 Mainly the temperature series (rows ``fit = temperature``); spectra of an aging series or lone spectra are fitted
 the same way (``fit = individual``), so every spectrum of a dataset gets its bulk resistance and conductivity.
 
 RECIPE.md Step 7 needs the resistance of every process at every temperature. Unlike a pressure series, no element
 is shared between the spectra (resistances are thermally activated); what stays constant with temperature is the
-capacitance (permittivities do not depend on T), so a DRT peak is assigned to an element by its capacitance
-C = tau/R, which moves little while tau moves by decades:
+capacitance (permittivities do not depend on T), while every peak moves to shorter tau as T rises. The elements
+come from tracks through the series, as in a pressure series (issue 17):
 
-1. Reference capacitances from the same cell's pressure-series fits (``fits.csv`` rows of the joint ``series``
-   fit), where the cell has one: a peak takes the element whose median capacitance is nearest in log10 C, if
-   within ``c_match_decades``. The rule is recorded as ``pressure-series capacitance``.
-2. Otherwise, or when no reference is near enough, Irvine, Sinclair & West (1990) classes on the specific
-   capacitance C x thickness (F/cm): bulk up to ``bulk_c_max_f_cm``, grain boundary up to ``gb_c_max_f_cm``,
-   interface above (the same thresholds as the pressure-series labels, :class:`eisrecipe.methods.tracking.LabelRules`).
+1. Tracks: the DRT peaks of the temperature-ordered spectra linked on log10 C = tau/R
+   (:func:`eisrecipe.methods.tracking.track_peaks` with ``by="c"``): C hardly moves with T, tau moves by a large
+   fraction of a decade per step, so tau alone links a peak to a faster neighbour.
+2. How many elements: for k = 1 .. ``max_elements`` the k main tracks (:func:`main_tracks`: most often among a
+   spectrum's k largest peaks) are the elements of every spectrum; the k with the fewest failed fits, then the
+   lowest summed BIC, wins (:func:`choose_element_count`). A peak on no main track (a satellite of a non-ideal
+   arc, which the fits do not support as a process of its own) joins the nearest main track's element in log tau
+   (:func:`track_groups`); two main tracks are never one element. A main track without a peak in a spectrum whose
+   Arrhenius-like extrapolation lies inside the window, or at most a decade above it, keeps its element there,
+   seeded from the track (:func:`missing_elements`: a bulk arc leaving the window as T rises).
+3. Names (:func:`name_tracks`), in tau order at the temperatures the tracks share: with the same cell's
+   pressure-series fits (``fits.csv`` rows of the joint ``series`` fit), the order-preserving match to their
+   elements by capacitance (within ``c_match_decades``); otherwise, and for the tracks left over, the
+   shortest-tau track that persists is bulk, the next with a larger capacitance than bulk's is GB (the ratio, not
+   an absolute class), the slower ones interface (``int``, ``int2`` ...). Irvine, Sinclair & West (1990) classes
+   on C x thickness only make plausibility notes (``element_count.plausibility_notes``): in real pellets bulk
+   and GB can both lie in the bulk class, 2-3x apart.
 
-Peaks of one class in one spectrum are merged (R summed, tau R-weighted geometric mean) into one element: the
-start values of that spectrum's fit; the fit (R_inf + elements in tau order, R-CPE or RC per the ``fit.kinds``
-config, optional series inductance) decides. A peak beyond the measured window (``in_window`` false) is used only
-when it lies at most one decade above the highest measured frequency (a bulk arc leaving the window as T rises).
+Each spectrum's fit: R_inf + its elements in tau order (R-CPE or RC per :func:`select_model`, optional series
+inductance). A peak beyond the measured window (``in_window`` false) is used only when it lies at most one decade
+above the highest measured frequency.
 
 The resulting rows carry ``fit = temperature`` in ``fits.csv``; Step 7 (:mod:`eisrecipe.recipe.step7`) turns them
 into the two-stage Arrhenius table. With two temperatures or more (and ``joint`` on), the same spectra are then
@@ -30,6 +40,7 @@ The joint fit runs in the fit stage because it holds the spectra; the verdict st
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -41,6 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eisrecipe.constants import ZERO_CELSIUS_K
 from eisrecipe.errors import InputError
 from eisrecipe.methods.blocking import BlockingEvidence, detect_blocking
 from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
@@ -49,7 +61,7 @@ from eisrecipe.methods.inductance import choose_inductance
 from eisrecipe.methods.peaks import peaks_from_frame
 from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
 from eisrecipe.methods.tracking import SeriesEntry, track_peaks
-from eisrecipe.recipe.elements import DEFAULT_KINDS, ELECTRODE, INTERFACE
+from eisrecipe.recipe.elements import DEFAULT_KINDS, ELECTRODE, element_rank
 from eisrecipe.recipe.step7 import gate_fits, joint_arrhenius
 from eisrecipe.serialize import to_dict
 from eisrecipe.spectrum import Spectrum
@@ -66,11 +78,10 @@ class TemperatureSettings:
     Attributes
     ----------
     c_match_decades
-        Largest |log10 C_peak - log10 C_ref| for a peak to take a pressure-series element's name (1 decade: the
-        capacitance of one process varies by far less with temperature, while bulk, GB and interface
-        capacitances lie 2-3 decades apart).
+        Largest |log10 C_track - log10 C_ref| for a track to take a pressure-series element's name (1 decade: the
+        capacitance of one process varies by far less with temperature).
     bulk_c_max_f_cm, gb_c_max_f_cm
-        Irvine class limits on the specific capacitance, F/cm (see :class:`eisrecipe.methods.tracking.LabelRules`).
+        Irvine class limits on the specific capacitance, F/cm: plausibility notes only, never an element's name.
     assumed_thickness_cm
         Thickness used when the sample sheet gives none, cm.
     kinds
@@ -85,8 +96,7 @@ class TemperatureSettings:
     r_inf
         Series resistance R_inf: ``auto`` (in only where identifiable, :func:`select_model`), ``true`` or ``false``.
     max_elements
-        Most parallel elements per spectrum when the cell has no pressure-series reference (the series' number is
-        chosen by BIC, :func:`choose_element_count`).
+        Most parallel elements per spectrum (the series' number is chosen by BIC, :func:`choose_element_count`).
     blocking_min_angle_deg
         Steepest direction, degrees, that still counts as a closing arc at the low-frequency end; steeper and rising
         is a blocking-electrode spur (:func:`eisrecipe.methods.blocking.detect_blocking`).
@@ -163,26 +173,6 @@ def reference_capacitances(pressure_fits: pd.DataFrame | None) -> dict[str, floa
         return {}
     rows = pressure_fits[(pressure_fits["fit"] == "series") & (pressure_fits["c_f_cm2"] > 0)]
     return {str(k): float(np.exp(np.log(v).median())) for k, v in rows.groupby("element")["c_f_cm2"]}
-
-
-def classify_peak(
-    c_f_cm2: float, thickness_cm: float | None, reference: Mapping[str, float], settings: TemperatureSettings
-) -> tuple[str, str]:
-    """Element name and the rule that assigned it, for a DRT peak of capacitance ``c_f_cm2`` (F cm^-2)."""
-    if reference and c_f_cm2 > 0:
-        name, c_ref = min(reference.items(), key=lambda kv: abs(math.log10(c_f_cm2 / kv[1])))
-        distance = abs(math.log10(c_f_cm2 / c_ref))
-        if distance <= settings.c_match_decades:
-            return name, f"pressure-series capacitance of {name} ({c_ref:.2g} F/cm2, {distance:.2f} decade away)"
-    thickness = thickness_cm if thickness_cm else settings.assumed_thickness_cm
-    note = "" if thickness_cm else f", assumed thickness {settings.assumed_thickness_cm:g} cm"
-    c_spec = c_f_cm2 * thickness
-    if c_spec <= settings.bulk_c_max_f_cm:
-        return "bulk", f"capacitance {c_spec:.2g} F/cm <= {settings.bulk_c_max_f_cm:g} (Irvine: bulk){note}"
-    if c_spec <= settings.gb_c_max_f_cm:
-        return "gb", f"capacitance {c_spec:.2g} F/cm <= {settings.gb_c_max_f_cm:g} (Irvine: grain boundary){note}"
-    interface = next((n for n in reference if n in INTERFACE), "int")
-    return interface, f"capacitance {c_spec:.2g} F/cm > {settings.gb_c_max_f_cm:g} (Irvine: interface){note}"
 
 
 R_INF_Z = 2.0
@@ -399,9 +389,43 @@ def names_by_capacitance(
     return list(best), "{name}: " + f"{len(groups)} of {k} elements resolved, named by the series' capacitances"
 
 
+@dataclass(frozen=True)
+class SeriesTrack:
+    """A DRT peak followed through the temperature series (linked on log C, which hardly moves with T).
+
+    Attributes
+    ----------
+    track
+        Track number.
+    peaks
+        Spectrum name -> tau (s) of its peak on this track.
+    log10_tau
+        Spectrum name -> log10 tau.
+    r_ohm_cm2
+        Spectrum name -> DRT resistance of its peak, ohm cm^2.
+    c_median_f_cm2
+        Median DRT capacitance tau/R, F cm^-2.
+    share
+        Sum over the spectra of the peak's share of that spectrum's DRT resistance (how much of the series the
+        track carries; a persistent large process scores high, a satellite or one-spectrum bump low).
+    """
+
+    track: int
+    peaks: Mapping[str, float]
+    log10_tau: Mapping[str, float]
+    r_ohm_cm2: Mapping[str, float]
+    c_median_f_cm2: float
+    share: float
+
+    @property
+    def n_points(self) -> int:
+        """Spectra where the track has a peak."""
+        return len(self.peaks)
+
+
 def _series_tracks(series: Sequence[Spectrum], used: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict[str, int]]:
     """Track the used DRT peaks through the temperature-ordered series (:func:`eisrecipe.methods.tracking.track_peaks`
-    with ``order=False``): the tracks as a frame, and (spectrum, peak index) -> track number."""
+    with ``order=False``, linked on log10 C): the tracks as a frame, and (spectrum, peak tau) -> track number."""
     entries = []
     for s in series:
         name = str(s.meta.get("spectrum"))
@@ -411,12 +435,245 @@ def _series_tracks(series: Sequence[Spectrum], used: Mapping[str, pd.DataFrame])
             continue
         peaks = peaks_from_frame(rows.assign(spectrum=name)).get(name, ())
         entries.append(SeriesEntry(name, tuple(peaks)))
-    result = track_peaks(entries, order=False, only_in_window=False)
+    result = track_peaks(entries, order=False, only_in_window=False, by="c")
     frame = result.to_frame()
     where: dict[str, int] = {}
     for _, r in frame.iterrows():
-        where[f"{r['spectrum']}|{float(r['tau_s']):.6e}"] = int(r["track"])
+        where[_key(str(r["spectrum"]), float(r["tau_s"]))] = int(r["track"])
     return frame, where
+
+
+def _key(spectrum: str, tau_s: float) -> str:
+    return f"{spectrum}|{float(tau_s):.6e}"
+
+
+def series_tracks(frame: pd.DataFrame, used: Mapping[str, pd.DataFrame]) -> list[SeriesTrack]:
+    """The tracks of :func:`_series_tracks` with their capacitance and share of the series' DRT resistance."""
+    if frame.empty:
+        return []
+    total = {n: float(r["r_ohm_cm2"].sum()) for n, r in used.items() if not r.empty}
+    out = []
+    for t, g in frame.groupby("track"):
+        c = g["tau_s"].to_numpy(float) / g["r_ohm_cm2"].to_numpy(float)
+        share = sum(
+            float(r) / total[str(n)] for n, r in zip(g["spectrum"], g["r_ohm_cm2"], strict=True) if total.get(str(n))
+        )
+        out.append(
+            SeriesTrack(
+                track=int(t),
+                peaks={str(n): float(tau) for n, tau in zip(g["spectrum"], g["tau_s"], strict=True)},
+                log10_tau={str(n): math.log10(float(tau)) for n, tau in zip(g["spectrum"], g["tau_s"], strict=True)},
+                r_ohm_cm2={str(n): float(r) for n, r in zip(g["spectrum"], g["r_ohm_cm2"], strict=True)},
+                c_median_f_cm2=float(np.median(c)),
+                share=share,
+            )
+        )
+    return out
+
+
+def _tau_before(a: SeriesTrack, b: SeriesTrack) -> int:
+    """-1 when track ``a`` lies at shorter tau than ``b`` in most of the spectra holding both (by capacitance
+    where they share none), 1 when after, 0 when tied."""
+    shared = set(a.log10_tau) & set(b.log10_tau)
+    votes = sum(np.sign(a.log10_tau[n] - b.log10_tau[n]) for n in shared)
+    if votes:
+        return int(np.sign(votes))
+    return int(np.sign(math.log(a.c_median_f_cm2) - math.log(b.c_median_f_cm2)))
+
+
+def tau_ordered(tracks: Sequence[SeriesTrack]) -> list[SeriesTrack]:
+    """Tracks in tau order at the temperatures they share (see :func:`_tau_before`)."""
+    return sorted(tracks, key=functools.cmp_to_key(_tau_before))
+
+
+def main_tracks(tracks: Sequence[SeriesTrack], k: int) -> list[SeriesTrack]:
+    """The candidate elements of a ``k``-element model, in tau order: the ``k`` tracks most often among the ``k``
+    largest DRT peaks of a spectrum (ties: the larger share of the series' DRT resistance). A satellite of a
+    non-ideal arc is small next to its parent wherever both are seen, so it seldom counts; a process whose peak is
+    large at some temperatures only (bulk at low T, an interface at high T) counts there."""
+    spectra = {n for t in tracks for n in t.peaks}
+    votes = {t.track: 0 for t in tracks}
+    for n in spectra:
+        here = sorted((t for t in tracks if n in t.r_ohm_cm2), key=lambda t: -t.r_ohm_cm2[n])
+        for t in here[:k]:
+            votes[t.track] += 1
+    best = sorted(tracks, key=lambda t: (-votes[t.track], -t.share, t.track))[:k]
+    return tau_ordered(best)
+
+
+def track_groups(
+    rows: pd.DataFrame,
+    spectrum: str,
+    main: Sequence[SeriesTrack],
+    temperatures: Mapping[str, float] | None = None,
+) -> list[tuple[SeriesTrack, pd.DataFrame]]:
+    """One spectrum's peaks grouped by the main tracks, in tau order: a peak on a main track is that track's
+    element; a peak on no main track (a satellite, or a process whose peak the tracking put elsewhere at this
+    temperature) joins the nearest in log tau of the main peaks present and of the positions of the absent main
+    tracks extrapolated to this temperature (:func:`track_at`). Every main track present is one element, never
+    merged with another."""
+    rows = rows.sort_values("tau_s")
+    if rows.empty or not main:
+        return []
+    temperatures = temperatures or {}
+    taus = rows["tau_s"].to_numpy(float)
+    on: list[int | None] = [
+        next((t.track for t in main if math.isclose(t.peaks.get(spectrum, math.nan), tau, rel_tol=1e-6)), None)
+        for tau in taus
+    ]
+    anchors = {t.track: math.log10(taus[on.index(t.track)]) for t in main if t.track in on}
+    t_c = temperatures.get(spectrum, math.nan)
+    for t in main:
+        if t.track not in anchors and (at := track_at(t, t_c, temperatures)) is not None:
+            anchors[t.track] = math.log10(at[1])
+    if not anchors:  # no main peak and nothing to extrapolate: the largest peak takes the track nearest in C
+        k = int(np.argmax(rows["r_ohm_cm2"].to_numpy(float)))
+        c = float(taus[k] / rows["r_ohm_cm2"].to_numpy(float)[k])
+        anchors = {min(main, key=lambda m: abs(math.log(c / m.c_median_f_cm2))).track: math.log10(taus[k])}
+    owner = np.array(
+        [
+            o if o is not None else min(anchors, key=lambda a: abs(anchors[a] - math.log10(tau)))
+            for o, tau in zip(on, taus, strict=True)
+        ]
+    )
+    groups = [(t, rows[owner == t.track]) for t in main if (owner == t.track).any()]
+    return sorted(groups, key=lambda tg: float(merged_seed(tg[1])[1]))
+
+
+def track_at(track: SeriesTrack, temperature_c: float, temperatures: Mapping[str, float]) -> tuple[float, float] | None:
+    """(R, tau) of a track at a temperature where it has no peak, from the Arrhenius-like lines of log R and
+    log tau on 1/T through its peaks (two temperatures or more); ``None`` where it has fewer."""
+    pts = [
+        (temperatures[n], r, track.peaks[n])
+        for n, r in track.r_ohm_cm2.items()
+        if math.isfinite(temperatures.get(n, math.nan))
+    ]
+    if len({t for t, _, _ in pts}) < 2 or not math.isfinite(temperature_c):
+        return None
+    x = np.array([1.0 / (t + ZERO_CELSIUS_K) for t, _, _ in pts])
+    x0 = 1.0 / (temperature_c + ZERO_CELSIUS_K)
+    lr = np.polyval(np.polyfit(x, np.log([r for _, r, _ in pts]), 1), x0)
+    lt = np.polyval(np.polyfit(x, np.log([tau for _, _, tau in pts]), 1), x0)
+    return float(np.exp(lr)), float(np.exp(lt))
+
+
+def missing_elements(
+    main: Sequence[SeriesTrack], present: Sequence[SeriesTrack], s: Spectrum, temperatures: Mapping[str, float]
+) -> list[tuple[SeriesTrack, float, float]]:
+    """Main tracks without a peak in spectrum ``s`` whose extrapolation (:func:`track_at`) puts them inside the
+    measured window or at most one decade above its highest frequency (the rule for out-of-window peaks): the
+    process is there, its DRT peak merged with a neighbour or beyond the window, so the spectrum's fit holds its
+    element, seeded from the track (track, R, tau)."""
+    tau_top = 1.0 / (2 * np.pi * float(s.frequency_hz.max()))
+    tau_bottom = 1.0 / (2 * np.pi * float(s.frequency_hz.min()))
+    out = []
+    ids = {t.track for t in present}
+    for t in main:
+        if t.track in ids:
+            continue
+        at = track_at(t, _temperature(s), temperatures)
+        if at is not None and tau_top / 10 <= at[1] <= tau_bottom and at[0] > 0:
+            out.append((t, at[0], at[1]))
+    return out
+
+
+def name_tracks(
+    main: Sequence[SeriesTrack],
+    reference: Mapping[str, float],
+    blocking: bool,
+    settings: TemperatureSettings,
+    n_spectra: int,
+) -> dict[int, tuple[str, str]]:
+    """Element name and naming rule per main track (tau order, see the module docstring).
+
+    With the same cell's pressure-series fits (``reference``, element -> C in F cm^-2): the order-preserving
+    matching of the tracks to the reference elements (in their element order) with the smallest summed
+    |log10 C| distance, every pair within ``c_match_decades``, as many pairs as possible. Without (or for the
+    tracks left unmatched): the shortest-tau track that persists (two spectra or more, where there are two) is
+    bulk; the next with a larger capacitance than the bulk track's is GB (the ratio, not an absolute class); the
+    slower ones interface (``int``, ``int2`` ...; ``p3`` ... with blocking electrodes). A track in between that
+    fits none of these keeps its own element ``x<track>``. Absolute Irvine classes never name an element
+    (:func:`plausibility_notes`)."""
+    names: dict[int, tuple[str, str]] = {}
+    if reference:
+        refs = sorted(reference, key=element_rank)
+        best: tuple[int, float, list[tuple[int, str]]] = (0, 0.0, [])
+        for m in range(min(len(main), len(refs)), 0, -1):
+            for ti in itertools.combinations(range(len(main)), m):
+                for rj in itertools.combinations(refs, m):
+                    d = [abs(math.log10(main[i].c_median_f_cm2 / reference[r])) for i, r in zip(ti, rj, strict=True)]
+                    if max(d) > settings.c_match_decades:
+                        continue
+                    if (m, -sum(d)) > (best[0], -best[1]) or not best[2]:
+                        best = (m, sum(d), list(zip(ti, rj, strict=True)))
+            if best[2]:
+                break
+        for i, r in best[2]:
+            d = abs(math.log10(main[i].c_median_f_cm2 / reference[r]))
+            names[main[i].track] = (
+                r,
+                f"track {main[i].track} in tau order matched to the pressure-series element {r} "
+                f"(C {main[i].c_median_f_cm2:.2g} vs {reference[r]:.2g} F/cm2, {d:.2f} decade)",
+            )
+    persist = min(2, n_spectra)
+    taken = {n for n, _ in names.values()}
+    bulk = next((t for t in main if names.get(t.track, ("",))[0] == "bulk"), None)
+    if bulk is None and "bulk" not in taken:
+        bulk = next((t for t in main if t.track not in names and t.n_points >= persist), None)
+        if bulk is not None:
+            names[bulk.track] = (
+                "bulk",
+                f"track {bulk.track}: the shortest-tau track that persists ({bulk.n_points} spectra)",
+            )
+    gb = next((t for t in main if names.get(t.track, ("",))[0] == "gb"), None)
+    if gb is None and "gb" not in taken and bulk is not None:
+        after = main[main.index(bulk) + 1 :]
+        gb = next((t for t in after if t.track not in names and t.c_median_f_cm2 > bulk.c_median_f_cm2), None)
+        if gb is not None:
+            ratio = gb.c_median_f_cm2 / bulk.c_median_f_cm2
+            names[gb.track] = ("gb", f"track {gb.track}: the next track in tau order, C {ratio:.2g} x the bulk track's")
+    electrolyte = [t for t in main if names.get(t.track, ("",))[0] in ("bulk", "gb")]
+    last = max((main.index(t) for t in electrolyte), default=-1)
+    c_floor = max((t.c_median_f_cm2 for t in electrolyte), default=0.0)
+    used = {n for n, _ in names.values()}
+    extra = (
+        (f"p{i}" for i in itertools.count(3)) if blocking else (n for n in ("int", *(f"int{i}" for i in range(2, 99))))
+    )
+    for i, t in enumerate(main):
+        if t.track in names:
+            continue
+        if i > last and t.c_median_f_cm2 > c_floor:
+            name = next(n for n in extra if n not in used)
+            names[t.track] = (name, f"track {t.track}: slower than bulk and GB, its own element")
+        else:
+            name = f"x{t.track}"
+            names[t.track] = (name, f"track {t.track}: resolved but neither bulk nor GB by tau order and C ratio")
+        used.add(name)
+    return names
+
+
+def plausibility_notes(
+    main: Sequence[SeriesTrack],
+    names: Mapping[int, tuple[str, str]],
+    thickness_cm: float | None,
+    settings: TemperatureSettings,
+) -> list[str]:
+    """Irvine, Sinclair & West classes of the named tracks and the bulk/GB capacitance ratio: notes only."""
+    notes = []
+    for t in main:
+        name = names[t.track][0]
+        cls = _irvine(t.c_median_f_cm2, thickness_cm, settings)
+        expected = "bulk" if name == "bulk" else "gb" if name == "gb" else "interface"
+        if cls != expected:
+            c_spec = t.c_median_f_cm2 * (thickness_cm or settings.assumed_thickness_cm)
+            notes.append(
+                f"{name} (track {t.track}): C x thickness {c_spec:.2g} "
+                f"F/cm is in Irvine's {cls} class (plausibility only; named by tau order and C ratio)"
+            )
+    by = {names[t.track][0]: t for t in main}
+    if "bulk" in by and "gb" in by:
+        notes.append(f"C_GB / C_bulk = {by['gb'].c_median_f_cm2 / by['bulk'].c_median_f_cm2:.2g} (DRT track medians)")
+    return notes
 
 
 def _irvine(c_f_cm2: float, thickness_cm: float | None, settings: TemperatureSettings) -> str:
@@ -427,18 +684,39 @@ def _irvine(c_f_cm2: float, thickness_cm: float | None, settings: TemperatureSet
     return "bulk" if c_spec <= settings.bulk_c_max_f_cm else "gb" if c_spec <= settings.gb_c_max_f_cm else "interface"
 
 
+def _failure_flags(fit: SeriesFit, name: str) -> list[str]:
+    """A trial fit's flags less those of R-CPE exponents ending on their upper bound 1: such an element is an RC
+    (:func:`select_model` makes it one), not a failed fit."""
+    out = []
+    for flag in fit.flags:
+        label = flag.split(":", 1)[-1].split(".", 1)[0]
+        if ".alpha ended on its bound" in flag:
+            try:
+                if fit.element(name, label).alpha >= 1 - 1e-6:
+                    continue
+            except (KeyError, ValueError):
+                pass
+        out.append(flag)
+    return out
+
+
 def choose_element_count(
     series: Sequence[Spectrum],
     used: Mapping[str, pd.DataFrame],
     blocking: Mapping[str, bool],
     settings: TemperatureSettings,
+    tracks: Sequence[SeriesTrack] = (),
 ) -> tuple[int, dict[str, Any]]:
-    """Number of parallel elements for the whole series (no pressure-series reference): for k = 1 ..
+    """Number of parallel elements for the whole series: for k = 1 ..
     ``max_elements``, every spectrum is fitted with min(k, its peaks) anchored elements (R-CPE, no R_inf, no L);
-    the k with the fewest failed fits (flagged, or above the Step 7 residual gate ``max_rel_residual``: two arcs
+    the k with the fewest failed fits (flagged - an exponent at 1 is an RC, no failure -, or above the Step 7
+    residual gate ``max_rel_residual``: two arcs
     fitted as one fail it) and then the lowest summed BIC wins. One k for the series, so that every
-    temperature names the same processes."""
-    most = max((len(r) for r in used.values()), default=0)
+    temperature names the same processes. With ``tracks``, the k elements are the k main tracks
+    (:func:`main_tracks`, :func:`track_groups`); without, the k largest peaks of each spectrum
+    (:func:`anchor_groups`)."""
+    most = len(tracks) if tracks else max((len(r) for r in used.values()), default=0)
+    temperatures = {str(s.meta.get("spectrum")): _temperature(s) for s in series}
     scores: dict[int, tuple[int, float]] = {}
     for k in range(1, min(settings.max_elements, most) + 1):
         flagged, bic = 0, 0.0
@@ -447,18 +725,26 @@ def choose_element_count(
             rows = used.get(name)
             if rows is None or rows.empty:
                 continue
-            groups = anchor_groups(rows, k)
-            labels = labels_for(len(groups), blocking[name])
-            seeds = [merged_seed(g) for g in groups]
+            if tracks:
+                main = main_tracks(tracks, k)
+                by_track = track_groups(rows, name, main, temperatures)
+                seeds = [merged_seed(g) for _, g in by_track]
+                missing = missing_elements(main, [t for t, _ in by_track], s, temperatures)
+                seeds = sorted([*seeds, *((r, tau) for _, r, tau in missing)], key=lambda rt: rt[1])
+            else:
+                seeds = [merged_seed(g) for g in anchor_groups(rows, k)]
+            labels = labels_for(len(seeds), blocking[name])
             try:
                 fit = _fit_one(
-                    s, name, seeds, labels, ["RCPE"] * len(groups), blocking[name], settings.weighting, False, False
+                    s, name, seeds, labels, ["RCPE"] * len(seeds), blocking[name], settings.weighting, False, False
                 )
             except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:  # a fit that raises has failed
                 log.warning("%s: %d-element fit failed: %s", name, k, exc)
                 flagged += 1
                 continue
-            flagged += int(not fit.ok or fit.max_relative_residual(name) > settings.max_rel_residual)
+            flagged += int(
+                bool(_failure_flags(fit, name)) or fit.max_relative_residual(name) > settings.max_rel_residual
+            )
             bic += _bic(fit)
         scores[k] = (flagged, bic)
     if not scores:
@@ -466,8 +752,8 @@ def choose_element_count(
     best = min(scores, key=lambda k: scores[k])
     return best, {
         "chosen": best,
-        "rule": "fewest failed fits (flagged or above the residual gate), then lowest summed BIC over the series "
-        "(R-CPE elements, no R_inf, no L)",
+        "rule": "fewest failed fits (flagged, an exponent at 1 aside, or above the residual gate), then lowest summed "
+        "BIC over the series (R-CPE elements, no R_inf, no L; elements = the main tracks)",
         "candidates": {str(k): {"flagged_fits": f, "bic_sum": b} for k, (f, b) in scores.items()},
     }
 
@@ -542,18 +828,29 @@ def run_cell_temperature_fits(
         if cell_blocking:  # the spur's DRT peaks are the series CPE, not parallel elements
             keep &= rows["tau_s"] < min(evidence[name].tau_turn_s, math.inf)
         used[name] = rows[keep].sort_values("tau_s")
-    k_series, k_finding = (0, {"rule": "pressure-series reference capacitances"})
-    series_c: dict[str, float] = {}
-    if not reference:
-        k_series, k_finding = choose_element_count(series, used, blocking, settings)
-        if len(temps) >= 2:  # one sample over temperature: its capacitances are the T-invariant to name by
-            series_c = series_capacitances(used, k_series, cell_blocking)
-            k_finding["median_capacitance_f_cm2"] = series_c
     try:
         tracks_frame, track_of = _series_tracks(series, used)
-    except (InputError, ValueError) as exc:  # tracking is evidence, not a precondition of the fits
+    except (InputError, ValueError) as exc:  # without tracks, each spectrum's largest peaks anchor the elements
         tracks_frame, track_of = pd.DataFrame(), {}
         log.warning("temperature-series tracking failed: %s", exc)
+    tracks = series_tracks(tracks_frame, used)
+    k_series, k_finding = choose_element_count(series, used, blocking, settings, tracks)
+    main = main_tracks(tracks, k_series)
+    n_spectra = sum(1 for r in used.values() if not r.empty)
+    temperatures = {str(s.meta.get("spectrum")): _temperature(s) for s in series}
+    thickness_cell = next((s.meta.get("thickness_cm") for s in series if s.meta.get("thickness_cm")), None)
+    track_names = name_tracks(main, reference, cell_blocking, settings, n_spectra) if main else {}
+    series_c: dict[str, float] = {}
+    if not tracks and not reference and len(temps) >= 2:
+        series_c = series_capacitances(used, k_series, cell_blocking)
+    if main:
+        k_finding["main_tracks"] = [
+            {"track": t.track, "element": track_names[t.track][0], "rule": track_names[t.track][1]} for t in main
+        ]
+        k_finding["median_capacitance_f_cm2"] = {track_names[t.track][0]: t.c_median_f_cm2 for t in main}
+        k_finding["plausibility_notes"] = plausibility_notes(main, track_names, thickness_cell, settings)
+    elif series_c:
+        k_finding["median_capacitance_f_cm2"] = series_c
     frames: list[pd.DataFrame] = []
     per_spectrum: list[dict[str, Any]] = []
     stats: dict[str, tuple[float, int, int]] = {}  # chi2, parameters, data points of each spectrum's fit
@@ -572,8 +869,16 @@ def run_cell_temperature_fits(
             per_spectrum.append(entry)
             continue
         thickness = s.meta.get("thickness_cm")
-        if reference:
-            labels = [classify_peak(float(c), thickness, reference, settings) for c in rows["c_f_cm2"]]
+        if main:
+            owner = {
+                float(tau): track_names[t.track][0]
+                for t, g in track_groups(rows, name, main, temperatures)
+                for tau in g["tau_s"]
+            }
+            labels = [
+                (owner[float(t)], f"{owner[float(t)]}: track {track_of.get(_key(name, t))} -> {owner[float(t)]}")
+                for t in rows["tau_s"]
+            ]
         else:
             groups = anchor_groups(rows, k_series)
             names_k, rule = names_by_capacitance(groups, k_series, series_c, cell_blocking)
@@ -587,13 +892,20 @@ def run_cell_temperature_fits(
                 "in_window": bool(inside),
                 "element": lab,
                 "rule": rule,
-                "track": track_of.get(f"{name}|{float(tau):.6e}"),
+                "track": track_of.get(_key(name, tau)),
             }
             for (tau, r, c, inside), (lab, rule) in zip(
                 rows[["tau_s", "r_ohm_cm2", "c_f_cm2", "in_window"]].itertuples(index=False), labels, strict=True
             )
         ]
         seeds = _seeds(rows, [lab for lab, _ in labels])
+        if main:
+            present = [t for t, _ in track_groups(rows, name, main, temperatures)]
+            for t, r_x, tau_x in missing_elements(main, present, s, temperatures):
+                seeds[track_names[t.track][0]] = (r_x, tau_x)
+                entry.setdefault("extrapolated_elements", []).append(
+                    {"element": track_names[t.track][0], "track": t.track, "r_ohm_cm2": r_x, "tau_s": tau_x}
+                )
         names = sorted(seeds, key=lambda n: seeds[n][1])
         if reference:
             # an element gathering several DRT peaks is a distribution, not one RC: it gets a CPE exponent
@@ -626,6 +938,26 @@ def run_cell_temperature_fits(
         )
         stats[name] = (float(fit.chi2), int(fit.x.size), int(fit.dof + fit.x.size))
         per_spectrum.append(entry)
+    if main:  # the tracks that are no element of their own, and where their peaks went
+        main_ids = {t.track for t in main}
+        joined: dict[int, set[str]] = {}
+        for entry in per_spectrum:
+            for p in entry.get("peaks", []):
+                if p["track"] is not None and p["track"] not in main_ids:
+                    joined.setdefault(int(p["track"]), set()).add(str(p["element"]))
+        share = {t.track: t for t in tracks}
+        k_finding["joined_tracks"] = [
+            {
+                "track": t,
+                "joined": sorted(els),
+                "n_spectra": share[t].n_points,
+                "c_median_f_cm2": share[t].c_median_f_cm2,
+                "share": share[t].share,
+                "rule": "not among the main tracks of the chosen element count: its peaks join the nearest element "
+                "in log tau (a satellite of a non-ideal arc, or a process the fits do not resolve)",
+            }
+            for t, els in sorted(joined.items())
+        ]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     gated, left_out = gate_fits(table, settings.max_rel_residual)
     joint = joint_arrhenius(
