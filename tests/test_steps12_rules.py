@@ -164,3 +164,16 @@ def test_an_outside_peak_starts_a_track_where_the_stage_allows_it() -> None:
     bulk = res.by_label("bulk")
     assert bulk is not None and len(bulk.points) == len(PRESSURES)
     assert bulk.points[0].peak.log10_tau == pytest.approx(-7.8)
+
+
+def test_a_track_above_the_window_is_the_bulk_whatever_its_apparent_capacitance() -> None:
+    # only the tail of a bulk arc above f_max is in the data: its DRT peak area (here 10 of 130 ohm cm^2) and so its
+    # apparent C = tau / R are not measured. It must not take the GB label and push the GB onto an interface track
+    entries = [
+        SeriesEntry(f"s{k}", (_peak(-6.0, 10.0, in_window=False), _peak(-5.0, 100.0), _peak(-3.0, 150.0)), p, mode)
+        for k, (p, mode) in enumerate(PRESSURES)
+    ]
+    res = track_series(entries, rules=RULES, may_start=lambda name, peak: peak.log10_tau > -7.0)
+    bulk, gb = res.by_label("bulk"), res.by_label("gb")
+    assert bulk is not None and bulk.points[0].peak.log10_tau == pytest.approx(-6.0)
+    assert gb is not None and gb.points[0].peak.log10_tau == pytest.approx(-5.0)

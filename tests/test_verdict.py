@@ -528,3 +528,33 @@ def test_flat_signal_beside_a_shrinking_undetermined_one_is_sei_like_not_charge_
     v = decide("c", VALIDATION, **cell)
     assert v["dominant_interface_process"] not in ("charge_transfer", "mixed")
     assert v["dominance"]["sei_suspected"]
+
+
+def test_constriction_outweighing_undetermined_tracks_by_the_ratio_dominates() -> None:
+    """No CT track; a constriction track of 300 ohm cm^2 at the lowest pressure shown gone, and a track of 20 not
+    shown gone (undetermined). Even as charge transfer the small one cannot dominate: constriction (rule 2b). At
+    300 against 200 (within the dominance ratio 2) the undetermined track could matter: not decided by this rule."""
+    for small, expected in ((20.0, "constriction"), (200.0, "undetermined")):
+        tracks = (
+            track(2, "constriction", 300.0, 20.0, tau_trend=-0.8, at_highest=False),
+            track(3, "undetermined", small, small, at_highest=False),
+        )
+        cell = ct_cell(40.0, 0.2, 320.0, False)
+        cell["steps12"] = s12("undetermined", at_highest=(), tracks=tracks)
+        v = decide("c", VALIDATION, **cell)
+        assert v["dominant_interface_process"] == expected, v["dominance"]
+
+
+def test_one_point_track_gone_unevidenced_still_shows_the_contact_changing() -> None:
+    """Review of c007: a constriction arc seen only at the lowest pressure and not shown gone (undetermined, R ratio
+    1 as it has one point) still shows that the contact changes, so the flat persisting signal is SEI-like."""
+    tracks = (
+        track(2, "charge_transfer", 13.0, 12.8),
+        replace(track(3, "undetermined", 3.5, 3.5, at_highest=False), n_in_window=1),
+    )
+    cell = left_cell(13.0, 3.5, tracks)
+    cell["steps36"] = replace(cell["steps36"], step4=step4("bulk, GB, CT, int2", ("bulk", "gb", "ct", "int2")))
+    cell["lowest_pressure_r"] = low(bulk=109.0, gb=14.0, ct=13.0, int2=3.5)
+    v = decide("c", VALIDATION, **cell)
+    assert v["dominant_interface_process"] not in ("charge_transfer", "mixed")
+    assert v["dominance"]["sei_suspected"]

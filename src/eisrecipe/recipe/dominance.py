@@ -14,6 +14,9 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    constriction signal dominates it at the lowest pressure by the dominance ratio, else ``undetermined``; never
    ``charge_transfer`` or ``mixed`` on that signal, and ``sei_suspected`` says why.
 2. **No interface signal left at the highest pressure** (Step 2 ``constriction_dominates``): ``constriction``.
+   b. No charge-transfer track, constriction tracks beside undetermined ones (e.g. not shown gone at the highest
+      pressure): ``constriction`` when the constriction tracks' DRT peak area at the lowest pressure is ``ratio``
+      times that of the undetermined ones, which then cannot dominate even as charge transfer; else on to rule 3.
 3. **Left branch** (CT and constriction fitted as separate elements): R_CT and R_Cstr of the lowest-pressure spectrum
    from the joint fit, with their standard errors (with one element per interface track: R_CT of the primary ``ct``
    element alone, R_Cstr the sum of the constriction and undetermined elements, a further CT-like element ``ct2`` ...
@@ -167,10 +170,14 @@ def sei_like_tracks(
         return math.isfinite(t.r_ratio) and lo < t.r_ratio < hi
 
     def changes(t: InterfaceTrackFinding) -> bool:
-        # constriction, or any interface signal whose R moves beyond the tolerance: R_CT = R_Pol/A (or R_Pol A) and
-        # R_Cstr both follow the contact, so either shows that it changes (e.g. a shrinking constriction arc too
-        # small to be shown gone at the highest pressure, left undetermined by Step 2)
-        return t.behaviour == "constriction" or (math.isfinite(t.r_ratio) and not flat(t))
+        # constriction, any interface signal whose R moves beyond the tolerance (R_CT = R_Pol/A or R_Pol A and R_Cstr
+        # both follow the contact), or one seen at the lowest pressure and not at the highest (e.g. a shrinking
+        # constriction arc too small to be shown gone there, left undetermined by Step 2)
+        return (
+            t.behaviour == "constriction"
+            or (math.isfinite(t.r_ratio) and not flat(t))
+            or (t.present_at_lowest and not t.present_at_highest)
+        )
 
     a = [v for v in contact.values() if v > 0]
     sheet_changes = bool(a) and min(a) / max(a) < 1.0 - amplitude_tolerance
@@ -221,6 +228,40 @@ def _tau_moves_up(s12: Steps12Finding) -> bool | None:
     if len(at_hi) != 1 or abs(at_hi[0].tau_trend_decades) <= at_hi[0].tau_tol_decades:
         return None
     return at_hi[0].tau_trend_decades > 0
+
+
+def _constriction_outweighs_undetermined(s12: Steps12Finding, ratio: float, z_crit: float) -> Dominance | None:
+    """Rule 2b: no charge-transfer track, constriction tracks beside tracks of undetermined behaviour (missing at the
+    highest pressure without evidence that they are gone, or of no clear trend). The undetermined ones could be
+    charge transfer; when the constriction tracks' DRT peak area at the lowest pressure is ``ratio`` times theirs
+    (:func:`compare`, areas without errors) constriction dominates whatever they are. An undetermined track not seen
+    at the lowest pressure has no size there: no decision. None when the rule does not apply or does not decide."""
+    relevant = [t for t in s12.interface_tracks if t.present_at_lowest or t.present_at_highest]
+    unknown = [t for t in relevant if t.behaviour == "undetermined"]
+    cstr = [t for t in relevant if t.behaviour == "constriction" and t.present_at_lowest]
+    if not unknown or not cstr or any(t.behaviour == "charge_transfer" for t in relevant):
+        return None
+    if any(not t.present_at_lowest for t in unknown):
+        return None
+    r_cstr = sum(t.r_first_ohm_cm2 for t in cstr)
+    r_unknown = sum(t.r_first_ohm_cm2 for t in unknown)
+    if not (math.isfinite(r_cstr) and math.isfinite(r_unknown) and r_cstr > 0):
+        return None
+    if compare(r_unknown, math.nan, r_cstr, math.nan, ratio, z_crit) != "constriction":
+        return None
+    names = ", ".join(str(t.track) for t in unknown)
+    return Dominance(
+        "constriction",
+        f"the constriction tracks carry {r_cstr:.3g} ohm cm^2 of DRT peak area at the lowest pressure, >= {ratio:g} x "
+        f"the {r_unknown:.3g} of the undetermined track(s) {names}: constriction dominates even if those were charge "
+        "transfer",
+        r_unknown,
+        math.nan,
+        r_cstr,
+        math.nan,
+        _share(r_unknown, r_cstr),
+        basis="drt",
+    )
 
 
 def pressure_dominance(
@@ -274,6 +315,9 @@ def pressure_dominance(
         return Dominance("undetermined", "an SEI-like signal carries the interface resistance", sei_suspected=why)
     if s12.conclusion == "constriction_dominates":
         return Dominance("constriction", "no interface signal left at the highest pressure (Step 2)", basis="drt")
+    outweighed = _constriction_outweighs_undetermined(s12, ratio, z_crit)
+    if outweighed is not None:
+        return outweighed
     model = set(s36.step4.elements) if s36 is not None and s36.step4 is not None else set()
     # the fitted pair needs a constriction element in the model (undetermined elements join its side, never form it)
     ct, cstr = lowest.get(CT), constriction_side(lowest) if CSTR in model or not model else None

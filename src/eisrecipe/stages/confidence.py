@@ -8,7 +8,10 @@ decision - on one perturbed copy of the cell:
   of its own spectrum measured on the kept window (``validation.json``, ``kk_final.noise_estimate``); without it,
   the level of the kept window's residuals in ``spectra.csv`` (:func:`eisrecipe.methods.noise.relative_noise_level`,
   from neighbour differences). Those residuals are the full-range KK fit's, whose misfit inside the window reached
-  15 x the noise on the case study: resampling them (the first design) gave replicas far noisier than the data;
+  15 x the noise on the case study: resampling them (the first design) gave replicas far noisier than the data.
+  Never below 0.1 % of |Z| (:data:`eisrecipe.methods.peaks.NOISE_FLOOR_REL`, the instrument accuracy), so exact
+  simulations are perturbed too. The noise comes on top of the data's own, so a replica carries about sqrt 2 times
+  the measured noise: a deliberately harder test than a second measurement;
 - **cropping window**: each end of the kept window moves by up to ``window_points`` points, inward or outward
   (outward only into points the KK crop dropped, never past a configured limit or into inductive points);
 - **DRT lambda**: the cell's shared lambda times one of ``lambda_scales`` (1/3, 1, 3), held fixed;
@@ -49,6 +52,7 @@ import pandas as pd
 
 from eisrecipe.errors import InputError
 from eisrecipe.methods.noise import relative_noise_level
+from eisrecipe.methods.peaks import NOISE_FLOOR_REL
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.steps_1_2 import steps12_from_dict
 from eisrecipe.recipe.verdict import VerdictSettings
@@ -165,6 +169,7 @@ def _perturbed(
     if sigma is None and res_re.size > 1 and res_im.size > 1:
         sigma = relative_noise_level(res_re, res_im)
     if sigma is not None and math.isfinite(sigma):
+        sigma = max(sigma, NOISE_FLOOR_REL)
         z = z + np.abs(z) * sigma * (rng.standard_normal(z.size) + 1j * rng.standard_normal(z.size))
     lines = rows["source_line"].to_numpy(float) if "source_line" in rows else None
     if lines is not None and not np.all(np.isfinite(lines)):  # a reader without line numbers (binary files)

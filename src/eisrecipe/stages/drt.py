@@ -23,7 +23,7 @@ import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ import pandas as pd
 
 from eisrecipe.errors import InputError
 from eisrecipe.methods.drt import DrtResult, DrtSettings, compute_drt_series, run_drt
-from eisrecipe.methods.peaks import DEFAULT_MIN_SNR, NoiseModel, Peak, detection_limit, find_peaks, peaks_frame
+from eisrecipe.methods.peaks import DEFAULT_MIN_SNR, Peak, find_peaks, peaks_frame
 from eisrecipe.methods.tracking import TrackingResult, series_entries
 from eisrecipe.recipe.steps_1_2 import (
     LabelRules,
@@ -198,6 +198,28 @@ def _above_window(drts: Mapping[str, DrtResult], name: str, peak: Peak) -> bool:
     return tau_top / 10.0**ABOVE_WINDOW_DECADES <= peak.tau_s < tau_top
 
 
+def _would_show(
+    drts: Mapping[str, DrtResult], settings: DrtStageSettings, name: str, tau_s: float, r_ohm_cm2: float
+) -> bool:
+    """Injection test of Steps 1-2's evidence of absence: add an RC (``r_ohm_cm2``, ``tau_s`` in s) to spectrum
+    ``name``, redo its DRT with the same lambda and data part, and say whether a significant peak appears within
+    the tracking gate of ``tau_s`` that the spectrum did not have (a new peak, not a grown neighbour)."""
+    result = drts[name]
+    s = result.spectrum
+    w = 2 * math.pi * s.frequency_hz
+    injected = replace(s, impedance=s.impedance + r_ohm_cm2 / (1 + 1j * w * tau_s))
+    drt = replace(result.settings, lambda_method="fixed", lambda_value=result.lambda_value, data=result.data)
+    try:
+        again = run_drt(injected, drt, backend=settings.backend)
+    except Exception as exc:  # no evidence is no evidence
+        log.warning("injection test on %s failed: %s", name, exc)
+        return False
+    found = find_peaks(again, prominence=settings.prominence, area=settings.peak_area, min_snr=settings.min_snr)  # type: ignore[arg-type]
+    before = find_peaks(result, prominence=settings.prominence, area=settings.peak_area, min_snr=settings.min_snr)  # type: ignore[arg-type]
+    near = [p for p in found if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades]
+    return len(near) > sum(1 for p in before if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades)
+
+
 def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSettings) -> CellDrt:
     """Run the DRT stage on one cell's validated spectra (see module docstring)."""
     pressure = [s for s in spectra if _is_pressure(s)]
@@ -249,13 +271,7 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
         if refused:
             finding = refused.to_dict()
         else:
-            noise = {k: NoiseModel.of(drts[k], misfit=False) for k in p_names}
-            absence = absence_at_highest(
-                tracking,
-                lambda name, tau: detection_limit(noise[name], tau, settings.min_snr),
-                settings.thresholds,
-                settings.gate_decades,
-            )
+            absence = absence_at_highest(tracking, partial(_would_show, drts, settings), settings.thresholds)
             finding = steps_1_2(tracking, settings.thresholds, absence).to_dict()
     else:
         finding = {
