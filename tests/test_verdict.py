@@ -488,10 +488,12 @@ def test_left_branch_is_undetermined_when_fit_and_drt_swap_the_identities() -> N
     assert "disagree" in v["dominance"]["rule"]
 
 
-def ct_beside_unknown_cell(ct: float, unknown: float) -> dict[str, Any]:
+def ct_beside_unknown_cell(
+    ct: float, unknown: float, tracks: tuple[InterfaceTrackFinding, ...] | None = None
+) -> dict[str, Any]:
     """A left-branch cell whose model holds the CT element and one element of undetermined behaviour (a track missing
     at the highest pressure without evidence that it is gone), no constriction element."""
-    tracks = (
+    tracks = tracks or (
         track(2, "charge_transfer", ct, 5 * ct),
         track(3, "undetermined", unknown, unknown, at_highest=False),
     )
@@ -513,19 +515,23 @@ def test_ct_dominating_an_undetermined_neighbour_is_charge_transfer() -> None:
     assert v["dominant_interface_process"] == "undetermined"
 
 
-def test_flat_signal_beside_a_shrinking_undetermined_one_is_sei_like_not_charge_transfer() -> None:
-    """Matrix cell c007 (an undeclared SEI, 13 ohm cm^2, beside a constriction arc of 3.5 ohm cm^2 that shrinks to
-    0.2 and is too small to be shown gone): Step 2 calls the flat signal charge transfer and leaves the shrinking one
-    undetermined. The shrinking one shows the contact changing, so the flat one is SEI-like - never charge transfer
-    (issue 15), although R_CT dominates the undetermined element at the lowest pressure."""
-    tracks = (
-        track(2, "charge_transfer", 13.0, 12.5),
+@pytest.mark.parametrize(
+    "beside",
+    [
         track(3, "undetermined", 3.5, 0.18, at_highest=False),
-    )
-    cell = left_cell(13.0, 3.5, tracks)
-    cell["steps36"] = replace(cell["steps36"], step4=step4("bulk, GB, CT, int2", ("bulk", "gb", "ct", "int2")))
-    cell["lowest_pressure_r"] = low(bulk=109.0, gb=14.0, ct=13.0, int2=3.5)
-    v = decide("c", VALIDATION, **cell)
+        replace(track(3, "undetermined", 3.5, 3.5, at_highest=False), n_in_window=1),
+    ],
+    ids=["shrinking", "one-point"],
+)
+def test_flat_signal_beside_an_undetermined_vanishing_one_is_sei_like_not_charge_transfer(
+    beside: InterfaceTrackFinding,
+) -> None:
+    """Matrix cell c007 (an undeclared SEI, 13 ohm cm^2, beside a constriction arc of 3.5 ohm cm^2 that shrinks to
+    0.2 and is too small to be shown gone): Step 2 calls the flat signal charge transfer and leaves the other one
+    undetermined. That one - shrinking, or seen at the lowest pressure only (R ratio 1 with one point; review of
+    c007) - shows the contact changing, so the flat one is SEI-like: never charge transfer (issue 15), although R_CT
+    dominates the undetermined element at the lowest pressure."""
+    v = decide("c", VALIDATION, **ct_beside_unknown_cell(13.0, 3.5, (track(2, "charge_transfer", 13.0, 12.5), beside)))
     assert v["dominant_interface_process"] not in ("charge_transfer", "mixed")
     assert v["dominance"]["sei_suspected"]
 
@@ -543,18 +549,3 @@ def test_constriction_outweighing_undetermined_tracks_by_the_ratio_dominates() -
         cell["steps12"] = s12("undetermined", at_highest=(), tracks=tracks)
         v = decide("c", VALIDATION, **cell)
         assert v["dominant_interface_process"] == expected, v["dominance"]
-
-
-def test_one_point_track_gone_unevidenced_still_shows_the_contact_changing() -> None:
-    """Review of c007: a constriction arc seen only at the lowest pressure and not shown gone (undetermined, R ratio
-    1 as it has one point) still shows that the contact changes, so the flat persisting signal is SEI-like."""
-    tracks = (
-        track(2, "charge_transfer", 13.0, 12.8),
-        replace(track(3, "undetermined", 3.5, 3.5, at_highest=False), n_in_window=1),
-    )
-    cell = left_cell(13.0, 3.5, tracks)
-    cell["steps36"] = replace(cell["steps36"], step4=step4("bulk, GB, CT, int2", ("bulk", "gb", "ct", "int2")))
-    cell["lowest_pressure_r"] = low(bulk=109.0, gb=14.0, ct=13.0, int2=3.5)
-    v = decide("c", VALIDATION, **cell)
-    assert v["dominant_interface_process"] not in ("charge_transfer", "mixed")
-    assert v["dominance"]["sei_suspected"]

@@ -102,8 +102,14 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
 
     # verdict stage: a verdict for every finished cell; the excluded spectrum named as the sheet names it
     good_verdict = json.loads((out / "good" / "verdict.json").read_text())
-    # three pressures of the example's constriction cell (data/example/generate.py: R_Int 300 -> 50 ohm cm^2)
-    assert good_verdict["dominant_interface_process"] == "constriction"
+    # three pressures of the example's constriction cell (data/example/generate.py: R_Int 300 -> 50 ohm cm^2): the
+    # un-perturbed decision is constriction; with only three pressures of one broad ZARC the replicas' DRTs split it
+    # into tracks of different behaviour (measured: 6 of 16 reach constriction), so the verdict may honestly be
+    # undetermined by its confidence - never another process
+    assert good_verdict["dominance"]["process"] == "constriction"
+    assert good_verdict["dominant_interface_process"] in ("constriction", "undetermined")
+    if good_verdict["dominant_interface_process"] == "undetermined":
+        assert "Un-perturbed decision: constriction" in good_verdict["summary"]
     assert good_verdict["r_pol"]["value_ohm_cm2"] > 0
     assert {s["step"] for s in good_verdict["steps"]} == {"kk", "1", "2", "3", "4", "5", "6", "7"}
     mixed_verdict = json.loads((out / "mixed" / "verdict.json").read_text())
@@ -121,7 +127,7 @@ def test_workflow_validates_every_cell_and_isolates_bad_input(workdir: Path) -> 
     # --keep-going: the summary lists the finished cells and the failed one with its stage and reason
     summary = pd.read_csv(out / "summary.csv").set_index("cell")
     assert list(summary.index) == ["good", "mixed", "hopeless"]  # finished cells first, then the failed ones
-    assert summary.loc["good", "dominant_interface_process"] == "constriction"
+    assert summary.loc["good", "dominant_interface_process"] == good_verdict["dominant_interface_process"]
     assert summary.loc["hopeless", "failed_stage"] == "validate" and "garbage.txt" in summary.loc["hopeless", "failure"]
     assert 'href="hopeless/FAILED.json"' in (out / "summary.html").read_text()
     # the onerror summary writes the workbook and the cross-cell figures of the finished cells too
