@@ -53,6 +53,13 @@ def test_each_gate_trips_on_its_own() -> None:
     bulk_like_interface = fits()
     bulk_like_interface.loc[bulk_like_interface["element"] == "int", "c_f_cm2"] = 3e-10  # x 0.1 cm: 3e-11 F/cm
     assert gates_of(bulk_like_interface) == [("implausible_capacitance", "4")]
+    # a bulk element fitted above the kept window (tau 3e-8 s, f_max 1 MHz: tau_min 1.6e-7 s) has an extrapolated C:
+    # not judged; the same C inside the window is
+    big_bulk = fits(tau_s=3e-8)
+    big_bulk.loc[big_bulk["element"] == "bulk", "c_f_cm2"] = 1.5e-9  # x 0.1 cm: 1.5e-10 F/cm > 5e-11
+    windows = {"spectra": [{"spectrum": p, "window_hz": [0.1, 1e6]} for p in ("p10", "p400")]}
+    assert gates_of(big_bulk, windows) == []
+    assert gates_of(big_bulk.assign(tau_s=1e-6), windows) == [("implausible_capacitance", "4")]
     flagged = {"spectra": [{"spectrum": "p10", "quality_flags": ["KK crop did not converge: 6 % > 4 %"]}]}
     assert gates_of(fits(), flagged) == [("kk_crop_not_converged", "kk")]
 

@@ -124,11 +124,30 @@ def _fit_gates(rows: pd.DataFrame, step: str, what: str, settings: GateSettings)
     return out
 
 
-def _capacitance_gates(rows: pd.DataFrame, thickness_cm: Mapping[str, float | None]) -> list[Gate]:
+def _measured_tau_windows(validation: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    """Spectrum -> its kept window as time constants (1/(2 pi f_max), 1/(2 pi f_min)) in s, where recorded."""
+    out: dict[str, tuple[float, float]] = {}
+    for s in validation.get("spectra") or []:
+        window = s.get("window_hz")
+        if window and len(window) == 2 and min(window) > 0:
+            out[str(s.get("spectrum"))] = (1 / (2 * math.pi * max(window)), 1 / (2 * math.pi * min(window)))
+    return out
+
+
+def _capacitance_gates(
+    rows: pd.DataFrame, thickness_cm: Mapping[str, float | None], windows: Mapping[str, tuple[float, float]]
+) -> list[Gate]:
+    """Elements whose median specific capacitance contradicts their name. An element whose fitted tau lies outside
+    its spectrum's kept window (``windows``: tau limits in s) is not judged there: only a tail of its arc is in the
+    data, its R and C are extrapolations (a bulk arc above f_max: replicas of matrix cell c004 put its C 5 x off)."""
     out: list[Gate] = []
     for (element,), g in rows.groupby(["element"]):
         specific = []
         for r in g.itertuples(index=False):
+            window = windows.get(str(r.spectrum))
+            tau = getattr(r, "tau_s", math.nan)
+            if window is not None and math.isfinite(tau) and not window[0] <= tau <= window[1]:
+                continue
             t = thickness_cm.get(str(r.spectrum))
             t = float(t) if t is not None and math.isfinite(float(t)) else ASSUMED_THICKNESS_CM
             if math.isfinite(r.c_f_cm2) and r.c_f_cm2 > 0:
@@ -189,7 +208,7 @@ def quality_gates(
         gates += _fit_gates(fits[fits["fit"] == "step3"], "3", "Step 3 fit", settings)
         series = fits[fits["fit"] == "series"]
         gates += _fit_gates(series, "4", "Step 4 series fit", settings)
-        gates += _capacitance_gates(series, thickness_cm)
+        gates += _capacitance_gates(series, thickness_cm, _measured_tau_windows(validation))
     s6 = steps36.step6 if steps36 is not None else None
     if s6 is not None and s6.all_physical is False and not s6.assumption:
         bad = [r.spectrum for r in s6.contact_area or () if not r.area.physical]
