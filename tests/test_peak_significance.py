@@ -94,6 +94,7 @@ def test_injection_finds_a_lone_arc_and_not_one_hidden_in_a_neighbour() -> None:
     result = compute_drt(_spectrum([(50.0, 1e-5), (500.0, 1e-2)], 0.003, seed=3), SETTINGS)
     drts = {"p": result}
     settings = DrtStageSettings(drt=SETTINGS)
-    assert _would_show(drts, settings, "p", 1e-3, 20.0)
-    assert not _would_show(drts, settings, "p", 1e-3, 0.2)
-    assert not _would_show(drts, settings, "p", 1.4e-2, 20.0)
+    peaks = {"p": find_peaks(result, prominence=settings.prominence, min_snr=settings.min_snr)}  # as the stage does
+    assert _would_show(drts, peaks, settings, "p", 1e-3, 20.0)
+    assert not _would_show(drts, peaks, settings, "p", 1e-3, 0.2)
+    assert not _would_show(drts, peaks, settings, "p", 1.4e-2, 20.0)

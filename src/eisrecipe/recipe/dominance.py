@@ -115,6 +115,19 @@ class Dominance:
     sei_suspected: str | None = optional()
     basis: str | None = optional()
 
+    @classmethod
+    def of_pair(
+        cls,
+        process: str,
+        rule: str,
+        ct: tuple[float, float],
+        cstr: tuple[float, float],
+        basis: str | None = None,
+    ) -> Dominance:
+        """A decision from R_CT and R_Cstr at the lowest pressure, each (R, stderr) in ohm cm^2 (stderr NaN: none
+        known), with the CT share they give."""
+        return cls(process, rule, ct[0], ct[1], cstr[0], cstr[1], _share(ct[0], cstr[0]), basis=basis)
+
 
 def compare(ct: float, ct_err: float, cstr: float, cstr_err: float, ratio: float, z_crit: float) -> str:
     """The dominant process from R_CT and R_Cstr (ohm cm^2) with their standard errors (NaN: none known)."""
@@ -250,16 +263,13 @@ def _constriction_outweighs_undetermined(s12: Steps12Finding, ratio: float, z_cr
     if compare(r_unknown, math.nan, r_cstr, math.nan, ratio, z_crit) != "constriction":
         return None
     names = ", ".join(str(t.track) for t in unknown)
-    return Dominance(
+    return Dominance.of_pair(
         "constriction",
         f"the constriction tracks carry {r_cstr:.3g} ohm cm^2 of DRT peak area at the lowest pressure, >= {ratio:g} x "
         f"the {r_unknown:.3g} of the undetermined track(s) {names}: constriction dominates even if those were charge "
         "transfer",
-        r_unknown,
-        math.nan,
-        r_cstr,
-        math.nan,
-        _share(r_unknown, r_cstr),
+        (r_unknown, math.nan),
+        (r_cstr, math.nan),
         basis="drt",
     )
 
@@ -337,26 +347,20 @@ def pressure_dominance(
         process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
         names = ", ".join(n for n in lowest if family(n) == INT and n != INT)
         if process == "charge_transfer":
-            return Dominance(
+            return Dominance.of_pair(
                 process,
                 f"R_CT of the lowest-pressure spectrum dominates the interface element(s) of undetermined behaviour "
                 f"({names}), constriction at most (left branch)",
-                ct[0],
-                ct[1],
-                unknown[0],
-                unknown[1],
-                _share(ct[0], unknown[0]),
+                ct,
+                unknown,
                 basis="series fit",
             )
-        return Dominance(
+        return Dominance.of_pair(
             "undetermined",
             f"R_CT ({ct[0]:.3g} ohm cm^2) does not dominate the interface element(s) of undetermined behaviour "
             f"({names}: {unknown[0]:.3g} ohm cm^2) at the lowest pressure, and what they are is not known",
-            ct[0],
-            ct[1],
-            unknown[0],
-            unknown[1],
-            _share(ct[0], unknown[0]),
+            ct,
+            unknown,
         )
     if ct is not None and cstr is not None:
         process = compare(ct[0], ct[1], cstr[0], cstr[1], ratio, z_crit)
@@ -367,25 +371,19 @@ def pressure_dominance(
                 f"{n} R = {v[0]:.3g}" for n, v in further_ct.items()
             )
         if drt is not None and {process, drt[0]} == {"charge_transfer", "constriction"}:
-            return Dominance(
+            return Dominance.of_pair(
                 "undetermined",
                 f"the fit (R_CT {ct[0]:.3g}, R_Cstr {cstr[0]:.3g} ohm cm^2) and the DRT tracks (charge-transfer "
                 f"{drt[1]:.3g}, constriction {drt[2]:.3g} ohm cm^2 of peak area) disagree at the lowest pressure: "
                 "the elements' identities are not certain" + unresolved,
-                ct[0],
-                ct[1],
-                cstr[0],
-                cstr[1],
-                _share(ct[0], cstr[0]),
+                ct,
+                cstr,
             )
-        return Dominance(
+        return Dominance.of_pair(
             process,
             "R_CT and R_Cstr of the lowest-pressure spectrum, fitted as separate elements (left branch)" + unresolved,
-            ct[0],
-            ct[1],
-            cstr[0],
-            cstr[1],
-            _share(ct[0], cstr[0]),
+            ct,
+            cstr,
             basis="series fit",
         )
     step3 = s36.step3 if s36 is not None else None
@@ -417,16 +415,13 @@ def pressure_dominance(
             use = order or "cstr_faster"
             process, r_ct = verdicts[use]
             r_cs = max(r_int[0] - r_ct, 0.0)
-            return Dominance(
+            return Dominance.of_pair(
                 process,
                 f"Table 1 with the sheet's A = {a_min:.3g} at the lowest pressure: R_CT = "
                 f"{'R_Pol / A' if use == 'cstr_faster' else 'R_Pol A'} = {r_ct:.3g}, R_Cstr = R_Int - R_CT"
                 + ("" if order else " (both tau orders agree)"),
-                r_ct,
-                math.nan,
-                r_cs,
-                r_int[1],
-                _share(r_ct, r_cs),
+                (r_ct, math.nan),
+                (r_cs, r_int[1]),
                 basis="series fit and Step 3",
             )
         return Dominance(

@@ -199,11 +199,17 @@ def _above_window(drts: Mapping[str, DrtResult], name: str, peak: Peak) -> bool:
 
 
 def _would_show(
-    drts: Mapping[str, DrtResult], settings: DrtStageSettings, name: str, tau_s: float, r_ohm_cm2: float
+    drts: Mapping[str, DrtResult],
+    peaks: Mapping[str, Sequence[Peak]],
+    settings: DrtStageSettings,
+    name: str,
+    tau_s: float,
+    r_ohm_cm2: float,
 ) -> bool:
     """Injection test of Steps 1-2's evidence of absence: add an RC (``r_ohm_cm2``, ``tau_s`` in s) to spectrum
     ``name``, redo its DRT with the same lambda and data part, and say whether a significant peak appears within
-    the tracking gate of ``tau_s`` that the spectrum did not have (a new peak, not a grown neighbour)."""
+    the tracking gate of ``tau_s`` that the spectrum did not have (``peaks``: its peaks as the stage found them;
+    a new peak, not a grown neighbour)."""
     result = drts[name]
     s = result.spectrum
     w = 2 * math.pi * s.frequency_hz
@@ -215,9 +221,8 @@ def _would_show(
         log.warning("injection test on %s failed: %s", name, exc)
         return False
     found = find_peaks(again, prominence=settings.prominence, area=settings.peak_area, min_snr=settings.min_snr)  # type: ignore[arg-type]
-    before = find_peaks(result, prominence=settings.prominence, area=settings.peak_area, min_snr=settings.min_snr)  # type: ignore[arg-type]
     near = [p for p in found if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades]
-    return len(near) > sum(1 for p in before if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades)
+    return len(near) > sum(1 for p in peaks[name] if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades)
 
 
 def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSettings) -> CellDrt:
@@ -271,7 +276,7 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
         if refused:
             finding = refused.to_dict()
         else:
-            absence = absence_at_highest(tracking, partial(_would_show, drts, settings), settings.thresholds)
+            absence = absence_at_highest(tracking, partial(_would_show, drts, peaks, settings), settings.thresholds)
             finding = steps_1_2(tracking, settings.thresholds, absence).to_dict()
     else:
         finding = {
