@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from eisrecipe.methods.arrhenius import K_B_EV, ZERO_CELSIUS_K
+from eisrecipe.spectrum import Spectrum
 
 
 def rc(frequency_hz: np.ndarray, r: float, tau_s: float) -> np.ndarray:
@@ -40,3 +41,25 @@ def three_arc(frequency_hz: np.ndarray) -> np.ndarray:
         + rc(frequency_hz, 50.0, 1e-2)
         + 1j * w * 1e-7
     )
+
+
+def pressure_spectrum(
+    frequency_hz: np.ndarray,
+    z: np.ndarray,
+    cell: str,
+    pressure_mpa: float,
+    contact_fraction: float,
+    noise: float,
+    seed: int,
+) -> Spectrum:
+    """One spectrum of a pressure series (area-specific, 0.1 cm thick), ``z`` with proportional noise ``noise``."""
+    meta = {
+        "cell": cell,
+        "spectrum": f"p{int(pressure_mpa):03d}",
+        "series": "pressure",
+        "pressure_mpa": pressure_mpa,
+        "thickness_cm": 0.1,
+        "kk_noise": noise,
+        "contact_fraction": contact_fraction,
+    }
+    return Spectrum.from_points(frequency_hz, noisy(z, noise, seed=seed), unit="ohm cm^2", meta=meta)

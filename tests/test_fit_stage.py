@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic import noisy, rc, zarc
+from synthetic import pressure_spectrum, rc, zarc
 
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
@@ -52,16 +52,7 @@ def _series(
         z = R_INF + 2j * np.pi * f * inductance + rc(f, *BULK) + zarc(f, *GB)
         for r, tau, alpha in elements:
             z = z + zarc(f, r, tau, alpha)
-        meta = {
-            "cell": "syn",
-            "spectrum": f"p{int(p):03d}",
-            "series": "pressure",
-            "pressure_mpa": p,
-            "thickness_cm": 0.1,
-            "kk_noise": NOISE,
-            "contact_fraction": a,
-        }
-        out.append(Spectrum.from_points(f, noisy(z, NOISE, seed=10 + i), unit="ohm cm^2", meta=meta))
+        out.append(pressure_spectrum(f, z, "syn", p, a, NOISE, seed=10 + i))
     return out
 
 

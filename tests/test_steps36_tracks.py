@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic import noisy, rc, zarc
+from synthetic import pressure_spectrum, rc, zarc
 
 from eisrecipe.matrix.generator import cstr_c, cstr_r
 from eisrecipe.recipe.dominance import constriction_side, interface_resistance, pressure_dominance
@@ -55,16 +55,7 @@ def _spectra() -> list[Spectrum]:
         if a < 1.0:
             r = cstr_r(R_C, a)
             z = z + zarc(f, r, r * cstr_c(C_P, a), 0.9)
-        meta = {
-            "cell": "two_ct",
-            "spectrum": f"p{int(p):03d}",
-            "series": "pressure",
-            "pressure_mpa": p,
-            "thickness_cm": 0.1,
-            "kk_noise": NOISE,
-            "contact_fraction": a,
-        }
-        out.append(Spectrum.from_points(f, noisy(z, NOISE, seed=20 + i), unit="ohm cm^2", meta=meta))
+        out.append(pressure_spectrum(f, z, "two_ct", p, a, NOISE, seed=20 + i))
     return out
 
 
