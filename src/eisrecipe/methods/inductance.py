@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from scipy.special import fdtrc
 
 from eisrecipe.methods.fitting import SeriesFit
 from eisrecipe.spectrum import Spectrum
@@ -32,7 +33,9 @@ def choose_inductance(
        uniaxial and isostatic pressing) and the nested models are compared by the F-test for least squares,
        F = ((chi2_0 - chi2_L) / k) / (chi2_L / dof_L) with k = number of spectra, on (k, dof_L) degrees of
        freedom. L is included when p < :data:`INDUCTANCE_P` and the fit with L is not flagged where the fit
-       without L is not (an L the data cannot determine makes the fit degenerate, and then it stays out).
+       without L is not (an L the data cannot determine makes the fit degenerate, and then it stays out). The
+       caller makes the models nested (``joint_fit(True)`` keeps the elements ``joint_fit(False)`` kept); where the
+       fit with L still has no more parameters than the one without, there is no nested test and L stays out.
 
     A lead inductance hides in a capacitive top end: with the bulk arc partly above the window, +j w L shortens
     the arc's visible part and a model without L turns bulk resistance into R_inf (the example data: 1 uH over
@@ -54,20 +57,22 @@ def choose_inductance(
     if inductive:
         rule = "auto: Z'' > 0 at the highest kept frequency of " + ", ".join(inductive)
         return joint_fit(True), True, {**finding, "included": True, "rule": rule}
-    from scipy.stats import f as f_dist
-
     without, with_l = joint_fit(False), joint_fit(True)
     k = with_l.x.size - without.x.size
     chi2_0, chi2_1 = without.chi2, with_l.chi2
-    if with_l.dof > 0 and chi2_1 > 0:
+    if k <= 0:  # not nested (the fit with L dropped more elements than L added): no F-test, L stays out
+        f_stat, p_value = float("nan"), 1.0
+    elif with_l.dof > 0 and chi2_1 > 0:
         f_stat = max((chi2_0 - chi2_1) / k, 0.0) / (chi2_1 / with_l.dof)
-        p_value = float(f_dist.sf(f_stat, k, with_l.dof))
+        p_value = float(fdtrc(k, with_l.dof, f_stat))  # F distribution's survival function
     else:
         f_stat, p_value = float("nan"), 1.0
     significant = p_value < INDUCTANCE_P
     worse = with_l.flags and not without.flags
     use = bool(significant and not worse)
-    if use:
+    if k <= 0:
+        rule = f"auto: the fit with L has {-k} parameter(s) fewer (it pruned more), no nested F-test: L left out"
+    elif use:
         rule = f"auto: F-test p = {p_value:.3g} < {INDUCTANCE_P:g}"
     elif significant:
         rule = f"auto: F-test p = {p_value:.3g} but the fit with L is flagged ({'; '.join(with_l.flags)})"

@@ -818,12 +818,33 @@ class _SeriesFitter:
     seeds: Mapping[str, Mapping[str, tuple[float, float]]]
     settings: FitSettings
     pruned: dict[str, list[PrunedElement]] = field(default_factory=dict)
+    #: per fit key, the elements of each spectrum that survived its pruning
+    kept: dict[str, dict[str, dict[str, tuple[float, float]]]] = field(default_factory=dict)
 
     @property
     def shared(self) -> list[str]:
         return [n for n in MICROSTRUCTURE if n in self.a.elements]
 
-    def fit(self, names: Sequence[str], with_l: bool, key: str) -> SeriesFit:
+    def renamed(self, a: ElementAssignment, swap: Mapping[str, str]) -> _SeriesFitter:
+        """A fitter for the assignment ``a`` whose element names are this one's under ``swap`` (same tracks, same
+        kinds, so the same seeds and models): its series search starts from the elements this one's series search
+        kept (``carried``), which the search from every seed would reach again, with their pruning records."""
+        done = next((k for k in ("series_lFalse", "series_lTrue") if k in self.kept), None)
+        out = _SeriesFitter(
+            self.spectra,
+            a,
+            {s: {swap.get(e, e): v for e, v in d.items()} for s, d in self.seeds.items()},
+            self.settings,
+        )
+        if done is not None:
+            out.kept["carried"] = {s: {swap.get(e, e): v for e, v in d.items()} for s, d in self.kept[done].items()}
+            out.pruned["carried"] = [replace(p, element=swap.get(p.element, p.element)) for p in self.pruned[done]]
+        return out
+
+    def fit(self, names: Sequence[str], with_l: bool, key: str, after: str | None = None) -> SeriesFit:
+        """The pruned fit of ``names``; ``after``: start from what survived the pruning of that earlier fit (the
+        same spectra) instead of every seeded element, and record its pruned elements as well."""
+
         def once(current: Mapping[str, Mapping[str, tuple[float, float]]]) -> SeriesFit:
             models, starts = [], []
             for s in names:
@@ -841,8 +862,11 @@ class _SeriesFitter:
                 weighting=self.settings.weighting,  # type: ignore[arg-type]
             )
 
-        fit, dropped = _fit_pruned(once, {s: self.seeds[s] for s in names}, self.settings.z_crit)
-        self.pruned[key] = dropped
+        start = self.kept[after] if after is not None else {s: dict(self.seeds[s]) for s in names}
+        fit, dropped = _fit_pruned(once, start, self.settings.z_crit)
+        self.pruned[key] = [*(self.pruned[after] if after is not None else []), *dropped]
+        gone = {(p.spectrum, p.element) for p in dropped}
+        self.kept[key] = {s: {e: v for e, v in start[s].items() if (s, e) not in gone} for s in names}
         return fit
 
 
@@ -872,10 +896,17 @@ def step4_series_fit(fitter: _SeriesFitter) -> tuple[SeriesFit, bool, dict[str, 
     """
     a = fitter.a
     order = a.order
+
+    def joint_fit(with_l: bool) -> SeriesFit:
+        # the fit with L starts from the elements the fit without L kept, where that ran first: the two models are
+        # then nested (one L per spectrum more) as the F-test assumes, and the overfull start is pruned only once
+        after = "series_lFalse" if with_l and "series_lFalse" in fitter.kept else None
+        if after is None and "carried" in fitter.kept:  # a renamed fitter (:meth:`_SeriesFitter.renamed`)
+            after = "carried"
+        return fitter.fit(order, with_l, f"series_l{with_l}", after=after)
+
     joint, use_l, l_finding = choose_inductance(
-        fitter.settings.inductance,
-        [fitter.spectra[s] for s in order],
-        lambda with_l: fitter.fit(order, with_l, f"series_l{with_l}"),
+        fitter.settings.inductance, [fitter.spectra[s] for s in order], joint_fit
     )
     note = None
     if a.branch == "left" and INT in a.elements:
@@ -1110,7 +1141,7 @@ def steps_3_6(
     primary = _primary_from_fit(joint, a, thickness)
     if primary is not None:  # the fit, not the DRT peak area, names the primary CT: refit with the names swapped
         a = _with_primary(a, tracks, *primary)
-        fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
+        fitter = fitter.renamed(a, {CT: primary[0], primary[0]: CT})
         joint, use_l, l_finding, step4 = step4_series_fit(fitter)
     interfaces = interfaces_of(spectra)
     step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces)
