@@ -97,3 +97,37 @@ def test_a_real_trend_that_is_no_power_law_keeps_its_significance() -> None:
     rng = np.random.default_rng(3)
     same = 0.5 * np.exp(0.01 * rng.standard_normal(4))
     assert log_trend(p, same, 0.01 * same).direction == "flat"
+
+
+def test_rank_correlation_is_scipys_without_importing_scipy_stats() -> None:
+    """The trend's Spearman rho is bit for bit scipy.stats.spearmanr's (ties, constant and NaN inputs included),
+    and the fit stage's trend code does not import scipy.stats (a second or more per job on a loaded machine)."""
+    import subprocess
+    import sys
+    import warnings
+
+    from scipy.stats import spearmanr
+
+    from eisrecipe.methods.trends import _spearman
+
+    rng = np.random.default_rng(7)
+    for k in range(400):
+        n = int(rng.integers(2, 12))
+        a = rng.integers(0, 4, n).astype(float) if k % 2 else rng.normal(size=n)
+        b = rng.integers(0, 3, n).astype(float) if k % 3 == 0 else rng.normal(size=n)
+        if k % 50 == 0:
+            a[0] = np.nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = spearmanr(a, b).statistic
+        ours = _spearman(a, b)
+        assert ours == ref or (np.isnan(ours) and np.isnan(ref)), (a, b, ours, ref)
+    code = (
+        "import sys, eisrecipe.stages.fit, eisrecipe.stages.confidence\n"
+        "from eisrecipe.methods.trends import log_trend\n"
+        "log_trend([10, 20, 40, 80], [5.0, 4.0, 2.5, 2.0])\n"
+        "log_trend([10, 20, 40, 80], [5.0, 4.0, 2.5, 2.0], [0.1, 0.1, 0.1, 0.1])\n"
+        "print('scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
