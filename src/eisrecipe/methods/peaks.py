@@ -360,8 +360,15 @@ def peaks_of(
     bounds = _domains(g, idx)
     snr: FloatArray | None = None
     if noise is not None:
+        # a drop merges the dropped peak's domain into its neighbours'; every other domain, and so its SNR, stays
+        # as it was, so only the SNRs of peaks whose domain changed are computed again
+        known: dict[tuple[int, int], float] = {}
         while idx.size:
-            snr = np.array([peak_snr(tau, g, bounds[j], bounds[j + 1], noise) for j in range(idx.size)])
+            spans = [(bounds[j], bounds[j + 1]) for j in range(idx.size)]
+            for span in spans:
+                if span not in known:
+                    known[span] = peak_snr(tau, g, span[0], span[1], noise)
+            snr = np.array([known[span] for span in spans])
             weakest = int(np.argmin(snr))
             if snr[weakest] >= min_snr:
                 break
