@@ -50,6 +50,20 @@ def test_analytic_jacobian_matches_finite_differences() -> None:
         assert np.all(np.abs(jac[:, k] - fd) <= 1e-5 * np.abs(fd) + 1e-8 * np.abs(z))
 
 
+def test_jacobian_finite_where_an_end_element_left_the_window() -> None:
+    """An end element's ln tau is unbounded outward; a trial step of an unresolved element can take tau to 0
+    (ln tau = -800 underflows), where the impedance is finite (the element is a plain R) and so must the derivatives
+    be: a NaN there stopped a series fit with 'array must not contain infs or NaNs' (a failed confidence replica)."""
+    model = SeriesModel.of(["fast", "int"], ["RCPE", "RCPE"], r_inf=True)
+    x = model.pack([5.0, 300.0], [1e-300, 3e-3], [0.9, 0.8], r_inf=2.0)
+    x[model.param_names.index("fast.ln_tau")] = -800.0  # below the smallest double: tau = 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        jac = model.jacobian(W, x)
+        z = model.impedance(W, x)
+    assert np.all(np.isfinite(z)) and np.all(np.isfinite(jac))
+    assert np.all(jac[:, model.param_names.index("fast.alpha")] == 0)
+
+
 FOUR = SeriesModel.of(["bulk", "gb", "ct", "cstr"], ["RC", "RCPE", "RC", "RCPE"], r_inf=True)
 FOUR_TRUE = {"r": [40.0, 60.0, 80.0, 300.0], "tau": [1.6e-7, 1.6e-5, 3e-4, 3e-2], "alpha": [1.0, 0.9, 1.0, 0.8]}
 THREE = SeriesModel.of(["bulk", "gb", "int"], ["RC", "RCPE", "RCPE"], r_inf=True)

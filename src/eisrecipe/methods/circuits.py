@@ -192,7 +192,9 @@ class SeriesModel:
             jac[:, i] = r * h  # dZ/d ln R
             jac[:, i + 1] = -r * alpha * shape  # dZ/d ln tau
             if e.kind == "RCPE":
-                jac[:, i + 2] = -r * shape * np.log(jwt)  # dZ/d alpha
+                # dZ/d alpha; 0 where the arc has left the frequencies (shape 0): an end element's ln tau is
+                # unbounded outward, and once tau underflows to 0 the product would be 0 x log(0) = NaN
+                jac[:, i + 2] = np.where(shape != 0, -r * shape * np.log(jwt), 0.0)
             i += e.n_params
         return jac
 
