@@ -67,6 +67,15 @@ def test_a_process_most_replicas_do_not_reach_is_no_verdict() -> None:
     assert out["decision_path"][-1]["level"] == "confidence"
 
 
+def test_an_undetermined_verdict_is_never_confident() -> None:
+    """Matrix cell c023: undetermined un-perturbed and in 16 of 16 replicas was labelled "high"; a verdict that
+    names no process has nothing to be confident in."""
+    out = apply_confidence(verdict("undetermined"), doc({"undetermined": 1.0}, n=16))
+    assert out["dominant_interface_process"] == "undetermined"
+    assert out["confidence"] == "low"
+    assert "Confidence: low (100% of 16 perturbed re-runs reach undetermined)" in out["summary"]
+
+
 def test_not_assessed_and_absent() -> None:
     out = apply_confidence(verdict(), {"assessed": False, "reason": "switched off", "settings": SETTINGS})
     assert out["confidence"] is None and out["replicas"]["reason"] == "switched off"

@@ -671,7 +671,8 @@ def apply_confidence(verdict: Mapping[str, Any], confidence: Mapping[str, Any] |
     else ``low``.
     A process reached by fewer than ``settings.min_probability`` of the replicas is no verdict: the process becomes
     ``undetermined`` (confidence ``low``), with the probabilities in the summary and a conflict. A verdict already
-    undetermined for another reason (blocking electrodes, gates) stays so.
+    undetermined for another reason (blocking electrodes, gates) stays so, and its confidence is ``low`` however
+    many replicas agree (it names no process to be confident in).
 
     Parameters
     ----------
@@ -721,7 +722,11 @@ def apply_confidence(verdict: Mapping[str, Any], confidence: Mapping[str, Any] |
     # its behaviour (Table 1), never fitted as two elements, and replicas of the same data repeat the same
     # inference - they measure the stability of the decision, not the truth of its premise
     inferred = out.get("branch") == "right" and process != "undetermined"
-    if p >= float(settings.get("high", 0.9)) and not gated and not inferred:
+    if process == "undetermined":
+        # no process is named, so there is nothing to be confident in: however many replicas agree that the data
+        # do not decide, the level stays low (a "high" beside "undetermined" reads as a trusted answer)
+        level = "low"
+    elif p >= float(settings.get("high", 0.9)) and not gated and not inferred:
         level = "high"
     elif p >= float(settings.get("medium", 0.7)):
         level = "medium"
