@@ -59,6 +59,7 @@ class DrtStageSettings:
     lambda_policy: str = "shared"
     prominence: float = 0.0
     min_snr: float = DEFAULT_MIN_SNR
+    cpe_tails: bool = True
     peak_area: str = "gauss"
     gate_decades: float = 0.5
     thresholds: Steps12Thresholds = field(default_factory=Steps12Thresholds)
@@ -80,6 +81,7 @@ class DrtStageSettings:
             lambda_policy=policy,
             prominence=float(peaks.get("prominence", 0.0)),
             min_snr=float(peaks.get("min_snr", DEFAULT_MIN_SNR)),
+            cpe_tails=bool(peaks.get("cpe_tails", True)),
             peak_area=str(peaks.get("area", "gauss")),
             gate_decades=float(tracking.get("gate_decades", 0.5)),
             thresholds=Steps12Thresholds.from_config(config.get("steps12")),
@@ -93,6 +95,7 @@ class DrtStageSettings:
             "lambda_policy": self.lambda_policy,
             "prominence": self.prominence,
             "min_snr": self.min_snr,
+            "cpe_tails": self.cpe_tails,
             "peak_area": self.peak_area,
             "gate_decades": self.gate_decades,
             "steps12": dict(self.thresholds.__dict__),
@@ -220,7 +223,13 @@ def _would_show(
     except Exception as exc:  # no evidence is no evidence
         log.warning("injection test on %s failed: %s", name, exc)
         return False
-    found = find_peaks(again, prominence=settings.prominence, area=settings.peak_area, min_snr=settings.min_snr)  # type: ignore[arg-type]
+    found = find_peaks(
+        again,
+        prominence=settings.prominence,
+        area=settings.peak_area,  # type: ignore[arg-type]
+        min_snr=settings.min_snr,
+        cpe_tails=settings.cpe_tails,
+    )
     near = [p for p in found if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades]
     return len(near) > sum(1 for p in peaks[name] if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades)
 
@@ -256,6 +265,7 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
             prominence=settings.prominence,
             area=settings.peak_area,  # type: ignore[arg-type]
             min_snr=settings.min_snr,
+            cpe_tails=settings.cpe_tails,
         )
         for k, r in drts.items()
     }
