@@ -34,8 +34,10 @@ def choose_inductance(
        F = ((chi2_0 - chi2_L) / k) / (chi2_L / dof_L) with k = number of spectra, on (k, dof_L) degrees of
        freedom. L is included when p < :data:`INDUCTANCE_P` and the fit with L is not flagged where the fit
        without L is not (an L the data cannot determine makes the fit degenerate, and then it stays out). The
-       caller makes the models nested (``joint_fit(True)`` keeps the elements ``joint_fit(False)`` kept); where the
-       fit with L still has no more parameters than the one without, there is no nested test and L stays out.
+       models must be nested - the same elements, one L per spectrum more: the caller's ``joint_fit(True)`` starts
+       from the elements ``joint_fit(False)`` kept, and where it prunes one more, ``joint_fit(False)`` is called
+       once more and starts from what the fit with L kept. Where they still differ there is no nested test and L
+       stays out.
 
     A lead inductance hides in a capacitive top end: with the bulk arc partly above the window, +j w L shortens
     the arc's visible part and a model without L turns bulk resistance into R_inf (the example data: 1 uH over
@@ -59,8 +61,11 @@ def choose_inductance(
         return joint_fit(True), True, {**finding, "included": True, "rule": rule}
     without, with_l = joint_fit(False), joint_fit(True)
     k = with_l.x.size - without.x.size
+    if k != len(spectra):  # the fit with L pruned an element more: the fit without L again, on what it kept
+        without = joint_fit(False)
+        k = with_l.x.size - without.x.size
     chi2_0, chi2_1 = without.chi2, with_l.chi2
-    if k <= 0:  # not nested (the fit with L dropped more elements than L added): no F-test, L stays out
+    if k != len(spectra):  # still not nested (one L per spectrum more, nothing else): no F-test, L stays out
         f_stat, p_value = float("nan"), 1.0
     elif with_l.dof > 0 and chi2_1 > 0:
         f_stat = max((chi2_0 - chi2_1) / k, 0.0) / (chi2_1 / with_l.dof)
@@ -70,8 +75,11 @@ def choose_inductance(
     significant = p_value < INDUCTANCE_P
     worse = with_l.flags and not without.flags
     use = bool(significant and not worse)
-    if k <= 0:
-        rule = f"auto: the fit with L has {-k} parameter(s) fewer (it pruned more), no nested F-test: L left out"
+    if k != len(spectra):
+        rule = (
+            f"auto: the fits with and without L differ by {k} parameters, not one L per spectrum ({len(spectra)}): "
+            "their elements differ, no nested F-test, L left out"
+        )
     elif use:
         rule = f"auto: F-test p = {p_value:.3g} < {INDUCTANCE_P:g}"
     elif significant:

@@ -828,8 +828,13 @@ class _SeriesFitter:
     def renamed(self, a: ElementAssignment, swap: Mapping[str, str]) -> _SeriesFitter:
         """A fitter for the assignment ``a`` whose element names are this one's under ``swap`` (same tracks, same
         kinds, so the same seeds and models): its series search starts from the elements this one's series search
-        kept (``carried``), which the search from every seed would reach again, with their pruning records."""
+        kept (``carried``), which the search from every seed would reach again, with their pruning records. Where
+        the config gives the swapped names different kinds (``fit.kinds``), the models differ and the new search
+        starts from every seed."""
         done = next((k for k in ("series_lFalse", "series_lTrue") if k in self.kept), None)
+        kinds = self.settings.kinds
+        if len({kinds.get(n, kinds.get(family(n), "RCPE")) for n in swap}) > 1:  # a kind set per element name
+            done = None  # the renamed models differ: the search from every seed again
         out = _SeriesFitter(
             self.spectra,
             a,
@@ -900,7 +905,9 @@ def step4_series_fit(fitter: _SeriesFitter) -> tuple[SeriesFit, bool, dict[str, 
     def joint_fit(with_l: bool) -> SeriesFit:
         # the fit with L starts from the elements the fit without L kept, where that ran first: the two models are
         # then nested (one L per spectrum more) as the F-test assumes, and the overfull start is pruned only once
-        after = "series_lFalse" if with_l and "series_lFalse" in fitter.kept else None
+        # ... and a second fit without L (the fit with L pruned one element more) starts from what that one kept
+        other = f"series_l{not with_l}"
+        after = other if other in fitter.kept else None
         if after is None and "carried" in fitter.kept:  # a renamed fitter (:meth:`_SeriesFitter.renamed`)
             after = "carried"
         return fitter.fit(order, with_l, f"series_l{with_l}", after=after)

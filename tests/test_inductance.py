@@ -1,0 +1,72 @@
+"""Whether a series inductance belongs in the joint fit (methods.inductance.choose_inductance): the F-test is made
+only between nested models - the same elements, one L per spectrum more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from eisrecipe.methods.inductance import choose_inductance
+from eisrecipe.spectrum import Spectrum
+
+F = np.logspace(6, -1, 50)
+SPECTRA = [Spectrum(F, 100.0 / (1 + 2j * np.pi * F * 1e-4) + 10.0, meta={"spectrum": f"s{k}"}) for k in range(3)]
+
+
+@dataclass
+class FakeFit:
+    """What choose_inductance reads of a SeriesFit: the parameter count, chi2, degrees of freedom and flags."""
+
+    n_params: int
+    chi2: float
+    flags: tuple[str, ...] = ()
+    spectra: tuple[str, ...] = ("s0",)
+
+    @property
+    def x(self) -> np.ndarray:
+        return np.zeros(self.n_params)
+
+    @property
+    def dof(self) -> int:
+        return 300 - self.n_params
+
+    def max_relative_residual(self, spectrum: str) -> float:
+        return 0.01
+
+
+def test_nested_models_are_f_tested_and_a_clear_drop_takes_l() -> None:
+    calls: list[bool] = []
+
+    def joint(with_l: bool) -> FakeFit:
+        calls.append(with_l)
+        return FakeFit(20 + 3 * with_l, 0.5 if with_l else 5.0)
+
+    fit, use, finding = choose_inductance("auto", SPECTRA, joint)
+    assert calls == [False, True] and use and fit.n_params == 23
+    assert finding["extra_parameters"] == 3 and finding["p_value"] < 1e-10
+
+
+def test_a_fit_with_l_that_pruned_more_is_compared_with_a_refit_without_l() -> None:
+    # the fit with L dropped an element (3 parameters) the fit without L kept: 20 -> 20 (+3 L -3): not nested;
+    # the fit without L is asked again (the caller starts it from what the fit with L kept) and then compared
+    calls: list[bool] = []
+
+    def joint(with_l: bool) -> FakeFit:
+        calls.append(with_l)
+        if with_l:
+            return FakeFit(20, 0.5)
+        return FakeFit(20 if calls.count(False) == 1 else 17, 5.0)
+
+    fit, use, finding = choose_inductance("auto", SPECTRA, joint)
+    assert calls == [False, True, False]
+    assert finding["extra_parameters"] == 3 and use and fit.chi2 == 0.5
+
+
+def test_models_that_stay_unnested_get_no_f_test_and_no_l() -> None:
+    def joint(with_l: bool) -> FakeFit:
+        return FakeFit(20, 0.5 if with_l else 5.0)  # same count with and without L: different elements
+
+    fit, use, finding = choose_inductance("auto", SPECTRA, joint)
+    assert not use and fit.n_params == 20 and fit.chi2 == 5.0
+    assert "no nested F-test" in finding["rule"] and np.isnan(finding["f_statistic"])
