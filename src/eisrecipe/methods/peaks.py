@@ -26,7 +26,9 @@ interface ZARC of 1480 ohm cm^2 at alpha 0.95 and 0.2 % noise gave bumps of 20 a
 13, seven tracks for three arcs and joint fits of 154 parameters). So a peak's excess counts only where it also
 stands above the tails of its larger neighbours, each modelled as the ZARC that matches its core (the points
 above half its height; :func:`cpe_tail`): those bumps then fall to SNR 0-1.4 while the arcs beside them keep
-theirs (``cpe_tails``). Whether a signal that is not seen is gone is tested by injection, not from a
+theirs (``cpe_tails``; the limits of this tail model, measured, are in :func:`cpe_tail`: a small RC a decade
+from a large ideal RC arc can be lost, alpha 0.8 arcs still split). Whether a signal that is not seen is gone is
+tested by injection, not from a
 closed-form detection limit (:func:`eisrecipe.recipe.steps_1_2.absence_at_highest`): a lone RC's closed-form limit
 against the noise was 3-4 x below what this peak finder resolves (independent review, injected RCs at 1 and 2 x
 that limit: 0 of 4 found).
