@@ -47,26 +47,14 @@ def test_nested_models_are_f_tested_and_a_clear_drop_takes_l() -> None:
     assert finding["extra_parameters"] == 3 and finding["p_value"] < 1e-10
 
 
-def test_a_fit_with_l_that_pruned_more_is_compared_with_a_refit_without_l() -> None:
-    # the fit with L dropped an element (3 parameters) the fit without L kept: 20 -> 20 (+3 L -3): not nested;
-    # the fit without L is asked again (the caller starts it from what the fit with L kept) and then compared
-    calls: list[bool] = []
+def test_a_fit_with_l_that_pruned_more_than_l_adds_gets_no_f_test_and_no_l() -> None:
+    # the fit with L dropped two elements (6 parameters) the fit without L kept: 20 + 3 L - 6 = 17 < 20; the old
+    # code divided by k (0 or negative) here
+    for n_with in (20, 17):
 
-    def joint(with_l: bool) -> FakeFit:
-        calls.append(with_l)
-        if with_l:
-            return FakeFit(20, 0.5)
-        return FakeFit(20 if calls.count(False) == 1 else 17, 5.0)
+        def joint(with_l: bool, n_with: int = n_with) -> FakeFit:
+            return FakeFit(n_with if with_l else 20, 0.5 if with_l else 5.0)
 
-    fit, use, finding = choose_inductance("auto", SPECTRA, joint)
-    assert calls == [False, True, False]
-    assert finding["extra_parameters"] == 3 and use and fit.chi2 == 0.5
-
-
-def test_models_that_stay_unnested_get_no_f_test_and_no_l() -> None:
-    def joint(with_l: bool) -> FakeFit:
-        return FakeFit(20, 0.5 if with_l else 5.0)  # same count with and without L: different elements
-
-    fit, use, finding = choose_inductance("auto", SPECTRA, joint)
-    assert not use and fit.n_params == 20 and fit.chi2 == 5.0
-    assert "no nested F-test" in finding["rule"] and np.isnan(finding["f_statistic"])
+        fit, use, finding = choose_inductance("auto", SPECTRA, joint)
+        assert not use and fit.n_params == 20 and fit.chi2 == 5.0
+        assert "L left out" in finding["rule"] and np.isnan(finding["f_statistic"])

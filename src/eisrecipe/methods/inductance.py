@@ -33,11 +33,11 @@ def choose_inductance(
        uniaxial and isostatic pressing) and the nested models are compared by the F-test for least squares,
        F = ((chi2_0 - chi2_L) / k) / (chi2_L / dof_L) with k = number of spectra, on (k, dof_L) degrees of
        freedom. L is included when p < :data:`INDUCTANCE_P` and the fit with L is not flagged where the fit
-       without L is not (an L the data cannot determine makes the fit degenerate, and then it stays out). The
-       models must be nested - the same elements, one L per spectrum more: the caller's ``joint_fit(True)`` starts
-       from the elements ``joint_fit(False)`` kept, and where it prunes one more, ``joint_fit(False)`` is called
-       once more and starts from what the fit with L kept. Where they still differ there is no nested test and L
-       stays out.
+       without L is not (an L the data cannot determine makes the fit degenerate, and then it stays out). Each fit
+       prunes the elements it cannot resolve, so the two may hold different elements (an element the fit without L
+       cannot resolve may be resolved once L takes the top end): the test then compares the two chosen models, not
+       nested ones, with k their difference in parameters; where the fit with L has no more parameters than the
+       one without (it pruned more than L adds) there is no test and L stays out.
 
     A lead inductance hides in a capacitive top end: with the bulk arc partly above the window, +j w L shortens
     the arc's visible part and a model without L turns bulk resistance into R_inf (the example data: 1 uH over
@@ -61,11 +61,8 @@ def choose_inductance(
         return joint_fit(True), True, {**finding, "included": True, "rule": rule}
     without, with_l = joint_fit(False), joint_fit(True)
     k = with_l.x.size - without.x.size
-    if k != len(spectra):  # the fit with L pruned an element more: the fit without L again, on what it kept
-        without = joint_fit(False)
-        k = with_l.x.size - without.x.size
     chi2_0, chi2_1 = without.chi2, with_l.chi2
-    if k != len(spectra):  # still not nested (one L per spectrum more, nothing else): no F-test, L stays out
+    if k <= 0:  # the fit with L pruned more than L adds: no F-test (it would divide by k), L stays out
         f_stat, p_value = float("nan"), 1.0
     elif with_l.dof > 0 and chi2_1 > 0:
         f_stat = max((chi2_0 - chi2_1) / k, 0.0) / (chi2_1 / with_l.dof)
@@ -75,11 +72,8 @@ def choose_inductance(
     significant = p_value < INDUCTANCE_P
     worse = with_l.flags and not without.flags
     use = bool(significant and not worse)
-    if k != len(spectra):
-        rule = (
-            f"auto: the fits with and without L differ by {k} parameters, not one L per spectrum ({len(spectra)}): "
-            "their elements differ, no nested F-test, L left out"
-        )
+    if k <= 0:
+        rule = f"auto: the fit with L has {-k} parameter(s) fewer than the fit without (it pruned more): L left out"
     elif use:
         rule = f"auto: F-test p = {p_value:.3g} < {INDUCTANCE_P:g}"
     elif significant:

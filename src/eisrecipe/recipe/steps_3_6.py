@@ -827,23 +827,28 @@ class _SeriesFitter:
 
     def renamed(self, a: ElementAssignment, swap: Mapping[str, str]) -> _SeriesFitter:
         """A fitter for the assignment ``a`` whose element names are this one's under ``swap`` (same tracks, same
-        kinds, so the same seeds and models): its series search starts from the elements this one's series search
-        kept (``carried``), which the search from every seed would reach again, with their pruning records. Where
-        the config gives the swapped names different kinds (``fit.kinds``), the models differ and the new search
-        starts from every seed."""
-        done = next((k for k in ("series_lFalse", "series_lTrue") if k in self.kept), None)
-        kinds = self.settings.kinds
-        if len({kinds.get(n, kinds.get(family(n), "RCPE")) for n in swap}) > 1:  # a kind set per element name
-            done = None  # the renamed models differ: the search from every seed again
+        kinds, so the same seeds and models): each of its series searches (with and without L) starts from the
+        elements this one's search of the same kind kept (``carried_lFalse``, ``carried_lTrue``), which the
+        search from every seed would reach again, with their pruning records. Where the config gives the swapped
+        names different kinds (``fit.kinds``), the models differ and the new searches start from every seed."""
         out = _SeriesFitter(
             self.spectra,
             a,
             {s: {swap.get(e, e): v for e, v in d.items()} for s, d in self.seeds.items()},
             self.settings,
         )
-        if done is not None:
-            out.kept["carried"] = {s: {swap.get(e, e): v for e, v in d.items()} for s, d in self.kept[done].items()}
-            out.pruned["carried"] = [replace(p, element=swap.get(p.element, p.element)) for p in self.pruned[done]]
+        kinds = self.settings.kinds
+        if len({kinds.get(n, kinds.get(family(n), "RCPE")) for n in swap}) > 1:  # a kind set per element name
+            return out
+        for with_l in (False, True):
+            done = f"series_l{with_l}"
+            if done in self.kept:
+                out.kept[f"carried_l{with_l}"] = {
+                    s: {swap.get(e, e): v for e, v in d.items()} for s, d in self.kept[done].items()
+                }
+                out.pruned[f"carried_l{with_l}"] = [
+                    replace(p, element=swap.get(p.element, p.element)) for p in self.pruned[done]
+                ]
         return out
 
     def fit(self, names: Sequence[str], with_l: bool, key: str, after: str | None = None) -> SeriesFit:
@@ -903,14 +908,12 @@ def step4_series_fit(fitter: _SeriesFitter) -> tuple[SeriesFit, bool, dict[str, 
     order = a.order
 
     def joint_fit(with_l: bool) -> SeriesFit:
-        # the fit with L starts from the elements the fit without L kept, where that ran first: the two models are
-        # then nested (one L per spectrum more) as the F-test assumes, and the overfull start is pruned only once
-        # ... and a second fit without L (the fit with L pruned one element more) starts from what that one kept
-        other = f"series_l{not with_l}"
-        after = other if other in fitter.kept else None
-        if after is None and "carried" in fitter.kept:  # a renamed fitter (:meth:`_SeriesFitter.renamed`)
-            after = "carried"
-        return fitter.fit(order, with_l, f"series_l{with_l}", after=after)
+        # each search (with and without L) from every seed: an element the fit without L cannot resolve may be
+        # resolved once L takes the top end (the paper-reproduction series: the fit with L started from what the
+        # fit without L kept gave R_CT slopes of 1.17 instead of 1.03); a renamed fitter's searches start from what
+        # the same search kept before the rename (:meth:`_SeriesFitter.renamed`), which is where they would end
+        carried = f"carried_l{with_l}"
+        return fitter.fit(order, with_l, f"series_l{with_l}", after=carried if carried in fitter.kept else None)
 
     joint, use_l, l_finding = choose_inductance(
         fitter.settings.inductance, [fitter.spectra[s] for s in order], joint_fit
