@@ -18,10 +18,16 @@ from eisrecipe.spectrum import Spectrum
 F = np.logspace(6, -2, 81)  # 10 points per decade
 
 
-def _spectrum(elements: list[tuple[float, float]], noise: float, seed: int, r_inf: float = 100.0) -> Spectrum:
-    """R_inf + sum of RC elements (R ohm cm^2, tau s) with proportional complex Gaussian noise (fraction of |Z|)."""
+def _spectrum(
+    elements: list[tuple[float, float]] | list[tuple[float, float, float]],
+    noise: float,
+    seed: int,
+    r_inf: float = 100.0,
+) -> Spectrum:
+    """R_inf + sum of elements (R ohm cm^2, tau s, optional CPE alpha: an RC without, a ZARC with) with
+    proportional complex Gaussian noise (fraction of |Z|)."""
     w = 2 * np.pi * F
-    z = r_inf + sum(r / (1 + 1j * w * tau) for r, tau in elements)
+    z = r_inf + sum(e[0] / (1 + (1j * w * e[1] if len(e) == 2 else (1j * w * e[1]) ** e[2])) for e in elements)
     rng = np.random.default_rng(seed)
     z = z + noise * np.abs(z) * (rng.standard_normal(F.size) + 1j * rng.standard_normal(F.size))
     return Spectrum(F, z, unit="ohm cm^2")
@@ -100,15 +106,6 @@ def test_injection_finds_a_lone_arc_and_not_one_hidden_in_a_neighbour() -> None:
     assert not _would_show(drts, peaks, settings, "p", 1.4e-2, 20.0)
 
 
-def _zarc_spectrum(arcs: list[tuple[float, float, float]], noise: float, seed: int) -> Spectrum:
-    """R_inf 100 + sum of R-CPE (ZARC) arcs (R ohm cm^2, tau0 s, alpha), proportional complex noise."""
-    w = 2 * np.pi * F
-    z = 100.0 + sum(r / (1 + (1j * w * tau) ** a) for r, tau, a in arcs)
-    rng = np.random.default_rng(seed)
-    z = z + noise * np.abs(z) * (rng.standard_normal(F.size) + 1j * rng.standard_normal(F.size))
-    return Spectrum(F, z, unit="ohm cm^2")
-
-
 def test_zarc_distribution_closed_form() -> None:
     # the R-CPE distribution integrates to R, peaks at tau0 with R sin(phi) / (2 pi (1 - cos(phi))) per ln tau, and
     # is the distribution of R / (1 + (j omega tau0)^alpha): its relaxation integral gives the impedance back
@@ -138,7 +135,7 @@ def test_a_zarc_arc_is_one_peak_not_its_tails(alpha: float) -> None:
     at alpha 0.9 and 0.95."""
     split_without = 0
     for seed in range(4):
-        result = compute_drt(_zarc_spectrum([(1500.0, 1e-3, alpha)], 0.002, seed), REAL)
+        result = compute_drt(_spectrum([(1500.0, 1e-3, alpha)], 0.002, seed), REAL)
         peaks = find_peaks(result, prominence=0.0, min_snr=5.0)
         inside = [p for p in peaks if INSIDE[0] < p.log10_tau < INSIDE[1]]
         assert len(inside) == 1, [(round(p.log10_tau, 2), round(p.r, 1), round(p.snr or 0, 1)) for p in inside]
@@ -154,7 +151,7 @@ def test_a_process_beside_a_cpe_arc_stands_above_its_tail(r_small: float, decade
     for side in (-1, 1):
         for seed in (3, 4):
             tau = 1e-3 * 10.0 ** (side * decades)
-            spectrum = _zarc_spectrum([(1500.0, 1e-3, 0.9), (r_small, tau, 1.0)], 0.002, seed)
+            spectrum = _spectrum([(1500.0, 1e-3, 0.9), (r_small, tau, 1.0)], 0.002, seed)
             peaks = find_peaks(compute_drt(spectrum, REAL), prominence=0.0, min_snr=5.0)
             near = [p for p in peaks if abs(p.log10_tau - math.log10(tau)) < 0.3]
             assert len(near) == 1, [(round(p.log10_tau, 2), round(p.r, 1), round(p.snr or 0, 1)) for p in peaks]

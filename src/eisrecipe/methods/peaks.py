@@ -28,10 +28,9 @@ stands above the tails of its larger neighbours, each modelled as the ZARC that 
 above half its height; :func:`cpe_tail`): those bumps then fall to SNR 0-1.4 while the arcs beside them keep
 theirs (``cpe_tails``; the limits of this tail model, measured, are in :func:`cpe_tail`: a small RC a decade
 from a large ideal RC arc can be lost, alpha 0.8 arcs still split). Whether a signal that is not seen is gone is
-tested by injection, not from a
-closed-form detection limit (:func:`eisrecipe.recipe.steps_1_2.absence_at_highest`): a lone RC's closed-form limit
-against the noise was 3-4 x below what this peak finder resolves (independent review, injected RCs at 1 and 2 x
-that limit: 0 of 4 found).
+tested by injection, not from a closed-form detection limit (:func:`eisrecipe.recipe.steps_1_2.absence_at_highest`):
+a lone RC's closed-form limit against the noise was 3-4 x below what this peak finder resolves (independent review,
+injected RCs at 1 and 2 x that limit: 0 of 4 found).
 
 Units: tau in s, frequency in Hz, height and resistance in the DRT's unit (ohm or ohm cm^2), width in decades,
 capacitance C = tau / R in F (or F cm^-2 for area-specific impedance), SNR dimensionless.
@@ -281,13 +280,19 @@ def cpe_tail(g: FloatArray, x: FloatArray, i_max: int, lo: int, hi: int) -> Floa
     return zarc_gamma(x, math.exp(fit.x[0]), float(fit.x[1]), float(fit.x[2]))
 
 
-def peak_snr(tau_s: FloatArray, gamma: FloatArray, lo: int, hi: int, noise: NoiseModel) -> float:
+def peak_snr(
+    tau_s: FloatArray, gamma: FloatArray, lo: int, hi: int, noise: NoiseModel, under: FloatArray | None = None
+) -> float:
     """Significance of the peak whose domain spans grid indices ``lo`` .. ``hi`` (module docstring): the noise-
-    weighted length of the impedance its excess above the valley line adds (dimensionless)."""
+    weighted length of the impedance its excess above the valley line adds (dimensionless); with ``under`` (gamma
+    over ``lo`` .. ``hi``, e.g. its neighbours' CPE tails, :func:`cpe_tail`) only the excess above that as well."""
     tau = np.asarray(tau_s, dtype=float)
     g = np.clip(np.asarray(gamma, dtype=float), 0.0, None)
     step = math.log(tau[1] / tau[0]) if tau.size > 1 else 1.0
-    return noise.signal_norm(tau, _excess(g, lo, hi) * step)
+    excess = _excess(g, lo, hi)
+    if under is not None:
+        excess[lo : hi + 1] = np.minimum(excess[lo : hi + 1], np.clip(g[lo : hi + 1] - under, 0, None))
+    return noise.signal_norm(tau, excess * step)
 
 
 def find_peaks(
@@ -433,7 +438,6 @@ def peaks_of(
         # as it was, so only the SNRs of peaks whose domain changed are computed again
         known: dict[tuple[int, ...], float] = {}
         tails: dict[tuple[int, int, int], FloatArray] = {}
-        step = math.log(tau[1] / tau[0])
 
         def tail(k: int) -> FloatArray:
             key = (int(idx[k]), bounds[k], bounds[k + 1])
@@ -449,11 +453,9 @@ def peaks_of(
                 larger = [k for k in (j - 1, j + 1) if cpe_tails and 0 <= k < idx.size and g[idx[k]] > g[idx[j]]]
                 key = (lo, hi, *(v for k in larger for v in (int(idx[k]), bounds[k], bounds[k + 1])))
                 if key not in known:
-                    excess = _excess(g, lo, hi)
-                    if larger:  # the larger of the two tails, not their sum: a conservative baseline
-                        under = np.max([tail(k)[lo : hi + 1] for k in larger], axis=0)
-                        excess[lo : hi + 1] = np.minimum(excess[lo : hi + 1], np.clip(g[lo : hi + 1] - under, 0, None))
-                    known[key] = noise.signal_norm(tau, excess * step)
+                    # the larger of the two tails, not their sum: a conservative baseline
+                    under = np.max([tail(k)[lo : hi + 1] for k in larger], axis=0) if larger else None
+                    known[key] = peak_snr(tau, g, lo, hi, noise, under)
                 keys.append(key)
             snr = np.array([known[key] for key in keys])
             weakest = int(np.argmin(snr))
