@@ -42,7 +42,12 @@ def gates_of(frame: pd.DataFrame, validation: dict | None = None) -> list[tuple[
 
 def test_a_clean_fit_and_alpha_at_one_trip_nothing() -> None:
     assert gates_of(fits()) == []
-    assert gates_of(fits(flags="p10:gb.alpha ended on its bound (element order / CPE range)")) == []
+    assert gates_of(fits(flags="p10:gb.alpha ended on its upper bound 1 (an ideal RC element)")) == []
+
+
+def test_an_alpha_at_its_lower_bound_is_a_failure() -> None:
+    # the fitter flags an exponent at its lower bound (0.4) with the generic text: a CPE range run out, a failure
+    assert gates_of(fits(flags="p10:gb.alpha ended on its bound (element order / CPE range)")) == [("fit_flagged", "4")]
 
 
 def test_each_gate_trips_on_its_own() -> None:

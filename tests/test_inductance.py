@@ -1,5 +1,5 @@
-"""Whether a series inductance belongs in the joint fit (methods.inductance.choose_inductance): the F-test is made
-only between nested models - the same elements, one L per spectrum more."""
+"""Whether a series inductance belongs in the joint fit (methods.inductance.choose_inductance): the F-test of the
+two fits, no test where the fit with L has no more parameters, and no L that only a failed fit would carry."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from eisrecipe.methods.fitting import ALPHA_AT_ONE
 from eisrecipe.methods.inductance import choose_inductance
 from eisrecipe.spectrum import Spectrum
 
@@ -30,6 +31,10 @@ class FakeFit:
     @property
     def dof(self) -> int:
         return 300 - self.n_params
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return tuple(f for f in self.flags if not f.endswith(ALPHA_AT_ONE))
 
     def max_relative_residual(self, spectrum: str) -> float:
         return 0.01
@@ -58,3 +63,15 @@ def test_a_fit_with_l_that_pruned_more_than_l_adds_gets_no_f_test_and_no_l() -> 
         fit, use, finding = choose_inductance("auto", SPECTRA, joint)
         assert not use and fit.n_params == 20 and fit.chi2 == 5.0
         assert "L left out" in finding["rule"] and np.isnan(finding["f_statistic"])
+
+
+def test_an_l_only_a_failed_fit_carries_stays_out_but_an_ideal_rc_is_no_failure() -> None:
+    def joint(flag: str):
+        return lambda with_l: FakeFit(20 + 3 * with_l, 0.5 if with_l else 5.0, (flag,) if with_l else ())
+
+    _, use, finding = choose_inductance(
+        "auto", SPECTRA, joint("s0:gb.ln_tau ended on its bound (element order / CPE range)")
+    )
+    assert not use and "flagged (s0:gb.ln_tau" in finding["rule"]
+    _, use, _ = choose_inductance("auto", SPECTRA, joint(f"s0:gb.alpha {ALPHA_AT_ONE}"))
+    assert use

@@ -19,7 +19,7 @@ def rows(spectrum: str, ok: bool, flags: str, residual: float = 0.01) -> list[di
 
 def test_alpha_at_one_is_no_failure_but_other_flags_are() -> None:
     fits = pd.DataFrame(
-        rows("a", False, "a:bulk.alpha ended on its bound (element order / CPE range)")
+        rows("a", False, "a:bulk.alpha ended on its upper bound 1 (an ideal RC element)")
         + rows("b", False, "a:gb.ln_tau ended on its bound (element order / CPE range)")
         + rows("c", False, "")
         + rows("d", True, "", residual=0.2)

@@ -222,7 +222,8 @@ def test_drt_order_is_voted_per_spectrum_and_model_order_follows_each_spectrum()
     a = assign_elements(_tracks(rows), _s12(_track(2, "charge_transfer"), _track(3, "constriction")))
     assert a.drt_order == "ct_faster"
     seeds_c = {"bulk": (100.0, 1e-7), "gb": (50.0, 1e-5), "ct": (10.0, 3e-3), "cstr": (50.0, 1e-3)}
-    model, start = _model_and_start(a.elements, seeds_c, FitSettings(), 1.0)
+    spectrum = Spectrum.from_points(np.logspace(6, -1, 36), np.full(36, 100.0 + 0j), unit="ohm cm^2")
+    model, start = _model_and_start(a.elements, seeds_c, FitSettings(), spectrum)
     assert [e.name for e in model.elements] == ["bulk", "gb", "cstr", "ct"]
     assert list(start.r) == [100.0, 50.0, 50.0, 10.0]
 

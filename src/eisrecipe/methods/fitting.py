@@ -209,6 +209,12 @@ class SeriesFit:
     jacobian: str = "dense"
 
     @property
+    def failures(self) -> tuple[str, ...]:
+        """``flags`` less those of R-CPE exponents that ended at 1 (:data:`ALPHA_AT_ONE`: an ideal RC element is
+        no failed fit)."""
+        return tuple(f for f in self.flags if not f.endswith(ALPHA_AT_ONE))
+
+    @property
     def stderr(self) -> FloatArray:
         """Standard errors of ``x``."""
         return np.sqrt(np.clip(np.diag(self.covariance), 0, np.inf))
@@ -361,6 +367,10 @@ def _local_bounds(model: SeriesModel, start: Start) -> tuple[FloatArray, FloatAr
             lo[sl.start + 2], hi[sl.start + 2] = ALPHA_BOUNDS
     return lo, hi
 
+
+ALPHA_AT_ONE = "ended on its upper bound 1 (an ideal RC element)"
+"""The flag of an R-CPE exponent that ended at its upper bound: the element is an ideal RC, which is no failure
+(:attr:`SeriesFit.failures` leaves it out); an exponent at its lower bound is ``ended on its bound``."""
 
 SERIES_TERM_LIMIT = 10.0
 R_INF_NEGATIVE_Z = 3.0
@@ -569,7 +579,12 @@ def fit_series(
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
     at_hi = np.isfinite(hi) & (hi - sol.x < 1e-6 * span) & ~np.asarray(series_cpe_alpha, dtype=bool)
     on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | at_hi
-    flags += [f"{param_names[g]} ended on its bound (element order / CPE range)" for g in np.flatnonzero(on_bound)]
+    flags += [
+        f"{param_names[g]} {ALPHA_AT_ONE}"
+        if at_hi[g] and param_names[g].endswith(".alpha")
+        else f"{param_names[g]} ended on its bound (element order / CPE range)"
+        for g in np.flatnonzero(on_bound)
+    ]
 
     stderr = np.sqrt(np.clip(np.diag(cov), 0, np.inf))
     elements: list[ElementFit] = []

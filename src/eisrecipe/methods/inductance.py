@@ -1,5 +1,5 @@
-"""Whether a series inductance L belongs in a joint circuit fit: the inductive-top-point rule and the nested-model
-F-test (config ``fit.inductance``).
+"""Whether a series inductance L belongs in a joint circuit fit: the inductive-top-point rule and an F-test of
+the two fits (config ``fit.inductance``).
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ def choose_inductance(
     1. If any spectrum's highest-frequency kept point has Z'' > 0, the data are inductive there and no RC/R-CPE
        chain can fit them: L is included.
     2. Otherwise both joint fits are run (each spectrum gets its own L: the lead geometry may change between
-       uniaxial and isostatic pressing) and the nested models are compared by the F-test for least squares,
+       uniaxial and isostatic pressing) and the two fits are compared by the F-test for least squares,
        F = ((chi2_0 - chi2_L) / k) / (chi2_L / dof_L) with k = number of spectra, on (k, dof_L) degrees of
        freedom. L is included when p < :data:`INDUCTANCE_P` and the fit with L is not flagged where the fit
-       without L is not (an L the data cannot determine makes the fit degenerate, and then it stays out). Each fit
+       without L is not (an L the data cannot determine makes the fit degenerate, and then it stays out; an R-CPE
+       exponent ending at 1, an ideal RC, is no flag here: :attr:`SeriesFit.failures`). Each fit
        prunes the elements it cannot resolve, so the two may hold different elements (an element the fit without L
        cannot resolve may be resolved once L takes the top end): the test then compares the two chosen models, not
        nested ones, with k their difference in parameters; where the fit with L has no more parameters than the
@@ -70,14 +71,14 @@ def choose_inductance(
     else:
         f_stat, p_value = float("nan"), 1.0
     significant = p_value < INDUCTANCE_P
-    worse = with_l.flags and not without.flags
+    worse = with_l.failures and not without.failures
     use = bool(significant and not worse)
     if k <= 0:
         rule = f"auto: the fit with L has {-k} parameter(s) fewer than the fit without (it pruned more): L left out"
     elif use:
         rule = f"auto: F-test p = {p_value:.3g} < {INDUCTANCE_P:g}"
     elif significant:
-        rule = f"auto: F-test p = {p_value:.3g} but the fit with L is flagged ({'; '.join(with_l.flags)})"
+        rule = f"auto: F-test p = {p_value:.3g} but the fit with L is flagged ({'; '.join(with_l.failures)})"
     else:
         rule = f"auto: F-test p = {p_value:.3g} >= {INDUCTANCE_P:g}, L not needed"
     finding.update(

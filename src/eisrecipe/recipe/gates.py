@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from eisrecipe.methods.fitting import ALPHA_AT_ONE
 from eisrecipe.recipe.elements import (
     ASSUMED_THICKNESS_CM,
     BULK,
@@ -41,8 +42,9 @@ from eisrecipe.recipe.steps_3_6 import Steps36Finding
 
 __all__ = ["Gate", "GateSettings", "failure_flags", "quality_gates"]
 
-#: a flag that is no failure: an R-CPE with alpha at its upper bound 1 is an ideal RC element
-_ALPHA_AT_ONE = re.compile(r"\.alpha ended on its bound")
+#: a flag that is no failure: an R-CPE with alpha at its upper bound 1 is an ideal RC element (at its lower bound
+#: it is one)
+_ALPHA_AT_ONE = re.compile(re.escape(f".alpha {ALPHA_AT_ONE}"))
 
 
 @dataclass(frozen=True)

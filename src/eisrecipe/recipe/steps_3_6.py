@@ -3,7 +3,7 @@
 Element assignment (from ``tracks.csv`` and the Step 1-2 finding in ``steps12.json``):
 
 - ``bulk`` and ``gb`` from the tracks labelled so (a bulk arc above the measured window has no track; its
-  resistance then sits in R_inf, which every model carries);
+  resistance then sits in R_inf);
 - interface, one fitted element per DRT track as soon as there are two or more interface tracks and one of them is
   classified charge transfer (Step 2): the primary CT track is ``ct`` - of several charge-transfer tracks the one
   carrying the largest fitted R in the joint fit at the highest pressure where any of them is held (Step 3 reads
@@ -25,8 +25,14 @@ Element assignment (from ``tracks.csv`` and the Step 1-2 finding in ``steps12.js
   named in ``step4.note`` and :attr:`InterfaceElement.pruned_in`: where two tracks overlap so that the fit cannot
   resolve them, the remaining element takes their sum - the fallback).
 
-Series terms: every model carries R_inf; a series inductance L per spectrum joins when ``fit.inductance`` says so
-(``auto``: :func:`choose_inductance`, decided once per cell on the joint fit and used in Step 3 as well).
+Series terms: every model carries R_inf except where its bulk arc's apex lies above the spectrum's analysed window
+(:func:`r_inf_separable`): there the data record only the arc's low-frequency side, R_inf and R_Bulk trade off
+one for one, and which one the fit loads depends on what the model misses (on a known-answer cell with 0.9 uH of
+lead inductance, 30 ohm cm^2 of its 251 ohm cm^2 bulk went to R_inf, 6 standard errors from 0), so the model
+leaves R_inf out and R_Bulk is the whole resistance up to the GB arc - the paper's 1D model, which has no R_inf
+(Step 4 names those spectra: :attr:`Step4Finding.r_inf_left_out`). A series inductance L per spectrum joins when
+``fit.inductance`` says so (``auto``: :func:`choose_inductance`, decided once per cell on the joint fit and used in
+Step 3 as well).
 
 Step 3: the highest-pressure spectrum alone, with the elements it holds. If it holds an interface element, that
 is the CT signal at full contact: R_Pol = R, C_DL = C with standard errors. If it holds none, R_Pol has an upper
@@ -70,6 +76,7 @@ from eisrecipe.methods.trends import Trend, log_trend
 from eisrecipe.recipe.contact import ContactArea, contact_area, ct_bound_from_noise, ct_share
 from eisrecipe.recipe.elements import (
     ASSUMED_THICKNESS_CM,
+    BULK,
     CSTR,
     CT,
     DEFAULT_KINDS,
@@ -231,6 +238,8 @@ class Step4Finding:
     reduced_chi2: float
     max_rel_residual: dict[str, float]
     note: str | None = optional()
+    #: spectra whose model leaves R_inf out (:func:`r_inf_separable`), with the rule; None when every model has it
+    r_inf_left_out: dict[str, Any] | None = optional()
 
 
 @dataclass(frozen=True)
@@ -598,15 +607,35 @@ def _points(tracks: pd.DataFrame, ids: Sequence[int], spectrum: str) -> tuple[fl
     return None if rows.empty else merged_seed(rows)
 
 
+R_INF_RULE = (
+    "R_inf left out where the bulk arc's apex (its DRT seed tau) lies above the analysed window "
+    "(tau_bulk < 1 / (2 pi f_max)): only the arc's low-frequency side is recorded, so R_inf and R_Bulk trade off one "
+    "for one; R_Bulk is the whole resistance up to the GB arc (the paper's 1D model)"
+)
+
+
+def r_inf_separable(seeds: Mapping[str, tuple[float, float]], f_max_hz: float) -> bool:
+    """Whether a spectrum's data can tell a series resistance R_inf from its bulk element's R.
+
+    They cannot when the model has a bulk element whose arc's apex, f = 1 / (2 pi tau_bulk) with tau_bulk its
+    (R, tau) seed from the DRT (which extends beyond the window), lies above the highest analysed frequency
+    ``f_max_hz`` (Hz): the recorded part of the arc is its low-frequency side, and R_inf + R_Bulk is what it fixes.
+    Without a bulk element R_inf is the only high-frequency resistance (a bulk arc wholly above the window).
+    """
+    bulk = seeds.get(BULK)
+    return bulk is None or bulk[1] >= 1.0 / (2.0 * np.pi * f_max_hz)
+
+
 def _model_and_start(
     names: Sequence[str],
     seeds: Mapping[str, tuple[float, float]],
     settings: FitSettings,
-    r_inf: float,
+    spectrum: Spectrum,
     inductance: float | None = None,
 ) -> tuple[SeriesModel, Start]:
     """Series model of the elements a spectrum holds, and its starting values: bulk and GB first, then the
-    interface elements in the order of this spectrum's seed taus (its DRT peaks; tracks may cross over the series).
+    interface elements in the order of this spectrum's seed taus (its DRT peaks; tracks may cross over the series);
+    R_inf where :func:`r_inf_separable` says the data can tell it from R_Bulk.
 
     ``inductance`` (H cm^2): the start of a series inductance L, or None for a model without L.
     """
@@ -614,7 +643,9 @@ def _model_and_start(
     iface = sorted((n for n in names if n in seeds and is_interface(n)), key=lambda n: seeds[n][1])
     present = micro + iface
     elements = tuple(Element(n, settings.kinds.get(n, settings.kinds.get(family(n), "RCPE"))) for n in present)
-    model = SeriesModel(elements, r_inf=True, inductance=inductance is not None)
+    with_r_inf = r_inf_separable(seeds, float(np.max(spectrum.frequency_hz)))
+    r_inf = r_inf_start(spectrum)
+    model = SeriesModel(elements, r_inf=with_r_inf, inductance=inductance is not None)
     start = seeded_start([seeds[n] for n in present], [e.kind for e in elements], r_inf, inductance)
     return model, start
 
@@ -859,7 +890,7 @@ class _SeriesFitter:
             models, starts = [], []
             for s in names:
                 lh = inductance_start(self.spectra[s]) if with_l else None
-                m, st = _model_and_start(self.a.elements, current[s], self.settings, r_inf_start(self.spectra[s]), lh)
+                m, st = _model_and_start(self.a.elements, current[s], self.settings, self.spectra[s], lh)
                 models.append(m)
                 starts.append(st)
             return fit_series(
@@ -934,8 +965,15 @@ def step4_series_fit(fitter: _SeriesFitter) -> tuple[SeriesFit, bool, dict[str, 
         reduced_chi2=joint.reduced_chi2,
         max_rel_residual={s: joint.max_relative_residual(s) for s in order},
         note=note,
+        r_inf_left_out=_r_inf_left_out(joint),
     )
     return joint, use_l, l_finding, finding
+
+
+def _r_inf_left_out(fit: SeriesFit) -> dict[str, Any] | None:
+    """The spectra of a fit whose models leave R_inf out, with the rule (None when every model has R_inf)."""
+    left_out = [s for s, m in zip(fit.spectra, fit.models, strict=True) if not m.r_inf]
+    return {"spectra": left_out, "rule": R_INF_RULE} if left_out else None
 
 
 def step3_full_contact(

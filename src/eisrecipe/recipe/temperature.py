@@ -684,22 +684,6 @@ def _irvine(c_f_cm2: float, thickness_cm: float | None, settings: TemperatureSet
     return "bulk" if c_spec <= settings.bulk_c_max_f_cm else "gb" if c_spec <= settings.gb_c_max_f_cm else "interface"
 
 
-def _failure_flags(fit: SeriesFit, name: str) -> list[str]:
-    """A trial fit's flags less those of R-CPE exponents ending on their upper bound 1: such an element is an RC
-    (:func:`select_model` makes it one), not a failed fit."""
-    out = []
-    for flag in fit.flags:
-        label = flag.split(":", 1)[-1].split(".", 1)[0]
-        if ".alpha ended on its bound" in flag:
-            try:
-                if fit.element(name, label).alpha >= 1 - 1e-6:
-                    continue
-            except (KeyError, ValueError):
-                pass
-        out.append(flag)
-    return out
-
-
 def choose_element_count(
     series: Sequence[Spectrum],
     used: Mapping[str, pd.DataFrame],
@@ -742,9 +726,7 @@ def choose_element_count(
                 log.warning("%s: %d-element fit failed: %s", name, k, exc)
                 flagged += 1
                 continue
-            flagged += int(
-                bool(_failure_flags(fit, name)) or fit.max_relative_residual(name) > settings.max_rel_residual
-            )
+            flagged += int(bool(fit.failures) or fit.max_relative_residual(name) > settings.max_rel_residual)
             bic += _bic(fit)
         scores[k] = (flagged, bic)
     if not scores:
