@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from scipy.special import fdtrc
 
 from eisrecipe.methods.fitting import SeriesFit
+from eisrecipe.methods.ftest import f_test
 from eisrecipe.spectrum import Spectrum
 
 __all__ = ["INDUCTANCE_P", "choose_inductance"]
@@ -63,13 +63,9 @@ def choose_inductance(
     without, with_l = joint_fit(False), joint_fit(True)
     k = with_l.x.size - without.x.size
     chi2_0, chi2_1 = without.chi2, with_l.chi2
-    if k <= 0:  # the fit with L pruned more than L adds: no F-test (it would divide by k), L stays out
-        f_stat, p_value = float("nan"), 1.0
-    elif with_l.dof > 0 and chi2_1 > 0:
-        f_stat = max((chi2_0 - chi2_1) / k, 0.0) / (chi2_1 / with_l.dof)
-        p_value = float(fdtrc(k, with_l.dof, f_stat))  # F distribution's survival function
-    else:
-        f_stat, p_value = float("nan"), 1.0
+    # k <= 0: the fit with L pruned more than L adds: no F-test (it would divide by k), L stays out
+    test = f_test(chi2_0, chi2_1, k, int(with_l.dof))
+    f_stat, p_value = test.f_statistic, test.p_value
     significant = p_value < INDUCTANCE_P
     worse = with_l.failures and not without.failures
     use = bool(significant and not worse)

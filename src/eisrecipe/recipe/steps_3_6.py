@@ -2,8 +2,9 @@
 
 Element assignment (from ``tracks.csv`` and the Step 1-2 finding in ``steps12.json``):
 
-- ``bulk`` and ``gb`` from the tracks labelled so (a bulk arc above the measured window has no track; its
-  resistance then sits in R_inf);
+- ``bulk`` and ``gb`` from the tracks labelled so. A bulk arc above the measured window has no track: its
+  resistance sits in R_inf, or - where the data record its tail (``fit.bulk_tail``, :func:`choose_bulk_tail`) - in
+  a ``bulk`` RC element shared by the series that takes R_inf's place (:func:`_top_end`);
 - interface, one fitted element per DRT track as soon as there are two or more interface tracks and one of them is
   classified charge transfer (Step 2): the primary CT track is ``ct`` - of several charge-transfer tracks the one
   carrying the largest fitted R in the joint fit at the highest pressure where any of them is held (Step 3 reads
@@ -70,6 +71,7 @@ from eisrecipe.errors import InputError
 from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
 from eisrecipe.methods.detection import rc_detection_limit, tau_window_s
 from eisrecipe.methods.fitting import ElementFit, SeriesFit, Start, fit_series
+from eisrecipe.methods.ftest import f_test
 from eisrecipe.methods.inductance import choose_inductance
 from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
 from eisrecipe.methods.trends import Trend, log_trend
@@ -129,7 +131,11 @@ class FitSettings:
     inductance
         Series inductance L in the stage models: ``"true"``, ``"false"`` or ``"auto"`` (see
         :func:`choose_inductance`: included when a spectrum's top-frequency points are inductive, or when the
-        nested-model F-test on the joint fit says L lowers chi2 significantly).
+        F-test on the joint fit says L lowers chi2 significantly).
+    bulk_tail
+        Where no DRT track is the bulk (its arc above the window): ``"auto"`` fits the series both with R_inf and
+        with a shared bulk RC element in its place, whose low-frequency tail the top of the window records, and
+        keeps the better (:func:`choose_bulk_tail`); ``"true"`` the bulk RC, ``"false"`` R_inf.
     """
 
     kinds: Mapping[str, ElementKind] = field(default_factory=lambda: dict(DEFAULT_KINDS))
@@ -137,13 +143,15 @@ class FitSettings:
     bound_sigma: float = 3.0
     z_crit: float = 2.0
     inductance: str = "auto"
+    bulk_tail: str = "auto"
 
     def __post_init__(self) -> None:
-        value = self.inductance
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value).strip().lower()
-        if text not in ("auto", "true", "false"):
-            raise InputError(f"fit.inductance must be auto, true or false, got {value!r}")
-        object.__setattr__(self, "inductance", text)
+        for key in ("inductance", "bulk_tail"):
+            value = getattr(self, key)
+            text = ("true" if value else "false") if isinstance(value, bool) else str(value).strip().lower()
+            if text not in ("auto", "true", "false"):
+                raise InputError(f"fit.{key} must be auto, true or false, got {value!r}")
+            object.__setattr__(self, key, text)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> FitSettings:
@@ -160,6 +168,7 @@ class FitSettings:
             "bound_sigma": self.bound_sigma,
             "z_crit": self.z_crit,
             "inductance": self.inductance,
+            "bulk_tail": self.bulk_tail,
         }
 
 
@@ -240,6 +249,8 @@ class Step4Finding:
     note: str | None = optional()
     #: spectra whose model leaves R_inf out (:func:`r_inf_separable`), with the rule; None when every model has it
     r_inf_left_out: dict[str, Any] | None = optional()
+    #: without a bulk track: whether a bulk RC element takes R_inf's place, and why (:func:`choose_bulk_tail`)
+    bulk_tail: dict[str, Any] | None = optional()
 
 
 @dataclass(frozen=True)
@@ -911,6 +922,81 @@ class _SeriesFitter:
         return fit
 
 
+BULK_TAIL_P = 0.01
+"""Significance level of the F-test between the top ends R_inf and bulk RC (as for L: :data:`INDUCTANCE_P`)."""
+
+
+def _bulk_tail_seed(spectrum: Spectrum) -> tuple[float, float]:
+    """(R, tau) start of a bulk RC above the window from the top point: R = Z' there, tau from the tail's
+    -Z'' = omega R tau (omega tau << 1), kept between 1e-3 and 0.3 of 1/omega_max (the apex above the window)."""
+    k = int(np.argmax(spectrum.frequency_hz))
+    omega = 2.0 * np.pi * float(spectrum.frequency_hz[k])
+    z = complex(spectrum.impedance[k])
+    r = max(z.real, 1e-6 * abs(z))
+    tau = max(-z.imag, 0.0) / (omega * r)
+    return r, float(np.clip(tau, 1e-3 / omega, 0.3 / omega))
+
+
+def _with_bulk_tail(fitter: _SeriesFitter) -> _SeriesFitter:
+    """The same fitter with a ``bulk`` RC element (shared, no track) seeded per spectrum from its top point
+    (:func:`_bulk_tail_seed`); its seed tau lies above the window, so the models leave R_inf out
+    (:func:`r_inf_separable`)."""
+    a = replace(fitter.a, elements=[BULK, *fitter.a.elements], tracks={BULK: [], **fitter.a.tracks})
+    seeds = {s: {BULK: _bulk_tail_seed(fitter.spectra[s]), **v} for s, v in fitter.seeds.items()}
+    return _SeriesFitter(fitter.spectra, a, seeds, fitter.settings)
+
+
+def choose_bulk_tail(
+    mode: str, with_r_inf: SeriesFit | None, with_tail: SeriesFit | None
+) -> tuple[bool, dict[str, Any]]:
+    """Whether the series' top end is a bulk RC (its arc above the window, its tail recorded) or R_inf, and why.
+
+    A bulk arc above the window still bends the top of the recorded spectrum: its tail adds -Z'' = omega R tau. A
+    model with only R_inf there leaves that reactance to the GB element, whose R-CPE exponent drops to take it up
+    (on known-answer cells R_GB came out 12-36 % high, with alpha 0.85-0.93 for an ideal RC). A shared bulk RC
+    in R_inf's place (2 parameters for the series, against one R_inf per spectrum) fits that tail. Rule for
+    ``auto``: of the two joint fits (each with its own inductance choice), one whose fit failed where the other's
+    did not (:attr:`SeriesFit.failures`) is not taken; otherwise the one with fewer parameters, unless the other
+    lowers chi2 significantly by the F-test (p < :data:`BULK_TAIL_P`, :func:`eisrecipe.methods.ftest.f_test`);
+    with equal parameter counts the lower chi2. ``true``/``false``: the bulk RC / R_inf without a test.
+
+    Returns
+    -------
+    use_tail, finding
+        The choice and its evidence (JSON-ready).
+    """
+    if mode != "auto" or with_r_inf is None or with_tail is None:
+        use = mode == "true" or with_r_inf is None
+        return use, {"mode": mode, "included": use, "rule": f"fit.bulk_tail = {mode}"}
+    finding: dict[str, Any] = {
+        "mode": mode,
+        "chi2_r_inf": with_r_inf.chi2,
+        "chi2_tail": with_tail.chi2,
+        "parameters_r_inf": int(with_r_inf.x.size),
+        "parameters_tail": int(with_tail.x.size),
+    }
+    fail_r, fail_t = bool(with_r_inf.failures), bool(with_tail.failures)
+    if fail_r != fail_t:
+        use = fail_r
+        failed = "R_inf" if fail_r else "bulk RC"
+        rule = f"auto: the fit with {failed} failed where the other did not"
+    else:
+        k = int(with_tail.x.size - with_r_inf.x.size)
+        if k == 0:
+            use = with_tail.chi2 < with_r_inf.chi2
+            rule = f"auto: equal parameter counts, the lower chi2 ({'bulk RC' if use else 'R_inf'})"
+        else:
+            small, large = (with_r_inf, with_tail) if k > 0 else (with_tail, with_r_inf)
+            test = f_test(small.chi2, large.chi2, abs(k), int(large.dof))
+            significant = test.p_value < BULK_TAIL_P
+            use = (large is with_tail) == significant
+            big, few = ("bulk RC", "R_inf") if k > 0 else ("R_inf", "bulk RC")
+            verdict = f"< {BULK_TAIL_P:g}: {big}" if significant else f">= {BULK_TAIL_P:g}: {few}, the fewer parameters"
+            rule = f"auto: F-test of {big} ({abs(k)} parameter(s) more) p = {test.p_value:.3g} {verdict}"
+            finding.update(f_statistic=test.f_statistic, p_value=test.p_value)
+    return use, {**finding, "included": use, "rule": rule}
+
+
 def _interface_names(a: ElementAssignment) -> list[str]:
     """Every interface element name the cell's models may hold (the vocabulary and the numbered ones)."""
     return [*INTERFACE, *(n for n in a.elements if is_interface(n) and n not in INTERFACE)]
@@ -974,6 +1060,28 @@ def _r_inf_left_out(fit: SeriesFit) -> dict[str, Any] | None:
     """The spectra of a fit whose models leave R_inf out, with the rule (None when every model has R_inf)."""
     left_out = [s for s, m in zip(fit.spectra, fit.models, strict=True) if not m.r_inf]
     return {"spectra": left_out, "rule": R_INF_RULE} if left_out else None
+
+
+def _top_end(fitter: _SeriesFitter) -> tuple[_SeriesFitter, SeriesFit, bool, dict[str, Any], Step4Finding]:
+    """Step 4 with the series' top end chosen: a cell with a bulk track fits it as is; without one the series is
+    fitted with R_inf and/or with a bulk RC in its place (``fit.bulk_tail``, :func:`choose_bulk_tail`).
+
+    Returns
+    -------
+    fitter, joint, use_l, inductance_evidence, finding
+        The fitter of the chosen models (its assignment holds ``bulk`` when the bulk RC was chosen) and
+        :func:`step4_series_fit`'s results for it.
+    """
+    mode = fitter.settings.bulk_tail
+    if BULK in fitter.a.elements or mode == "false":
+        return fitter, *step4_series_fit(fitter)
+    tail = _with_bulk_tail(fitter)
+    with_tail = step4_series_fit(tail)
+    with_r_inf = step4_series_fit(fitter) if mode == "auto" else None
+    use, evidence = choose_bulk_tail(mode, with_r_inf[0] if with_r_inf else None, with_tail[0])
+    chosen, fit = (tail, with_tail) if use or with_r_inf is None else (fitter, with_r_inf)
+    joint, use_l, l_finding, step4 = fit
+    return chosen, joint, use_l, l_finding, replace(step4, bulk_tail=evidence)
 
 
 def step3_full_contact(
@@ -1184,7 +1292,8 @@ def steps_3_6(
         raise InputError(f"cell '{cell}': fewer than two tracked pressure-series spectra to fit")
     a = replace(a, order=order)
     fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
-    joint, use_l, l_finding, step4 = step4_series_fit(fitter)
+    fitter, joint, use_l, l_finding, step4 = _top_end(fitter)
+    a = fitter.a
     thickness = {s: _thickness(by_name[s]) for s in order}
     primary = _primary_from_fit(joint, a, thickness)
     if primary is not None:  # the fit, not the DRT peak area, names the primary CT: refit with the names swapped
