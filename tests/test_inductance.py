@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from eisrecipe.methods.fitting import ALPHA_AT_ONE
+from eisrecipe.methods.fitting import ALPHA_AT_ONE, R_INF_NEGATIVE
 from eisrecipe.methods.inductance import choose_inductance
 from eisrecipe.spectrum import Spectrum
 
@@ -74,4 +74,14 @@ def test_an_l_only_a_failed_fit_carries_stays_out_but_an_ideal_rc_is_no_failure(
     )
     assert not use and "flagged (s0:gb.ln_tau" in finding["rule"]
     _, use, _ = choose_inductance("auto", SPECTRA, joint(f"s0:gb.alpha {ALPHA_AT_ONE}"))
+    assert use
+
+
+def test_a_negative_r_inf_does_not_keep_a_significant_l_out() -> None:
+    # the case study: 0.35 uH in the data, the fit with L ends with R_inf = -1.8 +/- 0.5 ohm cm^2 (a gate of its
+    # own); refusing L for that put 12 ohm cm^2 of the bulk into R_inf
+    flag = f"p010: R_inf = -1.82 +/- 0.49 {R_INF_NEGATIVE} beyond 3 standard errors"
+    _, use, _ = choose_inductance(
+        "auto", SPECTRA, lambda with_l: FakeFit(20 + 3 * with_l, 0.5 if with_l else 5.0, (flag,) if with_l else ())
+    )
     assert use

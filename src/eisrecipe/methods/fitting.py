@@ -372,6 +372,9 @@ ALPHA_AT_ONE = "ended on its upper bound 1 (an ideal RC element)"
 """The flag of an R-CPE exponent that ended at its upper bound: the element is an ideal RC, which is no failure
 (:attr:`SeriesFit.failures` leaves it out); an exponent at its lower bound is ``ended on its bound``."""
 
+R_INF_NEGATIVE = "is negative"
+"""The words of the flag of a significantly negative R_inf (:data:`R_INF_NEGATIVE_Z`)."""
+
 SERIES_TERM_LIMIT = 10.0
 R_INF_NEGATIVE_Z = 3.0
 """A fitted R_inf below -3 standard errors is flagged: a negative series resistance beyond noise means the model
@@ -649,7 +652,7 @@ def fit_series(
                 )
             )
     flags += [
-        f"{name}: R_inf = {v:.3g} +/- {e:.2g} is negative beyond {R_INF_NEGATIVE_Z:g} standard errors"
+        f"{name}: R_inf = {v:.3g} +/- {e:.2g} {R_INF_NEGATIVE} beyond {R_INF_NEGATIVE_Z:g} standard errors"
         for name, (v, e) in r_inf.items()
         if v < -R_INF_NEGATIVE_Z * e
     ]
