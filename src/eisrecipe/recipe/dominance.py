@@ -32,9 +32,10 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer"): Table 1's constriction
       changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
    b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
-      (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from the direction
-      in which the interface peak's tau moves towards tau_CT at full contact (rising: the constriction part was
-      the faster, tau_Cstr < tau_CT), else the process is undetermined;
+      (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from Step 5 (the
+      interface element's fitted tau against tau_CT at full contact, checked against the direction in which the DRT
+      peak moves towards tau_CT: :func:`eisrecipe.recipe.steps_3_6.merged_tau_order`), else the process is
+      undetermined;
    c. without A, bounds by that order: tau_Cstr < tau_CT gives R_CT(p_min) >= R_Pol, so CT dominates when R_Pol
       alone is ``ratio`` times R_Int(p_min) - R_Pol; tau_CT < tau_Cstr gives R_CT(p_min) <= R_Pol, so constriction
       dominates when R_Int(p_min) - R_Pol is ``ratio`` times R_Pol; otherwise undetermined (A is needed).
@@ -54,7 +55,7 @@ from dataclasses import dataclass
 
 from eisrecipe.recipe.elements import CSTR, CT, INT, family, is_interface
 from eisrecipe.recipe.findings import NotApplicable
-from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding
+from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, moving_peak_order
 from eisrecipe.recipe.steps_3_6 import Steps36Finding
 from eisrecipe.serialize import finite, optional
 
@@ -234,15 +235,6 @@ def _pruned_at_lowest(s36: Steps36Finding | None, element: str) -> tuple[float, 
     return None
 
 
-def _tau_moves_up(s12: Steps12Finding) -> bool | None:
-    """Whether the interface peak left at the highest pressure moved to longer tau with pressure (None: no single
-    such peak, or it did not move beyond its tolerance)."""
-    at_hi = [t for t in s12.interface_tracks if t.present_at_highest]
-    if len(at_hi) != 1 or abs(at_hi[0].tau_trend_decades) <= at_hi[0].tau_tol_decades:
-        return None
-    return at_hi[0].tau_trend_decades > 0
-
-
 def _constriction_outweighs_undetermined(s12: Steps12Finding, ratio: float, z_crit: float) -> Dominance | None:
     """Rule 2b: no charge-transfer track, constriction tracks beside tracks of undetermined behaviour (missing at the
     highest pressure without evidence that they are gone, or of no clear trend). The undetermined ones could be
@@ -403,8 +395,9 @@ def pressure_dominance(
             1.0,
             basis="series fit",
         )
-    moves_up = _tau_moves_up(s12)
-    order = None if moves_up is None else ("cstr_faster" if moves_up else "ct_faster")
+    s5 = s36.step5 if s36 is not None else None
+    judged = s5 is not None and s5.tau_order_from_merged is not None  # Step 5 weighed the fit and the DRT
+    order = s5.tau_order if judged else moving_peak_order(s12)  # type: ignore[union-attr]
     p_min_spectrum = s36.pressure_order[0] if s36 is not None and s36.pressure_order else None
     a_min = contact.get(p_min_spectrum) if p_min_spectrum is not None else None
     if a_min is not None:
@@ -432,14 +425,12 @@ def pressure_dominance(
         "cstr_faster": (
             r_pol >= ratio * rest,
             "charge_transfer",
-            "tau_Cstr < tau_CT (the interface peak moves up to tau_CT): R_CT(p_min) = R_Pol / A >= R_Pol, which "
-            "alone dominates R_Int - R_Pol",
+            "tau_Cstr < tau_CT (Step 5): R_CT(p_min) = R_Pol / A >= R_Pol, which alone dominates R_Int - R_Pol",
         ),
         "ct_faster": (
             rest >= ratio * r_pol,
             "constriction",
-            "tau_CT < tau_Cstr (the interface peak moves down to tau_CT): R_CT(p_min) = R_Pol A <= R_Pol, dominated "
-            "by R_Int - R_Pol",
+            "tau_CT < tau_Cstr (Step 5): R_CT(p_min) = R_Pol A <= R_Pol, dominated by R_Int - R_Pol",
         ),
     }
     if order is not None and bounds[order][0]:

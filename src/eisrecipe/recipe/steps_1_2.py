@@ -565,6 +565,16 @@ def steps_1_2(
     )
 
 
+def moving_peak_order(s12: Steps12Finding) -> str | None:
+    """Right branch: the order of tau_CT and tau_Cstr from the direction the single interface peak left at the
+    highest pressure moved with pressure - towards tau_CT from the constriction's side: up (``cstr_faster``) or
+    down (``ct_faster``); None when there is no single such peak or it did not move beyond its tolerance."""
+    at_hi = [t for t in s12.interface_tracks if t.present_at_highest]
+    if len(at_hi) != 1 or abs(at_hi[0].tau_trend_decades) <= at_hi[0].tau_tol_decades:
+        return None
+    return "cstr_faster" if at_hi[0].tau_trend_decades > 0 else "ct_faster"
+
+
 # ------------------------------------------------------------------------------------ Step 1: signal labels
 @dataclass(frozen=True)
 class LabelRules:

@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -91,7 +92,7 @@ from eisrecipe.recipe.elements import (
     numbered,
 )
 from eisrecipe.recipe.findings import NotApplicable
-from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding
+from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, moving_peak_order
 from eisrecipe.serialize import from_dict, optional
 from eisrecipe.spectrum import Spectrum
 
@@ -280,16 +281,25 @@ class Step5Finding:
     tau_order_from_drt: str | None = optional()
     agreement: str | None = optional()
     r_int_trend: Trend | None = optional()
+    #: right branch: the order from the merged element's tau against tau_CT (:func:`merged_tau_order`), and why
+    tau_order_from_merged: str | None = optional()
+    tau_order_rule: str | None = optional()
     ct_share: tuple[CtShareRow, ...] | None = optional()
     ct_share_note: str | None = optional()
     note: str | None = optional()
 
     @property
     def tau_order(self) -> str | None:
-        """The order Step 6 uses: the fits' when they decide it, else the DRT's (left branch only)."""
-        if self.tau_order_from_fits is None:
-            return None
-        return self.tau_order_from_fits if self.tau_order_from_fits != "undetermined" else self.tau_order_from_drt
+        """The order Steps 5-6 use. Left branch: the fits' when they decide it, else the DRT's. Right branch: the
+        merged element's (:func:`merged_tau_order`) unless the DRT peak's movement says the opposite, else the
+        DRT's; None where neither decides."""
+        if self.tau_order_from_fits is not None:
+            fits = self.tau_order_from_fits
+            return fits if fits != "undetermined" else self.tau_order_from_drt
+        merged, drt = self.tau_order_from_merged, self.tau_order_from_drt
+        if merged in (None, "undetermined"):
+            return drt
+        return merged if drt in (None, merged) else None
 
 
 @dataclass(frozen=True)
@@ -1121,11 +1131,70 @@ def step3_full_contact(
     return fit, finding
 
 
+def _agreement(from_fits: str | None, from_drt: str | None) -> str:
+    """``agree``, ``conflict`` or ``undetermined`` (either order unknown) between the fits' and the DRT's order."""
+    if from_fits in (None, "undetermined") or from_drt is None:
+        return "undetermined"
+    return "agree" if from_fits == from_drt else "conflict"
+
+
+def merged_tau_order(joint: SeriesFit, a: ElementAssignment, z_crit: float) -> tuple[str, str]:
+    """Right branch: the order of tau_CT and tau_Cstr from the one interface element's fitted tau.
+
+    At the highest pressure the element is the CT signal (tau_CT, Step 2 (ii)); below full contact it holds CT and
+    constriction together and its tau lies between tau_CT and tau_Cstr, so where it differs from tau_CT beyond
+    ``z_crit`` standard errors (of the two ln taus of the joint fit, in quadrature) it says on which side tau_Cstr
+    lies: above (``ct_faster``) or below (``cstr_faster``). Every significant difference over the spectra below
+    the highest pressure must say the same; none, or differences both ways: ``undetermined``. Returns (the order,
+    the rule in words).
+    """
+
+    def held(spectrum: str) -> ElementFit | None:
+        try:
+            e = joint.element(spectrum, INT)
+        except KeyError:
+            return None
+        return e if e.tau_s > 0 and np.isfinite(e.tau_stderr_s) else None
+
+    top = held(a.order[-1])
+    if top is None:
+        return "undetermined", "no interface element with a determined tau at the highest pressure"
+    tau_ct, rel_ct = top.tau_s, top.tau_stderr_s / top.tau_s
+    signs: dict[str, float] = {}
+    for s in a.order[:-1]:
+        e = held(s)
+        if e is None:
+            continue
+        err = math.hypot(e.tau_stderr_s / e.tau_s, rel_ct)
+        z = math.log(e.tau_s / tau_ct) / err if err > 0 else 0.0
+        if abs(z) > z_crit:
+            signs[s] = z
+    if not signs:
+        return "undetermined", f"the interface element's tau stays within {z_crit:g} standard errors of tau_CT"
+    if all(z > 0 for z in signs.values()):
+        order = "ct_faster"
+    elif all(z < 0 for z in signs.values()):
+        order = "cstr_faster"
+    else:
+        return "undetermined", "the interface element's tau lies above tau_CT in some spectra, below in others"
+    side = "above" if order == "ct_faster" else "below"
+    listed = ", ".join(f"{s} (z = {z:.1f})" for s, z in signs.items())
+    return order, f"the interface element's tau lies {side} tau_CT beyond {z_crit:g} standard errors at {listed}"
+
+
 def step5_trends(
-    joint: SeriesFit, a: ElementAssignment, step3: Step3Finding, spectra: Mapping[str, Spectrum], z_crit: float
+    joint: SeriesFit,
+    a: ElementAssignment,
+    step3: Step3Finding,
+    spectra: Mapping[str, Spectrum],
+    z_crit: float,
+    drt_order: str | None = None,
 ) -> Step5Finding:
     """Step 5: left branch - R_CT(p), C_CT(p) trends -> order of time constants, checked against the DRT order;
-    right branch - the R_Int(p) trend and the CT share R_Pol/A over R_Int where the sheet gives A."""
+    right branch - the R_Int(p) trend, the order of time constants from the element's tau
+    (:func:`merged_tau_order`) checked against the direction the DRT peak moves (``drt_order``,
+    :func:`eisrecipe.recipe.steps_1_2.moving_peak_order`), and the CT share R_Pol/A (or R_Pol A by that order)
+    over R_Int where the sheet gives A."""
     order = a.order
     p = np.array([a.pressure[s] for s in order])
     if CT in a.elements:
@@ -1138,24 +1207,20 @@ def step5_trends(
             fit_order = "cstr_faster"
         else:
             fit_order = "undetermined"
-        agreement = (
-            "undetermined"
-            if fit_order == "undetermined" or a.drt_order is None
-            else "agree"
-            if fit_order == a.drt_order
-            else "conflict"
-        )
         return Step5Finding(
             branch=a.branch,
             r_ct_trend=r_tr,
             c_ct_trend=c_tr,
             tau_order_from_fits=fit_order,
             tau_order_from_drt=a.drt_order,
-            agreement=agreement,
+            agreement=_agreement(fit_order, a.drt_order),
         )
     if INT in a.elements:
         vals = [_element_dict(joint, s, INT) for s in order]
         tr = _trend(p, vals, "r_ohm_cm2", "r_stderr_ohm_cm2", z_crit)
+        merged, merged_rule = merged_tau_order(joint, a, z_crit)
+        partial = Step5Finding(branch=a.branch, tau_order_from_merged=merged, tau_order_from_drt=drt_order)
+        tau_order = partial.tau_order
         measured = step3.resolved
         r_pol_value = step3.r_pol_ohm_cm2 if measured else step3.r_pol_upper_bound_ohm_cm2
         shares = []
@@ -1165,8 +1230,8 @@ def step5_trends(
                 spectrum=s, pressure_mpa=a.pressure[s], r_int_ohm_cm2=None if v is None else v["r_ohm_cm2"]
             )
             if v is not None and contact is not None and r_pol_value is not None:
-                r_ct = r_pol_value / contact
-                share = ct_share(v["r_ohm_cm2"], r_pol_value, contact)
+                r_ct = r_pol_value * contact if tau_order == "ct_faster" else r_pol_value / contact
+                share = ct_share(v["r_ohm_cm2"], r_pol_value, contact, tau_order or "cstr_faster")
                 row = CtShareRow(
                     spectrum=s,
                     pressure_mpa=a.pressure[s],
@@ -1181,7 +1246,14 @@ def step5_trends(
         note = None
         if not any(r.contact_fraction is not None for r in shares):
             note = "the CT share needs the sample sheet's contact_fraction (structural data)"
-        return Step5Finding(branch=a.branch, r_int_trend=tr, ct_share=tuple(shares), ct_share_note=note)
+        return replace(
+            partial,
+            r_int_trend=tr,
+            tau_order_rule=merged_rule,
+            ct_share=tuple(shares),
+            ct_share_note=note,
+            agreement=_agreement(merged, drt_order),
+        )
     return Step5Finding(branch=a.branch, note="no interface element in the series")
 
 
@@ -1197,15 +1269,21 @@ def step6_contact_area(
     sheet's ``contact_fraction`` where given, and checked: in (0, 1] and not falling with pressure, within errors.
 
     Left branch: from the CT element of every spectrum, in the tau order of Step 5. One interface element (right
-    branch): from that element under the assumption that charge transfer dominates it (A = R_Pol / R_Int =
-    C_Int / C_DL, Table 1 with tau_Cstr < tau_CT); the finding says so and the verdict uses it only then.
+    branch): from that element under the assumption that charge transfer dominates it, in Step 5's order
+    (A = R_Pol / R_Int = C_Int / C_DL for tau_Cstr < tau_CT, also where the order is not known; R_Int / R_Pol for
+    tau_CT < tau_Cstr); the finding says so and the verdict uses it only then.
     """
     r_pol, c_dl = step3.r_pol, step3.c_dl
     if CT in a.elements:
         name, order_used, assumption = CT, step5.tau_order, None
     elif INT in a.elements:
-        name, order_used = INT, "cstr_faster"
-        assumption = "a CT-dominated interface: A = R_Pol / R_Int = C_Int / C_DL (Table 1)"
+        name, order_used = INT, step5.tau_order or "cstr_faster"
+        assumption = "a CT-dominated interface: " + (
+            "A = R_Int / R_Pol = C_DL / C_Int (Table 1, tau_CT < tau_Cstr by Step 5)"
+            if order_used == "ct_faster"
+            else "A = R_Pol / R_Int = C_Int / C_DL (Table 1, tau_Cstr < tau_CT"
+            + (" by Step 5)" if step5.tau_order else ": the order is not known)")
+        )
     else:
         return Step6Finding(applies=False, reason="no interface element")
     if r_pol is None or c_dl is None or not order_used:
@@ -1304,7 +1382,7 @@ def steps_3_6(
     step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces)
     if interfaces != 1:
         joint = joint.scaled(_interface_names(a), interfaces)
-    step5 = step5_trends(joint, a, step3, by_name, settings.z_crit)
+    step5 = step5_trends(joint, a, step3, by_name, settings.z_crit, moving_peak_order(steps12))
     step6 = step6_contact_area(joint, a, step3, step5, by_name, settings.z_crit)
     series_pruned = tuple(fitter.pruned.get(f"series_l{use_l}", []))
     elements = _interface_elements(tracks, a, joint, series_pruned)

@@ -287,6 +287,14 @@ def _pressure_evidence(
             )
         if math.isfinite(tr.p_value):
             text += f" (p = {tr.p_value:.2g})" if tr.p_value >= 1e-15 else " (p < 1e-15)"
+        extra["tau_order"] = s5.tau_order
+        if s5.tau_order_from_merged is not None or s5.tau_order_from_drt is not None:
+            text += (
+                f"; order of time constants: {s5.tau_order or 'undetermined'} (from the element's tau: "
+                f"{s5.tau_order_from_merged or 'not judged'}"
+                + (f" - {s5.tau_order_rule}" if s5.tau_order_rule else "")
+                + f"; from the DRT peak's movement: {s5.tau_order_from_drt or 'none'})"
+            )
         sup = "inconclusive"
         steps.append(
             _step(
