@@ -515,6 +515,17 @@ def test_ct_dominating_an_undetermined_neighbour_is_charge_transfer() -> None:
     assert v["dominant_interface_process"] == "undetermined"
 
 
+def test_ct_alone_at_the_lowest_pressure_after_the_undetermined_element_was_pruned_is_charge_transfer() -> None:
+    """Matrix cell c019 again: the fit pruned int2 at the lowest pressure (its R ran away, not resolved), so that
+    spectrum's interface is R_CT alone. The rule for one overlapping signal (contact fraction needed) does not apply:
+    this is the left branch."""
+    cell = ct_beside_unknown_cell(750.0, 110.0)
+    cell["lowest_pressure_r"] = low(bulk=160.0, gb=78.0, ct=750.0)
+    v = decide("c", VALIDATION, **cell)
+    assert v["dominant_interface_process"] == "charge_transfer"
+    assert "pruned there" in v["dominance"]["rule"]
+
+
 @pytest.mark.parametrize(
     "beside",
     [

@@ -27,7 +27,9 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    With a ``ct`` element and no constriction element, only elements of undetermined behaviour (``int2`` ...: a
    track missing at the highest pressure without evidence that it is gone, e.g. a constriction arc beside a
    CT arc hundreds of times larger there): they are constriction at most, so ``charge_transfer`` when R_CT exceeds
-   them all together (``compare``), else undetermined - their identity is unknown.
+   them all together (``compare``), else undetermined - their identity is unknown. Where the fit pruned them all
+   at the lowest pressure (not resolved there), R_CT is compared with nothing: the fit explains that spectrum's
+   interface by CT alone.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer"): Table 1's constriction
       changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
@@ -335,6 +337,18 @@ def pressure_dominance(
             ct, cstr = (dropped, cstr) if missing == "ct" else (ct, dropped)
             unresolved = f"; {missing.upper()} not resolved there (pruned: R = {dropped[0]:.3g} +- {dropped[1]:.2g})"
     unknown = constriction_side(lowest) if model and CT in model and CSTR not in model else None
+    undetermined_names = sorted(n for n in model if family(n) == INT and n != INT)
+    if ct is not None and cstr is None and unknown is None and CT in model and CSTR not in model and undetermined_names:
+        # every element of undetermined behaviour was pruned at the lowest pressure (not resolved there): the fit
+        # explains that spectrum's interface by R_CT alone, whatever those elements are elsewhere
+        return Dominance.of_pair(
+            compare(ct[0], ct[1], 0.0, math.nan, ratio, z_crit),
+            f"R_CT is the only interface element the fit resolves at the lowest pressure: the element(s) of "
+            f"undetermined behaviour ({', '.join(undetermined_names)}) were pruned there (left branch)",
+            ct,
+            (0.0, math.nan),
+            basis="series fit",
+        )
     if ct is not None and cstr is None and unknown is not None:
         process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
         names = ", ".join(n for n in lowest if family(n) == INT and n != INT)
