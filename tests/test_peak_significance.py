@@ -91,6 +91,19 @@ def test_a_missing_track_is_gone_only_where_it_would_have_shown() -> None:
     assert finding.conclusion == "undetermined"
 
 
+def test_a_missing_track_whose_tau_shifts_and_amplitude_falls_is_constriction_without_being_shown_gone() -> None:
+    # recipe Step 2 (i) on the points where it is seen: tau 1e-2 -> 10^-2.6 s, R 80 -> 20 ohm cm^2 (the matrix's
+    # mixed cells: a constriction arc beside a CT arc, too small at high pressure for the injection test to see)
+    interface = [[_peak(-2.0, 80.0)], [_peak(-2.2, 50.0)], [_peak(-2.4, 30.0)], [_peak(-2.6, 20.0)], []]
+    tracking = track_series(_entries(interface), rules=LabelRules(thickness_cm=0.05))
+    th = Steps12Thresholds()
+    blind = absence_at_highest(tracking, lambda name, tau, r: r >= 20.0, th)
+    assert not next(iter(blind.values())).evidenced
+    finding = steps_1_2(tracking, th, blind)
+    assert finding.interface_tracks[0].behaviour == "constriction"
+    assert "not shown to be gone" in finding.interface_tracks[0].reason
+
+
 def test_injection_finds_a_lone_arc_and_not_one_hidden_in_a_neighbour() -> None:
     # the stage's injection test (stages.drt._would_show) on a spectrum of GB 50 at 1e-5 s + CT 500 at 1e-2 s, 0.3 %
     # noise: an RC of 20 ohm cm^2 at 1e-3 s (a decade from both) shows as a peak of its own; 0.2 ohm cm^2 there does

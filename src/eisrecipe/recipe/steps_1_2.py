@@ -24,7 +24,9 @@ Step 2: classify every interface track by its behaviour with pressure (:func:`cl
    fallen below ``vanish_ratio`` of its first value. "Gone" needs evidence (:func:`absence_at_highest`): an RC
    of ``absence_ratio`` times the track's first R, added at its last tau to the highest-pressure spectrum, comes
    out of the DRT as a peak of its own (an injection test: too small to see, or hidden in a neighbour, is not
-   gone). A track missing without that evidence is undetermined;
+   gone). A track missing without that evidence is judged by rule 4 on the points where it is seen (recipe
+   Step 2 (i): the signal whose tau shifts and whose amplitude falls is constriction, whether or not its end is
+   seen), else undetermined;
 3. present at the highest pressure with a tau constant within the tolerance -> charge transfer (its amplitude
    may change: R_CT = R_Pol/A falls as A grows in the tau_Cstr < tau_CT order);
 4. present, tau shifting beyond the tolerance and amplitude falling -> constriction; otherwise undetermined.
@@ -343,6 +345,12 @@ def classify_track(
     vanishes = not trends["present_at_highest"]
     nums = f"tau trend {trend:+.2f} decade (range {rng:.2f}, tolerance {tol:.2f}), R ratio {ratio:.2f}"
     if vanishes and absence is not None and not absence.evidenced:
+        if len(t.measured) >= 2 and abs(trend) > tol and falls:  # recipe Step 2 (i) on the points it has
+            return (
+                "constriction",
+                f"tau shifts and the amplitude falls ({nums}); no peak at the highest pressure, not shown to be "
+                f"gone: {absence.reason}",
+            )
         return "undetermined", f"no peak at the highest pressure, but not shown to be gone: {absence.reason}"
     gone = f" ({absence.reason})" if vanishes and absence is not None else ""
     if len(t.measured) < 2:
