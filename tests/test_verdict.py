@@ -183,6 +183,24 @@ def test_constriction_dominated_right_branch_with_negligible_ct() -> None:
     assert [p["level"] for p in v["decision_path"]] == ["chemical stability", "contact", "dominant interface process"]
 
 
+def test_a_tau_constant_drt_peak_whose_fitted_tau_moves_off_tau_ct_is_not_all_charge_transfer() -> None:
+    """Matrix cell c014 (mixed, tau_CT < tau_Cstr, no contact fraction): the one interface peak keeps its tau within
+    the DRT's tolerance (0.12 decade), but the fitted element's tau lies above tau_CT beyond its errors at the lower
+    pressures - a slower process shares it (ct_faster). R_Int(p_min) 129 < R_Pol 140: Table 1 without A does not
+    decide; before, rule 4a read the whole interface as CT."""
+    s36 = s36_right(r_pol=140.0, direction="rising")
+    s36 = replace(s36, step5=replace(s36.step5, tau_order_from_merged="ct_faster"))  # type: ignore[arg-type]
+    steps12 = s12("charge_transfer_present", at_highest=(2,), tracks=(track(2, "charge_transfer", 129.0, 140.0),))
+    v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=129.0))
+    assert v["dominant_interface_process"] == "undetermined"
+    assert v["tau_order"] == "ct_faster"
+    # the same cell whose fitted tau stays at tau_CT: the whole interface is CT
+    s36 = replace(s36, step5=replace(s36.step5, tau_order_from_merged="undetermined"))  # type: ignore[arg-type]
+    v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=129.0))
+    assert v["dominant_interface_process"] == "charge_transfer"
+    assert "keeps its tau" in v["dominance"]["rule"]
+
+
 def test_charge_transfer_when_the_persisting_signal_carries_the_resistance() -> None:
     v = decide(
         "c",

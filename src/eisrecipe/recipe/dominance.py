@@ -31,8 +31,10 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    at the lowest pressure (not resolved there), R_CT is compared with nothing: the fit explains that spectrum's
    interface by CT alone.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
-   a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer"): Table 1's constriction
-      changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
+   a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer") and the fitted element's
+      tau does not differ from tau_CT beyond its errors either (Step 5, :func:`eisrecipe.recipe.steps_3_6.
+      merged_tau_order`: the DRT's tolerance is tenths of a decade, the fit's a few per cent): Table 1's
+      constriction changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
    b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
       (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from Step 5 (the
       interface element's fitted tau against tau_CT at full contact, checked against the direction in which the DRT
@@ -396,8 +398,10 @@ def pressure_dominance(
     r_pol = finite(step3.r_pol_ohm_cm2) if step3 is not None and step3.resolved else None
     if r_int is None or r_pol is None or s12.conclusion != "charge_transfer_present":
         return Dominance("undetermined", "no interface signal at the highest pressure to give R_Pol, and not gone")
+    s5 = s36.step5 if s36 is not None else None
+    merged = s5.tau_order_from_merged if s5 is not None else None
     low = [t for t in s12.interface_tracks if t.present_at_lowest]
-    if low and all(t.behaviour == "charge_transfer" for t in low):
+    if low and all(t.behaviour == "charge_transfer" for t in low) and merged in (None, "undetermined"):
         return Dominance(
             "charge_transfer",
             "every interface signal at the lowest pressure keeps its tau (Table 1: constriction would move it): "
@@ -409,8 +413,7 @@ def pressure_dominance(
             1.0,
             basis="series fit",
         )
-    s5 = s36.step5 if s36 is not None else None
-    judged = s5 is not None and s5.tau_order_from_merged is not None  # Step 5 weighed the fit and the DRT
+    judged = merged is not None  # Step 5 weighed the fit and the DRT
     order = s5.tau_order if judged else moving_peak_order(s12)  # type: ignore[union-attr]
     p_min_spectrum = s36.pressure_order[0] if s36 is not None and s36.pressure_order else None
     a_min = contact.get(p_min_spectrum) if p_min_spectrum is not None else None
