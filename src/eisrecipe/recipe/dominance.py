@@ -40,7 +40,10 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       interface element's fitted tau against tau_CT at full contact, checked against the direction in which the DRT
       peak moves towards tau_CT: :func:`eisrecipe.recipe.steps_3_6.merged_tau_order`), else the process is
       undetermined;
-   c. without A, bounds by that order: tau_Cstr < tau_CT gives R_CT(p_min) >= R_Pol, so CT dominates when R_Pol
+   c. without the sheet's A but with Step 5's order: A(p_min) from the element's capacitance by Table 1 (C_Int /
+      C_DL or C_DL / C_Int, Step 6; the paper's "Table 1 with R_Pol and C_DL" for overlapping signals), where it
+      lies in (0, 1] within errors; R_CT and R_Cstr as in b, with errors from R_Pol's and A's;
+   d. otherwise bounds by that order: tau_Cstr < tau_CT gives R_CT(p_min) >= R_Pol, so CT dominates when R_Pol
       alone is ``ratio`` times R_Int(p_min) - R_Pol; tau_CT < tau_Cstr gives R_CT(p_min) <= R_Pol, so constriction
       dominates when R_Int(p_min) - R_Pol is ``ratio`` times R_Pol; otherwise undetermined (A is needed).
 5. Anything else: undetermined.
@@ -237,6 +240,24 @@ def _pruned_at_lowest(s36: Steps36Finding | None, element: str) -> tuple[float, 
         if p.spectrum == s36.pressure_order[0] and p.element == element:
             return float(p.r_ohm_cm2), float(p.r_stderr_ohm_cm2)
     return None
+
+
+def _contact_from_capacitance(
+    s36: Steps36Finding | None, spectrum: str | None, z_crit: float
+) -> tuple[float, float] | None:
+    """A and its standard error at ``spectrum`` from the one interface element's capacitance (Step 6 right branch,
+    Table 1 in Step 5's order: C_Int / C_DL or C_DL / C_Int), or None where Step 6 has none there or it is not
+    in (0, 1] within ``z_crit`` standard errors (capped at 1). The element's capacitance stands for CT's: the
+    paper's "Table 1 with R_Pol, C_DL from Step 3" for overlapping signals."""
+    if s36 is None or s36.step6 is None or not s36.step6.applies or spectrum is None:
+        return None
+    rows = [r for r in (s36.step6.contact_area or ()) if r.spectrum == spectrum]
+    if not rows:
+        return None
+    a, err = rows[0].area.from_c, rows[0].area.from_c_stderr
+    if not (math.isfinite(a) and math.isfinite(err) and a > 0 and a - z_crit * err <= 1.0):
+        return None
+    return min(a, 1.0), err
 
 
 def _constriction_outweighs_undetermined(s12: Steps12Finding, ratio: float, z_crit: float) -> Dominance | None:
@@ -436,6 +457,23 @@ def pressure_dominance(
             )
         return Dominance(
             "undetermined", "Table 1 gives different answers for the two tau orders and the order is not known"
+        )
+    from_c = _contact_from_capacitance(s36, p_min_spectrum, z_crit) if order is not None else None
+    if from_c is not None:
+        a_c, a_c_err = from_c
+        r_pol_err = finite(step3.r_pol_stderr_ohm_cm2) or 0.0  # type: ignore[union-attr]
+        r_ct = r_pol / a_c if order == "cstr_faster" else r_pol * a_c
+        r_ct_err = r_ct * math.hypot(r_pol_err / r_pol, a_c_err / a_c)
+        r_cs = (max(r_int[0] - r_ct, 0.0), math.hypot(r_int[1], r_ct_err))
+        return Dominance.of_pair(
+            compare(r_ct, r_ct_err, r_cs[0], r_cs[1], ratio, z_crit),
+            f"Table 1 with A = {a_c:.3g} +- {a_c_err:.2g} at the lowest pressure from the interface element's "
+            f"capacitance (Step 6: {'C_Int / C_DL' if order == 'cstr_faster' else 'C_DL / C_Int'}, tau order "
+            f"{order} by Step 5): R_CT = {'R_Pol / A' if order == 'cstr_faster' else 'R_Pol A'} = {r_ct:.3g}, "
+            "R_Cstr = R_Int - R_CT",
+            (r_ct, r_ct_err),
+            r_cs,
+            basis="series fit and Step 3",
         )
     rest = max(r_int[0] - r_pol, 0.0)  # R_Int(p_min) - R_Pol
     bounds = {
