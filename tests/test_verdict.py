@@ -612,3 +612,25 @@ def test_constriction_outweighing_undetermined_tracks_by_the_ratio_dominates() -
         cell["steps12"] = s12("undetermined", at_highest=(), tracks=tracks)
         v = decide("c", VALIDATION, **cell)
         assert v["dominant_interface_process"] == expected, v["dominance"]
+
+
+def test_step_4_reads_an_ideal_rc_as_no_failure_and_names_the_top_end() -> None:
+    s4 = replace(
+        step4("three elements", ("bulk", "gb", "int")),
+        fit_ok=False,
+        flags=("gb.alpha ended on its upper bound 1 (an ideal RC element)",),
+        bulk_tail={"included": True, "rule": "auto: F-test of R_inf (3 parameter(s) more) p = 1 >= 0.01"},
+        r_inf_left_out={"spectra": ["p10", "p400"], "rule": "apex above the window"},
+    )
+    s36 = replace(s36_right(r_pol=90.0, direction="flat"), step4=s4)
+    steps = by_step(decide("c", VALIDATION, s12("charge_transfer_present", at_highest=(2,)), s36, [],
+                           VerdictSettings(), lowest_pressure_r=low(int=100.0)))  # fmt: skip
+    assert steps["4"]["support"] == "supports" and "converged" in steps["4"]["finding"]
+    assert (
+        "bulk RC takes R_inf's place" in steps["4"]["finding"]
+        and "R_inf left out in 2 spectra" in steps["4"]["finding"]
+    )
+    failed = replace(s36, step4=replace(s4, flags=("gb.alpha ended on its bound (element order / CPE range)",)))
+    steps = by_step(decide("c", VALIDATION, s12("charge_transfer_present", at_highest=(2,)), failed, [],
+                           VerdictSettings(), lowest_pressure_r=low(int=100.0)))  # fmt: skip
+    assert steps["4"]["support"] == "inconclusive"

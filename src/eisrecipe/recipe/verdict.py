@@ -33,7 +33,7 @@ import pandas as pd
 
 from eisrecipe.recipe.dominance import constriction_side, interface_resistance, pressure_dominance
 from eisrecipe.recipe.findings import NotApplicable
-from eisrecipe.recipe.gates import Gate, GateSettings
+from eisrecipe.recipe.gates import Gate, GateSettings, failure_flags
 from eisrecipe.recipe.step7 import STEP7_TO_PROCESS, step7_findings
 from eisrecipe.recipe.steps_1_2 import Steps12Finding
 from eisrecipe.recipe.steps_3_6 import Step5Finding, Steps36Finding
@@ -237,11 +237,16 @@ def _pressure_evidence(
     # Step 4
     if s4 is not None:
         worst = max((finite(v) or 0.0 for v in s4.max_rel_residual.values()), default=math.nan)
-        ok = bool(s4.fit_ok)
+        ok = bool(s4.fit_ok) or not failure_flags("; ".join(map(str, s4.flags)))  # an ideal RC is no failure
         text = f"{s4.model}: fit {'converged' if ok else 'flagged'}"
         if s4.flags:
             text += f" ({'; '.join(map(str, s4.flags))})"
         text += f", largest relative residual {100 * worst:.2g} %"
+        if s4.bulk_tail is not None and s4.bulk_tail.get("included"):
+            text += f"; no bulk DRT track: a bulk RC takes R_inf's place ({s4.bulk_tail.get('rule')})"
+        if s4.r_inf_left_out is not None:
+            n_out = len(s4.r_inf_left_out["spectra"])
+            text += f"; R_inf left out in {n_out} spectra (the bulk arc's apex above the window)"
         steps.append(
             _step(
                 "4",
