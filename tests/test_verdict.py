@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding
 from eisrecipe.recipe.steps_3_6 import (
     ContactAreaRow,
     CtShareRow,
+    Pruned,
+    PrunedElement,
     Step3Finding,
     Step4Finding,
     Step5Finding,
@@ -567,15 +570,23 @@ def test_ct_dominating_an_undetermined_neighbour_is_charge_transfer() -> None:
     assert v["dominant_interface_process"] == "undetermined"
 
 
-def test_ct_alone_at_the_lowest_pressure_after_the_undetermined_element_was_pruned_is_charge_transfer() -> None:
-    """Matrix cell c019 again: the fit pruned int2 at the lowest pressure (its R ran away, not resolved), so that
-    spectrum's interface is R_CT alone. The rule for one overlapping signal (contact fraction needed) does not apply:
-    this is the left branch."""
+def test_ct_alone_at_the_lowest_pressure_counts_what_was_pruned_there() -> None:
+    """Matrix cells c019 and c012: the left-branch model holds ct and int2, but int2 is not held at the lowest
+    pressure. With no DRT peak there it was never in that spectrum's model: R_CT alone (charge transfer). Pruned
+    there, it counts with the R and error it had when pruned: R 9.8 +- 5.3 beside R_CT 750 is dominated; a runaway
+    (R 6.8e9, infinite error: a degenerate direction) says nothing, so the process stays undetermined. The rule for
+    one overlapping signal (contact fraction needed) never applies: this is the left branch."""
     cell = ct_beside_unknown_cell(750.0, 110.0)
     cell["lowest_pressure_r"] = low(bulk=160.0, gb=78.0, ct=750.0)
     v = decide("c", VALIDATION, **cell)
     assert v["dominant_interface_process"] == "charge_transfer"
-    assert "pruned there" in v["dominance"]["rule"]
+    assert "no DRT peak there" in v["dominance"]["rule"]
+    for r, err, expected in ((9.8, 5.3, "charge_transfer"), (6.8e9, math.inf, "undetermined")):
+        pruned = Pruned(series=(PrunedElement("p10", "int2", r, err, "R/stderr < 2"),))
+        cell["steps36"] = replace(cell["steps36"], pressure_order=("p10", "p400"), pruned=pruned)
+        v = decide("c", VALIDATION, **cell)
+        assert v["dominant_interface_process"] == expected
+        assert "pruned at the lowest pressure" in v["dominance"]["rule"]
 
 
 @pytest.mark.parametrize(

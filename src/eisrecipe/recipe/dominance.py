@@ -27,9 +27,9 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    With a ``ct`` element and no constriction element, only elements of undetermined behaviour (``int2`` ...: a
    track missing at the highest pressure without evidence that it is gone, e.g. a constriction arc beside a
    CT arc hundreds of times larger there): they are constriction at most, so ``charge_transfer`` when R_CT exceeds
-   them all together (``compare``), else undetermined - their identity is unknown. Where the fit pruned them all
-   at the lowest pressure (not resolved there), R_CT is compared with nothing: the fit explains that spectrum's
-   interface by CT alone.
+   them all together (``compare``), else undetermined - their identity is unknown. Where the fit pruned them at
+   the lowest pressure (not resolved there), they count with the R and error they had when pruned (an infinite
+   error leaves the process undetermined); where none of them has a DRT peak there, R_CT is compared with nothing.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer") and the fitted element's
       tau does not differ from tau_CT beyond its errors either (Step 5, :func:`eisrecipe.recipe.steps_3_6.
@@ -238,7 +238,8 @@ def _pruned_at_lowest(s36: Steps36Finding | None, element: str) -> tuple[float, 
         return None
     for p in s36.pruned.series:
         if p.spectrum == s36.pressure_order[0] and p.element == element:
-            return float(p.r_ohm_cm2), float(p.r_stderr_ohm_cm2)
+            err = finite(p.r_stderr_ohm_cm2)  # an infinite error (a degenerate direction) reads back as None
+            return float(p.r_ohm_cm2), math.inf if err is None else float(err)
     return None
 
 
@@ -362,24 +363,29 @@ def pressure_dominance(
     unknown = constriction_side(lowest) if model and CT in model and CSTR not in model else None
     undetermined_names = sorted(n for n in model if family(n) == INT and n != INT)
     if ct is not None and cstr is None and unknown is None and CT in model and CSTR not in model and undetermined_names:
-        # every element of undetermined behaviour was pruned at the lowest pressure (not resolved there): the fit
-        # explains that spectrum's interface by R_CT alone, whatever those elements are elsewhere
-        return Dominance.of_pair(
-            compare(ct[0], ct[1], 0.0, math.nan, ratio, z_crit),
-            f"R_CT is the only interface element the fit resolves at the lowest pressure: the element(s) of "
-            f"undetermined behaviour ({', '.join(undetermined_names)}) were pruned there (left branch)",
-            ct,
-            (0.0, math.nan),
-            basis="series fit",
-        )
+        # no element of undetermined behaviour held at the lowest pressure: those the fit pruned there count with
+        # the R and error they had when pruned (as for a pruned CT or constriction element); one with no DRT peak
+        # there was never in that spectrum's model
+        pruned = [v for v in (_pruned_at_lowest(s36, n) for n in undetermined_names) if v is not None]
+        if not pruned:
+            return Dominance.of_pair(
+                compare(ct[0], ct[1], 0.0, math.nan, ratio, z_crit),
+                f"R_CT is the only interface element at the lowest pressure: the element(s) of undetermined "
+                f"behaviour ({', '.join(undetermined_names)}) have no DRT peak there (left branch)",
+                ct,
+                (0.0, math.nan),
+                basis="series fit",
+            )
+        unknown = _summed(pruned)
+        unresolved = f"; pruned at the lowest pressure (not resolved): R = {unknown[0]:.3g} +- {unknown[1]:.2g}"  # type: ignore[index]
     if ct is not None and cstr is None and unknown is not None:
         process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
-        names = ", ".join(n for n in lowest if family(n) == INT and n != INT)
+        names = ", ".join(n for n in lowest if family(n) == INT and n != INT) or ", ".join(undetermined_names)
         if process == "charge_transfer":
             return Dominance.of_pair(
                 process,
                 f"R_CT of the lowest-pressure spectrum dominates the interface element(s) of undetermined behaviour "
-                f"({names}), constriction at most (left branch)",
+                f"({names}), constriction at most (left branch){unresolved}",
                 ct,
                 unknown,
                 basis="series fit",
@@ -387,7 +393,7 @@ def pressure_dominance(
         return Dominance.of_pair(
             "undetermined",
             f"R_CT ({ct[0]:.3g} ohm cm^2) does not dominate the interface element(s) of undetermined behaviour "
-            f"({names}: {unknown[0]:.3g} ohm cm^2) at the lowest pressure, and what they are is not known",
+            f"({names}: {unknown[0]:.3g} ohm cm^2) at the lowest pressure, and what they are is not known{unresolved}",
             ct,
             unknown,
         )
