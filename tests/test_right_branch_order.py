@@ -51,16 +51,17 @@ def test_the_merged_tau_against_tau_ct_gives_the_order() -> None:
     assert _order({"p1": (1.2e-3, 1.2e-5), "p2": (1.1e-3, 1.1e-5), "p3": tau_ct}) == "ct_faster"
     assert _order({"p1": (0.8e-3, 0.8e-5), "p2": (1.01e-3, 1e-5), "p3": tau_ct}) == "cstr_faster"
     assert _order({"p1": (1.01e-3, 1e-5), "p2": (0.995e-3, 1e-5), "p3": tau_ct}) == "undetermined"
-    assert _order({"p1": (1.2e-3, 1e-5), "p2": (0.8e-3, 1e-5), "p3": tau_ct}) == "undetermined"
+    assert _order({"p1": (1.2e-3, 1e-5), "p2": (0.8e-3, 1e-5), "p3": tau_ct}) == "conflicting"
     assert _order({"p1": (1.2e-3, 1e-5), "p2": (1.1e-3, 1e-5)}) == "undetermined"  # nothing left at full contact
 
 
 def test_the_order_weighs_the_fit_against_the_drt_peak_s_movement() -> None:
     assert Step5Finding("right", tau_order_from_merged="ct_faster", tau_order_from_drt=None).tau_order == "ct_faster"
     assert Step5Finding("right", tau_order_from_merged="ct_faster", tau_order_from_drt="cstr_faster").tau_order is None
-    assert Step5Finding("right", tau_order_from_merged="undetermined", tau_order_from_drt="ct_faster").tau_order == (
-        "ct_faster"
-    )
+    for merged in ("undetermined", "conflicting"):
+        assert Step5Finding("right", tau_order_from_merged=merged, tau_order_from_drt="ct_faster").tau_order == (
+            "ct_faster"
+        )
 
 
 def _series() -> list[Spectrum]:

@@ -199,6 +199,10 @@ def test_a_tau_constant_drt_peak_whose_fitted_tau_moves_off_tau_ct_is_not_all_ch
     v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=129.0))
     assert v["dominant_interface_process"] == "undetermined"
     assert v["tau_order"] == "ct_faster"
+    # the fitted tau leaves tau_CT both ways (matrix c014 in this run): still not "keeps its tau"
+    s36c = replace(s36, step5=replace(s36.step5, tau_order_from_merged="conflicting"))  # type: ignore[arg-type]
+    v = decide("c", VALIDATION, steps12, s36c, [], VerdictSettings(), lowest_pressure_r=low(int=129.0))
+    assert v["dominant_interface_process"] == "undetermined"
     # the same cell whose fitted tau stays at tau_CT: the whole interface is CT
     s36 = replace(s36, step5=replace(s36.step5, tau_order_from_merged="undetermined"))  # type: ignore[arg-type]
     v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=129.0))

@@ -32,8 +32,8 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    error leaves the process undetermined); where none of them has a DRT peak there, R_CT is compared with nothing.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer") and the fitted element's
-      tau does not differ from tau_CT beyond its errors either (Step 5, :func:`eisrecipe.recipe.steps_3_6.
-      merged_tau_order`: the DRT's tolerance is tenths of a decade, the fit's a few per cent): Table 1's
+      tau does not differ from tau_CT beyond its errors either, in any spectrum (Step 5, :func:`eisrecipe.recipe.
+      steps_3_6.merged_tau_order`: the DRT's tolerance is tenths of a decade, the fit's a few per cent): Table 1's
       constriction changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
    b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
       (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from Step 5 (the

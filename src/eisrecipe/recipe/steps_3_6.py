@@ -297,7 +297,7 @@ class Step5Finding:
             fits = self.tau_order_from_fits
             return fits if fits != "undetermined" else self.tau_order_from_drt
         merged, drt = self.tau_order_from_merged, self.tau_order_from_drt
-        if merged in (None, "undetermined"):
+        if merged in (None, "undetermined", "conflicting"):
             return drt
         return merged if drt in (None, merged) else None
 
@@ -1133,7 +1133,7 @@ def step3_full_contact(
 
 def _agreement(from_fits: str | None, from_drt: str | None) -> str:
     """``agree``, ``conflict`` or ``undetermined`` (either order unknown) between the fits' and the DRT's order."""
-    if from_fits in (None, "undetermined") or from_drt is None:
+    if from_fits in (None, "undetermined", "conflicting") or from_drt is None:
         return "undetermined"
     return "agree" if from_fits == from_drt else "conflict"
 
@@ -1145,8 +1145,8 @@ def merged_tau_order(joint: SeriesFit, a: ElementAssignment, z_crit: float) -> t
     constriction together and its tau lies between tau_CT and tau_Cstr, so where it differs from tau_CT beyond
     ``z_crit`` standard errors (of the two ln taus of the joint fit, in quadrature) it says on which side tau_Cstr
     lies: above (``ct_faster``) or below (``cstr_faster``). Every significant difference over the spectra below
-    the highest pressure must say the same; none, or differences both ways: ``undetermined``. Returns (the order,
-    the rule in words).
+    the highest pressure must say the same; none: ``undetermined`` (the element keeps tau_CT), differences both
+    ways: ``conflicting``. Returns (the order, the rule in words).
     """
 
     def held(spectrum: str) -> ElementFit | None:
@@ -1176,7 +1176,7 @@ def merged_tau_order(joint: SeriesFit, a: ElementAssignment, z_crit: float) -> t
     elif all(z < 0 for z in signs.values()):
         order = "cstr_faster"
     else:
-        return "undetermined", "the interface element's tau lies above tau_CT in some spectra, below in others"
+        return "conflicting", "the interface element's tau lies above tau_CT in some spectra, below in others"
     side = "above" if order == "ct_faster" else "below"
     listed = ", ".join(f"{s} (z = {z:.1f})" for s, z in signs.items())
     return order, f"the interface element's tau lies {side} tau_CT beyond {z_crit:g} standard errors at {listed}"
