@@ -574,6 +574,21 @@ def test_ct_dominating_an_undetermined_neighbour_is_charge_transfer() -> None:
     assert v["dominant_interface_process"] == "undetermined"
 
 
+def test_an_undetermined_element_falling_faster_than_ct_could_is_the_constriction_side() -> None:
+    """Matrix cells c005 and c023 (mixed, tau_CT < tau_Cstr): the primary CT track's R rises by 1.45 over the series
+    (R_CT = R_Pol A: the contact grows 1.45-fold); the undetermined track falls from 55.6 to 7.5 ohm cm^2 (0.13)
+    before the DRT loses it. A CT process at that contact changes by 1.45 or 1/1.45 at most, an SEI not at all:
+    it is constriction, and R_CT 62.9 against 54.6 at the lowest pressure is mixed. Falling only to 0.6 of its
+    first R it could be a CT process in the other order: undetermined as before."""
+    for r_last, expected in ((7.5, "mixed"), (33.0, "undetermined")):
+        tracks = (track(2, "charge_transfer", 62.9, 91.2), track(3, "undetermined", 55.6, r_last, at_highest=False))
+        cell = ct_beside_unknown_cell(62.9, 54.6, tracks)
+        cell["steps36"] = replace(cell["steps36"], assignment={"ct": [2], "int2": [3]})
+        v = decide("c", VALIDATION, **cell)
+        assert v["dominant_interface_process"] == expected, r_last
+        assert ("faster than a CT process" in v["dominance"]["rule"]) == (expected == "mixed")
+
+
 def test_ct_alone_at_the_lowest_pressure_counts_what_was_pruned_there() -> None:
     """Matrix cells c019 and c012: the left-branch model holds ct and int2, but int2 is not held at the lowest
     pressure. With no DRT peak there it was never in that spectrum's model: R_CT alone (charge transfer). Pruned

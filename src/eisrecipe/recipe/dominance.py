@@ -27,7 +27,9 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    With a ``ct`` element and no constriction element, only elements of undetermined behaviour (``int2`` ...: a
    track missing at the highest pressure without evidence that it is gone, e.g. a constriction arc beside a
    CT arc hundreds of times larger there): they are constriction at most, so ``charge_transfer`` when R_CT exceeds
-   them all together (``compare``), else undetermined - their identity is unknown. Where the fit pruned them at
+   them all together (``compare``), else undetermined - their identity is unknown - unless their DRT tracks fall
+   faster than any CT process at the same contact could (:func:`_falls_faster_than_ct`): then they are the
+   constriction side and ``compare`` decides as for a constriction element. Where the fit pruned them at
    the lowest pressure (not resolved there), they count with the R and error they had when pruned (an infinite
    error leaves the process undetermined); where none of them has a DRT peak there, R_CT is compared with nothing.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
@@ -243,6 +245,34 @@ def _pruned_at_lowest(s36: Steps36Finding | None, element: str) -> tuple[float, 
     return None
 
 
+def _falls_faster_than_ct(
+    s12: Steps12Finding, s36: Steps36Finding | None, names: Sequence[str], tolerance: float
+) -> str | None:
+    """Why elements of undetermined behaviour cannot be charge transfer, or None where that is not shown.
+
+    The primary CT track's R changes over the series as the contact does (Table 1: R_CT = R_Pol A or R_Pol / A),
+    by the factor rho (last over first R of its DRT track). A CT-like process at the same interface changes by rho
+    or 1 / rho at most; a track whose R falls below (1 - ``tolerance``) x min(rho, 1 / rho) of its first value
+    falls faster than any of them could, and an SEI-like one does not fall at all: it is constriction (Table 1:
+    R_Cstr -> 0 at full contact). Every track of every element in ``names`` must show it.
+    """
+    assignment = (s36.assignment or {}) if s36 is not None else {}
+    by_track = {t.track: t for t in s12.interface_tracks}
+    primary = [by_track.get(i) for i in assignment.get(CT, [])]
+    if len(primary) != 1 or primary[0] is None or not (math.isfinite(primary[0].r_ratio) and primary[0].r_ratio > 0):
+        return None
+    rho = primary[0].r_ratio
+    limit = (1.0 - tolerance) * min(rho, 1.0 / rho)
+    tracks = [by_track.get(i) for n in names for i in assignment.get(n, [])]
+    if not tracks or any(t is None or not (math.isfinite(t.r_ratio) and t.r_ratio < limit) for t in tracks):
+        return None
+    ratios = ", ".join(f"track {t.track} R ratio {t.r_ratio:.2f}" for t in tracks if t is not None)
+    return (
+        f"{ratios} < {limit:.2f} = (1 - {tolerance:g}) x min(rho, 1/rho) with rho = {rho:.2f} the primary CT "
+        "track's: they fall faster than a CT process at the same contact could"
+    )
+
+
 def _contact_from_capacitance(
     s36: Steps36Finding | None, spectrum: str | None, z_crit: float
 ) -> tuple[float, float] | None:
@@ -381,6 +411,16 @@ def pressure_dominance(
     if ct is not None and cstr is None and unknown is not None:
         process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
         names = ", ".join(n for n in lowest if family(n) == INT and n != INT) or ", ".join(undetermined_names)
+        faster = _falls_faster_than_ct(s12, s36, undetermined_names, amplitude_tolerance)
+        if faster is not None:
+            return Dominance.of_pair(
+                process,
+                f"R_CT and the element(s) of undetermined behaviour ({names}) at the lowest pressure, the latter on "
+                f"the constriction side: {faster} (left branch){unresolved}",
+                ct,
+                unknown,
+                basis="series fit",
+            )
         if process == "charge_transfer":
             return Dominance.of_pair(
                 process,
