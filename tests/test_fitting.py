@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from synthetic import noisy
 
-from eisrecipe.methods.circuits import SeriesModel
-from eisrecipe.methods.fitting import Start, fit_series, fit_spectrum
+from eisrecipe.methods.circuits import Element, SeriesModel
+from eisrecipe.methods.fitting import ALPHA_AT_ONE, Start, fit_series, fit_spectrum
 
 F = np.logspace(6.5, -1, 76)
 W = 2 * np.pi * F
@@ -178,3 +178,13 @@ def test_element_absent_in_one_spectrum_of_a_joint_fit() -> None:
     assert [e.element for e in joint.elements if e.spectrum == "d"] == ["bulk", "gb"]
     assert joint.element("d", "gb").r == joint.element("a", "gb").r == pytest.approx(60.0, rel=0.02)
     assert joint.element("c", "int").r == pytest.approx(50.0, rel=0.03)
+
+
+def test_an_exponent_ending_at_one_is_flagged_as_an_ideal_rc_and_is_no_failure() -> None:
+    # an arc a little sharper than an ideal RC (exponent 1.05) fitted as an R-CPE: alpha runs into its upper bound
+    # 1 - its own flag, not a failure
+    f = np.logspace(5, -1, 49)
+    z = 10.0 + 100.0 / (1 + (2j * np.pi * f * 1e-3) ** 1.05)
+    fit = fit_spectrum(f, z, SeriesModel((Element("ct", "RCPE"),), r_inf=True), Start([80.0], [2e-3], [0.9], 5.0))
+    assert any(flag.endswith(ALPHA_AT_ONE) for flag in fit.flags)
+    assert fit.failures == ()

@@ -102,6 +102,9 @@ def test_a_missing_track_whose_tau_shifts_and_amplitude_falls_is_constriction_wi
     finding = steps_1_2(tracking, th, blind)
     assert finding.interface_tracks[0].behaviour == "constriction"
     assert "not shown to be gone" in finding.interface_tracks[0].reason
+    # the track's label, not the cell's conclusion: with no signal left at the highest pressure, Step 2 (ii) needs
+    # every track shown gone
+    assert finding.conclusion == "undetermined"
 
 
 def test_injection_finds_a_lone_arc_and_not_one_hidden_in_a_neighbour() -> None:

@@ -12,13 +12,11 @@ import pandas as pd
 import pytest
 
 from eisrecipe.methods.trends import Trend
-from eisrecipe.recipe.contact import ContactArea
 from eisrecipe.recipe.dominance import compare
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.step7 import arrhenius_table, step7_findings
 from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding
 from eisrecipe.recipe.steps_3_6 import (
-    ContactAreaRow,
     CtShareRow,
     Pruned,
     PrunedElement,
@@ -208,38 +206,6 @@ def test_a_tau_constant_drt_peak_whose_fitted_tau_moves_off_tau_ct_is_not_all_ch
     v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=129.0))
     assert v["dominant_interface_process"] == "charge_transfer"
     assert "keeps its tau" in v["dominance"]["rule"]
-
-
-def _right_with_capacitance_area(order: str, a_c: float, r_pol: float) -> Steps36Finding:
-    """A right-branch cell whose Step 6 gives A(p_min) = ``a_c`` +- 2 % from the element's capacitance."""
-    area = ContactArea(from_r=0.9, from_r_stderr=0.01, from_c=a_c, from_c_stderr=0.02 * a_c, value=a_c,
-                       stderr=0.02 * a_c, consistent=False, physical=True)  # fmt: skip
-    s36 = s36_right(r_pol=r_pol, direction="falling")
-    return replace(
-        s36,
-        pressure_order=("p10", "p400"),
-        step5=replace(s36.step5, tau_order_from_merged=order),  # type: ignore[arg-type]
-        step6=Step6Finding(applies=True, order=order, contact_area=(ContactAreaRow("p10", 10.0, area),)),
-    )
-
-
-def test_one_element_without_a_contact_fraction_takes_a_from_its_capacitance() -> None:
-    """Table 1 for overlapping signals with R_Pol and C_DL from Step 3 (RECIPE.md Step 5): matrix c030 (CT-limited,
-    R_Pol 40.8 ohm cm^2, A = 0.30 at the lowest pressure, no contact fraction): the element's capacitance gives
-    A = 0.27, R_CT = R_Pol / A = 151 of R_Int 148 - charge transfer. Before, the bounds (R_CT >= R_Pol = 41 against
-    107) did not decide. In the tau_CT < tau_Cstr order with A = 0.5: R_CT = R_Pol A = 70 of 129 - mixed."""
-    steps12 = s12("charge_transfer_present", at_highest=(2,), tracks=(track(2, "charge_transfer", 148.0, 41.0),))
-    s36 = _right_with_capacitance_area("cstr_faster", 0.27, 40.8)
-    v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=148.0))
-    assert v["dominant_interface_process"] == "charge_transfer"
-    assert "capacitance" in v["dominance"]["rule"]
-    s36 = _right_with_capacitance_area("ct_faster", 0.5, 140.0)
-    v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=129.0))
-    assert v["dominant_interface_process"] == "mixed"
-    # an A above 1 beyond its errors is no contact: the bounds decide (here they do not)
-    s36 = _right_with_capacitance_area("cstr_faster", 1.5, 40.8)
-    v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=148.0))
-    assert v["dominant_interface_process"] == "undetermined"
 
 
 def test_charge_transfer_when_the_persisting_signal_carries_the_resistance() -> None:
@@ -587,18 +553,31 @@ def test_an_undetermined_element_falling_faster_than_ct_could_is_the_constrictio
         v = decide("c", VALIDATION, **cell)
         assert v["dominant_interface_process"] == expected, r_last
         assert ("faster than a CT process" in v["dominance"]["rule"]) == (expected == "mixed")
+    # the same fall beside a CT track whose R does not change (no contact change shown): no constriction either
+    tracks = (track(2, "charge_transfer", 62.9, 66.0), track(3, "undetermined", 55.6, 7.5, at_highest=False))
+    cell = ct_beside_unknown_cell(62.9, 54.6, tracks)
+    cell["steps36"] = replace(cell["steps36"], assignment={"ct": [2], "int2": [3]})
+    assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
+    # int2 pruned at the lowest pressure as a runaway (infinite error): nothing is decided, not a confident answer
+    tracks = (track(2, "charge_transfer", 62.9, 91.2), track(3, "undetermined", 55.6, 7.5, at_highest=False))
+    cell = ct_beside_unknown_cell(62.9, 54.6, tracks)
+    pruned = Pruned(series=(PrunedElement("p10", "int2", 6.8e9, math.inf, "R/stderr = 0 < 2"),))
+    cell["steps36"] = replace(cell["steps36"], assignment={"ct": [2], "int2": [3]}, pruned=pruned)
+    cell["lowest_pressure_r"] = low(bulk=160.0, gb=78.0, ct=62.9)
+    assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
 
 
 def test_ct_alone_at_the_lowest_pressure_counts_what_was_pruned_there() -> None:
     """Matrix cells c019 and c012: the left-branch model holds ct and int2, but int2 is not held at the lowest
-    pressure. With no DRT peak there it was never in that spectrum's model: R_CT alone (charge transfer). Pruned
-    there, it counts with the R and error it had when pruned: R 9.8 +- 5.3 beside R_CT 750 is dominated; a runaway
-    (R 6.8e9, infinite error: a degenerate direction) says nothing, so the process stays undetermined. The rule for
-    one overlapping signal (contact fraction needed) never applies: this is the left branch."""
+    pressure. With no DRT peak there, what it holds there is not known (a constriction arc may hide under the CT
+    peak): undetermined. Pruned there, it counts with the R and error it had when pruned: R 9.8 +- 5.3 beside
+    R_CT 750 is dominated; a runaway (R 6.8e9, infinite error: a degenerate direction) says nothing, so the process
+    stays undetermined. The rule for one overlapping signal (contact fraction needed) never applies: this is the
+    left branch."""
     cell = ct_beside_unknown_cell(750.0, 110.0)
     cell["lowest_pressure_r"] = low(bulk=160.0, gb=78.0, ct=750.0)
     v = decide("c", VALIDATION, **cell)
-    assert v["dominant_interface_process"] == "charge_transfer"
+    assert v["dominant_interface_process"] == "undetermined"  # a constriction arc may sit under the CT peak
     assert "no DRT peak there" in v["dominance"]["rule"]
     for r, err, expected in ((9.8, 5.3, "charge_transfer"), (6.8e9, math.inf, "undetermined")):
         pruned = Pruned(series=(PrunedElement("p10", "int2", r, err, "R/stderr < 2"),))

@@ -31,21 +31,19 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    faster than any CT process at the same contact could (:func:`_falls_faster_than_ct`): then they are the
    constriction side and ``compare`` decides as for a constriction element. Where the fit pruned them at
    the lowest pressure (not resolved there), they count with the R and error they had when pruned (an infinite
-   error leaves the process undetermined); where none of them has a DRT peak there, R_CT is compared with nothing.
+   error leaves the process undetermined); where one has no DRT peak there, the process is undetermined.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer") and the fitted element's
       tau does not differ from tau_CT beyond its errors either, in any spectrum (Step 5, :func:`eisrecipe.recipe.
       steps_3_6.merged_tau_order`: the DRT's tolerance is tenths of a decade, the fit's a few per cent): Table 1's
       constriction changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
    b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
-      (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from Step 5 (the
-      interface element's fitted tau against tau_CT at full contact, checked against the direction in which the DRT
-      peak moves towards tau_CT: :func:`eisrecipe.recipe.steps_3_6.merged_tau_order`), else the process is
-      undetermined;
-   c. without the sheet's A but with Step 5's order: A(p_min) from the element's capacitance by Table 1 (C_Int /
-      C_DL or C_DL / C_Int, Step 6; the paper's "Table 1 with R_Pol and C_DL" for overlapping signals), where it
-      lies in (0, 1] within errors; R_CT and R_Cstr as in b, with errors from R_Pol's and A's;
-   d. otherwise bounds by that order: tau_Cstr < tau_CT gives R_CT(p_min) >= R_Pol, so CT dominates when R_Pol
+      (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from the direction
+      in which the interface peak's tau moves towards tau_CT at full contact (rising: the constriction part was
+      the faster, tau_Cstr < tau_CT; :func:`eisrecipe.recipe.steps_1_2.moving_peak_order`), else the process is
+      undetermined. Step 5's order from the fitted element's tau is not used here: it vetoes rule a, nothing
+      more (a significant shift of a few per cent shows that something beside CT is there, not where);
+   c. without A, bounds by that order: tau_Cstr < tau_CT gives R_CT(p_min) >= R_Pol, so CT dominates when R_Pol
       alone is ``ratio`` times R_Int(p_min) - R_Pol; tau_CT < tau_Cstr gives R_CT(p_min) <= R_Pol, so constriction
       dominates when R_Int(p_min) - R_Pol is ``ratio`` times R_Pol; otherwise undetermined (A is needed).
 5. Anything else: undetermined.
@@ -140,7 +138,10 @@ class Dominance:
 
 
 def compare(ct: float, ct_err: float, cstr: float, cstr_err: float, ratio: float, z_crit: float) -> str:
-    """The dominant process from R_CT and R_Cstr (ohm cm^2) with their standard errors (NaN: none known)."""
+    """The dominant process from R_CT and R_Cstr (ohm cm^2) with their standard errors (NaN: none known; infinite:
+    a degenerate direction of the fit, which decides nothing)."""
+    if math.isinf(ct_err) or math.isinf(cstr_err):
+        return "undetermined"
     e_ct = ct_err if math.isfinite(ct_err) else 0.0
     e_cs = cstr_err if math.isfinite(cstr_err) else 0.0
     ct_margin = (ct - ratio * cstr) / max(math.hypot(e_ct, ratio * e_cs), 1e-300)
@@ -254,7 +255,8 @@ def _falls_faster_than_ct(
     by the factor rho (last over first R of its DRT track). A CT-like process at the same interface changes by rho
     or 1 / rho at most; a track whose R falls below (1 - ``tolerance``) x min(rho, 1 / rho) of its first value
     falls faster than any of them could, and an SEI-like one does not fall at all: it is constriction (Table 1:
-    R_Cstr -> 0 at full contact). Every track of every element in ``names`` must show it.
+    R_Cstr -> 0 at full contact). Every track of every element in ``names`` must show it, and rho itself must
+    leave 1 by the tolerance (a contact that demonstrably changes; without that, no constriction either).
     """
     assignment = (s36.assignment or {}) if s36 is not None else {}
     by_track = {t.track: t for t in s12.interface_tracks}
@@ -262,6 +264,8 @@ def _falls_faster_than_ct(
     if len(primary) != 1 or primary[0] is None or not (math.isfinite(primary[0].r_ratio) and primary[0].r_ratio > 0):
         return None
     rho = primary[0].r_ratio
+    if (1.0 - tolerance) < rho < 1.0 / (1.0 - tolerance):  # the CT track shows no contact change: no constriction
+        return None
     limit = (1.0 - tolerance) * min(rho, 1.0 / rho)
     tracks = [by_track.get(i) for n in names for i in assignment.get(n, [])]
     if not tracks or any(t is None or not (math.isfinite(t.r_ratio) and t.r_ratio < limit) for t in tracks):
@@ -271,24 +275,6 @@ def _falls_faster_than_ct(
         f"{ratios} < {limit:.2f} = (1 - {tolerance:g}) x min(rho, 1/rho) with rho = {rho:.2f} the primary CT "
         "track's: they fall faster than a CT process at the same contact could"
     )
-
-
-def _contact_from_capacitance(
-    s36: Steps36Finding | None, spectrum: str | None, z_crit: float
-) -> tuple[float, float] | None:
-    """A and its standard error at ``spectrum`` from the one interface element's capacitance (Step 6 right branch,
-    Table 1 in Step 5's order: C_Int / C_DL or C_DL / C_Int), or None where Step 6 has none there or it is not
-    in (0, 1] within ``z_crit`` standard errors (capped at 1). The element's capacitance stands for CT's: the
-    paper's "Table 1 with R_Pol, C_DL from Step 3" for overlapping signals."""
-    if s36 is None or s36.step6 is None or not s36.step6.applies or spectrum is None:
-        return None
-    rows = [r for r in (s36.step6.contact_area or ()) if r.spectrum == spectrum]
-    if not rows:
-        return None
-    a, err = rows[0].area.from_c, rows[0].area.from_c_stderr
-    if not (math.isfinite(a) and math.isfinite(err) and a > 0 and a - z_crit * err <= 1.0):
-        return None
-    return min(a, 1.0), err
 
 
 def _constriction_outweighs_undetermined(s12: Steps12Finding, ratio: float, z_crit: float) -> Dominance | None:
@@ -396,17 +382,15 @@ def pressure_dominance(
         # no element of undetermined behaviour held at the lowest pressure: those the fit pruned there count with
         # the R and error they had when pruned (as for a pruned CT or constriction element); one with no DRT peak
         # there was never in that spectrum's model
-        pruned = [v for v in (_pruned_at_lowest(s36, n) for n in undetermined_names) if v is not None]
-        if not pruned:
-            return Dominance.of_pair(
-                compare(ct[0], ct[1], 0.0, math.nan, ratio, z_crit),
-                f"R_CT is the only interface element at the lowest pressure: the element(s) of undetermined "
-                f"behaviour ({', '.join(undetermined_names)}) have no DRT peak there (left branch)",
-                ct,
-                (0.0, math.nan),
-                basis="series fit",
+        pruned = [_pruned_at_lowest(s36, n) for n in undetermined_names]
+        if any(v is None for v in pruned):
+            return Dominance(
+                "undetermined",
+                f"the element(s) of undetermined behaviour ({', '.join(undetermined_names)}) are not in the "
+                "lowest-pressure model (no DRT peak there): what they hold there is not known - a constriction arc "
+                "may sit under the CT peak (left branch)",
             )
-        unknown = _summed(pruned)
+        unknown = _summed(pruned)  # type: ignore[arg-type]
         unresolved = f"; pruned at the lowest pressure (not resolved): R = {unknown[0]:.3g} +- {unknown[1]:.2g}"  # type: ignore[index]
     if ct is not None and cstr is None and unknown is not None:
         process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
@@ -480,8 +464,9 @@ def pressure_dominance(
             1.0,
             basis="series fit",
         )
-    judged = merged is not None  # Step 5 weighed the fit and the DRT
-    order = s5.tau_order if judged else moving_peak_order(s12)  # type: ignore[union-attr]
+    # the order of rules b-c is the DRT peak's movement: the fitted element's tau (Step 5) only vetoes rule a - a
+    # fit bias of a few per cent in tau is significant yet says nothing about which side tau_Cstr lies on
+    order = moving_peak_order(s12)
     p_min_spectrum = s36.pressure_order[0] if s36 is not None and s36.pressure_order else None
     a_min = contact.get(p_min_spectrum) if p_min_spectrum is not None else None
     if a_min is not None:
@@ -504,34 +489,19 @@ def pressure_dominance(
         return Dominance(
             "undetermined", "Table 1 gives different answers for the two tau orders and the order is not known"
         )
-    from_c = _contact_from_capacitance(s36, p_min_spectrum, z_crit) if order is not None else None
-    if from_c is not None:
-        a_c, a_c_err = from_c
-        r_pol_err = finite(step3.r_pol_stderr_ohm_cm2) or 0.0  # type: ignore[union-attr]
-        r_ct = r_pol / a_c if order == "cstr_faster" else r_pol * a_c
-        r_ct_err = r_ct * math.hypot(r_pol_err / r_pol, a_c_err / a_c)
-        r_cs = (max(r_int[0] - r_ct, 0.0), math.hypot(r_int[1], r_ct_err))
-        return Dominance.of_pair(
-            compare(r_ct, r_ct_err, r_cs[0], r_cs[1], ratio, z_crit),
-            f"Table 1 with A = {a_c:.3g} +- {a_c_err:.2g} at the lowest pressure from the interface element's "
-            f"capacitance (Step 6: {'C_Int / C_DL' if order == 'cstr_faster' else 'C_DL / C_Int'}, tau order "
-            f"{order} by Step 5): R_CT = {'R_Pol / A' if order == 'cstr_faster' else 'R_Pol A'} = {r_ct:.3g}, "
-            "R_Cstr = R_Int - R_CT",
-            (r_ct, r_ct_err),
-            r_cs,
-            basis="series fit and Step 3",
-        )
     rest = max(r_int[0] - r_pol, 0.0)  # R_Int(p_min) - R_Pol
     bounds = {
         "cstr_faster": (
             r_pol >= ratio * rest,
             "charge_transfer",
-            "tau_Cstr < tau_CT (Step 5): R_CT(p_min) = R_Pol / A >= R_Pol, which alone dominates R_Int - R_Pol",
+            "tau_Cstr < tau_CT (the interface peak moves up to tau_CT): R_CT(p_min) = R_Pol / A >= R_Pol, which "
+            "alone dominates R_Int - R_Pol",
         ),
         "ct_faster": (
             rest >= ratio * r_pol,
             "constriction",
-            "tau_CT < tau_Cstr (Step 5): R_CT(p_min) = R_Pol A <= R_Pol, dominated by R_Int - R_Pol",
+            "tau_CT < tau_Cstr (the interface peak moves down to tau_CT): R_CT(p_min) = R_Pol A <= R_Pol, "
+            "dominated by R_Int - R_Pol",
         ),
     }
     if order is not None and bounds[order][0]:

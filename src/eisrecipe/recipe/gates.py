@@ -42,8 +42,8 @@ from eisrecipe.recipe.steps_3_6 import Steps36Finding
 
 __all__ = ["Gate", "GateSettings", "failure_flags", "quality_gates"]
 
-#: a flag that is no failure: an R-CPE with alpha at its upper bound 1 is an ideal RC element (at its lower bound
-#: it is one)
+#: a flag that is no failure: an R-CPE with alpha at its upper bound 1 is an ideal RC element (alpha at its lower
+#: bound is a failure: the fitter flags that with the generic "ended on its bound")
 _ALPHA_AT_ONE = re.compile(re.escape(f".alpha {ALPHA_AT_ONE}"))
 
 

@@ -525,10 +525,13 @@ def steps_1_2(
     at_highest = tuple(f.track for f in findings if f.present_at_highest)
     tau_ct: float | None = None
     relevant = [f for f in findings if f.present_at_lowest or f.present_at_highest]
+    # a constriction track by its tau shift and fall whose end is not shown gone (classify_track) names the track,
+    # not the cell: with no signal left at the highest pressure, each must be shown gone for Step 2 (ii)
+    unproven = {k for k, a in (absence or {}).items() if not a.evidenced}
     if not findings:
         conclusion = "undetermined"
         notes.append("no interface signal in any spectrum")
-    elif not at_highest and any(f.behaviour == "undetermined" for f in relevant):
+    elif not at_highest and any(f.behaviour == "undetermined" or f.track in unproven for f in relevant):
         conclusion = "undetermined"
         notes.append(
             "no interface signal seen at the highest pressure, but not every one is shown to be gone there: "

@@ -292,12 +292,14 @@ class Step5Finding:
     def tau_order(self) -> str | None:
         """The order Steps 5-6 use. Left branch: the fits' when they decide it, else the DRT's. Right branch: the
         merged element's (:func:`merged_tau_order`) unless the DRT peak's movement says the opposite, else the
-        DRT's; None where neither decides."""
+        DRT's; None where neither decides or the element's tau leaves tau_CT both ways."""
         if self.tau_order_from_fits is not None:
             fits = self.tau_order_from_fits
             return fits if fits != "undetermined" else self.tau_order_from_drt
         merged, drt = self.tau_order_from_merged, self.tau_order_from_drt
-        if merged in (None, "undetermined", "conflicting"):
+        if merged == "conflicting":  # the fitted tau leaves tau_CT both ways: no order
+            return None
+        if merged in (None, "undetermined"):
             return drt
         return merged if drt in (None, merged) else None
 
@@ -1377,7 +1379,9 @@ def steps_3_6(
     if primary is not None:  # the fit, not the DRT peak area, names the primary CT: refit with the names swapped
         a = _with_primary(a, tracks, *primary)
         fitter = fitter.renamed(a, {CT: primary[0], primary[0]: CT})
+        top_end = step4.bulk_tail
         joint, use_l, l_finding, step4 = step4_series_fit(fitter)
+        step4 = replace(step4, bulk_tail=top_end)
     interfaces = interfaces_of(spectra)
     step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces)
     if interfaces != 1:
