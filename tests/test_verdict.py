@@ -208,6 +208,22 @@ def test_a_tau_constant_drt_peak_whose_fitted_tau_moves_off_tau_ct_is_not_all_ch
     assert "keeps its tau" in v["dominance"]["rule"]
 
 
+def test_the_fitted_tau_order_decides_table_1_only_where_it_holds_at_the_lowest_pressure() -> None:
+    """Matrix cell c009 (CT-limited, tau_Cstr < tau_CT, the sheet's A = 0.477 at the lowest pressure, R_Pol 32.8,
+    R_Int 70): R_Pol / A = 68.7 makes it charge transfer, R_Pol A = 15.6 constriction - the order decides. The
+    DRT peak does not move beyond its tolerance; the fitted element's tau lies below tau_CT (z = -3 at the lowest
+    pressure): tau_Cstr < tau_CT, charge transfer. A shift that is not significant at the lowest pressure, where the
+    constriction's share is largest, does not set the order: undetermined."""
+    row = CtShareRow(spectrum="p10", pressure_mpa=10.0, r_int_ohm_cm2=70.0, contact_fraction=0.477)
+    steps12 = s12("charge_transfer_present", at_highest=(2,), tracks=(track(2, "charge_transfer", 70.0, 33.0),))
+    base = replace(s36_right(r_pol=32.8, ct_share=(row,)), pressure_order=("p10", "p400"))
+    for z_low, expected in ((-3.0, "charge_transfer"), (-1.0, "undetermined")):
+        s5 = replace(base.step5, tau_order_from_merged="cstr_faster", tau_shift_z_lowest=z_low)  # type: ignore[arg-type]
+        v = decide("c", VALIDATION, steps12, replace(base, step5=s5), [], VerdictSettings(),
+                   lowest_pressure_r=low(int=70.0))  # fmt: skip
+        assert v["dominant_interface_process"] == expected, z_low
+
+
 def test_charge_transfer_when_the_persisting_signal_carries_the_resistance() -> None:
     v = decide(
         "c",

@@ -41,8 +41,10 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from the direction
       in which the interface peak's tau moves towards tau_CT at full contact (rising: the constriction part was
       the faster, tau_Cstr < tau_CT; :func:`eisrecipe.recipe.steps_1_2.moving_peak_order`), else the process is
-      undetermined. Step 5's order from the fitted element's tau is not used here: it vetoes rule a, nothing
-      more (a significant shift of a few per cent shows that something beside CT is there, not where);
+      undetermined - or from Step 5 (the fitted element's tau against tau_CT, :func:`eisrecipe.recipe.steps_3_6.
+      merged_tau_order`) where that tau leaves tau_CT beyond its errors at the lowest pressure as well, where the
+      constriction's share is largest. The residual risk: a fit bias of a few per cent in tau that is significant
+      and one-sided would set a wrong order (not seen on the known-answer matrix);
    c. without A, bounds by that order: tau_Cstr < tau_CT gives R_CT(p_min) >= R_Pol, so CT dominates when R_Pol
       alone is ``ratio`` times R_Int(p_min) - R_Pol; tau_CT < tau_Cstr gives R_CT(p_min) <= R_Pol, so constriction
       dominates when R_Int(p_min) - R_Pol is ``ratio`` times R_Pol; otherwise undetermined (A is needed).
@@ -464,9 +466,11 @@ def pressure_dominance(
             1.0,
             basis="series fit",
         )
-    # the order of rules b-c is the DRT peak's movement: the fitted element's tau (Step 5) only vetoes rule a - a
-    # fit bias of a few per cent in tau is significant yet says nothing about which side tau_Cstr lies on
-    order = moving_peak_order(s12)
+    # the order of rules b-c: Step 5's where the fitted element's tau leaves tau_CT beyond the errors at the lowest
+    # pressure too (where the constriction's share is largest), else the DRT peak's movement
+    z_low = s5.tau_shift_z_lowest if s5 is not None else None
+    at_lowest = z_low is not None and abs(z_low) > z_crit
+    order = s5.tau_order if at_lowest and merged in ("ct_faster", "cstr_faster") else moving_peak_order(s12)  # type: ignore[union-attr]
     p_min_spectrum = s36.pressure_order[0] if s36 is not None and s36.pressure_order else None
     a_min = contact.get(p_min_spectrum) if p_min_spectrum is not None else None
     if a_min is not None:

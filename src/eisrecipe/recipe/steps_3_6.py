@@ -284,6 +284,8 @@ class Step5Finding:
     #: right branch: the order from the merged element's tau against tau_CT (:func:`merged_tau_order`), and why
     tau_order_from_merged: str | None = optional()
     tau_order_rule: str | None = optional()
+    #: ln(tau_Int / tau_CT) over its standard error at the lowest pressure (right branch)
+    tau_shift_z_lowest: float | None = optional()
     ct_share: tuple[CtShareRow, ...] | None = optional()
     ct_share_note: str | None = optional()
     note: str | None = optional()
@@ -1140,7 +1142,7 @@ def _agreement(from_fits: str | None, from_drt: str | None) -> str:
     return "agree" if from_fits == from_drt else "conflict"
 
 
-def merged_tau_order(joint: SeriesFit, a: ElementAssignment, z_crit: float) -> tuple[str, str]:
+def merged_tau_order(joint: SeriesFit, a: ElementAssignment, z_crit: float) -> tuple[str, str, float | None]:
     """Right branch: the order of tau_CT and tau_Cstr from the one interface element's fitted tau.
 
     At the highest pressure the element is the CT signal (tau_CT, Step 2 (ii)); below full contact it holds CT and
@@ -1148,7 +1150,7 @@ def merged_tau_order(joint: SeriesFit, a: ElementAssignment, z_crit: float) -> t
     ``z_crit`` standard errors (of the two ln taus of the joint fit, in quadrature) it says on which side tau_Cstr
     lies: above (``ct_faster``) or below (``cstr_faster``). Every significant difference over the spectra below
     the highest pressure must say the same; none: ``undetermined`` (the element keeps tau_CT), differences both
-    ways: ``conflicting``. Returns (the order, the rule in words).
+    ways: ``conflicting``. Returns (the order, the rule in words, the z of the lowest-pressure spectrum or None).
     """
 
     def held(spectrum: str) -> ElementFit | None:
@@ -1160,28 +1162,39 @@ def merged_tau_order(joint: SeriesFit, a: ElementAssignment, z_crit: float) -> t
 
     top = held(a.order[-1])
     if top is None:
-        return "undetermined", "no interface element with a determined tau at the highest pressure"
+        return "undetermined", "no interface element with a determined tau at the highest pressure", None
     tau_ct, rel_ct = top.tau_s, top.tau_stderr_s / top.tau_s
     signs: dict[str, float] = {}
+    z_lowest: float | None = None
     for s in a.order[:-1]:
         e = held(s)
         if e is None:
             continue
         err = math.hypot(e.tau_stderr_s / e.tau_s, rel_ct)
         z = math.log(e.tau_s / tau_ct) / err if err > 0 else 0.0
+        if s == a.order[0]:
+            z_lowest = z
         if abs(z) > z_crit:
             signs[s] = z
     if not signs:
-        return "undetermined", f"the interface element's tau stays within {z_crit:g} standard errors of tau_CT"
+        return (
+            "undetermined",
+            f"the interface element's tau stays within {z_crit:g} standard errors of tau_CT",
+            z_lowest,
+        )
     if all(z > 0 for z in signs.values()):
         order = "ct_faster"
     elif all(z < 0 for z in signs.values()):
         order = "cstr_faster"
     else:
-        return "conflicting", "the interface element's tau lies above tau_CT in some spectra, below in others"
+        return "conflicting", "the interface element's tau lies above tau_CT in some spectra, below in others", z_lowest
     side = "above" if order == "ct_faster" else "below"
     listed = ", ".join(f"{s} (z = {z:.1f})" for s, z in signs.items())
-    return order, f"the interface element's tau lies {side} tau_CT beyond {z_crit:g} standard errors at {listed}"
+    return (
+        order,
+        f"the interface element's tau lies {side} tau_CT beyond {z_crit:g} standard errors at {listed}",
+        z_lowest,
+    )
 
 
 def step5_trends(
@@ -1220,7 +1233,7 @@ def step5_trends(
     if INT in a.elements:
         vals = [_element_dict(joint, s, INT) for s in order]
         tr = _trend(p, vals, "r_ohm_cm2", "r_stderr_ohm_cm2", z_crit)
-        merged, merged_rule = merged_tau_order(joint, a, z_crit)
+        merged, merged_rule, z_lowest = merged_tau_order(joint, a, z_crit)
         partial = Step5Finding(branch=a.branch, tau_order_from_merged=merged, tau_order_from_drt=drt_order)
         tau_order = partial.tau_order
         measured = step3.resolved
@@ -1252,6 +1265,7 @@ def step5_trends(
             partial,
             r_int_trend=tr,
             tau_order_rule=merged_rule,
+            tau_shift_z_lowest=z_lowest,
             ct_share=tuple(shares),
             ct_share_note=note,
             agreement=_agreement(merged, drt_order),
