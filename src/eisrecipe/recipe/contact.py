@@ -22,7 +22,7 @@ from eisrecipe.serialize import to_dict
 
 Order = Literal["cstr_faster", "ct_faster"]
 
-__all__ = ["ContactArea", "contact_area", "ct_bound_from_noise", "ct_share"]
+__all__ = ["ContactArea", "contact_area", "ct_bound_from_noise", "ct_resistance", "ct_share"]
 
 
 @dataclass(frozen=True)
@@ -112,16 +112,21 @@ def contact_area(
     return ContactArea(a_r[0], a_r[1], a_c[0], a_c[1], value, value * s, consistent, physical)
 
 
+def ct_resistance(r_pol: float, contact_fraction: float, order: Order = "cstr_faster") -> float:
+    """R_CT at a contact fraction A by Table 1: R_Pol / A (``cstr_faster``) or R_Pol A (``ct_faster``), in the
+    unit of ``r_pol`` (ohm cm^2)."""
+    return r_pol / contact_fraction if order == "cstr_faster" else r_pol * contact_fraction
+
+
 def ct_share(r_int: float, r_pol: float, contact_fraction: float, order: Order = "cstr_faster") -> float:
     """Fraction of an overlapping interface resistance R_Int that charge transfer can account for (Step 5).
 
-    From Table 1, R_CT = R_Pol / A (``cstr_faster``) or R_Pol A (``ct_faster``); the share is R_CT / R_Int,
-    capped at 1.
+    From Table 1, R_CT = R_Pol / A (``cstr_faster``) or R_Pol A (``ct_faster``) (:func:`ct_resistance`); the
+    share is R_CT / R_Int, capped at 1.
     """
     if not (0 < contact_fraction <= 1):
         raise ValueError(f"contact fraction must lie in (0, 1], got {contact_fraction}")
-    r_ct = r_pol / contact_fraction if order == "cstr_faster" else r_pol * contact_fraction
-    return float(min(r_ct / r_int, 1.0))
+    return float(min(ct_resistance(r_pol, contact_fraction, order) / r_int, 1.0))
 
 
 def ct_bound_from_noise(

@@ -62,6 +62,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from eisrecipe.recipe.contact import ct_resistance
 from eisrecipe.recipe.elements import CSTR, CT, INT, family, is_interface
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, moving_peak_order
@@ -475,7 +476,8 @@ def pressure_dominance(
     a_min = contact.get(p_min_spectrum) if p_min_spectrum is not None else None
     if a_min is not None:
         verdicts = {}
-        for o, r_ct in (("cstr_faster", r_pol / a_min), ("ct_faster", r_pol * a_min)):
+        for o in ("cstr_faster", "ct_faster"):
+            r_ct = ct_resistance(r_pol, a_min, o)  # type: ignore[arg-type]
             verdicts[o] = (compare(r_ct, math.nan, max(r_int[0] - r_ct, 0.0), r_int[1], ratio, z_crit), r_ct)
         if verdicts["cstr_faster"][0] == verdicts["ct_faster"][0] or order is not None:
             use = order or "cstr_faster"

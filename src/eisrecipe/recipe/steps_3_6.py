@@ -76,7 +76,7 @@ from eisrecipe.methods.ftest import f_test
 from eisrecipe.methods.inductance import choose_inductance
 from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
 from eisrecipe.methods.trends import Trend, log_trend
-from eisrecipe.recipe.contact import ContactArea, contact_area, ct_bound_from_noise, ct_share
+from eisrecipe.recipe.contact import ContactArea, contact_area, ct_bound_from_noise, ct_resistance, ct_share
 from eisrecipe.recipe.elements import (
     ASSUMED_THICKNESS_CM,
     BULK,
@@ -1245,8 +1245,9 @@ def step5_trends(
                 spectrum=s, pressure_mpa=a.pressure[s], r_int_ohm_cm2=None if v is None else v["r_ohm_cm2"]
             )
             if v is not None and contact is not None and r_pol_value is not None:
-                r_ct = r_pol_value * contact if tau_order == "ct_faster" else r_pol_value / contact
-                share = ct_share(v["r_ohm_cm2"], r_pol_value, contact, tau_order or "cstr_faster")
+                order_ct = tau_order or "cstr_faster"
+                r_ct = ct_resistance(r_pol_value, contact, order_ct)  # type: ignore[arg-type]
+                share = ct_share(v["r_ohm_cm2"], r_pol_value, contact, order_ct)  # type: ignore[arg-type]
                 row = CtShareRow(
                     spectrum=s,
                     pressure_mpa=a.pressure[s],
