@@ -583,6 +583,60 @@ def test_an_undetermined_element_falling_faster_than_ct_could_is_the_constrictio
     assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
 
 
+def test_only_the_undetermined_elements_compared_need_to_fall_faster_than_ct() -> None:
+    """Matrix cell c005, a perturbed replica: a low-frequency drift splits into two undetermined tracks (int3 at
+    the lowest pressure only, R ratio 1; int4 at the highest only), neither held by the fit at the lowest pressure,
+    beside int2 falling from 57 to 22 (0.38 < 0.7/1.53). R_CT is compared with int2 alone there, so int2 alone must
+    fall faster than a CT process could: mixed. The old rule asked it of every undetermined element of the model
+    and left the cell undetermined."""
+    tracks = (
+        track(2, "charge_transfer", 63.1, 96.5),
+        track(3, "undetermined", 57.2, 21.7, at_highest=False),
+        track(4, "undetermined", 34.0, 34.0, at_highest=False),
+    )
+    cell = ct_beside_unknown_cell(62.3, 57.3, tracks)
+    elements = ("bulk", "gb", "ct", "int2", "int3", "int4")
+    cell["steps36"] = replace(
+        cell["steps36"],
+        step4=step4("bulk, GB, CT, int2-4", elements),
+        assignment={"ct": [2], "int2": [3], "int3": [4], "int4": [5]},
+    )
+    v = decide("c", VALIDATION, **cell)
+    assert v["dominant_interface_process"] == "mixed", v["dominance"]
+    assert "track 3 R ratio 0.38" in v["dominance"]["rule"] and "track 4" not in v["dominance"]["rule"]
+    # int2 itself not falling fast enough: its identity is not known, as before
+    slow = (tracks[0], track(3, "undetermined", 57.2, 45.0, at_highest=False), tracks[2])
+    cell = ct_beside_unknown_cell(62.3, 57.3, slow)
+    cell["steps36"] = replace(
+        cell["steps36"],
+        step4=step4("bulk, GB, CT, int2-4", elements),
+        assignment={"ct": [2], "int2": [3], "int3": [4], "int4": [5]},
+    )
+    assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
+
+
+@pytest.mark.parametrize(("direction", "sei_like"), [("rising", False), ("flat", True), (None, True)])
+def test_a_ct_arc_whose_fitted_r_changes_significantly_is_not_sei_like(direction: str | None, sei_like: bool) -> None:
+    """Matrix cell c005 (mixed, A from 0.66 to 1): the CT track's DRT peak area grows 1.41-fold (R_CT = R_Pol A),
+    inside the 30 % tolerance that reads as "keeps R" while the constriction arc beside it vanishes - so the cell was
+    'SEI-like, undetermined'. Step 5's R_CT trend of the fitted CT element, a test against the fit's errors, says
+    the R rises: no SEI. Where that trend is flat, or there is none, the DRT ratio decides as before."""
+    tracks = (
+        track(2, "charge_transfer", 62.9, 88.7),
+        track(3, "constriction", 55.6, 7.5, tau_trend=0.8, at_highest=False),
+    )
+    cell = left_cell(62.9, 54.6, tracks)
+    trend = None
+    if direction is not None:
+        trend = Trend(n_points=7, slope=0.085, slope_stderr=0.02, spearman_rho=1.0, direction=direction)  # type: ignore[arg-type]
+    cell["steps36"] = replace(
+        cell["steps36"], assignment={"ct": [2], "cstr": [3]}, step5=Step5Finding(branch="left", r_ct_trend=trend)
+    )
+    v = decide("c", VALIDATION, **cell)
+    assert bool(v["dominance"].get("sei_suspected")) == sei_like, v["dominance"]
+    assert v["dominant_interface_process"] == ("undetermined" if sei_like else "mixed")
+
+
 def test_ct_alone_at_the_lowest_pressure_counts_what_was_pruned_there() -> None:
     """Matrix cells c019 and c012: the left-branch model holds ct and int2, but int2 is not held at the lowest
     pressure. With no DRT peak there, what it holds there is not known (a constriction arc may hide under the CT

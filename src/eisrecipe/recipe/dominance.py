@@ -10,7 +10,10 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    of its first value while the contact demonstrably changes (a constriction track beside it, any other interface
    track whose R changes beyond that tolerance - R_CT and R_Cstr both follow A - or the sheet's
    ``contact_fraction`` changing by more than that tolerance) - follows neither column of Table 1: charge transfer
-   would go as 1/A (or A). It is SEI-like (or a bulk/GB remnant). The verdict then is ``constriction`` only when a
+   would go as 1/A (or A). It is SEI-like (or a bulk/GB remnant). Where the series fit holds the track alone in the
+   primary CT element (left branch), Step 5's R_CT trend - a test against the fit's errors - overrules the DRT
+   ratio: R rising or falling significantly is no kept R (a CT arc at a contact growing from 0.7 to 1 changes by
+   1.4 only). The verdict then is ``constriction`` only when a
    constriction signal dominates it at the lowest pressure by the dominance ratio, else ``undetermined``; never
    ``charge_transfer`` or ``mixed`` on that signal, and ``sei_suspected`` says why.
 2. **No interface signal left at the highest pressure** (Step 2 ``constriction_dominates``): ``constriction``.
@@ -28,10 +31,11 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    track missing at the highest pressure without evidence that it is gone, e.g. a constriction arc beside a
    CT arc hundreds of times larger there): they are constriction at most, so ``charge_transfer`` when R_CT exceeds
    them all together (``compare``), else undetermined - their identity is unknown - unless their DRT tracks fall
-   faster than any CT process at the same contact could (:func:`_falls_faster_than_ct`): then they are the
-   constriction side and ``compare`` decides as for a constriction element. Where the fit pruned them at
-   the lowest pressure (not resolved there), they count with the R and error they had when pruned (an infinite
-   error leaves the process undetermined); where one has no DRT peak there, the process is undetermined.
+   faster than any CT process at the same contact could (:func:`_falls_faster_than_ct`, asked of the elements
+   compared, i.e. those held at the lowest pressure): then they are the constriction side and ``compare`` decides
+   as for a constriction element. Where the fit pruned them at the lowest pressure (not resolved there), they count
+   with the R and error they had when pruned (an infinite error leaves the process undetermined); where one has no
+   DRT peak there, the process is undetermined.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer") and the fitted element's
       tau does not differ from tau_CT beyond its errors either, in any spectrum (Step 5, :func:`eisrecipe.recipe.
@@ -177,7 +181,10 @@ def _contact_fractions(s36: Steps36Finding | None) -> dict[str, float]:
 
 
 def sei_like_tracks(
-    s12: Steps12Finding, contact: Mapping[str, float], amplitude_tolerance: float
+    s12: Steps12Finding,
+    contact: Mapping[str, float],
+    amplitude_tolerance: float,
+    fitted_change: Mapping[int, str] | None = None,
 ) -> list[InterfaceTrackFinding]:
     """Interface tracks that keep tau and R while the contact changes (module docstring, rule 1).
 
@@ -190,10 +197,19 @@ def sei_like_tracks(
     amplitude_tolerance
         Largest relative change of R (either way) that counts as unchanged; also the smallest relative change of
         the sheet's contact fraction that counts as a change (Steps 1-2 ``amplitude_fall_min``, 0.3).
+    fitted_change
+        Track -> the direction (``rising``, ``falling``, ``flat``, ``undetermined``) of the R trend of the series
+        fit's element that holds that track alone (Step 5's R_CT trend: a test with the fit's errors,
+        :func:`eisrecipe.methods.trends.log_trend`). A track whose fitted R rises or falls significantly does not
+        keep its R, whatever the ratio of its DRT peak areas (which carry no error): a CT arc at a contact that
+        grows from 0.7 to 1 changes by 1.4, inside the tolerance, and is still charge transfer.
     """
     lo, hi = 1.0 - amplitude_tolerance, 1.0 / (1.0 - amplitude_tolerance)
+    fitted = fitted_change or {}
 
     def flat(t: InterfaceTrackFinding) -> bool:
+        if fitted.get(int(t.track)) in ("rising", "falling"):
+            return False
         return math.isfinite(t.r_ratio) and lo < t.r_ratio < hi
 
     def changes(t: InterfaceTrackFinding) -> bool:
@@ -216,6 +232,17 @@ def sei_like_tracks(
         and flat(t)
         and (sheet_changes or any(changes(o) for o in s12.interface_tracks if o.track != t.track))
     ]
+
+
+def _fitted_ct_change(s36: Steps36Finding | None) -> dict[int, str]:
+    """Track -> direction of Step 5's R_CT trend, for the track the primary ``ct`` element holds alone (left branch:
+    CT fitted apart from constriction); empty where there is no such trend."""
+    if s36 is None or s36.step5 is None or s36.step5.r_ct_trend is None:
+        return {}
+    tracks = (s36.assignment or {}).get(CT) or []
+    if len(tracks) != 1:
+        return {}
+    return {int(tracks[0]): str(s36.step5.r_ct_trend.direction)}
 
 
 def _drt_split(
@@ -338,7 +365,7 @@ def pressure_dominance(
     if isinstance(s12, NotApplicable):
         return Dominance("undetermined", f"no pressure evidence: {s12.reason}")
     contact = _contact_fractions(s36)
-    sei = sei_like_tracks(s12, contact, amplitude_tolerance)
+    sei = sei_like_tracks(s12, contact, amplitude_tolerance, _fitted_ct_change(s36))
     if sei:
         names = ", ".join(f"track {t.track} (R ratio {t.r_ratio:.2f})" for t in sei)
         why = (
@@ -397,8 +424,10 @@ def pressure_dominance(
         unresolved = f"; pruned at the lowest pressure (not resolved): R = {unknown[0]:.3g} +- {unknown[1]:.2g}"  # type: ignore[index]
     if ct is not None and cstr is None and unknown is not None:
         process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
-        names = ", ".join(n for n in lowest if family(n) == INT and n != INT) or ", ".join(undetermined_names)
-        faster = _falls_faster_than_ct(s12, s36, undetermined_names, amplitude_tolerance)
+        # the elements compared with R_CT: those held at the lowest pressure, else the pruned ones counted above
+        compared = [n for n in lowest if family(n) == INT and n != INT] or undetermined_names
+        names = ", ".join(compared)
+        faster = _falls_faster_than_ct(s12, s36, compared, amplitude_tolerance)
         if faster is not None:
             return Dominance.of_pair(
                 process,

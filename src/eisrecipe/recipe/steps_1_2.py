@@ -53,7 +53,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from eisrecipe.methods.tracking import SeriesEntry, Track, TrackingResult, track_peaks, track_trends
+from eisrecipe.methods.tracking import (
+    SeriesEntry,
+    Track,
+    TrackingResult,
+    tau_trend_decades,
+    track_peaks,
+    track_trends,
+)
 from eisrecipe.recipe.elements import ASSUMED_THICKNESS_CM, BULK, BULK_C_MAX_F_CM, GB, GB_C_MAX_F_CM, MICROSTRUCTURE
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.serialize import from_dict
@@ -609,7 +616,8 @@ class LabelRules:
         Largest specific capacitance of a grain-boundary signal in F/cm
         (:data:`eisrecipe.recipe.elements.GB_C_MAX_F_CM`).
     stable_tol_decades
-        Bulk and GB candidates must keep log10 tau within this range (pressure-independent); 0.3 decade.
+        Bulk and GB candidates must keep log10 tau (pressure-independent): its systematic change over the series
+        (:func:`eisrecipe.methods.tracking.tau_trend_decades`, the measure of Step 2) within 0.3 decade.
     """
 
     persistent_fraction: float = 0.75
@@ -631,7 +639,12 @@ def label_tracks(result: TrackingResult, rules: LabelRules) -> TrackingResult:
     candidates = sorted(persistent, key=lambda t: float(np.median(t.log10_tau)))
 
     def stable(t: Track) -> bool:
-        return float(np.ptp([math.log10(p.peak.tau_s) for p in t.measured])) <= rules.stable_tol_decades
+        # the systematic change of log10 tau over the series, as Step 2 measures it: the range max - min of a
+        # pressure-independent peak grows with the number of spectra and with one odd peak (a GB arc next to lead
+        # inductance, its apex 0.6 decade off in one spectrum of ten), while a pressure-driven shift is systematic
+        pts = t.measured
+        steps = np.array([p.step for p in pts], dtype=float)
+        return abs(tau_trend_decades(steps, np.log10([p.peak.tau_s for p in pts]))) <= rules.stable_tol_decades
 
     def c_spec(t: Track) -> float:
         return t.median_c * specific
