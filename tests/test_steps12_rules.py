@@ -184,13 +184,14 @@ def test_a_gb_peak_with_one_odd_position_is_still_labelled_gb() -> None:
     at 10^-5.4 s in nine spectra of ten and at 10^-5.8 s in one - a range of 0.4 decade > 0.3, but no systematic
     change with pressure. The range made it an interface track, which beside a constriction arc read as an
     SEI-like signal and left a mixed cell undetermined; the trend over the series (Step 2's measure) keeps it GB.
-    A GB candidate whose tau moves steadily by 0.5 decade is still no GB."""
+    A GB candidate whose tau moves steadily by 0.5 decade, or whose R falls steadily, is still no GB."""
     pressures = [(10.0 + 5 * k, "uniaxial") for k in range(10)]
 
-    def series(gb_log10_tau: list[float]) -> list[SeriesEntry]:
+    def series(gb_log10_tau: list[float], gb_r: list[float] | None = None) -> list[SeriesEntry]:
+        rs = gb_r or [250.0] * len(gb_log10_tau)
         return [
-            SeriesEntry(f"s{k}", (_peak(g, 250.0), _peak(-1.45, 60.0 - 2 * k)), p, mode)
-            for k, (g, (p, mode)) in enumerate(zip(gb_log10_tau, pressures, strict=True))
+            SeriesEntry(f"s{k}", (_peak(g, r), _peak(-1.45, 60.0 - 2 * k)), p, mode)
+            for k, (g, r, (p, mode)) in enumerate(zip(gb_log10_tau, rs, pressures, strict=True))
         ]
 
     odd = [-5.4, -5.8, -5.4, -5.45, -5.35, -5.4, -5.4, -5.42, -5.38, -5.4]
@@ -200,3 +201,11 @@ def test_a_gb_peak_with_one_odd_position_is_still_labelled_gb() -> None:
     steady = [-5.6 + 0.055 * k for k in range(10)]
     labels = {t.label for t in track_series(series(steady), rules=RULES).tracks}
     assert "gb" not in labels and "bulk" not in labels, labels
+    # matrix cell c029 (network simulation): a constriction arc keeps its tau within 0.25 decade while its R falls
+    # 30-fold; a GB's R does not depend on pressure either, so it is no GB (nor bulk)
+    falling = [250.0 * 0.7**k for k in range(10)]
+    labels = {t.label for t in track_series(series(odd, falling), rules=RULES).tracks}
+    assert "gb" not in labels and "bulk" not in labels, labels
+    # the GB of c013 with its DRT area split in three spectra of ten (R 130-260, no trend): still GB
+    split = [164.0, 258.0, 258.0, 242.0, 258.0, 134.0, 205.0, 259.0, 133.0, 258.0]
+    assert "gb" in {t.label for t in track_series(series(odd, split), rules=RULES).tracks}

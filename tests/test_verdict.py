@@ -615,26 +615,26 @@ def test_only_the_undetermined_elements_compared_need_to_fall_faster_than_ct() -
     assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
 
 
-@pytest.mark.parametrize(("direction", "sei_like"), [("rising", False), ("flat", True), (None, True)])
-def test_a_ct_arc_whose_fitted_r_changes_significantly_is_not_sei_like(direction: str | None, sei_like: bool) -> None:
-    """Matrix cell c005 (mixed, A from 0.66 to 1): the CT track's DRT peak area grows 1.41-fold (R_CT = R_Pol A),
-    inside the 30 % tolerance that reads as "keeps R" while the constriction arc beside it vanishes - so the cell was
-    'SEI-like, undetermined'. Step 5's R_CT trend of the fitted CT element, a test against the fit's errors, says
-    the R rises: no SEI. Where that trend is flat, or there is none, the DRT ratio decides as before."""
+def test_a_flat_arc_stays_sei_like_whatever_trend_the_fit_gives_it() -> None:
+    """Matrix cell c007 (an undeclared SEI beside a shrinking constriction arc), perturbed copies: the DRT keeps the
+    SEI arc's area within 20 %, while the series fit gives its element a significant fall with C rising (the
+    neighbour leaking in) - Table 1's CT signature. Reading that trend as 'R follows the contact' made 10 of 16
+    copies say charge transfer; the signal stays SEI-like, never charge transfer or mixed."""
     tracks = (
-        track(2, "charge_transfer", 62.9, 88.7),
-        track(3, "constriction", 55.6, 7.5, tau_trend=0.8, at_highest=False),
+        track(2, "charge_transfer", 13.0, 10.9),
+        track(3, "constriction", 3.5, 0.2, tau_trend=0.8, at_highest=False),
     )
-    cell = left_cell(62.9, 54.6, tracks)
-    trend = None
-    if direction is not None:
-        trend = Trend(n_points=7, slope=0.085, slope_stderr=0.02, spearman_rho=1.0, direction=direction)  # type: ignore[arg-type]
+    cell = left_cell(13.0, 3.5, tracks)
+    falling = Trend(n_points=6, slope=-0.085, slope_stderr=0.01, spearman_rho=-1.0, direction="falling")
+    rising = Trend(n_points=6, slope=0.15, slope_stderr=0.02, spearman_rho=1.0, direction="rising")
     cell["steps36"] = replace(
-        cell["steps36"], assignment={"ct": [2], "cstr": [3]}, step5=Step5Finding(branch="left", r_ct_trend=trend)
+        cell["steps36"],
+        assignment={"ct": [2], "cstr": [3]},
+        step5=Step5Finding(branch="left", r_ct_trend=falling, c_ct_trend=rising, tau_order_from_fits="cstr_faster"),
     )
     v = decide("c", VALIDATION, **cell)
-    assert bool(v["dominance"].get("sei_suspected")) == sei_like, v["dominance"]
-    assert v["dominant_interface_process"] == ("undetermined" if sei_like else "mixed")
+    assert v["dominant_interface_process"] not in ("charge_transfer", "mixed")
+    assert v["dominance"]["sei_suspected"]
 
 
 def test_ct_alone_at_the_lowest_pressure_counts_what_was_pruned_there() -> None:
