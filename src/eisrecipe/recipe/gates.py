@@ -9,8 +9,9 @@ Gates, with the step they close:
   the ``validation.json`` quality flags;
 - ``3`` / ``4`` - the Step 3 fit or the Step 4 series fit is flagged (not converged, degenerate, a parameter on
   its bound - an R-CPE whose alpha ended at 1 excepted: that is an ideal RC, not a failure), or misses its data by
-  more than ``max_rel_residual`` (relative to |Z|) in some spectrum, or carries a series resistance R_inf below zero
-  by more than ``r_inf_negative_z`` standard errors (the model put resistance where none can be);
+  more than ``max_rel_residual`` (relative to |Z|, over three neighbouring points) in some spectrum, or carries a
+  series resistance R_inf below zero by more than ``r_inf_negative_z`` standard errors (the model put resistance
+  where none can be);
 - ``4`` - a fitted element whose specific capacitance C x thickness / area is implausible for its name (Irvine,
   Sinclair & West 1990, :mod:`eisrecipe.recipe.elements`): a bulk above the bulk class, a grain boundary above the GB
   class, or an interface element at or below the bulk class (a bulk arc named interface);
@@ -54,8 +55,11 @@ class GateSettings:
     Attributes
     ----------
     max_rel_residual
-        Largest relative residual |Z_fit - Z| / |Z| a fit may leave in any spectrum (0.05: ten times the noise of
-        good lab data, half the size of a small interface arc).
+        Largest relative misfit |Z_fit - Z| / |Z| a fit may leave in any spectrum, averaged over three neighbouring
+        points (``fits.csv`` ``max_local_misfit``, :func:`eisrecipe.methods.fitting.local_misfit`: a model that
+        misses an arc misses it over a stretch, while one noisy point is no misfit; 0.05: ten times the noise of
+        good lab data, half the size of a small interface arc). Fits tables without that column (older results)
+        are judged by their largest single residual.
     r_inf_negative_z
         Standard errors below zero beyond which a fitted R_inf closes the fit's gate (3).
     """
@@ -96,8 +100,10 @@ def _fit_gates(rows: pd.DataFrame, step: str, what: str, settings: GateSettings)
     flags = sorted({f for v in rows["flags"] for f in failure_flags(v)})
     if flags:
         out.append(Gate("fit_flagged", step, "; ".join(flags), "no flag", f"the {what} is flagged"))
-    worst = rows.groupby("spectrum")["max_rel_residual"].max()
+    column = "max_local_misfit" if "max_local_misfit" in rows else "max_rel_residual"
+    worst = rows.groupby("spectrum")[column].max()
     bad = worst[worst > settings.max_rel_residual]
+    over = " over three neighbouring points" if column == "max_local_misfit" else ""
     if not bad.empty:
         out.append(
             Gate(
@@ -105,7 +111,7 @@ def _fit_gates(rows: pd.DataFrame, step: str, what: str, settings: GateSettings)
                 step,
                 {str(k): float(v) for k, v in bad.items()},
                 settings.max_rel_residual,
-                f"the {what} misses its data by more than {100 * settings.max_rel_residual:g} % of |Z| in "
+                f"the {what} misses its data by more than {100 * settings.max_rel_residual:g} % of |Z|{over} in "
                 + ", ".join(map(str, bad.index)),
             )
         )

@@ -57,6 +57,7 @@ _FIT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("l_stderr_h_cm2", "stderr L (H cm²)"),
     ("reduced_chi2", "reduced chi² (1)"),
     ("max_rel_residual", "max relative residual (1)"),
+    ("max_local_misfit", "max misfit, 3-point mean (1)"),
     ("fit_ok", "fit ok"),
     ("interfaces", "interfaces (1 or 2)"),
     ("flags", "flags"),
