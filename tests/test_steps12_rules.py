@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from eisrecipe.methods.peaks import Peak
@@ -209,3 +210,21 @@ def test_a_gb_peak_with_one_odd_position_is_still_labelled_gb() -> None:
     # the GB of c013 with its DRT area split in three spectra of ten (R 130-260, no trend): still GB
     split = [164.0, 258.0, 258.0, 242.0, 258.0, 134.0, 205.0, 259.0, 133.0, 258.0]
     assert "gb" in {t.label for t in track_series(series(odd, split), rules=RULES).tracks}
+
+
+def test_robust_trend_is_the_theil_sen_slope_end_to_end_and_ignores_one_wrong_link() -> None:
+    from scipy.stats import theilslopes
+
+    from eisrecipe.methods.tracking import robust_trend, tau_trend_decades
+
+    steps = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], dtype=float)
+    rng = np.random.default_rng(3)
+    y = 0.05 * steps + 0.01 * rng.standard_normal(10)
+    assert robust_trend(steps, y) == pytest.approx(theilslopes(y, steps).slope * 9)
+    # matrix c023, a perturbed copy: the bulk track (10^-7.5 s, 177 ohm cm^2) got a spurious bump (10^-6.76 s,
+    # 15 ohm cm^2) linked in at step 8 - least squares reads about 0.3 decade of tau and of R, Theil-Sen ~0
+    tau = np.array([-7.51, -7.49, -7.49, -7.5, -7.47, -7.5, -7.49, -7.48, -6.76, -7.48])
+    r = np.log10([166.5, 177.1, 177.2, 178.3, 177.0, 176.5, 177.3, 176.9, 15.2, 176.8])
+    assert abs(tau_trend_decades(steps, tau)) > 0.25 and abs(tau_trend_decades(steps, r)) > 0.25
+    assert abs(robust_trend(steps, tau)) < 0.05 and abs(robust_trend(steps, r)) < 0.05
+    assert robust_trend(steps[:1], tau[:1]) == 0.0

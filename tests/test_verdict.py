@@ -574,12 +574,18 @@ def test_an_undetermined_element_falling_faster_than_ct_could_is_the_constrictio
     cell = ct_beside_unknown_cell(62.9, 54.6, tracks)
     cell["steps36"] = replace(cell["steps36"], assignment={"ct": [2], "int2": [3]})
     assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
-    # int2 pruned at the lowest pressure as a runaway (infinite error): nothing is decided, not a confident answer
+    # int2 pruned at the lowest pressure as a runaway (infinite error): the runaway R decides nothing; its DRT peak
+    # there (55.6 ohm cm^2) gives its size, and R_CT 62.9 against it is mixed. Without a peak there: undetermined
     tracks = (track(2, "charge_transfer", 62.9, 91.2), track(3, "undetermined", 55.6, 7.5, at_highest=False))
     cell = ct_beside_unknown_cell(62.9, 54.6, tracks)
     pruned = Pruned(series=(PrunedElement("p10", "int2", 6.8e9, math.inf, "R/stderr = 0 < 2"),))
     cell["steps36"] = replace(cell["steps36"], assignment={"ct": [2], "int2": [3]}, pruned=pruned)
     cell["lowest_pressure_r"] = low(bulk=160.0, gb=78.0, ct=62.9)
+    v = decide("c", VALIDATION, **cell)
+    assert v["dominant_interface_process"] == "mixed" and "DRT peak area 55.6" in v["dominance"]["rule"]
+    cell["steps12"] = replace(
+        cell["steps12"], interface_tracks=(tracks[0], replace(tracks[1], present_at_lowest=False))
+    )
     assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
 
 
@@ -641,9 +647,11 @@ def test_ct_alone_at_the_lowest_pressure_counts_what_was_pruned_there() -> None:
     """Matrix cells c019 and c012: the left-branch model holds ct and int2, but int2 is not held at the lowest
     pressure. With no DRT peak there, what it holds there is not known (a constriction arc may hide under the CT
     peak): undetermined. Pruned there, it counts with the R and error it had when pruned: R 9.8 +- 5.3 beside
-    R_CT 750 is dominated; a runaway (R 6.8e9, infinite error: a degenerate direction) says nothing, so the process
-    stays undetermined. The rule for one overlapping signal (contact fraction needed) never applies: this is the
-    left branch."""
+    R_CT 750 is dominated; a runaway (R 6.8e9, infinite error: a degenerate direction) says nothing of its size, so
+    the process stays undetermined - unless the element's DRT track has a peak at the lowest pressure (c019: 110
+    ohm cm^2 beside the CT arc's 750, the size 15 of 16 perturbed re-runs fitted): then that area is its size, and
+    R_CT dominates it. The rule for one overlapping signal (contact fraction needed) never applies: this is the left
+    branch."""
     cell = ct_beside_unknown_cell(750.0, 110.0)
     cell["lowest_pressure_r"] = low(bulk=160.0, gb=78.0, ct=750.0)
     v = decide("c", VALIDATION, **cell)
@@ -655,6 +663,11 @@ def test_ct_alone_at_the_lowest_pressure_counts_what_was_pruned_there() -> None:
         v = decide("c", VALIDATION, **cell)
         assert v["dominant_interface_process"] == expected
         assert "pruned at the lowest pressure" in v["dominance"]["rule"]
+    # the runaway with the assignment known: int2 holds track 3, whose DRT peak at the lowest pressure is 110
+    cell["steps36"] = replace(cell["steps36"], assignment={"ct": [2], "int2": [3]})
+    v = decide("c", VALIDATION, **cell)
+    assert v["dominant_interface_process"] == "charge_transfer"
+    assert "DRT peak area 110" in v["dominance"]["rule"] and v["dominance"]["r_cstr_ohm_cm2"] == pytest.approx(110.0)
 
 
 @pytest.mark.parametrize(

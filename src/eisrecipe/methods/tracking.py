@@ -241,6 +241,24 @@ def tau_trend_decades(steps: np.ndarray, log10_tau: np.ndarray) -> float:
     return float(slope * (x[-1] - x[0])) if math.isfinite(slope) else 0.0
 
 
+def robust_trend(steps: np.ndarray, values: np.ndarray) -> float:
+    """Systematic change of ``values`` over a track, end to end, from the Theil-Sen slope (the median of the
+    pairwise slopes) against the series step: as :func:`tau_trend_decades`, but one peak linked into the wrong track
+    (a spurious bump beside the bulk arc, 0.7 decade off and a tenth of its area, in one spectrum of ten) moves it by
+    a pairwise slope or two instead of pulling the least-squares line; it resists up to about 29 % of such points.
+    Same unit as ``values``; 0 with fewer than two points."""
+    x = np.asarray(steps, dtype=float)
+    y = np.asarray(values, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    i, j = np.triu_indices(x.size, k=1)
+    dx = x[j] - x[i]
+    keep = dx != 0
+    if not keep.any():
+        return 0.0
+    return float(np.median((y[j] - y[i])[keep] / dx[keep]) * (x.max() - x.min()))
+
+
 def track_trends(track: Track, result: TrackingResult) -> dict[str, Any]:
     """Trends of one track through the series, from its in-window points (see :attr:`Track.measured`).
 

@@ -34,8 +34,9 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    faster than any CT process at the same contact could (:func:`_falls_faster_than_ct`, asked of the elements
    compared, i.e. those held at the lowest pressure): then they are the constriction side and ``compare`` decides
    as for a constriction element. Where the fit pruned them at the lowest pressure (not resolved there), they count
-   with the R and error they had when pruned (an infinite error leaves the process undetermined); where one has no
-   DRT peak there, the process is undetermined.
+   with the R and error they had when pruned - a runaway (infinite error) with its track's DRT peak area there, no
+   error known, as its size (without a peak there the process is undetermined); where one has no DRT peak there,
+   the process is undetermined.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer") and the fitted element's
       tau does not differ from tau_CT beyond its errors either, in any spectrum (Step 5, :func:`eisrecipe.recipe.
@@ -253,6 +254,18 @@ def _pruned_at_lowest(s36: Steps36Finding | None, element: str) -> tuple[float, 
     return None
 
 
+def _drt_area_at_lowest(s12: Steps12Finding, s36: Steps36Finding | None, element: str) -> float | None:
+    """The summed DRT peak area (ohm cm^2) at the lowest pressure of the tracks the series fit gave ``element``;
+    None when none of them has a peak there."""
+    tracks = set((s36.assignment or {}).get(element, [])) if s36 is not None else set()
+    areas = [
+        t.r_first_ohm_cm2
+        for t in s12.interface_tracks
+        if t.track in tracks and t.present_at_lowest and math.isfinite(t.r_first_ohm_cm2)
+    ]
+    return float(sum(areas)) if areas else None
+
+
 def _falls_faster_than_ct(
     s12: Steps12Finding, s36: Steps36Finding | None, names: Sequence[str], tolerance: float
 ) -> str | None:
@@ -397,8 +410,18 @@ def pressure_dominance(
                 "lowest-pressure model (no DRT peak there): what they hold there is not known - a constriction arc "
                 "may sit under the CT peak (left branch)",
             )
+        # a runaway (R to infinity, infinite error: a degenerate direction) says nothing of its size; where its DRT
+        # track has a peak at the lowest pressure, that peak's area does (Steps 1-2's measure, no error known)
+        drt_sized = []
+        for i, (n, v) in enumerate(zip(undetermined_names, pruned, strict=True)):
+            area = _drt_area_at_lowest(s12, s36, n) if v is not None and math.isinf(v[1]) else None
+            if area is not None:
+                pruned[i] = (area, math.nan)
+                drt_sized.append(f"{n}: DRT peak area {area:.3g} ohm cm^2, the fit's R ran away")
         unknown = _summed(pruned)  # type: ignore[arg-type]
         unresolved = f"; pruned at the lowest pressure (not resolved): R = {unknown[0]:.3g} +- {unknown[1]:.2g}"  # type: ignore[index]
+        if drt_sized:
+            unresolved += " (" + "; ".join(drt_sized) + ")"
     if ct is not None and cstr is None and unknown is not None:
         process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
         # the elements compared with R_CT: those held at the lowest pressure, else the pruned ones counted above

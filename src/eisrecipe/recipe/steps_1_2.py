@@ -57,7 +57,7 @@ from eisrecipe.methods.tracking import (
     SeriesEntry,
     Track,
     TrackingResult,
-    tau_trend_decades,
+    robust_trend,
     track_peaks,
     track_trends,
 )
@@ -617,7 +617,7 @@ class LabelRules:
         (:data:`eisrecipe.recipe.elements.GB_C_MAX_F_CM`).
     stable_tol_decades
         Bulk and GB candidates must keep log10 tau (pressure-independent): its systematic change over the series
-        (:func:`eisrecipe.methods.tracking.tau_trend_decades`, the measure of Step 2) within 0.3 decade.
+        (:func:`eisrecipe.methods.tracking.robust_trend`, the Theil-Sen form of Step 2's measure) within 0.3 decade.
     stable_r_tol
         ... and their R: its systematic change over the series (the same measure, of log10 R) within this relative
         change either way (0.3, Steps 1-2's ``amplitude_fall_min``: a fall below 0.7 is a fall).
@@ -643,18 +643,18 @@ def label_tracks(result: TrackingResult, rules: LabelRules) -> TrackingResult:
     candidates = sorted(persistent, key=lambda t: float(np.median(t.log10_tau)))
 
     def stable(t: Track) -> bool:
-        # the systematic change of log10 tau and log10 R over the series, as Step 2 measures tau's: the range
-        # max - min of a pressure-independent peak grows with the number of spectra and with one odd peak (a GB arc
-        # next to lead inductance, its apex 0.6 decade off in one spectrum of ten), while a pressure-driven change
-        # is systematic. R too: a constriction arc may keep its tau within the tolerance while its R falls 30-fold
-        # (a network-simulated cell), which no bulk or GB does
+        # the systematic change of log10 tau and log10 R over the series (robust_trend): the range max - min of a
+        # pressure-independent peak grows with the number of spectra and with one odd peak (a GB arc next to lead
+        # inductance, its apex 0.6 decade off in one spectrum of ten; a spurious bump linked into the bulk track),
+        # while a pressure-driven change is systematic. R too: a constriction arc may keep its tau within the
+        # tolerance while its R falls 30-fold (a network-simulated cell), which no bulk or GB does
         pts = t.measured
         steps = np.array([p.step for p in pts], dtype=float)
         r = np.array([p.peak.r for p in pts], dtype=float)
         if not np.all(r > 0):
             return False
-        tau_change = abs(tau_trend_decades(steps, np.log10([p.peak.tau_s for p in pts])))
-        r_change = abs(tau_trend_decades(steps, np.log10(r)))
+        tau_change = abs(robust_trend(steps, np.log10([p.peak.tau_s for p in pts])))
+        r_change = abs(robust_trend(steps, np.log10(r)))
         return tau_change <= rules.stable_tol_decades and r_change <= -math.log10(1.0 - rules.stable_r_tol)
 
     def c_spec(t: Track) -> float:
