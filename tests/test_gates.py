@@ -122,3 +122,16 @@ def test_local_misfit_is_the_largest_mean_of_three_neighbouring_residuals() -> N
         single.append(np.max(np.maximum(np.abs(r.real), np.abs(r.imag))))
         local.append(local_misfit(r))
     assert np.mean(np.array(single) > 0.05) > 0.05 and max(local) < 0.05
+
+
+def test_local_misfit_catches_a_missed_end_of_three_points_and_a_broken_fit() -> None:
+    tail = np.zeros(60, dtype=complex)
+    tail[-3:] = 0.07  # the model misses the last three points by 7 %: the gate sees it
+    assert local_misfit(tail) == pytest.approx(0.07)
+    tail[-3] = 0.0  # two points only: diluted to 2/3 (the crop's business, documented)
+    assert local_misfit(tail) == pytest.approx(0.14 / 3)
+    broken = np.zeros(10, dtype=complex)
+    broken[4] = complex(0.0, np.nan)
+    assert np.isnan(local_misfit(broken))
+    # a broken fit (NaN in both statistics) trips the gate; NaN > 0.05 being False let it pass before
+    assert gates_of(fits(max_local_misfit=np.nan, max_rel_residual=np.nan)) == [("fit_residual", "4")]

@@ -589,36 +589,43 @@ def test_an_undetermined_element_falling_faster_than_ct_could_is_the_constrictio
     assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
 
 
-def test_only_the_undetermined_elements_compared_need_to_fall_faster_than_ct() -> None:
-    """Matrix cell c005, a perturbed replica: a low-frequency drift splits into two undetermined tracks (int3 at
-    the lowest pressure only, R ratio 1; int4 at the highest only), neither held by the fit at the lowest pressure,
-    beside int2 falling from 57 to 22 (0.38 < 0.7/1.53). R_CT is compared with int2 alone there, so int2 alone must
-    fall faster than a CT process could: mixed. The old rule asked it of every undetermined element of the model
-    and left the cell undetermined."""
+def test_every_undetermined_element_counts_and_a_pruned_one_must_not_decide() -> None:
+    """Matrix cell c005, perturbed copies: int2 (falling from 57 to 22, 0.38 < 0.7/1.53: faster than a CT process at
+    that contact could) is held at the lowest pressure; int3 (a drift split off into a flat track) is pruned there.
+    Pruned small (3 +- 2 ohm cm^2), it changes nothing on either side: mixed, with int2 alone asked to fall faster.
+    Pruned but large (a runaway sized by its flat DRT peak of 200 ohm cm^2), it would decide the answer - on the
+    constriction side mixed, on the CT side charge transfer - and what it is is not known: undetermined (review: the
+    first form of this rule left it out and said mixed). An element neither held nor pruned there is not in that
+    spectrum's model: undetermined, as when no element is held."""
     tracks = (
         track(2, "charge_transfer", 63.1, 96.5),
         track(3, "undetermined", 57.2, 21.7, at_highest=False),
         track(4, "undetermined", 34.0, 34.0, at_highest=False),
     )
-    cell = ct_beside_unknown_cell(62.3, 57.3, tracks)
-    elements = ("bulk", "gb", "ct", "int2", "int3", "int4")
-    cell["steps36"] = replace(
-        cell["steps36"],
-        step4=step4("bulk, GB, CT, int2-4", elements),
-        assignment={"ct": [2], "int2": [3], "int3": [4], "int4": [5]},
-    )
-    v = decide("c", VALIDATION, **cell)
+    elements = ("bulk", "gb", "ct", "int2", "int3")
+
+    def cell(int3: tuple[float, float]) -> dict[str, Any]:
+        c = ct_beside_unknown_cell(62.3, 57.3, tracks)
+        pruned = Pruned(series=(PrunedElement("p10", "int3", int3[0], int3[1], "R/stderr < 2"),))
+        c["steps36"] = replace(
+            c["steps36"],
+            step4=step4("bulk, GB, CT, int2, int3", elements),
+            assignment={"ct": [2], "int2": [3], "int3": [4]},
+            pruned=pruned,
+        )
+        return c
+
+    v = decide("c", VALIDATION, **cell((3.0, 2.0)))
     assert v["dominant_interface_process"] == "mixed", v["dominance"]
-    assert "track 3 R ratio 0.38" in v["dominance"]["rule"] and "track 4" not in v["dominance"]["rule"]
-    # int2 itself not falling fast enough: its identity is not known, as before
-    slow = (tracks[0], track(3, "undetermined", 57.2, 45.0, at_highest=False), tracks[2])
-    cell = ct_beside_unknown_cell(62.3, 57.3, slow)
-    cell["steps36"] = replace(
-        cell["steps36"],
-        step4=step4("bulk, GB, CT, int2-4", elements),
-        assignment={"ct": [2], "int2": [3], "int3": [4], "int4": [5]},
-    )
-    assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
+    assert "track 3 R ratio 0.38" in v["dominance"]["rule"] and "int3 pruned" in v["dominance"]["rule"]
+    big = replace(tracks[2], r_first_ohm_cm2=200.0, r_last_ohm_cm2=200.0)
+    c = cell((6.8e9, math.inf))
+    c["steps12"] = replace(c["steps12"], interface_tracks=(tracks[0], tracks[1], big))
+    v = decide("c", VALIDATION, **c)
+    assert v["dominant_interface_process"] == "undetermined", v["dominance"]
+    c = cell((3.0, 2.0))
+    c["steps36"] = replace(c["steps36"], pruned=Pruned(series=()))
+    assert decide("c", VALIDATION, **c)["dominant_interface_process"] == "undetermined"
 
 
 def test_a_flat_arc_stays_sei_like_whatever_trend_the_fit_gives_it() -> None:

@@ -78,10 +78,13 @@ __all__ = ["Dominance", "compare", "constriction_side", "interface_resistance", 
 
 
 def _summed(values: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
-    """(sum of R, its standard error from the errors in quadrature) in ohm cm^2, or None for no values."""
+    """(sum of R, its standard error from the errors in quadrature) in ohm cm^2, or None for no values. A term
+    without a known error (NaN, e.g. a DRT peak area) adds none, but the others' errors stay; all NaN: NaN."""
     if not values:
         return None
-    return float(sum(r for r, _ in values)), float(math.sqrt(sum(se * se for _, se in values)))
+    known = [se for _, se in values if not math.isnan(se)]
+    err = float(math.sqrt(sum(se * se for se in known))) if known else math.nan
+    return float(sum(r for r, _ in values)), err
 
 
 def interface_resistance(lowest: Mapping[str, tuple[float, float]]) -> tuple[float, float] | None:
@@ -258,12 +261,11 @@ def _drt_area_at_lowest(s12: Steps12Finding, s36: Steps36Finding | None, element
     """The summed DRT peak area (ohm cm^2) at the lowest pressure of the tracks the series fit gave ``element``;
     None when none of them has a peak there."""
     tracks = set((s36.assignment or {}).get(element, [])) if s36 is not None else set()
-    areas = [
-        t.r_first_ohm_cm2
-        for t in s12.interface_tracks
-        if t.track in tracks and t.present_at_lowest and math.isfinite(t.r_first_ohm_cm2)
-    ]
-    return float(sum(areas)) if areas else None
+    present = [t for t in s12.interface_tracks if t.track in tracks and t.present_at_lowest]
+    # every peak there must be measured: finite, and the track seen inside the window (else its area is a tail's)
+    if not present or any(not math.isfinite(t.r_first_ohm_cm2) or t.n_in_window == 0 for t in present):
+        return None
+    return float(sum(t.r_first_ohm_cm2 for t in present))
 
 
 def _falls_faster_than_ct(
@@ -326,6 +328,136 @@ def _constriction_outweighs_undetermined(s12: Steps12Finding, ratio: float, z_cr
         (r_cstr, math.nan),
         basis="drt",
     )
+
+
+def _ct_beside_undetermined(
+    s12: Steps12Finding,
+    s36: Steps36Finding | None,
+    lowest: Mapping[str, tuple[float, float]],
+    ct: tuple[float, float],
+    names: Sequence[str],
+    *,
+    ratio: float,
+    z_crit: float,
+    tolerance: float,
+) -> Dominance:
+    """Rule 3, a ``ct`` element beside elements of undetermined behaviour only (module docstring).
+
+    Every undetermined element of the model counts at the lowest pressure: held there with its fitted R; pruned
+    there (not resolved) with the R and error it had when pruned - a runaway (infinite error) with its DRT track's
+    peak area there instead, when the DRT's own CT-against-rest reading agrees; one that is neither (no DRT peak
+    there, never in that spectrum's model) leaves the process undetermined, as does a runaway without a peak. They
+    are the constriction side when the held ones (all of them, where none is held) fall faster than any CT process
+    at that contact could (:func:`_falls_faster_than_ct`); a pruned element of unknown identity must then not change
+    the answer when put on the CT side instead.
+    """
+    held = [n for n in names if n in lowest]
+    values: dict[str, tuple[float, float]] = {n: lowest[n] for n in held}
+    notes: list[str] = []
+    for n in names:
+        if n in values:
+            continue
+        dropped = _pruned_at_lowest(s36, n)
+        if dropped is None:
+            return Dominance(
+                "undetermined",
+                f"the element of undetermined behaviour {n} is not in the lowest-pressure model (no DRT peak there): "
+                "what it holds there is not known - a constriction arc may sit under the CT peak (left branch)",
+            )
+        if math.isinf(dropped[1]):
+            # a runaway (R to infinity: a degenerate direction) says nothing of its size; its DRT peak area there does
+            area = _drt_area_at_lowest(s12, s36, n)
+            if area is None:
+                return Dominance(
+                    "undetermined",
+                    f"the element of undetermined behaviour {n} was pruned at the lowest pressure as a runaway (R = "
+                    f"{dropped[0]:.3g} +- inf) and its DRT track has no peak there to size it (left branch)",
+                )
+            dropped = (area, math.nan)
+            notes.append(
+                f"{n} pruned at the lowest pressure as a runaway: its DRT peak area {area:.3g} ohm cm^2 counts"
+            )
+        else:
+            notes.append(f"{n} pruned at the lowest pressure (not resolved): R = {dropped[0]:.3g} +- {dropped[1]:.2g}")
+        values[n] = dropped
+    pruned = [n for n in names if n not in held]
+    unknown = _summed(list(values.values()))
+    assert unknown is not None  # names is not empty
+    unresolved = ("; " + "; ".join(notes)) if notes else ""
+    process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
+    label = ", ".join(names)
+    if any("runaway" in note for note in notes):
+        drt = _drt_split_with(s12, s36, names, ratio)
+        if drt is not None and drt[0] != process:
+            return Dominance.of_pair(
+                "undetermined",
+                f"R_CT ({ct[0]:.3g}) against the element(s) of undetermined behaviour ({label}: {unknown[0]:.3g} "
+                f"ohm cm^2) says {process}, their DRT peak areas at the lowest pressure ({drt[1]:.3g} against "
+                f"{drt[2]:.3g}) say {drt[0]}: the refit without the runaway may have given its arc to R_CT "
+                f"(left branch){unresolved}",
+                ct,
+                unknown,
+            )
+    faster = _falls_faster_than_ct(s12, s36, held or list(names), tolerance)
+    if faster is not None:
+        if held and pruned:
+            # a pruned element of unknown identity must not decide: the answer with it on the CT side instead
+            moved = _summed([values[n] for n in pruned])
+            rest = _summed([values[n] for n in held])
+            assert moved is not None and rest is not None
+            other = compare(
+                ct[0] + moved[0], math.hypot(ct[1], _finite_or_zero(moved[1])), rest[0], rest[1], ratio, z_crit
+            )
+            if other != process:
+                return Dominance.of_pair(
+                    "undetermined",
+                    f"R_CT against the element(s) of undetermined behaviour ({label}) at the lowest pressure: "
+                    f"{process} with the pruned one(s) ({', '.join(pruned)}) on the constriction side, {other} "
+                    f"with them on the CT side - what they are is not known (left branch){unresolved}",
+                    ct,
+                    unknown,
+                )
+        return Dominance.of_pair(
+            process,
+            f"R_CT and the element(s) of undetermined behaviour ({label}) at the lowest pressure, the latter on "
+            f"the constriction side: {faster} (left branch){unresolved}",
+            ct,
+            unknown,
+            basis="series fit",
+        )
+    if process == "charge_transfer":
+        return Dominance.of_pair(
+            process,
+            f"R_CT of the lowest-pressure spectrum dominates the interface element(s) of undetermined behaviour "
+            f"({label}), constriction at most (left branch){unresolved}",
+            ct,
+            unknown,
+            basis="series fit",
+        )
+    return Dominance.of_pair(
+        "undetermined",
+        f"R_CT ({ct[0]:.3g} ohm cm^2) does not dominate the interface element(s) of undetermined behaviour "
+        f"({label}: {unknown[0]:.3g} ohm cm^2) at the lowest pressure, and what they are is not known{unresolved}",
+        ct,
+        unknown,
+    )
+
+
+def _finite_or_zero(x: float) -> float:
+    return x if math.isfinite(x) else 0.0
+
+
+def _drt_split_with(
+    s12: Steps12Finding, s36: Steps36Finding | None, names: Sequence[str], ratio: float
+) -> tuple[str, float, float] | None:
+    """The dominant process by DRT peak areas at the lowest pressure (no errors): the primary CT track's against
+    the tracks of the elements ``names``; None when either has no peak there."""
+    ct = _drt_area_at_lowest(s12, s36, CT)
+    areas = [_drt_area_at_lowest(s12, s36, n) for n in names]
+    rest = sum(a for a in areas if a is not None)
+    if ct is None or rest <= 0:
+        return None
+    return compare(ct, math.nan, rest, math.nan, ratio, 0.0), ct, rest
 
 
 def pressure_dominance(
@@ -396,62 +528,10 @@ def pressure_dominance(
         if dropped is not None:
             ct, cstr = (dropped, cstr) if missing == "ct" else (ct, dropped)
             unresolved = f"; {missing.upper()} not resolved there (pruned: R = {dropped[0]:.3g} +- {dropped[1]:.2g})"
-    unknown = constriction_side(lowest) if model and CT in model and CSTR not in model else None
     undetermined_names = sorted(n for n in model if family(n) == INT and n != INT)
-    if ct is not None and cstr is None and unknown is None and CT in model and CSTR not in model and undetermined_names:
-        # no element of undetermined behaviour held at the lowest pressure: those the fit pruned there count with
-        # the R and error they had when pruned (as for a pruned CT or constriction element); one with no DRT peak
-        # there was never in that spectrum's model
-        pruned = [_pruned_at_lowest(s36, n) for n in undetermined_names]
-        if any(v is None for v in pruned):
-            return Dominance(
-                "undetermined",
-                f"the element(s) of undetermined behaviour ({', '.join(undetermined_names)}) are not in the "
-                "lowest-pressure model (no DRT peak there): what they hold there is not known - a constriction arc "
-                "may sit under the CT peak (left branch)",
-            )
-        # a runaway (R to infinity, infinite error: a degenerate direction) says nothing of its size; where its DRT
-        # track has a peak at the lowest pressure, that peak's area does (Steps 1-2's measure, no error known)
-        drt_sized = []
-        for i, (n, v) in enumerate(zip(undetermined_names, pruned, strict=True)):
-            area = _drt_area_at_lowest(s12, s36, n) if v is not None and math.isinf(v[1]) else None
-            if area is not None:
-                pruned[i] = (area, math.nan)
-                drt_sized.append(f"{n}: DRT peak area {area:.3g} ohm cm^2, the fit's R ran away")
-        unknown = _summed(pruned)  # type: ignore[arg-type]
-        unresolved = f"; pruned at the lowest pressure (not resolved): R = {unknown[0]:.3g} +- {unknown[1]:.2g}"  # type: ignore[index]
-        if drt_sized:
-            unresolved += " (" + "; ".join(drt_sized) + ")"
-    if ct is not None and cstr is None and unknown is not None:
-        process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
-        # the elements compared with R_CT: those held at the lowest pressure, else the pruned ones counted above
-        compared = [n for n in lowest if family(n) == INT and n != INT] or undetermined_names
-        names = ", ".join(compared)
-        faster = _falls_faster_than_ct(s12, s36, compared, amplitude_tolerance)
-        if faster is not None:
-            return Dominance.of_pair(
-                process,
-                f"R_CT and the element(s) of undetermined behaviour ({names}) at the lowest pressure, the latter on "
-                f"the constriction side: {faster} (left branch){unresolved}",
-                ct,
-                unknown,
-                basis="series fit",
-            )
-        if process == "charge_transfer":
-            return Dominance.of_pair(
-                process,
-                f"R_CT of the lowest-pressure spectrum dominates the interface element(s) of undetermined behaviour "
-                f"({names}), constriction at most (left branch){unresolved}",
-                ct,
-                unknown,
-                basis="series fit",
-            )
-        return Dominance.of_pair(
-            "undetermined",
-            f"R_CT ({ct[0]:.3g} ohm cm^2) does not dominate the interface element(s) of undetermined behaviour "
-            f"({names}: {unknown[0]:.3g} ohm cm^2) at the lowest pressure, and what they are is not known{unresolved}",
-            ct,
-            unknown,
+    if ct is not None and cstr is None and CT in model and CSTR not in model and undetermined_names:
+        return _ct_beside_undetermined(
+            s12, s36, lowest, ct, undetermined_names, ratio=ratio, z_crit=z_crit, tolerance=amplitude_tolerance
         )
     if ct is not None and cstr is not None:
         process = compare(ct[0], ct[1], cstr[0], cstr[1], ratio, z_crit)

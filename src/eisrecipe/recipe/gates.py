@@ -101,8 +101,10 @@ def _fit_gates(rows: pd.DataFrame, step: str, what: str, settings: GateSettings)
     if flags:
         out.append(Gate("fit_flagged", step, "; ".join(flags), "no flag", f"the {what} is flagged"))
     column = "max_local_misfit" if "max_local_misfit" in rows else "max_rel_residual"
-    worst = rows.groupby("spectrum")[column].max()
-    bad = worst[worst > settings.max_rel_residual]
+    # a row without the 3-point misfit falls back to its single largest residual; NaN (a broken fit) trips the gate
+    values = rows[column].fillna(rows["max_rel_residual"]) if column != "max_rel_residual" else rows[column]
+    worst = values.groupby(rows["spectrum"]).agg(lambda v: v.max(skipna=False))
+    bad = worst[~(worst <= settings.max_rel_residual)]
     over = " over three neighbouring points" if column == "max_local_misfit" else ""
     if not bad.empty:
         out.append(

@@ -87,8 +87,9 @@ class Steps12Thresholds:
         its first point (0.3: a fall by 30 %, beyond the 5-10 % scatter of peak areas, far below the
         ~1/A growth of constriction resistance as contact is lost).
     stable_tol_decades
-        Bulk and GB tau count as pressure-independent within this range of log10 tau (0.2 decade: twice the
-        peak-position accuracy).
+        Bulk and GB tau count as pressure-independent when their systematic change over the series (Theil-Sen
+        trend, :func:`eisrecipe.methods.tracking.robust_trend`) stays within this many decades (0.2: twice the
+        peak-position accuracy; a data check - the labels themselves allow 0.3, :class:`LabelRules`).
     noise_sigmas
         The tau tolerance of a track is at least this many standard deviations of the peak-position noise
         measured in the series (bulk/GB scatter, the track's own trend error); 2: the 95 % level, as the fit
@@ -177,7 +178,7 @@ class Steps12Finding:
         tau of the charge-transfer signal (right branch: the single interface peak left at the highest
         pressure; left branch: the median tau of the CT track), or ``None``.
     bulk_gb_stable
-        Label -> whether its tau stayed within ``stable_tol_decades`` (data check).
+        Label -> whether its tau's systematic change stayed within ``stable_tol_decades`` (data check).
     notes
         Plain-language remarks (missing bulk, etc.).
     thresholds
@@ -480,10 +481,14 @@ def steps_1_2(
             "tau_range_decades": tr["tau_range_decades"],
             "median_c": tr["median_c"],
         }
-        stable[lab] = tr["tau_range_decades"] <= th.stable_tol_decades
+        # the systematic change, as the labels judge it (robust_trend): the range grows with one odd peak
+        pts = t.measured
+        change = robust_trend(np.array([q.step for q in pts], dtype=float), np.log10([q.peak.tau_s for q in pts]))
+        bulk_gb[lab]["tau_trend_decades"] = change
+        stable[lab] = abs(change) <= th.stable_tol_decades
         if not stable[lab]:
             notes.append(
-                f"{lab} tau moves by {tr['tau_range_decades']:.2f} decade(s) > {th.stable_tol_decades:g}: "
+                f"{lab} tau changes by {change:+.2f} decade(s) over the series > {th.stable_tol_decades:g}: "
                 "check the data (bulk and GB should not depend on pressure)"
             )
     if BULK not in bulk_gb and GB in bulk_gb:

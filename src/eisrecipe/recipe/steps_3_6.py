@@ -248,6 +248,9 @@ class Step4Finding:
     reduced_chi2: float
     max_rel_residual: dict[str, float]
     note: str | None = optional()
+    #: per spectrum, the largest misfit over three neighbouring points (:func:`eisrecipe.methods.fitting.local_misfit`,
+    #: what the residual gate reads); None in findings written before it existed
+    max_local_misfit: dict[str, float] | None = optional()
     #: spectra whose model leaves R_inf out (:func:`r_inf_separable`), with the rule; None when every model has it
     r_inf_left_out: dict[str, Any] | None = optional()
     #: without a bulk track: whether a bulk RC element takes R_inf's place, and why (:func:`choose_bulk_tail`)
@@ -1065,6 +1068,7 @@ def step4_series_fit(fitter: _SeriesFitter) -> tuple[SeriesFit, bool, dict[str, 
         reduced_chi2=joint.reduced_chi2,
         max_rel_residual={s: joint.max_relative_residual(s) for s in order},
         note=note,
+        max_local_misfit={s: joint.max_local_misfit(s) for s in order},
         r_inf_left_out=_r_inf_left_out(joint),
     )
     return joint, use_l, l_finding, finding

@@ -241,7 +241,14 @@ def _pressure_evidence(
         text = f"{s4.model}: fit {'converged' if ok else 'flagged'}"
         if s4.flags:
             text += f" ({'; '.join(map(str, s4.flags))})"
-        text += f", largest relative residual {100 * worst:.2g} %"
+        if s4.max_local_misfit:
+            local = max((finite(v) or 0.0 for v in s4.max_local_misfit.values()), default=math.nan)
+            text += (
+                f", largest misfit over three neighbouring points {100 * local:.2g} % "
+                f"(single residual {100 * worst:.2g} %)"
+            )
+        else:
+            text += f", largest relative residual {100 * worst:.2g} %"
         if s4.bulk_tail is not None and s4.bulk_tail.get("included"):
             text += f"; no bulk DRT track: a bulk RC takes R_inf's place ({s4.bulk_tail.get('rule')})"
         if s4.r_inf_left_out is not None:
@@ -255,6 +262,7 @@ def _pressure_evidence(
                 "supports" if ok else "inconclusive",
                 reduced_chi2=s4.reduced_chi2,
                 max_rel_residual=s4.max_rel_residual,
+                max_local_misfit=s4.max_local_misfit,
             )
         )
     else:
