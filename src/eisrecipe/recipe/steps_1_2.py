@@ -625,7 +625,12 @@ class LabelRules:
         (:func:`eisrecipe.methods.tracking.robust_trend`, the Theil-Sen form of Step 2's measure) within 0.3 decade.
     stable_r_tol
         ... and their R: its systematic change over the series (the same measure, of log10 R) within this relative
-        change either way (0.3, Steps 1-2's ``amplitude_fall_min``: a fall below 0.7 is a fall).
+        change either way (0.3, Steps 1-2's ``amplitude_fall_min``: a fall below 0.7 is a fall). The risk of this
+        rule: a GB peak merged at low pressure with a shrinking constriction arc (matrix c015, c024) fails it and
+        becomes an interface track, whose tau, kept within the tolerance, reads as charge transfer in Step 2; not
+        seen to decide a verdict on the matrix (those cells are declared SEI), while labelling such tracks GB had
+        put R_GB 22-1077 % off. A bulk arc at the window's edge whose DRT area drifts with the window fails it too
+        (c012).
     """
 
     persistent_fraction: float = 0.75
