@@ -31,12 +31,14 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    track missing at the highest pressure without evidence that it is gone, e.g. a constriction arc beside a
    CT arc hundreds of times larger there): they are constriction at most, so ``charge_transfer`` when R_CT exceeds
    them all together (``compare``), else undetermined - their identity is unknown - unless their DRT tracks fall
-   faster than any CT process at the same contact could (:func:`_falls_faster_than_ct`, asked of the elements
-   compared, i.e. those held at the lowest pressure): then they are the constriction side and ``compare`` decides
-   as for a constriction element. Where the fit pruned them at the lowest pressure (not resolved there), they count
-   with the R and error they had when pruned - a runaway (infinite error) with its track's DRT peak area there, no
-   error known, as its size (without a peak there the process is undetermined); where one has no DRT peak there,
-   the process is undetermined.
+   faster than any CT process at the same contact could (:func:`_falls_faster_than_ct`, asked of those held at the
+   lowest pressure, of all where none is): then they are the constriction side and ``compare`` decides as for a
+   constriction element. Every undetermined element of the model counts there (:func:`_ct_beside_undetermined`):
+   one the fit pruned at the lowest pressure (not resolved there) with the R and error it had when pruned - a
+   runaway (infinite error) with its track's DRT peak area there, no error known, and only where the DRT areas'
+   own CT-against-rest reading agrees (the refit without it may have given its arc to R_CT); a pruned one of
+   unknown identity must not change the answer when moved to the CT side; one neither held nor pruned there (no DRT
+   peak there), or a runaway without a peak, leaves the process undetermined.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer") and the fitted element's
       tau does not differ from tau_CT beyond its errors either, in any spectrum (Step 5, :func:`eisrecipe.recipe.
