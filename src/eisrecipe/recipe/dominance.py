@@ -408,7 +408,7 @@ def _ct_beside_undetermined(
             rest = _summed([values[n] for n in held])
             assert moved is not None and rest is not None
             other = compare(
-                ct[0] + moved[0], math.hypot(ct[1], _finite_or_zero(moved[1])), rest[0], rest[1], ratio, z_crit
+                ct[0] + moved[0], math.hypot(ct[1], finite(moved[1]) or 0.0), rest[0], rest[1], ratio, z_crit
             )
             if other != process:
                 return Dominance.of_pair(
@@ -443,10 +443,6 @@ def _ct_beside_undetermined(
         ct,
         unknown,
     )
-
-
-def _finite_or_zero(x: float) -> float:
-    return x if math.isfinite(x) else 0.0
 
 
 def _drt_split_with(
