@@ -7,7 +7,14 @@ import pytest
 from synthetic import noisy
 
 from eisrecipe.methods.circuits import Element, SeriesModel
-from eisrecipe.methods.fitting import ALPHA_AT_ONE, Start, fit_series, fit_spectrum
+from eisrecipe.methods.fitting import (
+    ALPHA_AT_ONE,
+    OBSERVABLE_BOUND,
+    Start,
+    _observable_bounds,
+    fit_series,
+    fit_spectrum,
+)
 
 F = np.logspace(6.5, -1, 76)
 W = 2 * np.pi * F
@@ -188,3 +195,39 @@ def test_an_exponent_ending_at_one_is_flagged_as_an_ideal_rc_and_is_no_failure()
     fit = fit_spectrum(f, z, SeriesModel((Element("ct", "RCPE"),), r_inf=True), Start([80.0], [2e-3], [0.9], 5.0))
     assert any(flag.endswith(ALPHA_AT_ONE) for flag in fit.flags)
     assert fit.failures == ()
+
+
+def test_observable_bounds_keep_every_element_where_a_spectrum_can_show_it() -> None:
+    """Closed form of the bounds of :func:`_observable_bounds` (76 points, 0.1 Hz .. 3.2 MHz): element R between 1e-6
+    and 10 times max|Z|, ln tau within 4 decades of the window (inside the element-order bounds, which are kept where
+    they are tighter), ln L above 1e-6 |Z(omega_max)| / omega_max; a series CPE and R_inf untouched."""
+    model = SeriesModel.of(["bulk", "int", "block"], ["RC", "RCPE", "CPE"], r_inf=True, inductance=True)
+    x = model.pack([40.0, 300.0, 1e-5], [1.6e-7, 3e-3, 0.0], [1.0, 0.8, 0.9], r_inf=2.0, inductance=1e-7)
+    z = model.impedance(W, x)
+    lo, hi = np.full(model.n_params, -np.inf), np.full(model.n_params, np.inf)
+    lo[model.param_names.index("int.ln_tau")] = np.log(1e-5)  # an element-order bound, tighter than the window's
+    _observable_bounds(model, W, z, lo, hi)
+    zmax, w_max, w_min = np.abs(z).max(), W.max(), W.min()
+    at = model.param_names.index
+    for name in ("bulk", "int"):
+        assert lo[at(f"{name}.ln_r")] == pytest.approx(np.log(1e-6 * zmax))
+        assert hi[at(f"{name}.ln_r")] == pytest.approx(np.log(10 * zmax))
+        assert hi[at(f"{name}.ln_tau")] == pytest.approx(np.log(1e4 / w_min))
+    assert lo[at("bulk.ln_tau")] == pytest.approx(np.log(1e-4 / w_max))
+    assert lo[at("int.ln_tau")] == pytest.approx(np.log(1e-5))
+    assert lo[at("ln_l")] == pytest.approx(np.log(1e-6 * abs(z[np.argmax(W)]) / w_max))
+    for name in ("r_inf", "block.ln_q", "block.alpha"):
+        assert (lo[at(name)], hi[at(name)]) == (-np.inf, np.inf)
+
+
+def test_a_fit_ending_on_an_observable_bound_says_so() -> None:
+    """An element of 1e-3 ohm five decades above the window: nothing of it is in the data, its R falls to the floor
+    (1e-6 max|Z|) and stays there, and the flag names the observable range, not the element order."""
+    model = SeriesModel.of(["ghost", "bulk", "int"], "RC")
+    x = model.pack([1e-3, 40.0, 300.0], [1e-13, 1.6e-7, 3e-3])
+    z = noisy(model.impedance(W, x), 0.002, seed=1)
+    fit = fit_spectrum(F, z, model, Start(r=[1e-3, 50.0, 200.0], tau_s=[1e-13, 1e-7, 1e-3]))
+    assert f"0:ghost.ln_r {OBSERVABLE_BOUND}" in fit.flags
+    assert fit.element("0", "ghost").r == pytest.approx(1e-6 * np.abs(z).max(), rel=1e-5)
+    assert fit.element("0", "int").r == pytest.approx(300.0, rel=0.01)
+    assert not fit.ok
