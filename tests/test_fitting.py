@@ -199,8 +199,9 @@ def test_an_exponent_ending_at_one_is_flagged_as_an_ideal_rc_and_is_no_failure()
 
 def test_observable_bounds_keep_every_element_where_a_spectrum_can_show_it() -> None:
     """Closed form of the bounds of :func:`_observable_bounds` (76 points, 0.1 Hz .. 3.2 MHz): element R between 1e-6
-    and 10 times max|Z|, ln tau within 4 decades of the window (inside the element-order bounds, which are kept where
-    they are tighter), ln L above 1e-6 |Z(omega_max)| / omega_max; a series CPE and R_inf untouched."""
+    and 10 times max|Z|, ln tau within 4 decades of the window for an RC and 10 for an R-CPE (inside the element-order
+    bounds, which are kept where they are tighter), ln L above 1e-6 |Z(omega_max)| / omega_max; a series CPE and R_inf
+    untouched."""
     model = SeriesModel.of(["bulk", "int", "block"], ["RC", "RCPE", "CPE"], r_inf=True, inductance=True)
     x = model.pack([40.0, 300.0, 1e-5], [1.6e-7, 3e-3, 0.0], [1.0, 0.8, 0.9], r_inf=2.0, inductance=1e-7)
     z = model.impedance(W, x)
@@ -212,7 +213,9 @@ def test_observable_bounds_keep_every_element_where_a_spectrum_can_show_it() -> 
     for name in ("bulk", "int"):
         assert lo[at(f"{name}.ln_r")] == pytest.approx(np.log(1e-6 * zmax))
         assert hi[at(f"{name}.ln_r")] == pytest.approx(np.log(10 * zmax))
-        assert hi[at(f"{name}.ln_tau")] == pytest.approx(np.log(1e4 / w_min))
+    # an RC's tail decays as (omega tau)^1: 4 decades; an R-CPE's as (omega tau)^alpha, alpha >= 0.4: 10 decades
+    assert hi[at("bulk.ln_tau")] == pytest.approx(np.log(1e4 / w_min))
+    assert hi[at("int.ln_tau")] == pytest.approx(np.log(1e10 / w_min))
     assert lo[at("bulk.ln_tau")] == pytest.approx(np.log(1e-4 / w_max))
     assert lo[at("int.ln_tau")] == pytest.approx(np.log(1e-5))
     assert lo[at("ln_l")] == pytest.approx(np.log(1e-6 * abs(z[np.argmax(W)]) / w_max))
@@ -228,6 +231,7 @@ def test_a_fit_ending_on_an_observable_bound_says_so() -> None:
     z = noisy(model.impedance(W, x), 0.002, seed=1)
     fit = fit_spectrum(F, z, model, Start(r=[1e-3, 50.0, 200.0], tau_s=[1e-13, 1e-7, 1e-3]))
     assert f"0:ghost.ln_r {OBSERVABLE_BOUND}" in fit.flags
+    assert any("moved into the fit's bounds" in n and "0:ghost.ln_tau" in n for n in fit.notes)  # 1e-13 s: 5 decades
     assert fit.element("0", "ghost").r == pytest.approx(1e-6 * np.abs(z).max(), rel=1e-5)
     assert fit.element("0", "int").r == pytest.approx(300.0, rel=0.01)
     assert not fit.ok

@@ -16,13 +16,14 @@ Numerics
 - Element order: each element's ln tau is bounded between the geometric midpoints of its neighbours' starting
   taus, so elements cannot swap (the DRT assignment fixes the order); a fit that ends on such a bound is flagged.
   Starting taus that are equal or out of order are nudged apart (:func:`repair_taus`, reported in ``notes``).
-- Observable range (:func:`_observable_bounds`): an element's R between 1e-6 and 10 times the spectrum's largest
-  |Z|, its tau within 4 decades of the measured window, L above 1e-6 of |Z| at the top frequency. Beyond them the
-  data show nothing of a parameter, and without them trf crawled along such directions (an unresolved element's R
-  towards 0, a phantom's tau out of the window, L towards 0) to the iteration cap. With them the reduced validation
-  matrix's analysis took a fifth less time (10.0 against 12.2 min wall, 16.2 against 20.4 user CPU-min, the same
-  quiet machine), no verdict changed, and the case study's 60 C temperature fit, which had stopped early at a 5 %
-  residual with R_GB 14 % low, converged (0.5 %, R_Bulk and R_GB within 1.1 % of the truth).
+- Observable range (:func:`_observable_bounds`): a parallel element's R between 1e-6 and 10 times the spectrum's
+  largest |Z|, its tau within 4 decades of the measured window (an R-CPE's: 10), the lead reactance omega_max L
+  above 1e-6 of |Z| at the top frequency. Beyond them the data show nothing of a parameter, and without them trf
+  crawled along such directions (an unresolved element's R towards 0, a phantom's tau out of the window, L towards
+  0) to the iteration cap. With them the reduced validation matrix's analysis took 13 % less wall time (10.6 against
+  12.2 min, 17.9 against 20.4 user CPU-min, the same quiet machine) and no verdict changed; the case study's
+  60 C temperature fit with L, which had collapsed to L -> 0 (so the F-test dropped L and the fit without it left a
+  5 % residual, R_GB 14 % low), keeps L as at 0-45 C (0.5 % misfit, R_Bulk and R_GB within 1.1 % of the truth).
 - Scaling: parameters are logarithms (ln R, ln tau, ln Q, ln L), exponents and the linear R_inf; trf's
   ``x_scale="jac"`` scales each by its Jacobian column norm, so a step is measured in units the data resolve.
 - Long series: the Jacobian of a series is block-sparse (a spectrum's rows touch only the shared parameters and
@@ -449,35 +450,43 @@ def _series_bounds(model: SeriesModel, omega: FloatArray, z: ComplexArray, lo: F
 
 
 OBSERVABLE_DECADES = 4.0
-"""How far outside the measured window (decades of tau beyond 1/omega_max and 1/omega_min) an element's time constant
-may go in a fit (:func:`_observable_bounds`)."""
+"""How far outside the measured window (decades of tau beyond 1/omega_max and 1/omega_min) an RC element's time
+constant may go in a fit; an R-CPE's margin is this divided by the smallest exponent, 0.4
+(:func:`_observable_bounds`)."""
 OBSERVABLE_FLOOR = 1e-6
 """Smallest element R (and lead reactance omega_max L), relative to the largest |Z| of the spectrum (resp. |Z| at the
 highest frequency), a fit may reach (:func:`_observable_bounds`)."""
 OBSERVABLE_BOUND = "ended on its bound (observable range: the data cannot resolve it)"
 """The flag of a parameter that ended on a bound of :func:`_observable_bounds`."""
+SERIES_LIMIT = "ended on its bound (series-term limit: 10 x the largest |Z|)"
+"""The flag of R_inf or ln L that ended on a bound of :func:`_series_bounds`."""
 
 
 def _observable_bounds(model: SeriesModel, omega: FloatArray, z: ComplexArray, lo: FloatArray, hi: FloatArray) -> None:
     """Bounds of what a spectrum can show at all (in place, where tighter than those already set).
 
-    - an element's ln R >= ln(:data:`OBSERVABLE_FLOOR` x max|Z|) and ln R <= ln(10 max|Z|) (as the series terms);
-    - its ln tau within :data:`OBSERVABLE_DECADES` decades of the window [1/omega_max, 1/omega_min] (intersected with
-      the element-order bounds; left to those where the two do not overlap);
-    - ln L >= ln(:data:`OBSERVABLE_FLOOR` x |Z(omega_max)| / omega_max).
+    - a parallel element's ln R >= ln(:data:`OBSERVABLE_FLOOR` x max|Z|) and <= ln(10 max|Z|) (as the series terms);
+    - its ln tau within :data:`OBSERVABLE_DECADES` decades of the window [1/omega_max, 1/omega_min] for an RC, that
+      divided by the smallest CPE exponent (0.4: 10 decades) for an R-CPE (intersected with the element-order bounds;
+      left to those where the two do not overlap);
+    - ln L >= ln(:data:`OBSERVABLE_FLOOR` x |Z(omega_max)| / omega_max): a lead reactance below 1e-6 of |Z| at the
+      top frequency.
 
-    Beyond them an element contributes less than 1e-6 of |Z| (R), or only a tail 1e-4 of its R (tau above the
-    window), or a capacitor-like branch of reactance below 1e-3 of max|Z| (tau below it, R at its cap): at or below
-    the instrument floor of 1e-3 of |Z|, nothing a spectrum resolves. Without them such a parameter is a
-    direction along which the cost keeps falling a little forever - an unresolved element's R towards 0, a phantom's
-    tau out of the window, L towards 0 - and trf crawls along it to the iteration cap (measured on a replica of a
-    matrix cell: ln R -> -480, ln tau -> 690, ln L -> -3400 after 1000 evaluations). A fit ending on one of them is
-    flagged; the element is then unresolved (its error is large) and the pruning drops it.
+    What an element beyond them adds to the spectrum: below the R floor, less than 1e-6 of |Z|. With tau above the
+    window (faster) it is a resistor in series - its R stays visible as an offset, but its tau, and its split from
+    R_inf, only through a tail of relative size (omega tau)^alpha <= 1e-4 at the top frequency (the margin divided by
+    alpha keeps that true for an R-CPE, whose tail decays as (omega tau)^alpha). With tau below the window (slower) it
+    is a capacitor-like branch of |Z| ~ R (omega tau)^-alpha <= 1e-4 x 10 max|Z| = 1e-3 max|Z| at the lowest
+    frequency. Both are at or below the instrument floor of 1e-3 of |Z|. Without the bounds such a parameter is a
+    direction along which the cost keeps falling a little - an unresolved element's R towards 0, a phantom's tau out
+    of the window, L towards 0 - and trf crawled along it to the iteration cap (measured on a replica of a matrix
+    cell: ln R -> -480, ln tau -> 690, ln L -> -3400 after 1000 evaluations). A fit ending on one of them is flagged
+    (:data:`OBSERVABLE_BOUND`, a failure: such a spectrum leaves Step 7 rather than biasing it); an element ending
+    there is unresolved (its error is large) and the pruning drops it. A shared element gets the bounds of the first
+    spectrum holding it, as for the element-order bounds.
     """
     zmax = float(np.max(np.abs(z)))
     w_max, w_min = float(np.max(omega)), float(np.min(omega))
-    margin = OBSERVABLE_DECADES * np.log(10.0)
-    tau_lo, tau_hi = -np.log(w_max) - margin, -np.log(w_min) + margin
     i = int(model.r_inf)
     if model.inductance:
         z_top = float(np.abs(z[int(np.argmax(omega))]))
@@ -486,10 +495,11 @@ def _observable_bounds(model: SeriesModel, omega: FloatArray, z: ComplexArray, l
     for element in model.elements:
         if not element.parallel:
             continue
+        margin = OBSERVABLE_DECADES * np.log(10.0) / (ALPHA_BOUNDS[0] if element.kind == "RCPE" else 1.0)
         k_r, k_t = slices[element.name].start, slices[element.name].start + 1
         lo[k_r] = max(lo[k_r], np.log(OBSERVABLE_FLOOR * zmax))
         hi[k_r] = min(hi[k_r], np.log(SERIES_TERM_LIMIT * zmax))
-        new_lo, new_hi = max(lo[k_t], tau_lo), min(hi[k_t], tau_hi)
+        new_lo, new_hi = max(lo[k_t], -np.log(w_max) - margin), min(hi[k_t], -np.log(w_min) + margin)
         if new_lo < new_hi:
             lo[k_t], hi[k_t] = new_lo, new_hi
 
@@ -604,6 +614,13 @@ def fit_series(
     x0 = np.clip(
         np.asarray(x0_list), np.where(np.isfinite(lo), lo + 1e-9, lo), np.where(np.isfinite(hi), hi - 1e-9, hi)
     )
+    moved = [
+        param_names[g]
+        for g in np.flatnonzero(np.abs(x0 - np.asarray(x0_list)) > 1e-6)
+        if observable_lo[g] or observable_hi[g]
+    ]
+    if moved:
+        notes.append(f"starting values moved into the fit's bounds (observable range): {', '.join(moved)}")
 
     weights = [residual_weights(z, weighting) for z in data]
     sizes = [2 * z.size for z in data]
@@ -690,6 +707,8 @@ def fit_series(
         if at_hi[g] and param_names[g].endswith(".alpha")
         else f"{param_names[g]} {OBSERVABLE_BOUND}"
         if observable[g]
+        else f"{param_names[g]} {SERIES_LIMIT}"
+        if param_names[g].rsplit(":", 1)[-1] in ("r_inf", "ln_l")
         else f"{param_names[g]} ended on its bound (element order / CPE range)"
         for g in np.flatnonzero(on_bound)
     ]
