@@ -235,3 +235,16 @@ def test_a_fit_ending_on_an_observable_bound_says_so() -> None:
     assert fit.element("0", "ghost").r == pytest.approx(1e-6 * np.abs(z).max(), rel=1e-5)
     assert fit.element("0", "int").r == pytest.approx(300.0, rel=0.01)
     assert not fit.ok
+
+
+def test_observable_bounds_leave_order_bounds_that_lie_wholly_outside_the_window() -> None:
+    """Where an element's order bounds and the window's range do not overlap, the order bounds stay: the element keeps
+    the place its seed gave it instead of an empty interval."""
+    model = SeriesModel.of(["fast", "int"], ["RC", "RC"])
+    z = model.impedance(W, model.pack([5.0, 300.0], [1e-13, 3e-3]))
+    lo, hi = np.full(model.n_params, -np.inf), np.full(model.n_params, np.inf)
+    at = model.param_names.index
+    lo[at("fast.ln_tau")], hi[at("fast.ln_tau")] = np.log(1e-20), np.log(1e-19)  # 8 decades above the window
+    _observable_bounds(model, W, z, lo, hi)
+    assert (lo[at("fast.ln_tau")], hi[at("fast.ln_tau")]) == (np.log(1e-20), np.log(1e-19))
+    assert lo[at("fast.ln_r")] == pytest.approx(np.log(1e-6 * np.abs(z).max()))  # R is bounded all the same
