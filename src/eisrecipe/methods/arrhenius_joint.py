@@ -66,6 +66,7 @@ from eisrecipe.methods.fitting import (
     R_INF_NEGATIVE_Z,
     _covariance,
     _series_bounds,
+    largest_residual,
     local_misfit,
     residual_weights,
 )
@@ -619,7 +620,7 @@ def fit_arrhenius_joint(
                     "r_inf_stderr_ohm_cm2": r_inf_err,
                     "l_h_cm2": l_h,
                     "l_stderr_h_cm2": l_err,
-                    "max_rel_residual": float(np.max(np.maximum(np.abs(res.real), np.abs(res.imag)))),
+                    "max_rel_residual": largest_residual(res),
                     "max_local_misfit": local_misfit(res),
                     "reduced_chi2": red,
                 }

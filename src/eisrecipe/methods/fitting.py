@@ -68,6 +68,7 @@ __all__ = [
     "Start",
     "fit_series",
     "fit_spectrum",
+    "largest_residual",
     "local_misfit",
     "repair_taus",
     "residual_weights",
@@ -75,6 +76,12 @@ __all__ = [
 
 MISFIT_WINDOW = 3
 """Neighbouring points over which :func:`local_misfit` averages the residuals."""
+
+
+def largest_residual(residual: ComplexArray) -> float:
+    """The largest |relative residual| of a spectrum, real or imaginary part (dimensionless; 0 for no points)."""
+    r = np.asarray(residual)
+    return float(np.max(np.maximum(np.abs(r.real), np.abs(r.imag)))) if r.size else 0.0
 
 
 def local_misfit(residual: ComplexArray, window: int = MISFIT_WINDOW) -> float:
@@ -94,7 +101,7 @@ def local_misfit(residual: ComplexArray, window: int = MISFIT_WINDOW) -> float:
     if not np.all(np.isfinite(r)):
         return float("nan")  # a broken evaluation is no small misfit
     if r.size < window:
-        return float(np.max(np.maximum(np.abs(r.real), np.abs(r.imag)))) if r.size else 0.0
+        return largest_residual(r)
     kernel = np.full(window, 1.0 / window)
     parts = (np.abs(np.convolve(r.real, kernel, "valid")), np.abs(np.convolve(r.imag, kernel, "valid")))
     return float(max(parts[0].max(), parts[1].max()))
@@ -297,9 +304,8 @@ class SeriesFit:
         return replace(self, elements=elements)
 
     def max_relative_residual(self, spectrum: str) -> float:
-        """Largest |relative residual| (real or imaginary part) of one spectrum."""
-        r = self.residuals[spectrum]
-        return float(np.max(np.maximum(np.abs(r.real), np.abs(r.imag))))
+        """Largest |relative residual| (real or imaginary part) of one spectrum (:func:`largest_residual`)."""
+        return largest_residual(self.residuals[spectrum])
 
     def max_local_misfit(self, spectrum: str) -> float:
         """:func:`local_misfit` of one spectrum: how far the model misses it over a stretch (relative to |Z|)."""
