@@ -356,6 +356,7 @@ def _ct_beside_undetermined(
     held = [n for n in names if n in lowest]
     values: dict[str, tuple[float, float]] = {n: lowest[n] for n in held}
     notes: list[str] = []
+    runaway = False  # one of them sized by its DRT peak area
     for n in names:
         if n in values:
             continue
@@ -376,6 +377,7 @@ def _ct_beside_undetermined(
                     f"{dropped[0]:.3g} +- inf) and its DRT track has no peak there to size it (left branch)",
                 )
             dropped = (area, math.nan)
+            runaway = True
             notes.append(
                 f"{n} pruned at the lowest pressure as a runaway: its DRT peak area {area:.3g} ohm cm^2 counts"
             )
@@ -388,7 +390,7 @@ def _ct_beside_undetermined(
     unresolved = ("; " + "; ".join(notes)) if notes else ""
     process = compare(ct[0], ct[1], unknown[0], unknown[1], ratio, z_crit)
     label = ", ".join(names)
-    if any("runaway" in note for note in notes):
+    if runaway:
         drt = _drt_split_with(s12, s36, names, ratio)
         if drt is not None and drt[0] != process:
             return Dominance.of_pair(
