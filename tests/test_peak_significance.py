@@ -91,6 +91,40 @@ def test_a_missing_track_is_gone_only_where_it_would_have_shown() -> None:
     assert finding.conclusion == "undetermined"
 
 
+def test_a_missing_track_with_a_sub_threshold_peak_left_is_not_gone() -> None:
+    # matrix c022: the CT arc at full contact (0.32 of its first R) is still a DRT peak, of significance 4.2 < 5, so
+    # no track point; an RC injected on top of it comes out as a peak, which alone read as "gone". What is left
+    # there (``remnant``) must also be below absence_ratio x the first R
+    interface = [[_peak(-2.0, 80.0)], [_peak(-2.05, 50.0)], [_peak(-2.1, 30.0)], [_peak(-2.1, 20.0)], []]
+    tracking = track_series(_entries(interface), rules=LabelRules(thickness_cm=0.05))
+    th = Steps12Thresholds()
+    shows = lambda name, tau, r: True  # noqa: E731 - the injection would be seen
+    (kept,) = absence_at_highest(tracking, shows, th, lambda name, tau: 25.0).values()
+    assert not kept.evidenced and "not gone" in kept.reason and "25" in kept.reason
+    finding = steps_1_2(tracking, th, absence_at_highest(tracking, shows, th, lambda name, tau: 25.0))
+    assert finding.interface_tracks[0].behaviour == "undetermined"
+    assert finding.conclusion == "undetermined"
+    # a remnant below 0.1 x the first R (8 ohm cm^2) leaves the injection to decide
+    (gone,) = absence_at_highest(tracking, shows, th, lambda name, tau: 5.0).values()
+    assert gone.evidenced
+
+
+def test_the_stage_measures_a_sub_threshold_remnant_and_not_its_kept_neighbours() -> None:
+    # the stage's remnant (stages.drt._remnant) on GB 50 at 1e-6 s + a small arc of 2 ohm cm^2 at 1e-4 s + CT 500 at
+    # 1e-1 s, 0.5 % noise: the small arc is a DRT peak of significance ~4 (< 5, not kept) and is what is left near
+    # 1e-4 s - its area about half the arc's R (0.94 here: regularisation shrinks a peak near the noise, so the
+    # rule errs towards "gone", as before); near 1e-1 s nothing is left beside the kept CT peak
+    from eisrecipe.stages.drt import DrtStageSettings, _remnant
+
+    result = compute_drt(_spectrum([(50.0, 1e-6), (2.0, 1e-4), (500.0, 1e-1)], 0.005, seed=4), SETTINGS)
+    settings = DrtStageSettings(drt=SETTINGS)
+    peaks = {"p": find_peaks(result, prominence=settings.prominence, min_snr=settings.min_snr)}
+    assert not any(abs(math.log10(p.tau_s / 1e-4)) < 0.5 for p in peaks["p"])  # not kept
+    left = _remnant({"p": result}, peaks, settings, "p", 1e-4)
+    assert 0.5 < left < 2.5
+    assert _remnant({"p": result}, peaks, settings, "p", 1e-1) < 0.5
+
+
 def test_a_missing_track_whose_tau_shifts_and_amplitude_falls_is_constriction_without_being_shown_gone() -> None:
     # recipe Step 2 (i) on the points where it is seen: tau 1e-2 -> 10^-2.6 s, R 80 -> 20 ohm cm^2 (the matrix's
     # mixed cells: a constriction arc beside a CT arc, too small at high pressure for the injection test to see)

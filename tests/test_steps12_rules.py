@@ -92,6 +92,19 @@ def test_single_point_in_the_middle_is_undetermined() -> None:
     assert f.behaviour == "undetermined"
 
 
+def test_no_interface_peak_inside_the_window_is_not_constriction() -> None:
+    # matrix c026 (full contact, CT arc 0.4 decade from the GB arc and merged into its peak): the only interface
+    # "track" is one peak extrapolated above the window at one pressure. Nothing was there and is gone: Step 2 (ii)
+    # ("no interface signal left at the highest pressure: constriction") does not apply
+    interface = [[], [], [_peak(-8.3, 5.0, in_window=False)], [], []]
+    res = track_series(_series(interface), rules=RULES, may_start=lambda name, peak: True)
+    finding = steps_1_2(res)
+    (f,) = finding.interface_tracks
+    assert f.n_in_window == 0 and not f.present_at_lowest and not f.present_at_highest
+    assert finding.conclusion == "undetermined"
+    assert any("nothing is seen to vanish" in n for n in finding.notes)
+
+
 def test_slow_peak_at_the_window_edge_is_tracked_through_all_pressures() -> None:
     # a slow interface peak whose maximum crosses the window edge back and forth (case-study int3): the
     # out-of-window points scatter by up to 0.66 decade but keep the track whole; its trends use in-window points

@@ -37,9 +37,12 @@ shift; the tolerance is ``tau_shift_tol_decades`` or, when larger, ``noise_sigma
 peak positions measured in this very series: the scatter of the bulk/GB taus (pressure-independent by the
 recipe) and the standard error of the track's own trend (from its scatter about that line, four points or more).
 
-With no interface signal left at the highest pressure, constriction dominates the interface; in the right branch
-the tau of the single peak left at the highest pressure is tau_CT. Bulk and GB tau stability is reported as a
-data check. Points of a track outside the measured window (extrapolation) are left out of all these numbers.
+With no interface signal left at the highest pressure, constriction dominates the interface - when one was there
+before: a series with no interface peak inside the window at any pressure (at most one extrapolated beyond it, as
+when the interface arc hides in the GB peak of a full-contact cell) shows nothing vanishing and is undetermined;
+in the right branch the tau of the single peak left at the highest pressure is tau_CT. Bulk and GB tau stability
+is reported as a data check. Points of a track outside the measured window (extrapolation) are left out of all
+these numbers.
 
 All numbers behind each finding are kept in the JSON-able :class:`Steps12Finding`.
 """
@@ -288,6 +291,10 @@ WouldShow = Callable[[str, float, float], bool]
 """(spectrum name, tau in s, R in ohm cm^2) -> whether an RC of that R and tau, added to that spectrum, comes out of
 its DRT (same settings) as a significant peak of its own."""
 
+Remnant = Callable[[str, float], float]
+"""(spectrum name, tau in s) -> R in ohm cm^2 of the largest DRT peak of that spectrum near tau that the peak
+finder did not keep (below its significance threshold): what is still there under the detection limit; 0 if none."""
+
 
 @dataclass(frozen=True)
 class Absence:
@@ -297,14 +304,22 @@ class Absence:
     reason: str
 
 
-def absence_at_highest(tracking: TrackingResult, would_show: WouldShow, th: Steps12Thresholds) -> dict[int, Absence]:
+def absence_at_highest(
+    tracking: TrackingResult, would_show: WouldShow, th: Steps12Thresholds, remnant: Remnant | None = None
+) -> dict[int, Absence]:
     """Evidence of absence at the highest pressure for every track that has no in-window peak there (module
     docstring, rule 2): track number -> :class:`Absence`.
 
-    The test is an injection: an RC of ``absence_ratio`` times the track's first R at its last tau is added to the
-    highest-pressure spectrum and its DRT redone with the same settings (``would_show``); the track is shown gone
-    when that RC comes out as a significant peak of its own - a signal of that size would have been seen. An RC that
-    merges into a neighbouring peak, or drowns in the noise, is not seen: then the absence is not evidenced.
+    Gone means smaller than ``absence_ratio`` times the track's first R. Two tests, both needed:
+
+    - what is left: a peak the peak finder did not keep (below its significance threshold) near the track's last
+      tau in the highest-pressure spectrum (``remnant``) must be smaller than that. Matrix c022: a CT arc of
+      12.5 ohm cm^2 (0.32 of its first R) sat there as a DRT peak of significance 4.2 < 5 - not gone, only below
+      the threshold - and the injection alone called it gone, because the injected RC stood on top of it;
+    - the detection limit, by injection: an RC of ``absence_ratio`` times the first R at the last tau is added to
+      the highest-pressure spectrum and its DRT redone with the same settings (``would_show``); it must come out
+      as a significant peak of its own - a signal of that size would have been seen. An RC that merges into a
+      neighbouring peak, or drowns in the noise, is not seen: then the absence is not evidenced.
     """
     if tracking.n_steps == 0:
         return {}
@@ -320,7 +335,15 @@ def absence_at_highest(tracking: TrackingResult, would_show: WouldShow, th: Step
             f"an RC of {r_test:.3g} ohm cm^2 ({th.absence_ratio:g} of its first R) at its last tau "
             f"10^{math.log10(tau):.2f} s, added to {last.spectrum},"
         )
-        if r_test > 0 and math.isfinite(r_test) and would_show(last.spectrum, tau, r_test):
+        left = remnant(last.spectrum, tau) if remnant is not None else 0.0
+        if math.isfinite(r_test) and left >= r_test:
+            out[t.track] = Absence(
+                False,
+                f"a DRT peak of {left:.3g} ohm cm^2 below the significance threshold is left near its last tau "
+                f"10^{math.log10(tau):.2f} s in {last.spectrum} (>= {th.absence_ratio:g} of its first R, "
+                f"{r_test:.3g}): below the detection threshold, not gone",
+            )
+        elif r_test > 0 and math.isfinite(r_test) and would_show(last.spectrum, tau, r_test):
             out[t.track] = Absence(True, f"{where} shows as a DRT peak of its own")
         else:
             out[t.track] = Absence(False, f"{where} does not show as a peak of its own: gone, hidden or too small")
@@ -543,6 +566,14 @@ def steps_1_2(
     if not findings:
         conclusion = "undetermined"
         notes.append("no interface signal in any spectrum")
+    elif not at_highest and not any(f.n_in_window > 0 for f in findings):
+        # Step 2 (ii) needs a signal that was there and is gone; a peak extrapolated beyond the window is none
+        conclusion = "undetermined"
+        notes.append(
+            "no interface signal inside the window at any pressure (only peaks extrapolated beyond it): nothing is "
+            "seen to vanish with pressure - the interface arc is negligible or hidden in the bulk/GB peaks, so "
+            "Step 2 (ii) does not apply"
+        )
     elif not at_highest and any(f.behaviour == "undetermined" or f.track in unproven for f in relevant):
         conclusion = "undetermined"
         notes.append(

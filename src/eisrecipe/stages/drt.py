@@ -234,6 +234,34 @@ def _would_show(
     return len(near) > sum(1 for p in peaks[name] if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades)
 
 
+def _remnant(
+    drts: Mapping[str, DrtResult],
+    peaks: Mapping[str, Sequence[Peak]],
+    settings: DrtStageSettings,
+    name: str,
+    tau_s: float,
+) -> float:
+    """Steps 1-2's evidence of absence, what is left: R (ohm cm^2) of the largest DRT peak of spectrum ``name``
+    within the tracking gate of ``tau_s`` (s) that the stage did not keep (``peaks``: below the significance
+    threshold or the prominence floor); 0 when there is none."""
+    every = find_peaks(
+        drts[name],
+        prominence=0.0,
+        area=settings.peak_area,  # type: ignore[arg-type]
+        min_snr=0.0,
+        cpe_tails=settings.cpe_tails,
+    )
+    kept = [math.log10(p.tau_s) for p in peaks[name]]
+    left = [
+        p.r
+        for p in every
+        if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades
+        and not any(abs(math.log10(p.tau_s) - k) < 0.02 for k in kept)
+        and math.isfinite(p.r)
+    ]
+    return max(left, default=0.0)
+
+
 def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSettings) -> CellDrt:
     """Run the DRT stage on one cell's validated spectra (see module docstring)."""
     pressure = [s for s in spectra if _is_pressure(s)]
@@ -286,7 +314,12 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
         if refused:
             finding = refused.to_dict()
         else:
-            absence = absence_at_highest(tracking, partial(_would_show, drts, peaks, settings), settings.thresholds)
+            absence = absence_at_highest(
+                tracking,
+                partial(_would_show, drts, peaks, settings),
+                settings.thresholds,
+                partial(_remnant, drts, peaks, settings),
+            )
             finding = steps_1_2(tracking, settings.thresholds, absence).to_dict()
     else:
         finding = {
