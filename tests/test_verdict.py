@@ -589,6 +589,27 @@ def test_an_undetermined_element_falling_faster_than_ct_could_is_the_constrictio
     assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
 
 
+def test_a_further_ct_like_element_falling_faster_than_ct_could_is_the_constriction_side() -> None:
+    """Matrix cell c029 (3D network, mixed: R_CT 12.7 and R_Cstr 10.3 ohm cm^2 at A = 0.25): both interface tracks
+    keep their tau within the tolerance, so Step 2 calls both charge transfer and the old rule summed them as R_CT
+    (23.8, share 1.0: "charge transfer"). The primary CT track falls from 13.4 to 3.26 (rho 0.24, R_CT = R_Pol / A);
+    the second from 10.7 to 0.28 (0.026) - faster than any CT process at that contact (Table 1: one A for every CT
+    process at the interface), so it is the constriction side: 13.4 against 10.7 is mixed. Falling only as the
+    primary does (to 0.24) it stays a second CT-like finding, on neither side, and the cell is charge transfer."""
+    for r_last, expected in ((0.28, "mixed"), (2.6, "charge_transfer")):
+        tracks = (track(1, "charge_transfer", 10.7, r_last), track(2, "charge_transfer", 13.4, 3.26))
+        cell = left_cell(13.4, 0.0, tracks)
+        cell["steps36"] = replace(
+            cell["steps36"],
+            step4=step4("bulk, CT2, CT", ("bulk", "ct2", "ct")),
+            assignment={"bulk": [0], "ct2": [1], "ct": [2]},
+        )
+        cell["lowest_pressure_r"] = low(bulk=22.0, ct2=10.7, ct=13.4)
+        v = decide("c", VALIDATION, **cell)
+        assert v["dominant_interface_process"] == expected, r_last
+        assert ("faster than a CT process" in v["dominance"]["rule"]) == (expected == "mixed")
+
+
 def test_every_undetermined_element_counts_and_a_pruned_one_must_not_decide() -> None:
     """Matrix cell c005, perturbed copies: int2 (falling from 57 to 22, 0.38 < 0.7/1.53: faster than a CT process at
     that contact could) is held at the lowest pressure; int3 (a drift split off into a flat track) is pruned there.

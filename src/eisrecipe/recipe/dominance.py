@@ -39,6 +39,11 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    own CT-against-rest reading agrees (the refit without it may have given its arc to R_CT); a pruned one of
    unknown identity must not change the answer when moved to the CT side; one neither held nor pruned there (no DRT
    peak there), or a runaway without a peak, leaves the process undetermined.
+   With a ``ct`` element beside further CT-like ones (``ct2`` ...: tau constant, Step 2) and neither constriction
+   nor undetermined elements: the further ones are the constriction side when their tracks fall faster than any CT
+   process at the primary's contact could (:func:`_falls_faster_than_ct`; Table 1 gives every CT process at one
+   interface the same A, and R_Cstr -> 0) - matrix c029, a 3D-network cell whose constriction arc kept its tau
+   while its R fell 40-fold beside a CT arc falling 4-fold; otherwise they stay on neither side.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer") and the fitted element's
       tau does not differ from tau_CT beyond its errors either, in any spectrum (Step 5, :func:`eisrecipe.recipe.
@@ -533,6 +538,20 @@ def pressure_dominance(
         return _ct_beside_undetermined(
             s12, s36, lowest, ct, undetermined_names, ratio=ratio, z_crit=z_crit, tolerance=amplitude_tolerance
         )
+    if ct is not None and cstr is None and CSTR not in model and further_ct:
+        faster = _falls_faster_than_ct(s12, s36, sorted(further_ct), tolerance=amplitude_tolerance)
+        if faster is not None:
+            side = _summed(list(further_ct.values()))
+            assert side is not None
+            return Dominance.of_pair(
+                compare(ct[0], ct[1], side[0], side[1], ratio, z_crit),
+                f"R_CT and the further CT-like element(s) ({', '.join(sorted(further_ct))}: constant tau, Step 2) at "
+                f"the lowest pressure, the latter on the constriction side: {faster} - every CT process at one "
+                "interface follows the same A (Table 1), R_Cstr falls to 0 (left branch)",
+                ct,
+                side,
+                basis="series fit",
+            )
     if ct is not None and cstr is not None:
         process = compare(ct[0], ct[1], cstr[0], cstr[1], ratio, z_crit)
         primary = (s36.assignment or {}).get(CT) if s36 is not None else None
