@@ -754,3 +754,26 @@ def test_step_4_reads_an_ideal_rc_as_no_failure_and_names_the_top_end() -> None:
     steps = by_step(decide("c", VALIDATION, s12("charge_transfer_present", at_highest=(2,)), failed, [],
                            VerdictSettings(), lowest_pressure_r=low(int=100.0)))  # fmt: skip
     assert steps["4"]["support"] == "inconclusive"
+
+
+def test_step_4_text_never_shows_a_non_finite_residual_as_zero() -> None:
+    # a spectrum whose series-fit residual is not finite (a failed evaluation): the text said "0 %" - a perfect fit
+    s4 = replace(step4("three elements", ("bulk", "gb", "int")), max_rel_residual={"p10": 0.012, "p400": math.nan})
+    s36 = replace(s36_right(r_pol=90.0, direction="flat"), step4=s4)
+    steps = by_step(decide("c", VALIDATION, s12("charge_transfer_present", at_highest=(2,)), s36, [],
+                           VerdictSettings(), lowest_pressure_r=low(int=100.0)))  # fmt: skip
+    assert "largest relative residual not finite" in steps["4"]["finding"]
+    s36 = replace(s36, step4=replace(s4, max_rel_residual={"p10": 0.012, "p400": 0.031}))
+    steps = by_step(decide("c", VALIDATION, s12("charge_transfer_present", at_highest=(2,)), s36, [],
+                           VerdictSettings(), lowest_pressure_r=low(int=100.0)))  # fmt: skip
+    assert "largest relative residual 3.1 %" in steps["4"]["finding"]
+
+
+def test_an_unresolved_r_pol_is_named_as_the_reason_not_a_missing_signal() -> None:
+    # matrix c012: a CT track persists at the highest pressure, but Step 3 is closed: the rule said "no interface
+    # signal at the highest pressure to give R_Pol" although Step 2 had one there
+    cell = ct_cell(40.0, 0.30, 40.0 / 0.30, contact=False)
+    cell["steps36"] = replace(cell["steps36"], step3=step3(None, bound=5.0))
+    v = decide("c", VALIDATION, **cell)
+    assert v["dominant_interface_process"] == "undetermined"
+    assert "Step 3 gives no R_Pol" in v["dominance"]["rule"]

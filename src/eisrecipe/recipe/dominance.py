@@ -578,8 +578,20 @@ def pressure_dominance(
         )
     step3 = s36.step3 if s36 is not None else None
     r_pol = finite(step3.r_pol_ohm_cm2) if step3 is not None and step3.resolved else None
-    if r_int is None or r_pol is None or s12.conclusion != "charge_transfer_present":
-        return Dominance("undetermined", "no interface signal at the highest pressure to give R_Pol, and not gone")
+    if s12.conclusion != "charge_transfer_present":
+        return Dominance(
+            "undetermined",
+            "no charge-transfer signal at the highest pressure to give R_Pol, and constriction not established by "
+            f"Step 2 (its conclusion: {s12.conclusion})",
+        )
+    if r_pol is None:
+        return Dominance(
+            "undetermined",
+            "Step 3 gives no R_Pol (its fit failed or was gated, or holds no resolved CT element), so Table 1 cannot "
+            "be applied at the lowest pressure",
+        )
+    if r_int is None:
+        return Dominance("undetermined", "no interface element in the lowest-pressure fit to compare R_Pol with")
     s5 = s36.step5 if s36 is not None else None
     merged = s5.tau_order_from_merged if s5 is not None else None
     low = [t for t in s12.interface_tracks if t.present_at_lowest]

@@ -24,7 +24,7 @@ Blocking electrodes (no metal electrode) get no interface verdict at all (:func:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -104,6 +104,17 @@ def _lowest_ct_share(s5: Step5Finding | None) -> dict[str, float] | None:
         "contact_fraction": float(low.contact_fraction),  # type: ignore[arg-type]
         "pressure_mpa": float(low.pressure_mpa),
     }
+
+
+def _largest_or_nan(values: Iterable[Any]) -> float:
+    """The largest of ``values``; NaN when any is not finite (a failed fit's residual is not 0 %) or there are none."""
+    vals = [finite(v) for v in values]
+    return math.nan if not vals or any(v is None for v in vals) else max(v for v in vals if v is not None)
+
+
+def _percent(fraction: float) -> str:
+    """A fraction as per cent for the report's text ("not finite" where it is not)."""
+    return f"{100 * fraction:.2g} %" if math.isfinite(fraction) else "not finite"
 
 
 def _step(step: str, title: str, finding: str, support: Support, **numbers: Any) -> dict[str, Any]:
@@ -236,19 +247,18 @@ def _pressure_evidence(
         steps.append(_step("3", "R_Pol, C_DL", "Step 3 did not run", "not_applicable"))
     # Step 4
     if s4 is not None:
-        worst = max((finite(v) or 0.0 for v in s4.max_rel_residual.values()), default=math.nan)
+        worst = _largest_or_nan(s4.max_rel_residual.values())
         ok = bool(s4.fit_ok) or not failure_flags("; ".join(map(str, s4.flags)))  # an ideal RC is no failure
         text = f"{s4.model}: fit {'converged' if ok else 'flagged'}"
         if s4.flags:
             text += f" ({'; '.join(map(str, s4.flags))})"
         if s4.max_local_misfit:
-            local = max((finite(v) or 0.0 for v in s4.max_local_misfit.values()), default=math.nan)
+            local = _largest_or_nan(s4.max_local_misfit.values())
             text += (
-                f", largest misfit over three neighbouring points {100 * local:.2g} % "
-                f"(single residual {100 * worst:.2g} %)"
+                f", largest misfit over three neighbouring points {_percent(local)} (single residual {_percent(worst)})"
             )
         else:
-            text += f", largest relative residual {100 * worst:.2g} %"
+            text += f", largest relative residual {_percent(worst)}"
         if s4.bulk_tail is not None and s4.bulk_tail.get("included"):
             text += f"; no bulk DRT track: a bulk RC takes R_inf's place ({s4.bulk_tail.get('rule')})"
         if s4.r_inf_left_out is not None:
