@@ -229,3 +229,36 @@ def test_issue15_cell_is_the_issues_cell() -> None:
     shares = [r["r_ct_ohm_cm2"] / r["r_int_ohm_cm2"] for r in rows]
     assert min(shares) == pytest.approx(0.9) and max(shares) == 1.0  # CT 90-100 % of R_Int
     assert rows[0]["tau_cstr_s"] == pytest.approx(rows[0]["tau_ct_s"] / 2)  # overlapping arcs
+
+
+def test_score_counts_wrong_definite_decisions_before_and_after_the_replicas(tiny: Path, tmp_path: Path) -> None:
+    """Matrix c026 before Steps 1-2 were mended: the un-perturbed run said constriction for a CT cell and only the
+    replicas turned it into ``undetermined``. The score keeps that decision (``verdict_unperturbed``) and counts it
+    (``unperturbed_definite_wrong``); the final verdict is no definite wrong answer. A final definite wrong verdict
+    counts in both."""
+    results = tmp_path / "results"
+    _fake_perfect_pipeline(tiny, results)
+    ct = [t for t in truths(tiny) if t["dominant"] == "charge_transfer"]
+    hidden = {
+        "dominant_interface_process": "undetermined",
+        "confidence": "low",
+        "process_probabilities": {"undetermined": 0.75, "constriction": 0.25},
+        "decision_path": [
+            {"level": "chemical stability", "choice": "stable", "evidence": ""},
+            {"level": "dominant interface process", "choice": "constriction", "evidence": "pressure series"},
+            {"level": "confidence", "choice": "undetermined", "evidence": "unstable"},
+        ],
+    }
+    (results / ct[0]["cell"] / "verdict.json").write_text(json.dumps(hidden))
+    cells = sorted(x["cell"] for x in truths(tiny))
+    paths = {k: tmp_path / f"{k}.out" for k in ("score_csv", "errors_csv", "acceptance_csv", "confusion_csv", "html")}
+    acc = {a["figure"]: a for a in score_dataset(tiny, results, cells, **paths)}
+    assert acc["definite_wrong"]["count"] == 0 and acc["definite_wrong"]["passes"]
+    assert acc["unperturbed_definite_wrong"]["count"] == 1 and not acc["unperturbed_definite_wrong"]["passes"]
+    score = pd.read_csv(paths["score_csv"]).set_index("cell")
+    assert score.loc[ct[0]["cell"], "verdict_unperturbed"] == "constriction"
+    assert not score.loc[ct[0]["cell"], "unperturbed_right"]
+    wrong = {"dominant_interface_process": "mixed", "confidence": "low", "process_probabilities": {"mixed": 0.6}}
+    (results / ct[0]["cell"] / "verdict.json").write_text(json.dumps(wrong))
+    acc = {a["figure"]: a for a in score_dataset(tiny, results, cells, **paths)}
+    assert acc["definite_wrong"]["count"] == 1 and acc["unperturbed_definite_wrong"]["count"] == 1

@@ -19,9 +19,19 @@ and those of issue 16 on the verdict's measured confidence (:mod:`eisrecipe.stag
 
 6. no wrong verdict with confidence ``high`` (over all cells: a high-confidence verdict must be right whether or
    not the truth is identifiable - where it is not, the right answer is ``undetermined``, never high);
-7. >= 98 % of the ``high`` verdicts right.
+7. >= 98 % of the ``high`` verdicts right;
 
-Per cell, ``confidence`` and ``confidence_fraction`` (the replica fraction of the verdict's process) are listed.
+and two on wrong answers stated as answers (the task: an honest ``undetermined`` beats a confident guess), over all
+cells:
+
+8. no definite verdict (a process, not ``undetermined``) that is wrong;
+9. no wrong definite decision before the confidence stage: the un-perturbed run's decision (``decision_path``, level
+   "dominant interface process"), which the replicas may turn into ``undetermined``. A wrong one there is a fault of
+   the decision logic that the replicas happened to hide (matrix c022, c026 and c029 before Steps 1-2 and the
+   dominance rules were mended).
+
+Per cell, ``confidence`` and ``confidence_fraction`` (the replica fraction of the verdict's process) are listed, and
+``verdict_unperturbed`` with ``unperturbed_right``.
 
 Outputs are byte-reproducible (fixed number formats, sorted rows, no timestamps).
 """
@@ -52,7 +62,12 @@ ACCEPTANCE = (
     ("sei_called_ct_or_mixed", 0.0, "<="),
     ("high_confidence_wrong", 0.0, "<="),
     ("high_confidence_right", 0.98, ">="),
+    ("definite_wrong", 0.0, "<="),
+    ("unperturbed_definite_wrong", 0.0, "<="),
 )
+
+#: verdicts that are no answer
+NO_ANSWER = ("undetermined", "missing")
 
 
 def _num(x: Any) -> float | None:
@@ -117,6 +132,18 @@ def verdict_right(truth: Mapping[str, Any], verdict: str) -> bool:
     return verdict == truth["dominant"]
 
 
+def unperturbed_decision(verdict: Mapping[str, Any], final: str) -> str:
+    """The un-perturbed run's decision: the ``decision_path`` choice at the level "dominant interface process"
+    (before the confidence stage may overrule it; ``sei`` where the path took the declared SEI branch, which has no
+    such level), else the final verdict ``final``."""
+    for step in verdict.get("decision_path") or []:
+        if step.get("level") == "dominant interface process" and step.get("choice"):
+            return str(step["choice"])
+        if step.get("level") == "branch" and str(step.get("choice", "")).startswith("SEI"):
+            return "sei"
+    return final
+
+
 def score_cell(truth: Mapping[str, Any], got: PipelineCell) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One cell's score row and its error rows (one per compared quantity and spectrum)."""
     cell = truth["cell"]
@@ -174,6 +201,7 @@ def score_cell(truth: Mapping[str, Any], got: PipelineCell) -> tuple[dict[str, A
 
     a_ok, a_n = within("a")
     right = verdict_right(truth, verdict)
+    first = unperturbed_decision(v, verdict)
     tau_scored = bool(truth["tau_order_scored"])
     out = {
         "cell": cell,
@@ -185,6 +213,8 @@ def score_cell(truth: Mapping[str, Any], got: PipelineCell) -> tuple[dict[str, A
         "identifiable_reason": truth["identifiable_reason"],
         "verdict": verdict,
         "verdict_right": right,
+        "verdict_unperturbed": first,
+        "unperturbed_right": verdict_right(truth, first),
         "branch": v.get("branch"),
         "truth_tau_order": truth["tau_order"],
         "pipeline_tau_order": tau_got,
@@ -235,6 +265,13 @@ def acceptance(rows: Sequence[Mapping[str, Any]], errors: Sequence[Mapping[str, 
     wrong = sum(not r["verdict_right"] for r in high)
     values["high_confidence_wrong"] = (float(wrong), wrong, len(high))
     values["high_confidence_right"] = (frac(len(high) - wrong, len(high)), len(high) - wrong, len(high))
+    for name, verdict, right in (
+        ("definite_wrong", "verdict", "verdict_right"),
+        ("unperturbed_definite_wrong", "verdict_unperturbed", "unperturbed_right"),
+    ):
+        definite = [r for r in rows if r[verdict] not in NO_ANSWER]
+        bad = sum(not r[right] for r in definite)
+        values[name] = (float(bad), bad, len(definite))
     out = []
     for name, thr, op in ACCEPTANCE:
         val, ok, n = values[name]
@@ -413,6 +450,9 @@ def render_html(
                 "identifiable",
                 "verdict",
                 "verdict_right",
+                "verdict_unperturbed",
+                "unperturbed_right",
+                "confidence",
                 "branch",
                 "truth_tau_order",
                 "pipeline_tau_order",
