@@ -100,3 +100,15 @@ def test_no_wrong_verdict_with_high_confidence(scored: Path) -> None:
     assert wrong.empty, wrong[["cell", "class", "truth", "verdict", "confidence_fraction"]].to_string()
     f = figures(scored)["high_confidence_right"]
     assert f["of"] == 0 or f["value"] >= 0.98
+
+
+@pytest.mark.parametrize("figure", ["definite_wrong", "unperturbed_definite_wrong"])
+def test_no_wrong_definite_answer_before_or_after_the_replicas(scored: Path, figure: str) -> None:
+    """No process named that is not the truth - in the final verdict, nor in the un-perturbed decision the replicas
+    may have turned into ``undetermined`` (a fault of the decision logic they would hide)."""
+    f = figures(scored)[figure]
+    score = pd.read_csv(scored / "score.csv")
+    final = figure == "definite_wrong"
+    column, right = ("verdict", "verdict_right") if final else ("verdict_unperturbed", "unperturbed_right")
+    bad = score[~score[column].isin(["undetermined", "missing"]) & ~score[right].astype(bool)]
+    assert f["count"] == 0, bad[["cell", "class", "truth", column]].to_string()
