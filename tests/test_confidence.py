@@ -59,6 +59,14 @@ def test_one_overlapping_interface_signal_is_never_high() -> None:
     assert apply_confidence({**verdict(), "branch": "left"}, doc({"constriction": 1.0}))["confidence"] == "high"
 
 
+def test_a_decision_on_a_premise_the_replicas_cannot_test_is_never_high() -> None:
+    # matrix c029: mixed by 16 of 16 replicas, but the constriction side is an element whose R falls faster than the
+    # primary CT's - true for one interface, not for two electrodes gaining contact at different rates
+    v = {**verdict("mixed"), "branch": "left", "dominance": {"premise": "one working interface"}}
+    out = apply_confidence(v, doc({"mixed": 1.0}))
+    assert out["confidence"] == "medium" and "assumes one working interface" in out["summary"]
+
+
 def test_a_process_most_replicas_do_not_reach_is_no_verdict() -> None:
     out = apply_confidence(verdict(), doc({"constriction": 0.4, "charge_transfer": 0.6}))
     assert out["dominant_interface_process"] == "undetermined"

@@ -103,6 +103,10 @@ def test_no_interface_peak_inside_the_window_is_not_constriction() -> None:
     assert f.n_in_window == 0 and not f.present_at_lowest and not f.present_at_highest
     assert finding.conclusion == "undetermined"
     assert any("nothing is seen to vanish" in n for n in finding.notes)
+    # nor does one in-window peak at a middle pressure only (a glitch), absent at the lowest and the highest
+    interface = [[], [], [_peak(-3.0, 5.0)], [], []]
+    finding = steps_1_2(track_series(_series(interface), rules=RULES))
+    assert finding.conclusion == "undetermined"
 
 
 def test_slow_peak_at_the_window_edge_is_tracked_through_all_pressures() -> None:

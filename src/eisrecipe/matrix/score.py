@@ -135,8 +135,12 @@ def verdict_right(truth: Mapping[str, Any], verdict: str) -> bool:
 def unperturbed_decision(verdict: Mapping[str, Any], final: str) -> str:
     """The un-perturbed run's decision: the ``decision_path`` choice at the level "dominant interface process"
     (before the confidence stage may overrule it; ``sei`` where the path took the declared SEI branch, which has no
-    such level), else the final verdict ``final``."""
-    for step in verdict.get("decision_path") or []:
+    such level), else the final verdict ``final``. Blocking electrodes overrule the process within the un-perturbed
+    run itself: there the decision is the final ``undetermined``."""
+    path = verdict.get("decision_path") or []
+    if any(step.get("level") == "electrodes" for step in path):
+        return final
+    for step in path:
         if step.get("level") == "dominant interface process" and step.get("choice"):
             return str(step["choice"])
         if step.get("level") == "branch" and str(step.get("choice", "")).startswith("SEI"):

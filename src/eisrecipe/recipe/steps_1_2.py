@@ -38,8 +38,9 @@ peak positions measured in this very series: the scatter of the bulk/GB taus (pr
 recipe) and the standard error of the track's own trend (from its scatter about that line, four points or more).
 
 With no interface signal left at the highest pressure, constriction dominates the interface - when one was there
-before: a series with no interface peak inside the window at any pressure (at most one extrapolated beyond it, as
-when the interface arc hides in the GB peak of a full-contact cell) shows nothing vanishing and is undetermined;
+at the lowest pressure: a series with no interface peak inside the window at the lowest pressure nor at the
+highest (at most peaks extrapolated beyond the window, or seen at a middle pressure only, as when the interface
+arc hides in the GB peak of a full-contact cell) shows nothing vanishing and is undetermined;
 in the right branch the tau of the single peak left at the highest pressure is tau_CT. Bulk and GB tau stability
 is reported as a data check. Points of a track outside the measured window (extrapolation) are left out of all
 these numbers.
@@ -336,7 +337,7 @@ def absence_at_highest(
             f"10^{math.log10(tau):.2f} s, added to {last.spectrum},"
         )
         left = remnant(last.spectrum, tau) if remnant is not None else 0.0
-        if math.isfinite(r_test) and left >= r_test:
+        if r_test > 0 and math.isfinite(r_test) and left >= r_test:
             out[t.track] = Absence(
                 False,
                 f"a DRT peak of {left:.3g} ohm cm^2 below the significance threshold is left near its last tau "
@@ -566,13 +567,14 @@ def steps_1_2(
     if not findings:
         conclusion = "undetermined"
         notes.append("no interface signal in any spectrum")
-    elif not at_highest and not any(f.n_in_window > 0 for f in findings):
-        # Step 2 (ii) needs a signal that was there and is gone; a peak extrapolated beyond the window is none
+    elif not at_highest and not relevant:
+        # Step 2 (ii) needs a signal that was there at the lowest pressure and is gone; a peak extrapolated beyond
+        # the window, or one seen only at a middle pressure, is none
         conclusion = "undetermined"
         notes.append(
-            "no interface signal inside the window at any pressure (only peaks extrapolated beyond it): nothing is "
-            "seen to vanish with pressure - the interface arc is negligible or hidden in the bulk/GB peaks, so "
-            "Step 2 (ii) does not apply"
+            "no interface signal inside the window at the lowest pressure and none at the highest: nothing is seen "
+            "to vanish with pressure - the interface arc is negligible or hidden in the bulk/GB peaks, so Step 2 "
+            "(ii) does not apply"
         )
     elif not at_highest and any(f.behaviour == "undetermined" or f.track in unproven for f in relevant):
         conclusion = "undetermined"

@@ -106,15 +106,16 @@ def _lowest_ct_share(s5: Step5Finding | None) -> dict[str, float] | None:
     }
 
 
-def _largest_or_nan(values: Iterable[Any]) -> float:
-    """The largest of ``values``; NaN when any is not finite (a failed fit's residual is not 0 %) or there are none."""
+def _largest_percent(values: Iterable[Any]) -> str:
+    """The largest of per-spectrum fractions as per cent for the report's text, with the count of spectra whose
+    value is not finite (a failed evaluation is no 0 % residual); "none" without values."""
     vals = [finite(v) for v in values]
-    return math.nan if not vals or any(v is None for v in vals) else max(v for v in vals if v is not None)
-
-
-def _percent(fraction: float) -> str:
-    """A fraction as per cent for the report's text ("not finite" where it is not)."""
-    return f"{100 * fraction:.2g} %" if math.isfinite(fraction) else "not finite"
+    known = [v for v in vals if v is not None]
+    if not vals:
+        return "none"
+    text = f"{100 * max(known):.2g} %" if known else "not finite"
+    bad = len(vals) - len(known)
+    return text + (f" ({bad} spectra not finite)" if known and bad else "")
 
 
 def _step(step: str, title: str, finding: str, support: Support, **numbers: Any) -> dict[str, Any]:
@@ -247,18 +248,16 @@ def _pressure_evidence(
         steps.append(_step("3", "R_Pol, C_DL", "Step 3 did not run", "not_applicable"))
     # Step 4
     if s4 is not None:
-        worst = _largest_or_nan(s4.max_rel_residual.values())
+        worst = _largest_percent(s4.max_rel_residual.values())
         ok = bool(s4.fit_ok) or not failure_flags("; ".join(map(str, s4.flags)))  # an ideal RC is no failure
         text = f"{s4.model}: fit {'converged' if ok else 'flagged'}"
         if s4.flags:
             text += f" ({'; '.join(map(str, s4.flags))})"
         if s4.max_local_misfit:
-            local = _largest_or_nan(s4.max_local_misfit.values())
-            text += (
-                f", largest misfit over three neighbouring points {_percent(local)} (single residual {_percent(worst)})"
-            )
+            local = _largest_percent(s4.max_local_misfit.values())
+            text += f", largest misfit over three neighbouring points {local} (single residual {worst})"
         else:
-            text += f", largest relative residual {_percent(worst)}"
+            text += f", largest relative residual {worst}"
         if s4.bulk_tail is not None and s4.bulk_tail.get("included"):
             text += f"; no bulk DRT track: a bulk RC takes R_inf's place ({s4.bulk_tail.get('rule')})"
         if s4.r_inf_left_out is not None:
@@ -698,8 +697,9 @@ def apply_confidence(verdict: Mapping[str, Any], confidence: Mapping[str, Any] |
     ``settings.high`` of the replicas, no quality gate tripped and the process does not rest on one overlapping
     interface signal (the right branch, whose CT / constriction split is inferred, not fitted - replicas repeat
     the inference and cannot test its premise; on the reduced validation matrix this is where the one wrong "high"
-    came from: a mixed cell called charge transfer by 16 of 16 replicas); ``medium`` from ``settings.medium``,
-    else ``low``.
+    came from: a mixed cell called charge transfer by 16 of 16 replicas) nor on a premise the replicas cannot test
+    (the dominance's ``premise``: one working interface where an element's R trend puts it on the constriction
+    side); ``medium`` from ``settings.medium``, else ``low``.
     A process reached by fewer than ``settings.min_probability`` of the replicas is no verdict: the process becomes
     ``undetermined`` (confidence ``low``), with the probabilities in the summary and a conflict. A verdict already
     undetermined for another reason (blocking electrodes, gates) stays so, and its confidence is ``low`` however
@@ -753,18 +753,28 @@ def apply_confidence(verdict: Mapping[str, Any], confidence: Mapping[str, Any] |
     # its behaviour (Table 1), never fitted as two elements, and replicas of the same data repeat the same
     # inference - they measure the stability of the decision, not the truth of its premise
     inferred = out.get("branch") == "right" and process != "undetermined"
+    # a premise of the deciding rule that replicas of the same data repeat and cannot test (e.g. one interface)
+    premise = (out.get("dominance") or {}).get("premise") if process != "undetermined" else None
     if process == "undetermined":
         # no process is named, so there is nothing to be confident in: however many replicas agree that the data
         # do not decide, the level stays low (a "high" beside "undetermined" reads as a trusted answer)
         level = "low"
-    elif p >= float(settings.get("high", 0.9)) and not gated and not inferred:
+    elif p >= float(settings.get("high", 0.9)) and not gated and not inferred and not premise:
         level = "high"
     elif p >= float(settings.get("medium", 0.7)):
         level = "medium"
     else:
         level = "low"
     out["confidence"] = level
-    why = [w for w, on in (("quality gates tripped", gated), ("one overlapping interface signal", inferred)) if on]
+    why = [
+        w
+        for w, on in (
+            ("quality gates tripped", gated),
+            ("one overlapping interface signal", inferred),
+            (f"assumes {premise}", bool(premise)),
+        )
+        if on
+    ]
     note = f" Confidence: {level} ({share}" + "".join(f"; {w}" for w in why) + ")."
     out["summary"] = str(out.get("summary", "")) + note
     return out

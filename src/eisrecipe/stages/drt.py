@@ -234,6 +234,14 @@ def _would_show(
     return len(near) > sum(1 for p in peaks[name] if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades)
 
 
+REMNANT_MIN_SNR = 2.0
+"""Significance (noise units, the peak finder's :func:`~eisrecipe.methods.peaks.peak_snr` with the CPE-tail test)
+from which a DRT peak below the detection threshold (``peaks.min_snr``, 5) counts as something left where a track
+was (:func:`_remnant`): the conventional two-sigma level of a hint. Below it are the ripples of noise (significance
+~2 and less) and the bumps a regularised DRT puts on the flank of a depressed (CPE) arc (0-0.1 measured), which
+would otherwise stop every small track beside such an arc from being shown gone."""
+
+
 def _remnant(
     drts: Mapping[str, DrtResult],
     peaks: Mapping[str, Sequence[Peak]],
@@ -243,7 +251,8 @@ def _remnant(
 ) -> float:
     """Steps 1-2's evidence of absence, what is left: R (ohm cm^2) of the largest DRT peak of spectrum ``name``
     within the tracking gate of ``tau_s`` (s) that the stage did not keep (``peaks``: below the significance
-    threshold or the prominence floor); 0 when there is none."""
+    threshold or the prominence floor) but that stands at least :data:`REMNANT_MIN_SNR` above the noise; 0 when
+    there is none."""
     every = find_peaks(
         drts[name],
         prominence=0.0,
@@ -258,6 +267,8 @@ def _remnant(
         if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades
         and not any(abs(math.log10(p.tau_s) - k) < 0.02 for k in kept)
         and math.isfinite(p.r)
+        and p.snr is not None
+        and p.snr >= REMNANT_MIN_SNR
     ]
     return max(left, default=0.0)
 
