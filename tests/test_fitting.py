@@ -9,9 +9,11 @@ from synthetic import noisy
 from eisrecipe.methods.circuits import Element, SeriesModel
 from eisrecipe.methods.fitting import (
     ALPHA_AT_ONE,
+    F_CRIT_ONE_PARAMETER,
     OBSERVABLE_BOUND,
     Start,
     _observable_bounds,
+    cost_tolerance,
     fit_series,
     fit_spectrum,
 )
@@ -248,3 +250,32 @@ def test_observable_bounds_leave_order_bounds_that_lie_wholly_outside_the_window
     _observable_bounds(model, W, z, lo, hi)
     assert (lo[at("fast.ln_tau")], hi[at("fast.ln_tau")]) == (np.log(1e-20), np.log(1e-19))
     assert lo[at("fast.ln_r")] == pytest.approx(np.log(1e-6 * np.abs(z).max()))  # R is bounded all the same
+
+
+@pytest.mark.parametrize(("dof", "expected"), [(100, 1e-6), (880, 7.54e-7), (20_000, 3.32e-8), (10**7, 1e-8)])
+def test_cost_tolerance_keeps_a_whole_budget_of_small_steps_below_any_significant_improvement(
+    dof: int, expected: float
+) -> None:
+    # a tenth of the smallest significant one-parameter F-test improvement (6.635 / dof of chi2, p = 0.01), spread
+    # over the 1000-evaluation budget, within [1e-8 (scipy's default), 1e-6]
+    ftol = cost_tolerance(dof, 1000)
+    assert ftol == pytest.approx(expected, rel=2e-3)
+    assert 1000 * ftol <= 0.1 * F_CRIT_ONE_PARAMETER / dof or ftol == 1e-8
+
+
+def test_fit_series_hands_the_cost_tolerance_to_the_optimiser(monkeypatch: pytest.MonkeyPatch) -> None:
+    import eisrecipe.methods.fitting as fitting
+
+    seen: list[float] = []
+    real = fitting.least_squares
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(float(kwargs["ftol"]))  # type: ignore[arg-type]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fitting, "least_squares", spy)
+    model = SeriesModel.of(["int"], "RC", r_inf=True)
+    z = model.impedance(W, model.pack([100.0], [1e-3], r_inf=5.0))
+    fit = fit_series([F], [z], model, [Start(r=[80.0], tau_s=[2e-3], r_inf=4.0)])
+    assert seen == [cost_tolerance(2 * F.size - 3, fitting.MAX_NFEV)]
+    assert fit.ok
