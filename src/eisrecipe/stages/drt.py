@@ -237,9 +237,10 @@ def _would_show(
 REMNANT_MIN_SNR = 2.0
 """Significance (noise units, the peak finder's :func:`~eisrecipe.methods.peaks.peak_snr` with the CPE-tail test)
 from which a DRT peak below the detection threshold (``peaks.min_snr``, 5) counts as something left where a track
-was (:func:`_remnant`): the conventional two-sigma level of a hint. Below it are the ripples of noise (significance
-~2 and less) and the bumps a regularised DRT puts on the flank of a depressed (CPE) arc (0-0.1 measured), which
-would otherwise stop every small track beside such an arc from being shown gone."""
+was (:func:`_remnant`): the conventional two-sigma level of a hint. Below it stay most ripples of noise (which
+reach about 2) and the bumps a regularised DRT puts on the flank of a depressed (CPE) arc (0-0.1 measured), which
+would otherwise stop every small track beside such an arc from being shown gone; a ripple above it only withholds
+the evidence of absence (the track is then undetermined, not called anything)."""
 
 
 def _remnant(
