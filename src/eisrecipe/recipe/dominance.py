@@ -294,7 +294,8 @@ ONE_INTERFACE = (
 def _falls_faster_than_ct(
     s12: Steps12Finding, s36: Steps36Finding | None, names: Sequence[str], tolerance: float, margin: float = 1.0
 ) -> str | None:
-    """Why elements of undetermined behaviour cannot be charge transfer, or None where that is not shown.
+    """Why elements of undetermined behaviour (or further CT-like ones, with ``margin``) cannot be charge transfer
+    at the primary CT track's contact, or None where that is not shown.
 
     The primary CT track's R changes over the series as the contact does (Table 1: R_CT = R_Pol A or R_Pol / A),
     by the factor rho (last over first R of its DRT track). A CT-like process at the same interface changes by rho

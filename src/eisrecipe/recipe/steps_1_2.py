@@ -24,9 +24,10 @@ Step 2: classify every interface track by its behaviour with pressure (:func:`cl
    fallen below ``vanish_ratio`` of its first value. "Gone" needs evidence (:func:`absence_at_highest`): an RC
    of ``absence_ratio`` times the track's first R, added at its last tau to the highest-pressure spectrum, comes
    out of the DRT as a peak of its own (an injection test: too small to see, or hidden in a neighbour, is not
-   gone). A track missing without that evidence is judged by rule 4 on the points where it is seen (recipe
-   Step 2 (i): the signal whose tau shifts and whose amplitude falls is constriction, whether or not its end is
-   seen), else undetermined;
+   gone), and no peak below the detection threshold but of that size is left there (a CT arc of significance 4
+   under the threshold of 5 is not gone). A track missing without that evidence is judged by rule 4 on the
+   points where it is seen (recipe Step 2 (i): the signal whose tau shifts and whose amplitude falls is
+   constriction, whether or not its end is seen), else undetermined;
 3. present at the highest pressure with a tau constant within the tolerance -> charge transfer (its amplitude
    may change: R_CT = R_Pol/A falls as A grows in the tau_Cstr < tau_CT order);
 4. present, tau shifting beyond the tolerance and amplitude falling -> constriction; otherwise undetermined.
@@ -40,10 +41,9 @@ recipe) and the standard error of the track's own trend (from its scatter about 
 With no interface signal left at the highest pressure, constriction dominates the interface - when one was there
 at the lowest pressure: a series with no interface peak inside the window at the lowest pressure nor at the
 highest (at most peaks extrapolated beyond the window, or seen at a middle pressure only, as when the interface
-arc hides in the GB peak of a full-contact cell) shows nothing vanishing and is undetermined;
-in the right branch the tau of the single peak left at the highest pressure is tau_CT. Bulk and GB tau stability
-is reported as a data check. Points of a track outside the measured window (extrapolation) are left out of all
-these numbers.
+arc hides in the GB peak of a full-contact cell) shows nothing vanishing and is undetermined. In the right branch
+the tau of the single peak left at the highest pressure is tau_CT. Bulk and GB tau stability is reported as a data
+check. Points of a track outside the measured window (extrapolation) are left out of all these numbers.
 
 All numbers behind each finding are kept in the JSON-able :class:`Steps12Finding`.
 """
@@ -294,7 +294,8 @@ its DRT (same settings) as a significant peak of its own."""
 
 Remnant = Callable[[str, float], float]
 """(spectrum name, tau in s) -> R in ohm cm^2 of the largest DRT peak of that spectrum near tau that the peak
-finder did not keep (below its significance threshold): what is still there under the detection limit; 0 if none."""
+finder did not keep (below its significance threshold, yet above the noise: the stage's
+:func:`eisrecipe.stages.drt._remnant`): what is still there under the detection limit; 0 if none."""
 
 
 @dataclass(frozen=True)
