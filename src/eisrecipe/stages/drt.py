@@ -240,7 +240,7 @@ from which a DRT peak below the detection threshold (``peaks.min_snr``, 5) count
 was (:func:`_remnant`): the conventional two-sigma level of a hint. Below it stay most ripples of noise (which
 reach about 2) and the bumps a regularised DRT puts on the flank of a depressed (CPE) arc (0-0.1 measured), which
 would otherwise stop every small track beside such an arc from being shown gone; a ripple above it only withholds
-the evidence of absence (the track is then undetermined, not called anything)."""
+the evidence of absence (the track is then judged on the points where it is seen, never called gone)."""
 
 
 def _remnant(
