@@ -87,6 +87,17 @@ class DrtStageSettings:
             thresholds=Steps12Thresholds.from_config(config.get("steps12")),
         )
 
+    def find_peaks(self, result: DrtResult, *, every: bool = False) -> list[Peak]:
+        """The peaks of a DRT by these settings (area rule, CPE tails, prominence floor, significance ``min_snr``);
+        ``every``: every local maximum with its significance (no prominence floor, no significance cut)."""
+        return find_peaks(
+            result,
+            prominence=0.0 if every else self.prominence,
+            area=self.peak_area,  # type: ignore[arg-type]
+            min_snr=0.0 if every else self.min_snr,
+            cpe_tails=self.cpe_tails,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready copy."""
         return {
@@ -223,13 +234,7 @@ def _would_show(
     except Exception as exc:  # no evidence is no evidence
         log.warning("injection test on %s failed: %s", name, exc)
         return False
-    found = find_peaks(
-        again,
-        prominence=settings.prominence,
-        area=settings.peak_area,  # type: ignore[arg-type]
-        min_snr=settings.min_snr,
-        cpe_tails=settings.cpe_tails,
-    )
+    found = settings.find_peaks(again)
     near = [p for p in found if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades]
     return len(near) > sum(1 for p in peaks[name] if abs(math.log10(p.tau_s / tau_s)) <= settings.gate_decades)
 
@@ -254,13 +259,7 @@ def _remnant(
     within the tracking gate of ``tau_s`` (s) that the stage did not keep (``peaks``: below the significance
     threshold or the prominence floor) but that stands at least :data:`REMNANT_MIN_SNR` above the noise; 0 when
     there is none."""
-    every = find_peaks(
-        drts[name],
-        prominence=0.0,
-        area=settings.peak_area,  # type: ignore[arg-type]
-        min_snr=0.0,
-        cpe_tails=settings.cpe_tails,
-    )
+    every = settings.find_peaks(drts[name], every=True)
     kept = [math.log10(p.tau_s) for p in peaks[name]]
     left = [
         p.r
@@ -299,16 +298,7 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
     # keep sheet order
     order = [str(s.meta.get("spectrum")) for s in spectra]
     drts = {k: drts[k] for k in order if k in drts}
-    peaks = {
-        k: find_peaks(
-            r,
-            prominence=settings.prominence,
-            area=settings.peak_area,  # type: ignore[arg-type]
-            min_snr=settings.min_snr,
-            cpe_tails=settings.cpe_tails,
-        )
-        for k, r in drts.items()
-    }
+    peaks = {k: settings.find_peaks(r) for k, r in drts.items()}
     p_names = [str(s.meta.get("spectrum")) for s in pressure if str(s.meta.get("spectrum")) in drts]
     tracking: TrackingResult | None = None
     if len(p_names) >= 2:
