@@ -12,7 +12,7 @@ import pytest
 
 from eisrecipe.io.samplesheet import load_sample_sheet
 from eisrecipe.recipe.verdict import VerdictSettings, apply_confidence
-from eisrecipe.stages.confidence import ConfidenceSettings, cell_confidence
+from eisrecipe.stages.confidence import ConfidenceSettings, _measured_noise, cell_confidence
 from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
 from eisrecipe.stages.fit import FitSettings
 from eisrecipe.stages.validate import load_validated, settings_for_cell, validate_cell
@@ -183,6 +183,18 @@ def test_window_moves_only_into_kk_dropped_points_and_survives_missing_lines() -
     many = [_perturbed(kept, points, (0, 0), np.random.default_rng(k)) for k in range(30)]
     rel = np.concatenate([(m.impedance - z[1:19]) / np.abs(z[1:19]) for m in many])
     assert 0.0005 < np.sqrt(np.mean(rel.real**2)) < 0.002 and 0.0005 < np.sqrt(np.mean(rel.imag**2)) < 0.002
-    # a level given (the final KK test's noise estimate) is used as it is
+    # a level given (the kept window's measured noise level) is used as it is
     given = _perturbed(kept, points, (0, 0), np.random.default_rng(1), noise_level=0.01)
     assert 0.005 < np.sqrt(np.mean(np.abs((given.impedance - z[1:19]) / np.abs(z[1:19])) ** 2 / 2)) < 0.02
+
+
+def test_replica_noise_is_the_kept_windows_measured_level() -> None:
+    # not the KK fit's noise_estimate, which overstates the noise (eisrecipe.methods.crop, rule 5)
+    doc = {
+        "spectra": [
+            {"spectrum": "p1", "noise_level": 0.003, "kk_final": {"noise_estimate": 0.0045}},
+            {"spectrum": "p2", "kk_final": {"noise_estimate": 0.0045}},  # no level recorded: none given
+            {"spectrum": "p3", "noise_level": None},
+        ]
+    }
+    assert _measured_noise(doc) == {"p1": 0.003}

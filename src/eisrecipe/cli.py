@@ -85,7 +85,7 @@ def _cmd_kk(args: argparse.Namespace) -> int:
             print(f"  dropped {count:3d} point(s): {reason}")
     print(
         f"KK test (kept window): M = {final['n_rc']}, max |residual| = {100 * final['max_abs_residual']:.2f} %, "
-        f"noise estimate = {100 * final['noise_estimate']:.2f} %"
+        f"noise level = {100 * summary['noise_level']:.2f} %"
     )
     return 0
 

@@ -95,6 +95,7 @@ def _write_cell(folder: Path, name: str, series: str, values: list[float], inter
                 "window_hz": [float(FREQ[kept].min()), float(FREQ.max())],
                 "dropped_by_reason": {"kk_residual": 2},
                 "kk_final": {"n_rc": 12, "mu": 0.8, "noise_estimate": 0.004, "max_abs_residual": 0.02},
+                "noise_level": 0.003,
             }
         )
     pd.DataFrame(spectra).to_csv(folder / "spectra.csv", index=False)

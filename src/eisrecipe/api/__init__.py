@@ -104,7 +104,7 @@ class KK:
         final = s["kk_final"]
         return (
             f"KK(kept {s['n_kept']}/{s['n_points']} points, {lo:.3g}..{hi:.3g} Hz, "
-            f"max |residual| {100 * final['max_abs_residual']:.2f} %, noise {100 * final['noise_estimate']:.2f} %)"
+            f"max |residual| {100 * final['max_abs_residual']:.2f} %, noise {100 * s['noise_level']:.2f} %)"
         )
 
 

@@ -256,7 +256,7 @@ def _data_rows(cell: CellData) -> list[dict[str, Any]]:
                 "dropped": ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(dropped.items()) if v) or "none",
                 "n_rc": kk.get("n_rc"),
                 "mu": fmt(kk.get("mu"), 3),
-                "noise": fmt(100 * kk["noise_estimate"], 2) if is_number(kk.get("noise_estimate")) else Markup("–"),
+                "noise": fmt(100 * rec["noise_level"], 2) if is_number(rec.get("noise_level")) else Markup("–"),
                 "max_res": fmt(100 * kk["max_abs_residual"], 2)
                 if is_number(kk.get("max_abs_residual"))
                 else Markup("–"),

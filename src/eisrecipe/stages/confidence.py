@@ -4,11 +4,14 @@ A verdict is only as good as its stability under what the analyst could equally 
 replica re-runs the pressure-series chain - DRT, peaks, tracks, Steps 1-2, the Step 3-6 fits and the Table 1
 decision - on one perturbed copy of the cell:
 
-- **noise**: every kept point gets complex Gaussian noise, proportional to its |Z|, of the level the final KK test
-  of its own spectrum measured on the kept window (``validation.json``, ``kk_final.noise_estimate``); without it,
-  the level of the kept window's residuals in ``spectra.csv`` (:func:`eisrecipe.methods.noise.relative_noise_level`,
-  from neighbour differences). Those residuals are the full-range KK fit's, whose misfit inside the window reached
-  15 x the noise on the case study: resampling them (the first design) gave replicas far noisier than the data.
+- **noise**: every kept point gets complex Gaussian noise, proportional to its |Z|, of the level measured on the
+  kept window of its own spectrum (``validation.json``, ``noise_level``:
+  :attr:`eisrecipe.methods.crop.CropResult.noise_level`); without it, the level of the kept window's residuals in
+  ``spectra.csv`` (:func:`eisrecipe.methods.noise.relative_noise_level`, from neighbour differences). Those
+  residuals are the full-range KK fit's, whose misfit inside the window reached 15 x the noise on the case study:
+  resampling them (the first design) gave replicas far noisier than the data. Until 2026-12 the level was the kept
+  window's KK ``noise_estimate``, which overstates the noise by a median 1.4x (up to 2x; see
+  :mod:`eisrecipe.methods.crop`): replicas carried about 1.7 x the measured noise instead of sqrt 2 x.
   Never below 0.1 % of |Z| (:data:`eisrecipe.methods.peaks.NOISE_FLOOR_REL`, the instrument accuracy), so exact
   simulations are perturbed too. The noise comes on top of the data's own, so a replica carries about sqrt 2 times
   the measured noise: a deliberately harder test than a second measurement;
@@ -177,11 +180,12 @@ def _perturbed(
     return replace(spectrum, frequency_hz=f, impedance=z, lines=None if lines is None else lines.astype(int))
 
 
-def _final_kk_noise(validation: Mapping[str, Any]) -> dict[str, float]:
-    """Spectrum -> the relative noise level its final KK test measured (``validation.json``), where recorded."""
+def _measured_noise(validation: Mapping[str, Any]) -> dict[str, float]:
+    """Spectrum -> the relative noise level of its kept window (``validation.json``, ``noise_level``), where
+    recorded."""
     out: dict[str, float] = {}
     for entry in validation.get("spectra") or []:
-        level = (entry.get("kk_final") or {}).get("noise_estimate")
+        level = entry.get("noise_level")
         if level is not None and math.isfinite(float(level)):
             out[str(entry.get("spectrum"))] = float(level)
     return out
@@ -248,7 +252,7 @@ def cell_confidence(
     lambdas = [s.get("lambda") for s in (steps12_doc.get("spectra") or {}).values() if s.get("lambda")]
     lam0 = float(np.exp(np.mean(np.log(lambdas)))) if lambdas else drt_settings.drt.lambda_value
     by_name = {str(s.meta.get("spectrum")): s for s in spectra}
-    noise_levels = _final_kk_noise(validation)
+    noise_levels = _measured_noise(validation)
     points = {str(k): g for k, g in table.groupby(table["spectrum"].astype(str), sort=False)}
     replicas: list[Replica] = []
     for k in range(settings.replicas):

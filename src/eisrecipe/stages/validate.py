@@ -249,15 +249,17 @@ def load_validated(spectra_csv: str | Path, validation_json: str | Path) -> list
     -------
     list of Spectrum
         One per accepted spectrum in sheet order, kept points only, impedance in ohm cm^2; ``meta`` holds the
-        sample-sheet values (``cell``, ``spectrum``, ``pressure_mpa`` ...), ``file`` and the KK noise estimate
-        of the kept window (``kk_noise``); ``source`` is the instrument file.
+        sample-sheet values (``cell``, ``spectrum``, ``pressure_mpa`` ...), ``file`` and the noise level of the
+        kept window (``kk_noise``: :attr:`~eisrecipe.methods.crop.CropResult.noise_level`); ``source`` is the
+        instrument file.
     """
     table = pd.read_csv(spectra_csv)
     doc = json.loads(Path(validation_json).read_text())
     out = []
     for record in doc["spectra"]:
         rows = table[(table["spectrum"].astype(str) == str(record["spectrum"])) & table["kept"].astype(bool)]
-        meta = {**record["meta"], "file": record["file"], "kk_noise": record["kk_final"]["noise_estimate"]}
+        noise = record.get("noise_level", record["kk_final"]["noise_estimate"])  # the latter: files before 2026-12
+        meta = {**record["meta"], "file": record["file"], "kk_noise": noise}
         if record.get("quality_flags"):
             meta["quality_flags"] = list(record["quality_flags"])
         if "blocking_electrode" in record:
