@@ -13,7 +13,7 @@ import pytest
 from eisrecipe.errors import InputError
 from eisrecipe.io.samplesheet import load_sample_sheet
 from eisrecipe.methods.crop import CropSettings
-from eisrecipe.stages.validate import load_validated, settings_for_cell, validate_cell
+from eisrecipe.stages.validate import CellValidation, load_validated, settings_for_cell, validate_cell
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "example"
 
@@ -130,3 +130,13 @@ def test_reader_notes_reach_the_validation_record(tmp_path: Path) -> None:
     with pytest.warns(Warning, match="order"):
         _, record = validate_spectrum(row, CropSettings())
     assert "frequency_order" in record["reader_notes"]
+
+
+def test_a_non_finite_kk_summary_does_not_lose_the_cell(tmp_path: Path) -> None:
+    # Schonleber's mu is -inf for a KK fit without one positive R_k (two cells of the full validation matrix): the
+    # cell's record is written with null there instead of failing the job and losing every spectrum of the cell
+    record = {"spectrum": "p1", "kk_final": {"mu": float("-inf"), "n_rc": 3}, "noise_level": 0.002}
+    out = CellValidation(cell="c", table=pd.DataFrame({"spectrum": ["p1"]}), records=[record])
+    out.write(tmp_path / "spectra.csv", tmp_path / "validation.json")
+    doc = json.loads((tmp_path / "validation.json").read_text())
+    assert doc["spectra"][0]["kk_final"] == {"mu": None, "n_rc": 3} and doc["spectra"][0]["noise_level"] == 0.002

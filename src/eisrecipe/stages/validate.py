@@ -165,10 +165,11 @@ class CellValidation:
         }
 
     def write(self, spectra_csv: str | Path, validation_json: str | Path) -> None:
-        """Write both outputs (deterministic formatting)."""
+        """Write both outputs (deterministic formatting; a non-finite number - e.g. Schonleber's mu of a KK fit
+        without one positive R_k, -inf - is written as ``null``)."""
         Path(spectra_csv).parent.mkdir(parents=True, exist_ok=True)
         self.table.to_csv(spectra_csv, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-        Path(validation_json).write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
+        Path(validation_json).write_text(json.dumps(json_safe(self.to_dict()), indent=2, allow_nan=False) + "\n")
 
 
 def validate_cell(rows: pd.DataFrame, settings: CropSettings) -> CellValidation:
