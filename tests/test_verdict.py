@@ -208,6 +208,30 @@ def test_a_tau_constant_drt_peak_whose_fitted_tau_moves_off_tau_ct_is_not_all_ch
     assert "keeps its tau" in v["dominance"]["rule"]
 
 
+def test_a_constriction_arc_first_seen_at_a_higher_pressure_was_hidden_in_the_lowest_pressure_signal() -> None:
+    """Matrix cell c130 (full matrix; mixed, tau_Cstr < tau_CT, no contact fraction): at the lowest pressure R_CT = 80
+    and R_Cstr = 61 ohm cm^2 merge into one interface peak that keeps its tau within the DRT's tolerance; the
+    constriction arc separates from the third pressure on (Step 2: constriction). Table 1's R_Cstr only falls as A
+    grows, so it was inside the lowest-pressure signal: that signal is not all CT (before: R_CT = R_Int = 142,
+    charge transfer). Without A, the bounds (R_Pol 18.8 against R_Int - R_Pol 123) do not decide."""
+    ct = track(2, "charge_transfer", 142.0, 18.8)
+    cstr = replace(track(3, "constriction", 30.0, 3.0, tau_trend=-0.36, at_highest=False), present_at_lowest=False)
+    s36 = s36_right(r_pol=18.8, direction="falling")
+    steps12 = s12("charge_transfer_present", branch="left", at_highest=(2,), tracks=(ct, cstr))
+    v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=142.0))
+    assert v["dominant_interface_process"] == "undetermined"
+    assert "constriction track(s) 3, first seen at a higher pressure" in v["dominance"]["rule"]
+    # the same series without the later constriction arc: the tau-constant signal is all CT (rule 4a)
+    alone = s12("charge_transfer_present", branch="right", at_highest=(2,), tracks=(ct,))
+    v = decide("c", VALIDATION, alone, s36, [], VerdictSettings(), lowest_pressure_r=low(int=142.0))
+    assert v["dominant_interface_process"] == "charge_transfer" and "keeps its tau" in v["dominance"]["rule"]
+    # a track of undetermined behaviour seen only later is no such evidence (a CT arc can grow out of the noise)
+    later = replace(cstr, behaviour="undetermined")
+    steps12 = s12("charge_transfer_present", branch="left", at_highest=(2,), tracks=(ct, later))
+    v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=142.0))
+    assert v["dominant_interface_process"] == "charge_transfer"
+
+
 def test_the_fitted_tau_order_decides_table_1_only_where_it_holds_at_the_lowest_pressure() -> None:
     """Matrix cell c009 (CT-limited, tau_Cstr < tau_CT, the sheet's A = 0.477 at the lowest pressure, R_Pol 32.8,
     R_Int 70): R_Pol / A = 68.7 makes it charge transfer, R_Pol A = 15.6 constriction - the order decides. The

@@ -52,7 +52,11 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer") and the fitted element's
       tau does not differ from tau_CT beyond its errors either, in any spectrum (Step 5, :func:`eisrecipe.recipe.
       steps_3_6.merged_tau_order`: the DRT's tolerance is tenths of a decade, the fit's a few per cent): Table 1's
-      constriction changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min);
+      constriction changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min) - unless a
+      track Step 2 classified as constriction is first seen at a higher pressure: Table 1's R_Cstr only falls as A
+      grows, so that arc was there at the lowest pressure, at least as large, hidden in its signal (matrix c130:
+      R_CT 80 and R_Cstr 61 ohm cm^2 there merged into one tau-constant peak, the constriction arc seen from the
+      third pressure on; the whole 142 was read as CT);
    b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
       (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from the direction
       in which the interface peak's tau moves towards tau_CT at full contact (rising: the constriction part was
@@ -623,7 +627,8 @@ def pressure_dominance(
     s5 = s36.step5 if s36 is not None else None
     merged = s5.tau_order_from_merged if s5 is not None else None
     low = [t for t in s12.interface_tracks if t.present_at_lowest]
-    if low and all(t.behaviour == "charge_transfer" for t in low) and merged in (None, "undetermined"):
+    emerged = [t for t in s12.interface_tracks if not t.present_at_lowest and t.behaviour == "constriction"]
+    if low and all(t.behaviour == "charge_transfer" for t in low) and merged in (None, "undetermined") and not emerged:
         return Dominance(
             "charge_transfer",
             "every interface signal at the lowest pressure keeps its tau (Table 1: constriction would move it): "
@@ -681,8 +686,14 @@ def pressure_dominance(
     if order is not None and bounds[order][0]:
         _, process, rule = bounds[order]
         return Dominance(process, rule, r_pol, math.nan, rest, r_int[1], basis="series fit and Step 3")
+    hidden = (
+        f" (the lowest-pressure signal also holds the arc of constriction track(s) "
+        f"{', '.join(str(t.track) for t in emerged)}, first seen at a higher pressure: it does not keep its tau as CT)"
+        if emerged
+        else ""
+    )
     return Dominance(
         "undetermined",
         "one overlapping interface signal: R_CT(p_min) = R_Pol / A or R_Pol A needs the contact fraction "
-        "(sample sheet contact_fraction) - the bounds do not decide",
+        "(sample sheet contact_fraction) - the bounds do not decide" + hidden,
     )
