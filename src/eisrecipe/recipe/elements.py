@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_KINDS",
     "ELECTRODE",
     "ELEMENT_ORDER",
+    "FAST",
     "GB",
     "GB_C_MAX_F_CM",
     "INT",
@@ -35,6 +36,7 @@ GB = "gb"  #: grain boundaries
 CSTR = "cstr"  #: geometric current constriction at voids
 CT = "ct"  #: charge transfer
 INT = "int"  #: a single (overlapping) interface signal, R_Int = R_CT + R_Cstr
+FAST = "fast"  #: Step 1 track label prefix: a signal faster than bulk/GB that is neither (no interface signal)
 SEI = "sei"  #: solid-electrolyte interphase / passivation layer
 ELECTRODE = "electrode"  #: blocking electrodes: a series CPE (no resistance, no interface verdict)
 
