@@ -103,3 +103,17 @@ def test_summary_has_cross_cell_figures_and_links_the_workbook(tmp_path: Path, c
         f"{n}.{e}" for n in ("ea_cells", "r_int_pressure") for e in ("csv", "png", "svg")
     ]
     assert load_workbook(results / "parameters.xlsx").sheetnames[0] == "about"
+
+
+def test_summary_of_a_run_that_failed_before_any_cell_finished(tmp_path: Path) -> None:
+    # the workflow's error handler writes the summary whatever state the run is in; with no cell's outputs yet the
+    # cross-cell R_Int plot concatenated nothing and the handler itself crashed (a killed validation-matrix run)
+    assert dataset_plots([], summary_table([])) == []
+    results = tmp_path / "results"
+    results.mkdir()
+    finished, failed = write_dataset_summary(
+        results, ["a", "b"], results / "summary.csv", results / "summary.html", "demo",
+        xlsx_path=results / "parameters.xlsx", figures_dir=results / "summary_figures",
+    )  # fmt: skip
+    assert finished == [] and failed == ["a", "b"]
+    assert (results / "summary.html").exists()

@@ -29,8 +29,12 @@ def _figure(height: float) -> Figure:
 
 def r_int_plot(cells: Sequence[CellData]) -> Plot | None:
     """R_Int (sum of the interface elements of the Step 4 series fit) against pressure, one line per cell with a
-    pressure series; None when no cell has one."""
-    data = pd.concat([r_int_by_spectrum(c) for c in sorted(cells, key=lambda c: c.cell)], ignore_index=True)
+    pressure series; None when no cell has one (or there is no cell: a run that failed before any cell's fits, whose
+    summary the workflow's error handler still writes)."""
+    frames = [r_int_by_spectrum(c) for c in sorted(cells, key=lambda c: c.cell)]
+    if not frames:
+        return None
+    data = pd.concat(frames, ignore_index=True)
     data = data[np.isfinite(data["pressure_mpa"].astype(float)) & (data["r_int_ohm_cm2"].astype(float) > 0)]
     if data.empty:
         return None
