@@ -814,3 +814,15 @@ def test_an_unresolved_r_pol_is_named_as_the_reason_not_a_missing_signal() -> No
     v = decide("c", VALIDATION, **cell)
     assert v["dominant_interface_process"] == "undetermined"
     assert "Step 3 gives no R_Pol" in v["dominance"]["rule"]
+
+
+def test_a_series_without_an_interface_signal_at_the_lowest_pressure_is_not_called_no_pressure_series() -> None:
+    # full-matrix c119: ten pressures, the interface arc first resolved at the second (Step 1 branch "none"); the
+    # decision path said "no pressure series"
+    steps12 = s12(
+        "charge_transfer_present", branch="none", at_highest=(2,), tracks=(track(2, "charge_transfer", 9.0, 7.4),)
+    )
+    v = decide("c", VALIDATION, steps12, s36_right(r_pol=7.4), [], VerdictSettings(), lowest_pressure_r=low(int=9.0))
+    contact = next(p for p in v["decision_path"] if p["level"] == "contact")
+    assert "no pressure series" not in contact["evidence"]
+    assert contact["evidence"].startswith("no interface signal at the lowest pressure")

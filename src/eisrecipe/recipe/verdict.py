@@ -574,7 +574,10 @@ def decide(
             {
                 "level": "contact",
                 "choice": contact,
-                "evidence": f"{branch} branch; {steps[1]['finding']}" if branch != "none" else "no pressure series",
+                # branch "none": a pressure series whose lowest-pressure spectrum shows no interface signal (Step 1)
+                "evidence": f"{branch} branch; {steps[1]['finding']}"
+                if branch != "none"
+                else f"no interface signal at the lowest pressure (no branch); {steps[1]['finding']}",
             }
         )
         decision_path.append({"level": "dominant interface process", "choice": dominant, "evidence": source})
