@@ -99,3 +99,34 @@ def test_noise_level_of_the_kept_window_measures_the_noise() -> None:
     # recorded for the later stages
     _, result = crop_spectrum(spectrum(noisy(three_arc(F), 0.005, seed=3)))
     assert result.summary()["noise_level"] == result.noise_level
+
+
+def test_noise_level_of_a_sparse_window() -> None:
+    # the density KK fit wants 3 time constants per decade but has at most half the points: on a sparse window it is
+    # too coarse, and its misfit is no smooth run the neighbour differences cancel (4 points per decade: 1.6-2.3 x
+    # the noise; 10 points over 3 decades: 3.5-9 x). The smaller of its level and kk_final's is the level.
+    sparse = np.logspace(6, -1, 29)  # 4 points per decade over 7 decades
+    ratios = []
+    for seed in range(10):
+        z = noisy(three_arc(sparse), 0.005, seed=seed)
+        ratios.append(crop_spectrum(Spectrum.from_points(sparse, z), CropSettings(drop_inductive=False))[1].noise_level)
+    ratios = np.array(ratios) / 0.005
+    # ~56 values per spectrum: one robust estimate scatters by ~15 %, the median of ten by ~5 %
+    assert 0.8 < float(np.median(ratios)) < 1.25 and ratios.min() > 0.5 and ratios.max() < 1.6
+    # the shortest window the crop accepts (8-10 points over 3 decades): 20 residual values, within a factor 2.5
+    short = np.logspace(5, 2, 10)
+    levels = []
+    for seed in range(10):
+        z = noisy(three_arc(short), 0.005, seed=seed)
+        levels.append(crop_spectrum(Spectrum.from_points(short, z), CropSettings(min_points=8))[1].noise_level)
+    assert float(np.median(levels)) / 0.005 < 2.5
+
+
+def test_noise_level_without_the_systematic_test() -> None:
+    # kk_z_max null (the paper's 4 % rule alone): the density fit is still made for the noise level, and the record
+    # keeps no systematic score
+    z = noisy(three_arc(F), 0.005, seed=5)
+    _, result = crop_spectrum(spectrum(z), CropSettings(kk_z_max=None))
+    assert result.kk_systematic is not None and result.systematic_problem() is None
+    summary = result.summary()
+    assert "systematic_z_max" not in summary and 0.5 * 0.005 < summary["noise_level"] < 1.5 * 0.005

@@ -218,6 +218,14 @@ def test_a_track_faster_than_the_gb_is_no_interface_signal() -> None:
     assert labels == {-7.5: "fast1", -5.0: "gb", -3.0: "int1"}, labels
     assert "Table 1" in next(t.label_rule for t in res.tracks if t.label == "fast1")
     assert [t.label for t in steps_1_2(res).interface_tracks] == ["int1"]
+    # a peak within a tracking gate below the GB may be a split of the GB's own arc: not labelled fast
+    near = [
+        SeriesEntry(
+            f"s{k}", ((_peak(-5.3, 5.0),) if k % 2 == 0 else ()) + (_peak(-5.0, 50.0), _peak(-3.0, 150.0)), p, m
+        )
+        for k, (p, m) in enumerate(PRESSURES)
+    ]
+    assert not any(t.label.startswith("fast") for t in track_series(near, rules=RULES, gate_decades=0.2).tracks)
     # a slower signal seen as seldom is still an interface track
     late = [
         SeriesEntry(f"s{k}", (_peak(-5.0, 50.0),) + ((_peak(-2.0, 20.0),) if k % 2 == 0 else ()), p, mode)

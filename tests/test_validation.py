@@ -75,6 +75,13 @@ def test_bad_spectrum_is_excluded_and_the_others_validated(dataset: Path, tmp_pa
     assert spectra[0].unit == "ohm cm^2" and spectra[0].n_points == record["n_kept"]
     assert spectra[0].meta["pressure_mpa"] == 10.0
     assert spectra[0].meta["kk_noise"] == record["noise_level"] > 0  # the kept window's measured noise
+    # a validation.json written before noise_level existed: the KK fit's estimate
+    old = json.loads((tmp_path / "out" / "validation.json").read_text())
+    for rec in old["spectra"]:
+        del rec["noise_level"]
+    (tmp_path / "out" / "validation.json").write_text(json.dumps(old))
+    again = load_validated(tmp_path / "out" / "spectra.csv", tmp_path / "out" / "validation.json")
+    assert again[0].meta["kk_noise"] == record["kk_final"]["noise_estimate"]
     np.testing.assert_allclose(spectra[0].frequency_hz, kept["frequency_hz"])
 
 

@@ -220,11 +220,16 @@ def test_a_constriction_arc_first_seen_at_a_higher_pressure_was_hidden_in_the_lo
     steps12 = s12("charge_transfer_present", branch="left", at_highest=(2,), tracks=(ct, cstr))
     v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=142.0))
     assert v["dominant_interface_process"] == "undetermined"
-    assert "constriction track(s) 3, first seen at a higher pressure" in v["dominance"]["rule"]
+    assert "constriction track(s) 3, first resolved at a higher pressure" in v["dominance"]["rule"]
     # the same series without the later constriction arc: the tau-constant signal is all CT (rule 4a)
     alone = s12("charge_transfer_present", branch="right", at_highest=(2,), tracks=(ct,))
     v = decide("c", VALIDATION, alone, s36, [], VerdictSettings(), lowest_pressure_r=low(int=142.0))
     assert v["dominant_interface_process"] == "charge_transfer" and "keeps its tau" in v["dominance"]["rule"]
+    # nor is a later "constriction" track whose only evidence is its missing last peak (tau and R kept, or one point)
+    for weak in (replace(cstr, tau_trend_decades=0.1, r_ratio=0.9), replace(cstr, n_in_window=1)):
+        steps12 = s12("charge_transfer_present", branch="left", at_highest=(2,), tracks=(ct, weak))
+        v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=142.0))
+        assert v["dominant_interface_process"] == "charge_transfer"
     # a track of undetermined behaviour seen only later is no such evidence (a CT arc can grow out of the noise)
     later = replace(cstr, behaviour="undetermined")
     steps12 = s12("charge_transfer_present", branch="left", at_highest=(2,), tracks=(ct, later))
@@ -826,3 +831,6 @@ def test_a_series_without_an_interface_signal_at_the_lowest_pressure_is_not_call
     contact = next(p for p in v["decision_path"] if p["level"] == "contact")
     assert "no pressure series" not in contact["evidence"]
     assert contact["evidence"].startswith("no interface signal at the lowest pressure")
+    # a cell without a pressure series says so
+    v = decide("c", VALIDATION, NotApplicable(reason="no pressure series"), None, [], VerdictSettings())
+    assert next(p for p in v["decision_path"] if p["level"] == "contact")["evidence"] == "no pressure series"

@@ -58,6 +58,7 @@ def _cmd_read(args: argparse.Namespace) -> int:
 
 def _cmd_kk(args: argparse.Namespace) -> int:
     from eisrecipe.methods.crop import CropSettings, KKSettings, crop_spectrum
+    from eisrecipe.serialize import json_safe
 
     spectrum = _load(args)
     settings = CropSettings(
@@ -70,7 +71,7 @@ def _cmd_kk(args: argparse.Namespace) -> int:
     _, result = crop_spectrum(spectrum, settings)
     summary = result.summary()
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(json_safe(summary), indent=2, allow_nan=False))
         return 0
     full, final = summary["kk_full"], summary["kk_final"]
     lo, hi = summary["window_hz"]

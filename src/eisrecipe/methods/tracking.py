@@ -99,7 +99,8 @@ class Track:
     points
         Its peaks, in series order.
     label
-        ``bulk``, ``gb``, ``int1``, ``int2`` ... once the recipe labelled it (empty before).
+        ``bulk``, ``gb``, ``int1``, ``int2`` ... (``fast1`` ...: faster than bulk/GB, no interface signal) once the
+        recipe labelled it (empty before).
     label_rule
         Which rule assigned the label.
     merged_into, split_from

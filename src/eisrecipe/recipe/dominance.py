@@ -53,10 +53,12 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       tau does not differ from tau_CT beyond its errors either, in any spectrum (Step 5, :func:`eisrecipe.recipe.
       steps_3_6.merged_tau_order`: the DRT's tolerance is tenths of a decade, the fit's a few per cent): Table 1's
       constriction changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min) - unless a
-      track Step 2 classified as constriction is first seen at a higher pressure: Table 1's R_Cstr only falls as A
-      grows, so that arc was there at the lowest pressure, at least as large, hidden in its signal (matrix c130:
-      R_CT 80 and R_Cstr 61 ohm cm^2 there merged into one tau-constant peak, the constriction arc seen from the
-      third pressure on; the whole 142 was read as CT);
+      constriction track is first seen at a higher pressure, with the evidence of one (at least two points in the
+      window, and its tau shifting or its R falling beyond Step 2's tolerances, not only a missing last peak): pores
+      close with pressure and R_Cstr grows as the contact shrinks (-> 0 at full contact, Table 1), so that arc
+      existed at the lowest pressure - inside its signal or beside it, unresolved - and R_Cstr(p_min) = 0 does not
+      hold (matrix c130: R_CT 80 and R_Cstr 61 ohm cm^2 merged there into one tau-constant peak, the constriction
+      arc resolved from the third pressure on; the whole 142 had been read as CT);
    b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
       (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from the direction
       in which the interface peak's tau moves towards tau_CT at full contact (rising: the constriction part was
@@ -184,6 +186,17 @@ def compare(ct: float, ct_err: float, cstr: float, cstr_err: float, ratio: float
     if ct_margin < -z_crit and cs_margin < -z_crit:
         return "mixed"
     return "undetermined"
+
+
+def _emerged_constriction(t: InterfaceTrackFinding, amplitude_tolerance: float) -> bool:
+    """A constriction track first resolved above the lowest pressure, with evidence of its own (rule 4a): two or more
+    in-window points and a tau shift beyond its tolerance or an R fall beyond ``amplitude_tolerance`` - not only a
+    peak missing at the highest pressure."""
+    if t.present_at_lowest or t.behaviour != "constriction" or t.n_in_window < 2:
+        return False
+    shifts = abs(t.tau_trend_decades) > t.tau_tol_decades
+    falls = math.isfinite(t.r_ratio) and t.r_ratio < 1.0 - amplitude_tolerance
+    return shifts or falls
 
 
 def _share(ct: float, cstr: float) -> float | None:
@@ -627,7 +640,7 @@ def pressure_dominance(
     s5 = s36.step5 if s36 is not None else None
     merged = s5.tau_order_from_merged if s5 is not None else None
     low = [t for t in s12.interface_tracks if t.present_at_lowest]
-    emerged = [t for t in s12.interface_tracks if not t.present_at_lowest and t.behaviour == "constriction"]
+    emerged = [t for t in s12.interface_tracks if _emerged_constriction(t, amplitude_tolerance)]
     if low and all(t.behaviour == "charge_transfer" for t in low) and merged in (None, "undetermined") and not emerged:
         return Dominance(
             "charge_transfer",
@@ -687,8 +700,8 @@ def pressure_dominance(
         _, process, rule = bounds[order]
         return Dominance(process, rule, r_pol, math.nan, rest, r_int[1], basis="series fit and Step 3")
     hidden = (
-        f" (the lowest-pressure signal also holds the arc of constriction track(s) "
-        f"{', '.join(str(t.track) for t in emerged)}, first seen at a higher pressure: it does not keep its tau as CT)"
+        f" (constriction track(s) {', '.join(str(t.track) for t in emerged)}, first resolved at a higher pressure, "
+        "existed at the lowest one as well: R_Cstr(p_min) > 0 there)"
         if emerged
         else ""
     )

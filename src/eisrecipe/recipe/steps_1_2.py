@@ -2,7 +2,8 @@
 
 Step 1 labels the tracks (:func:`label_tracks`): ``bulk`` and ``gb`` for the two shortest-tau persistent tracks,
 checked by their capacitance (Irvine, Sinclair & West 1990) so that a bulk arc above the measured window does not
-push the GB label onto an interface track; the other tracks are ``int1``, ``int2``, ... in order of tau.
+push the GB label onto an interface track; a track faster than those by a tracking gate throughout is ``fast1``
+... (no interface signal: Table 1's tau order); the other tracks are ``int1``, ``int2``, ... in order of tau.
 ``label_rule`` says which rule assigned each label.
 
 Step 1: count the interface signals in the pristine (lowest-pressure) DRT: two or more resolved ones -> "left"
@@ -673,6 +674,11 @@ class LabelRules:
         seen to decide a verdict on the matrix (those cells are declared SEI), while labelling such tracks GB had
         put R_GB 22-1077 % off. A bulk arc at the window's edge whose DRT area drifts with the window fails it too
         (c012).
+    fast_margin_decades
+        A track not labelled bulk or GB whose every peak lies at least this far (decades) below the slowest
+        bulk/GB track's fastest peak is labelled ``fast<k>``: no interface signal (Table 1 puts every interface
+        process after the GB). 0.5, the default tracking gate: a peak nearer than that may be a split of the GB's
+        own arc or an interface arc the DRT has not resolved from it.
     """
 
     persistent_fraction: float = 0.75
@@ -682,10 +688,11 @@ class LabelRules:
     gb_c_max_f_cm: float = GB_C_MAX_F_CM
     stable_tol_decades: float = 0.3
     stable_r_tol: float = 0.3
+    fast_margin_decades: float = 0.5
 
 
 def label_tracks(result: TrackingResult, rules: LabelRules) -> TrackingResult:
-    """Assign ``bulk``, ``gb`` and ``int1..n`` labels (see :class:`LabelRules`)."""
+    """Assign ``bulk``, ``gb``, ``fast1..k`` and ``int1..n`` labels (see :class:`LabelRules`)."""
     n = result.n_steps
     thickness = rules.thickness_cm if rules.thickness_cm is not None else rules.assumed_thickness_cm
     t_note = "" if rules.thickness_cm is not None else f", assumed thickness {rules.assumed_thickness_cm:g} cm"
@@ -745,15 +752,20 @@ def label_tracks(result: TrackingResult, rules: LabelRules) -> TrackingResult:
             )
             labels[second.track] = (GB, rule)
     # Table 1's orders put every interface process after the GB (tau_Bulk < tau_GB < tau_CT, tau_Cstr): a track
-    # entirely faster than the slowest microstructure track (e.g. the tail of a bulk arc above the window, seen in
-    # too few spectra to be persistent) is no interface signal - as an interface track it was fitted as an interface
-    # element and counted by Steps 2 and 5 (matrix c075: 12 ohm cm^2 at 10^-7.5 s beside a GB at 10^-5.0 s)
+    # entirely faster than the slowest microstructure track, by a tracking gate (LabelRules.fast_margin_decades; e.g.
+    # the tail of a bulk arc above the window, seen in too few spectra to be persistent) is no interface signal - as
+    # an interface track it was fitted as an interface element and counted by Steps 2 and 5 (matrix c075: 12 ohm
+    # cm^2 at 10^-7.5 s beside a GB at 10^-5.0 s)
     slowest = max(
         (t for t in result.tracks if t.track in labels), key=lambda t: float(np.median(t.log10_tau)), default=None
     )
     fast = 0
     for t in result.tracks:
-        if t.track not in labels and slowest is not None and max(t.log10_tau) < min(slowest.log10_tau):
+        if (
+            t.track not in labels
+            and slowest is not None
+            and max(t.log10_tau) <= min(slowest.log10_tau) - rules.fast_margin_decades
+        ):
             fast += 1
             labels[t.track] = (
                 f"{FAST}{fast}",

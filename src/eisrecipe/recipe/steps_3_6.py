@@ -38,7 +38,7 @@ Step 3 as well).
 Step 3: the highest-pressure spectrum alone, with the elements it holds. If it holds an interface element, that
 is the CT signal at full contact: R_Pol = R, C_DL = C with standard errors. If it holds none, R_Pol has an upper
 bound: the largest RC that could hide in the noise (:func:`eisrecipe.recipe.contact.ct_bound_from_noise`, 3 sigma of the
-KK noise estimate).
+kept window's noise level, ``validation.json`` ``noise_level``, never below the 0.1 % instrument floor).
 
 Step 4: a joint fit of the whole series with ``bulk`` and ``gb`` shared and the interface elements per spectrum.
 
@@ -74,6 +74,7 @@ from eisrecipe.methods.detection import rc_detection_limit, tau_window_s
 from eisrecipe.methods.fitting import ElementFit, SeriesFit, Start, fit_series
 from eisrecipe.methods.ftest import f_test
 from eisrecipe.methods.inductance import choose_inductance
+from eisrecipe.methods.peaks import NOISE_FLOOR_REL
 from eisrecipe.methods.starts import inductance_start, merged_seed, r_inf_start, seeded_start
 from eisrecipe.methods.trends import Trend, log_trend
 from eisrecipe.recipe.contact import ContactArea, contact_area, ct_bound_from_noise, ct_resistance, ct_share
@@ -93,7 +94,7 @@ from eisrecipe.recipe.elements import (
 )
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, moving_peak_order
-from eisrecipe.serialize import from_dict, optional
+from eisrecipe.serialize import finite, from_dict, optional
 from eisrecipe.spectrum import Spectrum
 
 __all__ = [
@@ -738,7 +739,9 @@ def _r_pol_bound(fit: SeriesFit, spectrum: Spectrum, settings: FitSettings) -> d
     from one decade above the slowest fitted bulk/GB element to half a decade inside the window's slow end; the
     single-point noise rule (:func:`eisrecipe.recipe.contact.ct_bound_from_noise`) is kept beside it as a cross-check.
     """
-    noise = float(spectrum.meta.get("kk_noise") or 0.0)
+    # the kept window's measured noise (validate stage), never below the instrument floor: a missing level (null in
+    # an old file, NaN) must not make a zero bound
+    noise = max(finite(spectrum.meta.get("kk_noise")) or 0.0, NOISE_FLOOR_REL)
     point_rule = ct_bound_from_noise(spectrum.frequency_hz, np.abs(spectrum.impedance), noise, k=settings.bound_sigma)
     tau_fast, tau_slow = tau_window_s(spectrum.frequency_hz)
     tau_slow /= BOUND_WINDOW_MARGIN
@@ -766,7 +769,7 @@ def _r_pol_bound(fit: SeriesFit, spectrum: Spectrum, settings: FitSettings) -> d
             return out
     out.update(
         r_pol_upper_bound_ohm_cm2=point_rule,
-        bound_rule=f"{settings.bound_sigma:g} x KK noise ({100 * noise:.2f} %) x 2 max|Z| of the spectrum",
+        bound_rule=f"{settings.bound_sigma:g} x noise level ({100 * noise:.2f} %) x 2 max|Z| of the spectrum",
     )
     return out
 

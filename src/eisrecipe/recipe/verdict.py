@@ -574,9 +574,10 @@ def decide(
             {
                 "level": "contact",
                 "choice": contact,
-                # branch "none": a pressure series whose lowest-pressure spectrum shows no interface signal (Step 1)
-                "evidence": f"{branch} branch; {steps[1]['finding']}"
-                if branch != "none"
+                "evidence": "no pressure series"
+                if isinstance(steps12, NotApplicable)
+                else f"{branch} branch; {steps[1]['finding']}"
+                if branch != "none"  # a pressure series whose lowest-pressure spectrum shows no interface signal
                 else f"no interface signal at the lowest pressure (no branch); {steps[1]['finding']}",
             }
         )

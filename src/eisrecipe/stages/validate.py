@@ -259,7 +259,8 @@ def load_validated(spectra_csv: str | Path, validation_json: str | Path) -> list
     out = []
     for record in doc["spectra"]:
         rows = table[(table["spectrum"].astype(str) == str(record["spectrum"])) & table["kept"].astype(bool)]
-        noise = record.get("noise_level", record["kk_final"]["noise_estimate"])  # the latter: files before 2026-12
+        # files written before noise_level existed carry only the KK fit's estimate
+        noise = record["noise_level"] if "noise_level" in record else record["kk_final"]["noise_estimate"]
         meta = {**record["meta"], "file": record["file"], "kk_noise": noise}
         if record.get("quality_flags"):
             meta["quality_flags"] = list(record["quality_flags"])
