@@ -253,6 +253,28 @@ def test_the_fitted_tau_order_decides_table_1_only_where_it_holds_at_the_lowest_
         assert v["dominant_interface_process"] == expected, z_low
 
 
+def test_a_signal_that_keeps_its_r_beside_a_vanishing_constriction_part_is_sei_like() -> None:
+    """Full-matrix c052 (an SEI of 137 ohm cm^2 declared `stable`, a constriction arc of 30 ohm cm^2 at the lowest
+    pressure vanishing with pressure, no contact fraction): one interface signal, its DRT peak R ratio 1.00; the fitted
+    element's tau leaves tau_CT at the lowest pressure (tau_Cstr < tau_CT, Step 5). Rule 4c read R_CT(p_min) =
+    R_Pol / A >= R_Pol = 137 >= 2 x (167 - 137): charge transfer. But charge transfer would follow R_Pol / A while
+    the contact changes; a signal that keeps its R is SEI-like (or CT at nearly full contact from the start)."""
+    base = replace(s36_right(r_pol=137.0), pressure_order=("p10", "p400"))
+    s36 = replace(base, step5=replace(base.step5, tau_order_from_merged="cstr_faster", tau_shift_z_lowest=-5.0))  # type: ignore[arg-type]
+    flat = s12("charge_transfer_present", at_highest=(2,), tracks=(track(2, "charge_transfer", 137.0, 137.0),))
+    v = decide("c", VALIDATION, flat, s36, [], VerdictSettings(), lowest_pressure_r=low(int=167.0))
+    assert v["dominant_interface_process"] == "undetermined"
+    assert "SEI-like" in v["dominance"]["sei_suspected"] and "R ratio 1.00" in v["dominance"]["sei_suspected"]
+    assert any(c.startswith("SEI suspected") for c in v["conflicts"])
+    # the same fit with a signal that follows R_Pol / A (A(p_min) = 0.5: R ratio 0.5): charge transfer, as before
+    ct = s12("charge_transfer_present", at_highest=(2,), tracks=(track(2, "charge_transfer", 274.0, 137.0),))
+    v = decide("c", VALIDATION, ct, s36, [], VerdictSettings(), lowest_pressure_r=low(int=167.0))
+    assert v["dominant_interface_process"] == "charge_transfer"
+    # no constriction part beyond the errors (R_Int(p_min) 140 +- 2.8 against R_Pol 137): no contact change seen
+    v = decide("c", VALIDATION, flat, s36, [], VerdictSettings(), lowest_pressure_r=low(int=140.0))
+    assert v["dominant_interface_process"] == "charge_transfer"
+
+
 def test_charge_transfer_when_the_persisting_signal_carries_the_resistance() -> None:
     v = decide(
         "c",

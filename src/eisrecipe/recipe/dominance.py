@@ -69,7 +69,15 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       and one-sided would set a wrong order (not seen on the known-answer matrix);
    c. without A, bounds by that order: tau_Cstr < tau_CT gives R_CT(p_min) >= R_Pol, so CT dominates when R_Pol
       alone is ``ratio`` times R_Int(p_min) - R_Pol; tau_CT < tau_Cstr gives R_CT(p_min) <= R_Pol, so constriction
-      dominates when R_Int(p_min) - R_Pol is ``ratio`` times R_Pol; otherwise undetermined (A is needed).
+      dominates when R_Int(p_min) - R_Pol is ``ratio`` times R_Pol; otherwise undetermined (A is needed). The CT
+      reading needs the signal to follow R_Pol / A: where its DRT peak keeps its R within ``amplitude_tolerance``
+      from the lowest to the highest pressure while the fit shows a constriction part (R_Int(p_min) - R_Pol beyond
+      ``z_crit`` errors) that vanishes outside that peak (its R at p_min nearer R_Pol than R_Int(p_min):
+      :func:`_flat_signal_beside_vanishing_part`), the signal does not respond to the contact change - SEI-like
+      (rule 1's reading, with the contact change shown by the fit instead of another track or the sheet):
+      ``undetermined`` with ``sei_suspected`` (charge transfer at nearly full contact from the start would look the
+      same; the data do not tell them apart). Full matrix: c052, c277, c286 (SEI declared ``stable`` beside a
+      shrinking constriction arc, the SEI's DRT peak R ratio 0.89-1.00) had been called charge transfer.
 5. Anything else: undetermined.
 
 Comparison with errors (:func:`compare`): ``charge_transfer`` when R_CT exceeds ``ratio`` x R_Cstr by more than
@@ -197,6 +205,32 @@ def _emerged_constriction(t: InterfaceTrackFinding, amplitude_tolerance: float) 
     shifts = abs(t.tau_trend_decades) > t.tau_tol_decades
     falls = math.isfinite(t.r_ratio) and t.r_ratio < 1.0 - amplitude_tolerance
     return shifts or falls
+
+
+def _flat_signal_beside_vanishing_part(
+    s12: Steps12Finding, r_pol: float, rest: float, rest_err: float, z_crit: float, amplitude_tolerance: float
+) -> str | None:
+    """Rule 4c: why the single interface signal is SEI-like, or None. It is when the signal is present from the
+    lowest to the highest pressure with its DRT peak R within ``amplitude_tolerance``, the fit's R_Int(p_min) - R_Pol
+    (``rest`` +- ``rest_err``, ohm cm^2) is beyond ``z_crit`` errors, and that vanishing part is not in the signal's
+    peak: its R at the lowest pressure is nearer R_Pol than R_Int(p_min) (the part sits in another peak - the GB's,
+    in the matrix cells - or is unresolved). A peak holding it (R near R_Int(p_min)) is the overlapping CT +
+    constriction signal of the right branch, which Table 1's bounds read."""
+    at_hi = [t for t in s12.interface_tracks if t.present_at_highest]
+    if len(at_hi) != 1 or not at_hi[0].present_at_lowest:
+        return None
+    t = at_hi[0]
+    lo, hi = 1.0 - amplitude_tolerance, 1.0 / (1.0 - amplitude_tolerance)
+    err = rest_err if math.isfinite(rest_err) else 0.0
+    if not (math.isfinite(t.r_ratio) and lo < t.r_ratio < hi) or rest <= z_crit * err or rest <= 0:
+        return None
+    if not (math.isfinite(t.r_first_ohm_cm2) and t.r_first_ohm_cm2 < r_pol + rest / 2):
+        return None
+    return (
+        f"track {t.track} (R ratio {t.r_ratio:.2f}, {t.r_first_ohm_cm2:.3g} ohm cm^2 of DRT peak area at the lowest "
+        f"pressure, R_Pol {r_pol:.3g}) keeps tau and R while a constriction part of R_Int ({rest:.3g} ohm cm^2 there) "
+        "vanishes outside it: charge transfer would follow R_Pol / A - SEI-like"
+    )
 
 
 def _share(ct: float, cstr: float) -> float | None:
@@ -698,6 +732,14 @@ def pressure_dominance(
     }
     if order is not None and bounds[order][0]:
         _, process, rule = bounds[order]
+        flat = _flat_signal_beside_vanishing_part(s12, r_pol, rest, r_int[1], z_crit, amplitude_tolerance)
+        if process == "charge_transfer" and flat is not None:
+            return Dominance(
+                "undetermined",
+                "the one interface signal keeps its R while a constriction part of R_Int vanishes: it does not follow "
+                "R_Pol / A (Table 1 CT) - SEI-like, or charge transfer at nearly full contact from the start",
+                sei_suspected=flat,
+            )
         return Dominance(process, rule, r_pol, math.nan, rest, r_int[1], basis="series fit and Step 3")
     hidden = (
         f" (constriction track(s) {', '.join(str(t.track) for t in emerged)}, first resolved at a higher pressure, "
