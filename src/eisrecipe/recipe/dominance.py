@@ -76,8 +76,9 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       :func:`_flat_signal_beside_vanishing_part`), the signal does not respond to the contact change - SEI-like
       (rule 1's reading, with the contact change shown by the fit instead of another track or the sheet):
       ``undetermined`` with ``sei_suspected`` (charge transfer at nearly full contact from the start would look the
-      same; the data do not tell them apart). Full matrix: c052, c277, c286 (SEI declared ``stable`` beside a
-      shrinking constriction arc, the SEI's DRT peak R ratio 0.89-1.00) had been called charge transfer.
+      same; the data do not tell them apart). Full matrix: c052, c223, c277, c286 (SEI declared ``stable`` beside a
+      shrinking constriction arc merged into the GB peak, the SEI's DRT peak R ratio 0.89-1.00) had been called
+      charge transfer.
 5. Anything else: undetermined.
 
 Comparison with errors (:func:`compare`): ``charge_transfer`` when R_CT exceeds ``ratio`` x R_Cstr by more than
