@@ -197,6 +197,12 @@ def compare(ct: float, ct_err: float, cstr: float, cstr_err: float, ratio: float
     return "undetermined"
 
 
+def _keeps_r(r_ratio: float, tolerance: float) -> bool:
+    """A track's R ratio (last / first DRT peak area) shows no change: finite and within ``tolerance`` either way
+    (Steps 1-2 ``amplitude_fall_min``: 1 - tolerance < ratio < 1 / (1 - tolerance))."""
+    return math.isfinite(r_ratio) and 1.0 - tolerance < r_ratio < 1.0 / (1.0 - tolerance)
+
+
 def _emerged_constriction(t: InterfaceTrackFinding, amplitude_tolerance: float) -> bool:
     """A constriction track first resolved above the lowest pressure, with evidence of its own (rule 4a): two or more
     in-window points and a tau shift beyond its tolerance or an R fall beyond ``amplitude_tolerance`` - not only a
@@ -221,9 +227,8 @@ def _flat_signal_beside_vanishing_part(
     if len(at_hi) != 1 or not at_hi[0].present_at_lowest:
         return None
     t = at_hi[0]
-    lo, hi = 1.0 - amplitude_tolerance, 1.0 / (1.0 - amplitude_tolerance)
     err = rest_err if math.isfinite(rest_err) else 0.0
-    if not (math.isfinite(t.r_ratio) and lo < t.r_ratio < hi) or rest <= z_crit * err or rest <= 0:
+    if not _keeps_r(t.r_ratio, amplitude_tolerance) or rest <= z_crit * err or rest <= 0:
         return None
     if not (math.isfinite(t.r_first_ohm_cm2) and t.r_first_ohm_cm2 < r_pol + rest / 2):
         return None
@@ -267,10 +272,9 @@ def sei_like_tracks(
         Largest relative change of R (either way) that counts as unchanged; also the smallest relative change of
         the sheet's contact fraction that counts as a change (Steps 1-2 ``amplitude_fall_min``, 0.3).
     """
-    lo, hi = 1.0 - amplitude_tolerance, 1.0 / (1.0 - amplitude_tolerance)
 
     def flat(t: InterfaceTrackFinding) -> bool:
-        return math.isfinite(t.r_ratio) and lo < t.r_ratio < hi
+        return _keeps_r(t.r_ratio, amplitude_tolerance)
 
     def changes(t: InterfaceTrackFinding) -> bool:
         # constriction, any interface signal whose R moves beyond the tolerance (R_CT = R_Pol/A or R_Pol A and R_Cstr
@@ -364,7 +368,7 @@ def _falls_faster_than_ct(
     if len(primary) != 1 or primary[0] is None or not (math.isfinite(primary[0].r_ratio) and primary[0].r_ratio > 0):
         return None
     rho = primary[0].r_ratio
-    if (1.0 - tolerance) < rho < 1.0 / (1.0 - tolerance):  # the CT track shows no contact change: no constriction
+    if _keeps_r(rho, tolerance):  # the CT track shows no contact change: no constriction
         return None
     limit = (1.0 - tolerance) * min(rho, 1.0 / rho) * margin
     if any(not assignment.get(n) for n in names):
