@@ -23,7 +23,9 @@ threads gave no speed-up (pyamg's smoothers hold the GIL). Shifts whose condense
 (:func:`shift_groups`, a bound on the change of every branch admittance and voxel ground term) share one AMG
 hierarchy, built for the group's first shift and used as the preconditioner of the others; within a group CG
 starts from the previous shift's solutions. CG's stopping rule does not change, so neither does the accuracy.
-All AMG levels are CSR (pyamg's 1x1-block BSR coarse levels smoothed at half the speed).
+All AMG levels are CSR (pyamg's 1x1-block BSR coarse levels smoothed at half the speed). The finest level's
+prolongation smoother takes its weight from the Gershgorin bound of the spectral radius, not from pyamg's restarted
+Arnoldi estimate (:class:`_AmgHierarchy`): the same smoother, 1.2 s less per hierarchy at 100^3.
 """
 
 from __future__ import annotations
@@ -210,14 +212,23 @@ class _AmgHierarchy:
     def __init__(self, schur: sparse.csr_matrix, *, in_place: bool = False) -> None:
         pyamg = _import_pyamg()
 
-        self.d = 1.0 / np.sqrt(schur.diagonal())
+        diagonal = schur.diagonal()
+        self.d = 1.0 / np.sqrt(diagonal)
+        rho = _gershgorin_bound(schur, diagonal)
         scaled = _scale_symmetric(schur, self.d, copy=not in_place)
+        # The finest level has unit diagonal, so pyamg's default Jacobi prolongation smoother
+        # P = (I - omega / rho(D^-1 A) D^-1 A) T is Richardson's there, and rho can be handed over (pyamg reads a
+        # matrix's cached ``rho``): the Gershgorin bound, within 0.1 % of lambda_max for these operators, instead of
+        # pyamg's restarted Arnoldi from a random start (1.2 of 2.8 s per hierarchy at 100^3, and a different
+        # estimate on every run). Coarser levels keep pyamg's default (their operators are built inside pyamg).
+        scaled.rho = rho
         # forward Gauss-Seidel before and backward after: a symmetric V-cycle (as CG needs) at half the
         # cost of pyamg's default symmetric sweeps (measured: 35 vs 56 ms per iteration at 216 k voxels)
         ml = pyamg.smoothed_aggregation_solver(
             scaled,
             symmetry="symmetric",
             max_coarse=500,
+            smooth=[("richardson", {"omega": 4.0 / 3.0, "degree": 1}), ("jacobi", {"omega": 4.0 / 3.0, "degree": 1})],
             presmoother=("gauss_seidel", {"sweep": "forward"}),
             postsmoother=("gauss_seidel", {"sweep": "backward"}),
         )
@@ -232,6 +243,15 @@ class _AmgHierarchy:
         self.preconditioner = ml.aspreconditioner(cycle="V")
         #: CG iterations of the first solve on the proxy's own operator (reference for the reuse guard)
         self.reference_iterations: int | None = None
+
+
+def _gershgorin_bound(m: sparse.csr_matrix, diagonal: FloatArray) -> float:
+    """Upper bound of the spectral radius of ``diag(m)^-1 m`` (= that of ``D m D`` with ``D = diag(m)^-1/2``):
+    Gershgorin's largest absolute row sum of the row-scaled matrix. For the condensed voxel operators (symmetric
+    M-matrices with weak diagonal dominance) it is at most 2, while lambda_max lies within 0.1 % below it
+    (1.9982-1.9987 against 2.0000 on a 40^3 paper-parameter network at shifts 0 .. 6e7 1/s; 60-step Lanczos)."""
+    rows = np.asarray(abs(m).sum(axis=1)).ravel()
+    return float(np.max(rows / diagonal))
 
 
 def _scale_symmetric(m: sparse.csr_matrix, d: FloatArray, *, copy: bool) -> sparse.csr_matrix:
