@@ -263,3 +263,18 @@ def test_gershgorin_bound_of_the_condensed_operator_is_tight(net: Network, shift
     bound = _gershgorin_bound(schur, diagonal)
     assert lam_max <= bound * (1 + 1e-12)
     assert bound <= 1.01 * lam_max
+
+
+def test_orthonormal_basis_drops_dependent_vectors_and_keeps_the_span() -> None:
+    from eisrecipe.network.solver import _orthonormal
+
+    rng = np.random.default_rng(3)
+    v = rng.standard_normal((6, 5000)) * np.logspace(0, 8, 6)[:, None]
+    v[4] = 2.0 * v[1] - 3.0 * v[2]  # exactly dependent
+    original = v.copy()
+    q = _orthonormal(v)
+    assert q.shape == (5000, 5)
+    np.testing.assert_allclose(q.T @ q, np.eye(5), atol=1e-13)
+    # every original vector lies in the span (relative residual of its projection)
+    residual = original.T - q @ (q.T @ original.T)
+    assert np.max(np.linalg.norm(residual, axis=0) / np.linalg.norm(original, axis=1)) < 1e-12

@@ -401,9 +401,12 @@ def _orthonormal(vectors: FloatArray, rtol: float = 1e-12) -> FloatArray:
     q, r, _ = scipy.linalg.qr(vectors.T, mode="economic", pivoting=True, overwrite_a=True)
     diag = np.abs(np.diag(r))
     rank = int((diag > rtol * diag[0]).sum())
-    # a second pass of Gram-Schmidt against round-off
-    q, _ = np.linalg.qr(q[:, :rank])
-    return np.asarray(q)
+    # a second pass against round-off: q is orthonormal to ~1e-15 already, so Cholesky QR (Gram matrix, its
+    # Cholesky factor, one triangular solve) is stable here, and 6x cheaper than a second Householder QR (0.14 vs
+    # 0.89 s for 14 vectors of 1.3 M entries, one thread; serial time after the workers at 100^3)
+    q = q[:, :rank]
+    upper = scipy.linalg.cholesky(q.T @ q, lower=False)
+    return np.asarray(scipy.linalg.solve_triangular(upper, q.T, trans="T", lower=False).T)
 
 
 def foster_from_pencil(g: FloatArray, c: FloatArray, b: FloatArray, tau_floor: float = 0.0) -> FosterModel:
