@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from importlib import metadata
@@ -175,6 +176,36 @@ def print_breakdown(jobs: dict[str, list[tuple[float, float]]], n_spectra: int, 
     print(f"job seconds / ({cores} cores x wall) = {busy:.0%} (the rest: Snakemake, idle, other load)")
 
 
+def _own_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` itself, without its children (Linux ``/proc``), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_watched(cmd: list[str], every_s: float = 0.2) -> tuple[subprocess.CompletedProcess[str], float | None]:
+    """Run ``cmd`` to the end; also return the CPU seconds of its own process (not its children), read from /proc
+    every ``every_s`` seconds until it exits (the last ``every_s`` before the exit are missed; None off Linux).
+    Snakemake runs each job in a child process, so this is Snakemake's own work."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    last: list[float | None] = [None]
+
+    def watch() -> None:
+        while proc.poll() is None:
+            value = _own_cpu_s(proc.pid)
+            if value is not None:
+                last[0] = value
+            time.sleep(every_s)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, err = proc.communicate()
+    watcher.join()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), last[0]
+
+
 def versions() -> str:
     names = ("snakemake", "numpy", "scipy", "pandas", "matplotlib", "eisrecipe")
     found = []
@@ -219,7 +250,7 @@ def main() -> None:
         print(f"{args.spectra} spectra in {n_cells} cells; before: {load()}", flush=True)
         t0 = time.perf_counter()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        run = subprocess.run(cmd, capture_output=True, text=True)
+        run, own_cpu = run_watched(cmd)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         # every process of the run (Snakemake and all its jobs, each waited for): exact, and steadier than the
@@ -233,6 +264,11 @@ def main() -> None:
             f"CPU of the whole run (Snakemake and every job): {cpu:.1f} s = {cpu / args.cores:.1f} s on {args.cores} "
             f"idle cores at best; projected for 1000 spectra: {1000 * cpu / args.spectra / args.cores:.0f} s"
         )
+        if own_cpu is not None:
+            print(
+                f"Snakemake's own process (DAG, scheduling, job bookkeeping; its jobs run in other processes): "
+                f"{own_cpu:.1f} CPU s = {own_cpu / cpu:.0%} of the run's CPU"
+            )
         print(f"throughput: {args.spectra / wall:.1f} spectra/s; {wall / n_cells:.2f} s per cell")
         print(f"projected for 1000 spectra (linear): {1000 * wall / args.spectra:.0f} s (target <= 60 s)")
         print_breakdown(rule_breakdown(root), args.spectra, wall, args.cores)
