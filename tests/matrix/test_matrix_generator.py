@@ -262,3 +262,32 @@ def test_score_counts_wrong_definite_decisions_before_and_after_the_replicas(tin
     (results / ct[0]["cell"] / "verdict.json").write_text(json.dumps(wrong))
     acc = {a["figure"]: a for a in score_dataset(tiny, results, cells, **paths)}
     assert acc["definite_wrong"]["count"] == 1 and acc["unperturbed_definite_wrong"]["count"] == 1
+
+
+def test_deciding_separation_and_its_classes() -> None:
+    """Decades of tau at the lowest pressure from the deciding element(s) to the nearest other visible element;
+    invisible neighbours do not count; a mixed cell counts CT against constriction too."""
+    from eisrecipe.matrix.score import by_separation, deciding_separation
+
+    spectrum = {"spectrum": "x_p01", "tau_bulk_s": 1e-8, "tau_gb_s": 1e-6, "tau_ct_s": 3e-6, "tau_cstr_s": 1e-3}
+    visible = {e: {"visible": True} for e in ("bulk", "gb", "ct", "cstr")}
+    truth = {"dominant": "charge_transfer", "spectra": [spectrum], "visibility": {"x_p01": visible}}
+    assert deciding_separation(truth) == pytest.approx(math.log10(3))  # CT against the GB
+    hidden_gb = {**visible, "gb": {"visible": False}}
+    assert deciding_separation({**truth, "visibility": {"x_p01": hidden_gb}}) == pytest.approx(math.log10(300))
+    assert deciding_separation({**truth, "dominant": "constriction"}) == pytest.approx(math.log10(1000 / 3))
+    only_interface = {**visible, "gb": {"visible": False}, "bulk": {"visible": False}}
+    mixed = {**truth, "dominant": "mixed", "visibility": {"x_p01": only_interface}}
+    assert deciding_separation(mixed) == pytest.approx(math.log10(1000 / 3))  # CT against constriction
+    assert deciding_separation({**truth, "dominant": "sei"}) is None  # no SEI element in this truth
+    rows = [
+        {"identifiable": True, "verdict": "charge_transfer", "verdict_right": True, "separation_class": "0-0.5"},
+        {"identifiable": True, "verdict": "undetermined", "verdict_right": False, "separation_class": "0-0.5"},
+        {"identifiable": True, "verdict": "constriction", "verdict_right": True, "separation_class": ">= 2"},
+        {"identifiable": False, "verdict": "undetermined", "verdict_right": True, "separation_class": ">= 2"},
+    ]
+    table = {r["separation_decades"]: r for r in by_separation(rows)}
+    assert table["0-0.5"] == {
+        "separation_decades": "0-0.5", "cells": 2, "right": 1, "fraction_right": 0.5, "undetermined": 1
+    }  # fmt: skip
+    assert table[">= 2"]["cells"] == 1 and set(table) == {"0-0.5", ">= 2"}

@@ -69,6 +69,59 @@ ACCEPTANCE = (
 #: verdicts that are no answer
 NO_ANSWER = ("undetermined", "missing")
 
+#: the truth's elements that decide each dominant process (Table 1 at the lowest pressure)
+DECIDING = {"charge_transfer": ("ct",), "constriction": ("cstr",), "mixed": ("ct", "cstr"), "sei": ("sei",)}
+#: classes of :func:`deciding_separation` on the score page, decades (lower edges)
+SEPARATION_CLASSES = (0.0, 0.5, 1.0, 2.0)
+
+
+def deciding_separation(truth: Mapping[str, Any]) -> float | None:
+    """Distance in decades of tau, at the lowest pressure, from the element(s) that decide the truth's process to
+    the nearest other element whose arc is visible there (:data:`DECIDING`; for a mixed cell also CT and
+    constriction from each other). A DRT resolves two arcs less well the closer they are, which visibility (one arc
+    at a time) does not capture; the score page shows how often the verdict is right in each class of it. ``None``
+    where the truth has no such pair."""
+    lowest = truth["spectra"][0]
+    visible = truth.get("visibility", {}).get(lowest["spectrum"], {})
+    taus = {e: _num(lowest.get(f"tau_{e}_s")) for e in ("bulk", "gb", "ct", "cstr", "sei")}
+    out = [
+        abs(math.log10(taus[d] / taus[e]))
+        for d in DECIDING.get(truth["dominant"], ())
+        if taus.get(d)
+        for e in taus
+        if e != d and taus[e] and visible.get(e, {}).get("visible")
+    ]
+    return min(out) if out else None
+
+
+def _separation_class(sep: float | None) -> str:
+    if sep is None:
+        return "n/a"
+    lower = max(x for x in SEPARATION_CLASSES if sep >= x)
+    upper = [x for x in SEPARATION_CLASSES if x > lower]
+    return f"{lower:g}-{upper[0]:g}" if upper else f">= {lower:g}"
+
+
+def by_separation(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Identifiable cells by :func:`deciding_separation` class: how many, how many right, how many undetermined."""
+    out = []
+    labels = [_separation_class(x) for x in SEPARATION_CLASSES] + ["n/a"]
+    for label in labels:
+        sel = [r for r in rows if r["identifiable"] and r.get("separation_class") == label]
+        if sel:
+            right = sum(r["verdict_right"] for r in sel)
+            undetermined = sum(r["verdict"] in NO_ANSWER for r in sel)
+            out.append(
+                {
+                    "separation_decades": label,
+                    "cells": len(sel),
+                    "right": right,
+                    "fraction_right": right / len(sel),
+                    "undetermined": undetermined,
+                }
+            )
+    return out
+
 
 def _num(x: Any) -> float | None:
     try:
@@ -231,7 +284,9 @@ def score_cell(truth: Mapping[str, Any], got: PipelineCell) -> tuple[dict[str, A
         "confidence_fraction": _num((v.get("process_probabilities") or {}).get(verdict)),
         "summary": v.get("summary"),
         "label": truth.get("label", ""),
+        "deciding_separation_decades": deciding_separation(truth),
     }
+    out["separation_class"] = _separation_class(out["deciding_separation_decades"])
     for q in ("r_bulk", "r_gb", "r_pol", "c_dl"):
         e = next((e for e in errors if e["quantity"] == q), None)
         out[f"{q}_rel_error"] = None if e is None else e["rel_error"]
@@ -413,6 +468,7 @@ def render_html(
     conf: Sequence[Mapping[str, Any]],
 ) -> str:
     """The self-contained score page (inline CSS and SVG, no scripts, no links out)."""
+    separation = by_separation(rows)
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="en"><head><meta charset="utf-8"><title>Validation matrix: {html.escape(dataset)}</title>',
@@ -426,6 +482,11 @@ def render_html(
         _table(acc, ["figure", "value", "count", "of", "threshold", "passes"], mark="passes"),
         "<h2>Confusion matrix (truth x verdict)</h2>",
         _table(conf, ["population", "truth", *VERDICTS, "n"]),
+        "<h2>Identifiable cells by resolution</h2>",
+        "<p>Distance in decades of tau, at the lowest pressure, from the element(s) that decide the true process to "
+        "the nearest other visible element (for a mixed cell also CT and constriction from each other): an arc can "
+        "be visible and still merge with its neighbour in the DRT.</p>",
+        _table(separation, ["separation_decades", "cells", "right", "fraction_right", "undetermined"]),
         "<h2>Error distributions</h2>",
     ]
     for q, title in (
@@ -466,6 +527,7 @@ def render_html(
                 "r_bulk_rel_error",
                 "r_gb_rel_error",
                 "r_pol_rel_error",
+                "deciding_separation_decades",
                 "identifiable_reason",
                 "label",
             ],
