@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -131,3 +133,42 @@ def test_rank_correlation_is_scipys_without_importing_scipy_stats() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+def _step6_inputs(r_ct: dict[str, float], c_ct: dict[str, float], rel_err: float = 0.003):  # type: ignore[no-untyped-def]
+    """Duck-typed inputs of :func:`step6_contact_area`: a joint fit whose CT element has the given R and C per
+    spectrum, Step 3 on the last spectrum with R_Pol = 40 ohm cm^2 and C_DL = 10 uF cm^-2 (0.25 % errors)."""
+    from types import SimpleNamespace
+
+    elements = {
+        s: SimpleNamespace(r=r, r_stderr=rel_err * r, c=c_ct[s], c_stderr=rel_err * c_ct[s], tau_s=r * c_ct[s], alpha=1)
+        for s, r in r_ct.items()
+    }
+    joint = SimpleNamespace(element=lambda s, name: elements[s])
+    names = list(r_ct)
+    a = SimpleNamespace(elements=("bulk", "gb", "ct"), order=names, pressure={s: 10.0 * (k + 1) for k, s in
+                        enumerate(names)})  # fmt: skip
+    step3 = SimpleNamespace(spectrum=names[-1], r_pol=(40.0, 0.1), c_dl=(1e-5, 2.5e-8))
+    step5 = SimpleNamespace(tau_order="cstr_faster")
+    spectra = {s: SimpleNamespace(meta={}) for s in names}
+    return joint, a, step3, step5, spectra
+
+
+def test_step6_allows_for_the_two_fits_of_the_step3_spectrum() -> None:
+    """A(p_max) is 1 by definition; the joint fit's element of Step 3's own spectrum says R_Pol and C_DL again, 2 %
+    off (it shares the bulk and GB elements). That difference is an error of R_Pol and C_DL for every A, not an
+    unphysical A = 1.02 +- 0.003 at full contact (matrix cell c216 before: a closed gate). A real A > 1 stays one."""
+    from eisrecipe.recipe.steps_3_6 import step6_contact_area
+
+    # Table 1, tau_Cstr < tau_CT: R_CT = R_Pol / A, C_CT = C_DL A; the last spectrum's element 2 % off Step 3
+    r_ct = {"p1": 40.0 / 0.4, "p2": 40.0 / 0.7, "p3": 40.0 / 1.02}
+    c_ct = {"p1": 1e-5 * 0.4, "p2": 1e-5 * 0.7, "p3": 1e-5 * 1.02}
+    found = step6_contact_area(*_step6_inputs(r_ct, c_ct), z_crit=2.0)
+    areas = {r.spectrum: r.area for r in found.contact_area}
+    assert areas["p3"].value == pytest.approx(1.02, rel=1e-9)
+    assert areas["p3"].stderr == pytest.approx(1.02 * math.hypot(0.02, 0.003) / math.sqrt(2), rel=0.05)
+    assert found.all_physical and found.monotonic
+    assert areas["p1"].value == pytest.approx(0.4, rel=1e-9)  # values as before, errors with the 2 %
+    # an A that is above 1 by far more than the two fits differ is still unphysical
+    r_ct["p2"], c_ct["p2"] = 40.0 / 1.3, 1e-5 * 1.3
+    assert not step6_contact_area(*_step6_inputs(r_ct, c_ct), z_crit=2.0).all_physical

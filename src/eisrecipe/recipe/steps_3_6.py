@@ -1296,6 +1296,10 @@ def step6_contact_area(
     branch): from that element under the assumption that charge transfer dominates it, in Step 5's order
     (A = R_Pol / R_Int = C_Int / C_DL for tau_Cstr < tau_CT, also where the order is not known; R_Int / R_Pol for
     tau_CT < tau_Cstr); the finding says so and the verdict uses it only then.
+
+    R_Pol and C_DL carry, beside their Step 3 errors, the difference between Step 3's fit of its spectrum and the
+    joint fit's element of that same spectrum (relative, in quadrature): A at that pressure is 1 by definition, and
+    every A uses the Step 3 values against joint-fit elements.
     """
     r_pol, c_dl = step3.r_pol, step3.c_dl
     if CT in a.elements:
@@ -1312,6 +1316,14 @@ def step6_contact_area(
         return Step6Finding(applies=False, reason="no interface element")
     if r_pol is None or c_dl is None or not order_used:
         return Step6Finding(applies=False, reason="needs R_Pol and C_DL from Step 3 and a tau order")
+    own = _element_dict(joint, step3.spectrum, name)
+    if own is not None and all(_positive(own[k]) for k in ("r_ohm_cm2", "c_f_cm2")):
+        # Step 3's spectrum is in the joint fit too, where its element says R_Pol and C_DL a second time: the two
+        # fits of one spectrum differ (the joint fit shares the bulk and GB elements), and by as much A(p_max),
+        # 1 by definition, would be off - 2 % beyond a 0.7 % error on a known-answer cell, read as "A > 1". That
+        # difference is an error of R_Pol and C_DL as the other spectra's A use them.
+        r_pol = (r_pol[0], float(np.hypot(r_pol[1], r_pol[0] * np.log(own["r_ohm_cm2"] / r_pol[0]))))
+        c_dl = (c_dl[0], float(np.hypot(c_dl[1], c_dl[0] * np.log(own["c_f_cm2"] / c_dl[0]))))
     rows = []
     for s in a.order:
         v = _element_dict(joint, s, name)
@@ -1338,6 +1350,10 @@ def step6_contact_area(
         monotonic=_not_falling([r.area for r in rows], z_crit),
         all_physical=all(r.area.physical for r in rows),
     )
+
+
+def _positive(x: float | None) -> bool:
+    return x is not None and math.isfinite(x) and x > 0
 
 
 def _not_falling(areas: Sequence[ContactArea], z_crit: float) -> bool:
