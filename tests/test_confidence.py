@@ -198,3 +198,36 @@ def test_replica_noise_is_the_kept_windows_measured_level() -> None:
         ]
     }
     assert _measured_noise(doc) == {"p1": 0.003}
+
+
+def test_a_point_the_crop_dropped_inside_its_window_stays_out_of_every_replica() -> None:
+    """An isolated KK failure is a hole in the kept window (eisrecipe.methods.crop, rule 2): moving the window's ends
+    must not bring it back."""
+    import numpy as np
+
+    from eisrecipe.spectrum import Spectrum
+    from eisrecipe.stages.confidence import _perturbed
+
+    f = np.logspace(5, -1, 20)
+    z = 10 + 100 / (1 + 2j * np.pi * f * 1e-3)
+    kept_mask = np.array([False] + [True] * 18 + [False])
+    kept_mask[9] = False  # the hole
+    reason = np.where(kept_mask, "", "kk_residual")
+    points = pd.DataFrame(
+        {
+            "frequency_hz": f,
+            "z_real_ohm_cm2": z.real,
+            "z_imag_ohm_cm2": z.imag,
+            "source_line": np.arange(2, 22),
+            "kept": kept_mask,
+            "drop_reason": reason,
+            "kk_residual_real": 0.001 * np.random.default_rng(1).standard_normal(20),
+            "kk_residual_imag": 0.001 * np.random.default_rng(2).standard_normal(20),
+        }
+    )
+    kept = Spectrum(f[kept_mask], z[kept_mask])
+    for shift in ((0, 0), (1, 1), (-2, -2)):
+        rep = _perturbed(kept, points, shift, np.random.default_rng(0))
+        assert f[9] not in rep.frequency_hz
+    grown = _perturbed(kept, points, (1, 1), np.random.default_rng(0))
+    assert grown.frequency_hz.size == 19 and f[0] in grown.frequency_hz and f[-1] in grown.frequency_hz

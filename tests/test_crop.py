@@ -130,3 +130,23 @@ def test_noise_level_without_the_systematic_test() -> None:
     assert result.kk_systematic is not None and result.systematic_problem() is None
     summary = result.summary()
     assert "systematic_z_max" not in summary and 0.5 * 0.005 < summary["noise_level"] < 1.5 * 0.005
+
+
+def test_an_isolated_failure_is_dropped_alone_not_the_spectrum_beyond_it() -> None:
+    """Points above the threshold are excluded (RECIPE.md); one in mid-spectrum whose neighbours pass is a hole in
+    the window, not a cut: before, a 1 %-noise spectrum of the known-answer matrix (c262_p08) lost the 25 points
+    above one 5 % excursion. A run of failures at an end still crops that end (the drift test above)."""
+    z = noisy(three_arc(F), 0.002, seed=7)
+    k = 30  # mid-spectrum (about 10 kHz)
+    z[k] += 0.08 * abs(z[k])  # an 8 % glitch of the real part: no causal system makes it
+    cropped, result = crop_spectrum(spectrum(z), CropSettings(drop_inductive=False))
+    assert not result.keep[k] and result.reason[k] == "kk_residual"
+    assert result.residual_at_drop[k] > 0.04
+    assert result.keep.sum() == F.size - 1  # only the glitch
+    assert result.window_hz() == (pytest.approx(F[-1]), pytest.approx(F[0]))
+    assert result.converged and cropped.n_points == F.size - 1
+    # two failing points side by side are no isolated excursion: they cut the window as before
+    z[k + 1] += 0.08 * abs(z[k + 1])
+    _, result = crop_spectrum(spectrum(z), CropSettings(drop_inductive=False))
+    kept = np.flatnonzero(result.keep)
+    assert np.all(np.diff(kept) == 1) and kept.size < F.size - 2

@@ -159,9 +159,15 @@ def _perturbed(
     hi, lo = shift
     new_start = start - min(hi, int(np.sum(np.cumprod(movable[:start][::-1])))) if hi > 0 else start - hi
     new_stop = stop + min(lo, int(np.sum(np.cumprod(movable[stop:])))) if lo > 0 else stop + lo
-    if new_stop - new_start < 8:  # never below the crop's own minimum window
-        new_start, new_stop = start, stop
-    rows = points.iloc[new_start:new_stop]
+    # points the crop dropped inside its window (isolated KK failures) stay out of every replica
+    hole = np.zeros(len(points), dtype=bool)
+    hole[start:stop] = ~points["kept"].astype(bool).to_numpy()[start:stop]
+    take = np.zeros(len(points), dtype=bool)
+    take[new_start:new_stop] = True
+    if np.sum(take & ~hole) < 8:  # never below the crop's own minimum window
+        take[:] = False
+        take[start:stop] = True
+    rows = points[take & ~hole]
     f = rows["frequency_hz"].to_numpy(float)
     z = rows["z_real_ohm_cm2"].to_numpy(float) + 1j * rows["z_imag_ohm_cm2"].to_numpy(float)
     pool = points.iloc[start:stop]
