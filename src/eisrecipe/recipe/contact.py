@@ -75,6 +75,7 @@ def contact_area(
     order: Order,
     *,
     z_crit: float = 2.0,
+    systematic_ln: float = 0.0,
 ) -> ContactArea:
     """Invert Table 1 for A_WE|SE at one pressure.
 
@@ -92,6 +93,9 @@ def contact_area(
         ``"cstr_faster"`` or ``"ct_faster"`` (Step 5).
     z_crit
         Standard errors allowed for the consistency and physicality checks.
+    systematic_ln
+        A further error of ln A, shared by every pressure (e.g. the disagreement of two fits about R_Pol), added
+        in quadrature for the physicality check only: it is no error of A's change with pressure.
     """
     if order == "cstr_faster":
         a_r = _ratio(r_pol, r_pol_stderr, r_ct, r_ct_stderr)
@@ -108,7 +112,7 @@ def contact_area(
     s = float(1.0 / np.sqrt(np.sum(w)))
     value = float(np.exp(ln_a))
     consistent = bool(abs(ln[0] - ln[1]) <= z_crit * np.hypot(*s_ln))
-    physical = bool(ln_a - z_crit * s <= 0.0)
+    physical = bool(ln_a - z_crit * float(np.hypot(s, systematic_ln)) <= 0.0)
     return ContactArea(a_r[0], a_r[1], a_c[0], a_c[1], value, value * s, consistent, physical)
 
 

@@ -363,7 +363,10 @@ class Step6Finding:
     monotonic
         Whether A does not fall with pressure within ``z_crit`` combined errors (contact only grows under load).
     all_physical
-        Whether every A lies in (0, 1] within ``z_crit`` errors.
+        Whether every A lies in (0, 1] within ``z_crit`` errors (and the fits' discrepancy).
+    fit_discrepancy
+        |ln A| at Step 3's own spectrum from the joint fit's element there: how far the two fits of that spectrum
+        disagree about R_Pol and C_DL (0 where they agree or it cannot be had); allowed for in ``all_physical``.
     """
 
     applies: bool
@@ -373,6 +376,7 @@ class Step6Finding:
     assumption: str | None = optional()
     monotonic: bool | None = optional()
     all_physical: bool | None = optional()
+    fit_discrepancy: float | None = optional()
 
 
 @dataclass(frozen=True)
@@ -1297,8 +1301,8 @@ def step6_contact_area(
     (A = R_Pol / R_Int = C_Int / C_DL for tau_Cstr < tau_CT, also where the order is not known; R_Int / R_Pol for
     tau_CT < tau_Cstr); the finding says so and the verdict uses it only then.
 
-    R_Pol and C_DL carry, beside their Step 3 errors, the difference between Step 3's fit of its spectrum and the
-    joint fit's element of that same spectrum (relative, in quadrature): A at that pressure is 1 by definition, and
+    The (0, 1] check allows, beside the errors, for the difference between Step 3's fit of its spectrum and the
+    joint fit's element of that same spectrum (``fit_discrepancy``): A at that pressure is 1 by definition, and
     every A uses the Step 3 values against joint-fit elements.
     """
     r_pol, c_dl = step3.r_pol, step3.c_dl
@@ -1316,14 +1320,19 @@ def step6_contact_area(
         return Step6Finding(applies=False, reason="no interface element")
     if r_pol is None or c_dl is None or not order_used:
         return Step6Finding(applies=False, reason="needs R_Pol and C_DL from Step 3 and a tau order")
+    # Step 3's spectrum is in the joint fit too, where its element says R_Pol and C_DL a second time. The two fits
+    # of one spectrum differ (the joint fit shares the bulk and GB elements), and A(p_max), 1 by definition, is off
+    # by that much: 2 % beyond a 0.7 % error on a known-answer cell (matrix c216), read as "A > 1". Every A uses
+    # Step 3's values against joint-fit elements, so |ln A(p_max)| is an error of each A's level - not of its
+    # change with pressure (the monotonicity check keeps the statistical errors).
+    discrepancy = 0.0
     own = _element_dict(joint, step3.spectrum, name)
-    if own is not None and all(_positive(own[k]) for k in ("r_ohm_cm2", "c_f_cm2")):
-        # Step 3's spectrum is in the joint fit too, where its element says R_Pol and C_DL a second time: the two
-        # fits of one spectrum differ (the joint fit shares the bulk and GB elements), and by as much A(p_max),
-        # 1 by definition, would be off - 2 % beyond a 0.7 % error on a known-answer cell, read as "A > 1". That
-        # difference is an error of R_Pol and C_DL as the other spectra's A use them.
-        r_pol = (r_pol[0], float(np.hypot(r_pol[1], r_pol[0] * np.log(own["r_ohm_cm2"] / r_pol[0]))))
-        c_dl = (c_dl[0], float(np.hypot(c_dl[1], c_dl[0] * np.log(own["c_f_cm2"] / c_dl[0]))))
+    if own is not None and all(_positive(x) for x in (own["r_ohm_cm2"], own["c_f_cm2"], r_pol[0], c_dl[0])):
+        at_own = contact_area(
+            own["r_ohm_cm2"], own["r_stderr_ohm_cm2"], own["c_f_cm2"], own["c_stderr_f_cm2"], *r_pol, *c_dl,
+            order_used,  # type: ignore[arg-type]
+        )  # fmt: skip
+        discrepancy = abs(math.log(at_own.value)) if _positive(at_own.value) else 0.0
     rows = []
     for s in a.order:
         v = _element_dict(joint, s, name)
@@ -1338,6 +1347,7 @@ def step6_contact_area(
             *c_dl,
             order_used,  # type: ignore[arg-type]
             z_crit=z_crit,
+            systematic_ln=discrepancy,
         )
         contact = spectra[s].meta.get("contact_fraction")
         agrees = None if contact is None else bool(abs(est.value - contact) <= z_crit * est.stderr)
@@ -1349,6 +1359,7 @@ def step6_contact_area(
         assumption=assumption,
         monotonic=_not_falling([r.area for r in rows], z_crit),
         all_physical=all(r.area.physical for r in rows),
+        fit_discrepancy=discrepancy,
     )
 
 

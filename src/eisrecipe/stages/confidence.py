@@ -170,7 +170,7 @@ def _perturbed(
     rows = points[take & ~hole]
     f = rows["frequency_hz"].to_numpy(float)
     z = rows["z_real_ohm_cm2"].to_numpy(float) + 1j * rows["z_imag_ohm_cm2"].to_numpy(float)
-    pool = points.iloc[start:stop]
+    pool = points[(np.arange(len(points)) >= start) & (np.arange(len(points)) < stop) & ~hole]
     res_re = pool["kk_residual_real"].to_numpy(float)
     res_im = pool["kk_residual_imag"].to_numpy(float)
     res_re, res_im = res_re[np.isfinite(res_re)], res_im[np.isfinite(res_im)]
