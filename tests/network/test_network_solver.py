@@ -278,3 +278,35 @@ def test_orthonormal_basis_drops_dependent_vectors_and_keeps_the_span() -> None:
     # every original vector lies in the span (relative residual of its projection)
     residual = original.T - q @ (q.T @ original.T)
     assert np.max(np.linalg.norm(residual, axis=0) / np.linalg.norm(original, axis=1)) < 1e-12
+
+
+def test_the_finest_amg_level_smooths_with_the_gershgorin_bound() -> None:
+    """pyamg must read the bound cached on the finest level (its Richardson smoother calls
+    approximate_spectral_radius, which returns a matrix's ``rho``): if a later pyamg copied the matrix, the
+    hierarchy would silently fall back to the Arnoldi estimate."""
+    pytest.importorskip("pyamg")
+    from unittest import mock
+
+    from pyamg.aggregation import smooth
+
+    from eisrecipe.network.solver import _AmgHierarchy, _gershgorin_bound, _split
+
+    net = realistic(12)
+    a_ii, _, _ = _split(net, 13.5)
+    nv = net.n_voxel_nodes
+    a_vm = a_ii[:nv, nv:]
+    from scipy import sparse
+
+    schur = (a_ii[:nv, :nv] - a_vm @ sparse.diags(1.0 / a_ii[nv:, nv:].diagonal()) @ a_vm.T).tocsr()
+    bound = _gershgorin_bound(schur, schur.diagonal())
+    seen: list[float] = []
+    original = smooth.approximate_spectral_radius
+
+    def spy(a, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(getattr(a, "rho", None))
+        return original(a, *args, **kwargs)
+
+    with mock.patch.object(smooth, "approximate_spectral_radius", spy):
+        h = _AmgHierarchy(schur.copy())
+    assert h.ml.levels[0].A.rho == bound
+    assert seen and seen[0] == bound  # the finest level's smoother got the cached bound, not an estimate
