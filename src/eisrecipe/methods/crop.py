@@ -14,9 +14,9 @@ The rule, applied per spectrum:
    counts as a failure beside a later one (two failing neighbours cut the window, also across rounds), and at
    most :data:`MAX_HOLE_FRACTION` of the points become holes.
    Until 2026-12 every failing point cut the window: at 1 % noise one excursion to 5 % in mid-spectrum (a KK fit
-   that leaves residuals of 1-3 % there) threw away the 25 points beyond it - 47 of 1634 spectra of the full
-   known-answer matrix lost 1.5-4.6 decades of KK-consistent data that way, in 21 of 205 cells, all at 0.7-1 %
-   noise.
+   that leaves residuals of 1-3 % there) threw away the 25 points beyond it (matrix c262_p08) - 65 of 2106
+   spectra of the full known-answer matrix, in 27 of its 305 cells, all at 0.72-0.99 % noise, lost 1.4-4.6
+   decades of KK-consistent data that way; with holes, 49 of them keep all but at most 4 of their points.
 3. Step 2 repeats on the kept window - an artefact distorts the KK fit of the whole spectrum, so the residuals
    of the window alone are the ones that count - until the window passes as a whole or ``max_iterations`` is
    reached. The final KK result is that of the kept window.
