@@ -208,6 +208,30 @@ def test_a_tau_constant_drt_peak_whose_fitted_tau_moves_off_tau_ct_is_not_all_ch
     assert "keeps its tau" in v["dominance"]["rule"]
 
 
+def test_two_tau_constant_signals_read_as_all_charge_transfer_carry_a_premise() -> None:
+    """Full matrix c274 and c283 (mixed, tau_Cstr < tau_CT): the constriction arc merged into the GB peak, and that
+    peak moved by less than the DRT tolerance; with the real CT track beside it, rule 4a read both tau-constant
+    signals as CT, and 16 of 16 (15 of 16) replicas repeated it: "charge transfer", confidence high, wrong. With more
+    than one tau-constant signal the decision carries that reading as its premise, so its confidence is at most
+    medium; with one signal it does not."""
+    from eisrecipe.recipe.dominance import ALL_TAU_CONSTANT_ARE_CT
+    from eisrecipe.recipe.verdict import apply_confidence
+
+    s36 = s36_right(r_pol=40.0, direction="falling")
+    s36 = replace(s36, step5=replace(s36.step5, tau_order_from_merged="undetermined"))  # type: ignore[arg-type]
+    two = (track(1, "charge_transfer", 201.0, 51.0), track(2, "charge_transfer", 133.0, 40.0))
+    steps12 = s12("charge_transfer_present", branch="left", at_highest=(1, 2), tracks=two)
+    v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=334.0))
+    assert v["dominant_interface_process"] == "charge_transfer" and "keeps its tau" in v["dominance"]["rule"]
+    assert v["dominance"]["premise"] == ALL_TAU_CONSTANT_ARE_CT
+    replicas = {"assessed": True, "process_probabilities": {"charge_transfer": 1.0}, "replicas": [],
+                "settings": {"high": 0.9, "medium": 0.7, "min_probability": 0.5}}  # fmt: skip
+    assert apply_confidence(v, replicas)["confidence"] == "medium"
+    one = s12("charge_transfer_present", branch="right", at_highest=(2,), tracks=two[1:])
+    v = decide("c", VALIDATION, one, s36, [], VerdictSettings(), lowest_pressure_r=low(int=133.0))
+    assert v["dominant_interface_process"] == "charge_transfer" and "premise" not in v["dominance"]
+
+
 def test_a_constriction_arc_first_seen_at_a_higher_pressure_was_hidden_in_the_lowest_pressure_signal() -> None:
     """Matrix cell c130 (full matrix; mixed, tau_Cstr < tau_CT, no contact fraction): at the lowest pressure R_CT = 80
     and R_Cstr = 61 ohm cm^2 merge into one interface peak that keeps its tau within the DRT's tolerance; the
@@ -661,7 +685,10 @@ def test_a_further_ct_like_element_falling_faster_than_ct_could_is_the_constrict
         v = decide("c", VALIDATION, **cell)
         assert v["dominant_interface_process"] == expected, r_last
         assert ("faster than a CT process" in v["dominance"]["rule"]) == (expected == "mixed")
-        assert ("premise" in v["dominance"]) == (expected == "mixed")  # one interface: confidence <= medium
+        # either premise caps the confidence at medium: one interface (mixed), or two tau-constant signals both CT
+        from eisrecipe.recipe.dominance import ALL_TAU_CONSTANT_ARE_CT, ONE_INTERFACE
+
+        assert v["dominance"]["premise"] == (ONE_INTERFACE if expected == "mixed" else ALL_TAU_CONSTANT_ARE_CT)
     # a further CT-like element with no track assigned shows no fall: it cannot join the constriction side
     tracks = (track(1, "charge_transfer", 10.7, 0.28), track(2, "charge_transfer", 13.4, 3.26))
     cell = left_cell(13.4, 0.0, tracks)

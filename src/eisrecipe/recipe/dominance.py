@@ -49,7 +49,8 @@ CT-limited even when R_Int is 150). Rules, first that applies:
    contact at different rates would break it), which the replicas cannot test: the decision carries it as its
    ``premise`` and its confidence is at most ``medium``.
 4. **One interface element** whose signal persists at the highest pressure (R_Pol = R_Int(p_max), Step 3):
-   a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer") and the fitted element's
+   a. every interface track at the lowest pressure keeps its tau (Step 2 "charge transfer"; with more than one such
+      track the decision carries :data:`ALL_TAU_CONSTANT_ARE_CT` as its premise) and the fitted element's
       tau does not differ from tau_CT beyond its errors either, in any spectrum (Step 5, :func:`eisrecipe.recipe.
       steps_3_6.merged_tau_order`: the DRT's tolerance is tenths of a decade, the fit's a few per cent): Table 1's
       constriction changes tau with A, so the whole interface signal is CT: R_CT(p_min) = R_Int(p_min) - unless a
@@ -344,6 +345,16 @@ def _drt_area_at_lowest(s12: Steps12Finding, s36: Steps36Finding | None, element
 ONE_INTERFACE = (
     "one working interface: every charge-transfer process there follows the same contact fraction A (Table 1); "
     "two electrodes gaining contact at different rates would break it"
+)
+
+
+#: the premise of rule 4a with two or more tau-constant signals at the lowest pressure (:attr:`Dominance.premise`):
+#: Table 1 has one CT process per interface, and a constriction arc merged with a neighbouring peak moves that
+#: peak's tau by less than the DRT tolerance - the replicas repeat the same reading and cannot test it (full
+#: matrix: c274 and c283, mixed cells called CT with confidence high; right in 3 of the 7 cells decided so)
+ALL_TAU_CONSTANT_ARE_CT = (
+    "every tau-constant interface signal is charge transfer: with more than one, a constriction arc merged into a "
+    "neighbouring peak (e.g. the GB) would move that peak's tau by less than the DRT resolves"
 )
 
 
@@ -691,6 +702,7 @@ def pressure_dominance(
             math.nan,
             1.0,
             basis="series fit",
+            premise=ALL_TAU_CONSTANT_ARE_CT if len(low) > 1 else None,
         )
     # the order of rules b-c: Step 5's where the fitted element's tau leaves tau_CT beyond the errors at the lowest
     # pressure too (where the constriction's share is largest), else the DRT peak's movement
