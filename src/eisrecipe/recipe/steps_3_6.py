@@ -1327,12 +1327,12 @@ def step6_contact_area(
     # change with pressure (the monotonicity check keeps the statistical errors).
     discrepancy = 0.0
     own = _element_dict(joint, step3.spectrum, name)
-    if own is not None and all(_positive(x) for x in (own["r_ohm_cm2"], own["c_f_cm2"], r_pol[0], c_dl[0])):
+    if own is not None and all((finite(x) or 0.0) > 0 for x in (own["r_ohm_cm2"], own["c_f_cm2"], r_pol[0], c_dl[0])):
         at_own = contact_area(
             own["r_ohm_cm2"], own["r_stderr_ohm_cm2"], own["c_f_cm2"], own["c_stderr_f_cm2"], *r_pol, *c_dl,
             order_used,  # type: ignore[arg-type]
         )  # fmt: skip
-        discrepancy = abs(math.log(at_own.value)) if _positive(at_own.value) else 0.0
+        discrepancy = abs(math.log(at_own.value)) if (finite(at_own.value) or 0.0) > 0 else 0.0
     rows = []
     for s in a.order:
         v = _element_dict(joint, s, name)
@@ -1361,10 +1361,6 @@ def step6_contact_area(
         all_physical=all(r.area.physical for r in rows),
         fit_discrepancy=discrepancy,
     )
-
-
-def _positive(x: float | None) -> bool:
-    return x is not None and math.isfinite(x) and x > 0
 
 
 def _not_falling(areas: Sequence[ContactArea], z_crit: float) -> bool:

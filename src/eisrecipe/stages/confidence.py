@@ -153,7 +153,8 @@ def _perturbed(
     outward), noise of relative level ``noise_level`` (fraction of |Z| per part; ``None``: from the kept window's
     KK residuals; module docstring)."""
     reason = points["drop_reason"].fillna("").astype(str).to_numpy()
-    kept = np.flatnonzero(points["kept"].astype(bool).to_numpy())
+    is_kept = points["kept"].astype(bool).to_numpy()
+    kept = np.flatnonzero(is_kept)
     start, stop = int(kept[0]), int(kept[-1]) + 1
     movable = np.isin(reason, _MOVABLE)
     hi, lo = shift
@@ -161,7 +162,7 @@ def _perturbed(
     new_stop = stop + min(lo, int(np.sum(np.cumprod(movable[stop:])))) if lo > 0 else stop + lo
     # points the crop dropped inside its window (isolated KK failures) stay out of every replica
     hole = np.zeros(len(points), dtype=bool)
-    hole[start:stop] = ~points["kept"].astype(bool).to_numpy()[start:stop]
+    hole[start:stop] = ~is_kept[start:stop]
     take = np.zeros(len(points), dtype=bool)
     take[new_start:new_stop] = True
     if np.sum(take & ~hole) < 8:  # never below the crop's own minimum window
@@ -170,7 +171,7 @@ def _perturbed(
     rows = points[take & ~hole]
     f = rows["frequency_hz"].to_numpy(float)
     z = rows["z_real_ohm_cm2"].to_numpy(float) + 1j * rows["z_imag_ohm_cm2"].to_numpy(float)
-    pool = points[(np.arange(len(points)) >= start) & (np.arange(len(points)) < stop) & ~hole]
+    pool = points[is_kept]  # the kept window without its holes
     res_re = pool["kk_residual_real"].to_numpy(float)
     res_im = pool["kk_residual_imag"].to_numpy(float)
     res_re, res_im = res_re[np.isfinite(res_re)], res_im[np.isfinite(res_im)]
