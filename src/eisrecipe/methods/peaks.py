@@ -48,6 +48,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from eisrecipe.errors import InputError
+from eisrecipe.methods.small_lsq import levenberg_marquardt
 from eisrecipe.spectrum import FloatArray
 
 if TYPE_CHECKING:
@@ -147,6 +148,14 @@ def _fwhm(y: FloatArray, x: FloatArray, i: int, lo: int, hi: int) -> float:
     return float(right - left)
 
 
+def _strictly_inside(p: FloatArray, lower: Sequence[float], upper: Sequence[float]) -> bool:
+    """Whether every parameter lies inside its bounds by more than 1e-6 of the bounded span (of |p| + 1 for a
+    half-open one): where the unbounded fast path's answer stands for the bounded fit's."""
+    lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    span = np.where(np.isfinite(hi - lo), hi - lo, np.abs(p) + 1.0)
+    return bool(np.all(p > lo + 1e-6 * span) and np.all(p < hi - 1e-6 * span))
+
+
 def _gauss_areas(
     y: FloatArray, x: FloatArray, centres: Sequence[float], heights: Sequence[float], widths: Sequence[float]
 ) -> FloatArray:
@@ -237,6 +246,26 @@ def zarc_gamma(ln_tau: FloatArray, r: float, ln_tau0: float, alpha: float) -> Fl
         return r * math.sin(phi) / (2 * math.pi * (np.cosh(alpha * s) - math.cos(phi)))
 
 
+def _zarc_and_jacobian(ln_tau: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """:func:`zarc_gamma` at ``ln_tau`` for q = (ln R, ln tau0, alpha) and its Jacobian (len(ln_tau), 3) with
+    respect to q."""
+    ln_r, ln_tau0, alpha = (float(v) for v in q)
+    s = np.asarray(ln_tau, dtype=float) - ln_tau0
+    phi = (1.0 - alpha) * math.pi
+    sin_phi, cos_phi = math.sin(phi), math.cos(phi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sinh = np.sinh(alpha * s)
+        d = np.cosh(alpha * s) - cos_phi
+        r = math.exp(ln_r) if ln_r < 700 else math.inf
+        g = r * sin_phi / (2 * math.pi * d)
+        jac = np.empty((s.size, 3))
+        jac[:, 0] = g
+        jac[:, 1] = g * alpha * sinh / d
+        # d/d alpha: sin(phi)' = -pi cos(phi), d' = s sinh(alpha s) - pi sin(phi)
+        jac[:, 2] = r / (2 * math.pi) * (-math.pi * cos_phi / d - sin_phi * (s * sinh - math.pi * sin_phi) / d**2)
+    return g, jac
+
+
 CPE_CORE_MIN_POINTS = 4
 """Fewest grid points of a peak's core (at or above half its height) for :func:`cpe_tail` to model its tails: one
 more than the ZARC's three parameters, so that the core tests the shape rather than fixes it."""
@@ -270,14 +299,21 @@ def cpe_tail(g: FloatArray, x: FloatArray, i_max: int, lo: int, hi: int) -> Floa
     step = float(x[1] - x[0])
     r0 = max(float(np.sum(g[core]) * step) * 2.0, 1e-300)
 
-    def misfit(q: FloatArray) -> FloatArray:
-        return (zarc_gamma(x[core], math.exp(q[0]), q[1], q[2]) - g[core]) / g[i_max]
+    def misfit_and_jacobian(q: FloatArray) -> tuple[FloatArray, FloatArray]:
+        model, jac = _zarc_and_jacobian(x[core], q)
+        return (model - g[core]) / g[i_max], jac / g[i_max]
 
     lower, upper = [-np.inf, x0 - step, 0.3], [np.inf, x0 + step, 1.0 - 1e-6]
-    fit = least_squares(misfit, [math.log(r0), x0, 0.9], bounds=(lower, upper))
-    if fit.active_mask.any():
-        return np.zeros(n)
-    return zarc_gamma(x, math.exp(fit.x[0]), float(fit.x[1]), float(fit.x[2]))
+    start = [math.log(r0), x0, 0.9]
+    # the fast path (eisrecipe.methods.small_lsq) where it converges inside the bounds; elsewhere scipy's bounded
+    # fit decides, as before, and a fit that ends on a bound means no CPE tail
+    q, converged = levenberg_marquardt(misfit_and_jacobian, np.array(start))
+    if not (converged and _strictly_inside(q, lower, upper)):
+        fit = least_squares(lambda v: misfit_and_jacobian(v)[0], start, bounds=(lower, upper))
+        if fit.active_mask.any():
+            return np.zeros(n)
+        q = fit.x
+    return zarc_gamma(x, math.exp(q[0]), float(q[1]), float(q[2]))
 
 
 def peak_snr(
