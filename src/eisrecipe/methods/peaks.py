@@ -150,10 +150,14 @@ def _fwhm(y: FloatArray, x: FloatArray, i: int, lo: int, hi: int) -> float:
 
 def _strictly_inside(p: FloatArray, lower: Sequence[float], upper: Sequence[float]) -> bool:
     """Whether every parameter lies inside its bounds by more than 1e-6 of the bounded span (of |p| + 1 for a
-    half-open one): where the unbounded fast path's answer stands for the bounded fit's."""
+    half-open one) and by more than scipy's own activity margin, 1e-8 max(1, |bound|) (``least_squares``'
+    ``active_mask``): where the unbounded fast path's answer stands for the bounded fit's."""
     lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
     span = np.where(np.isfinite(hi - lo), hi - lo, np.abs(p) + 1.0)
-    return bool(np.all(p > lo + 1e-6 * span) and np.all(p < hi - 1e-6 * span))
+    with np.errstate(invalid="ignore"):
+        margin_lo = np.maximum(1e-6 * span, 1e-8 * np.maximum(1.0, np.abs(lo)))
+        margin_hi = np.maximum(1e-6 * span, 1e-8 * np.maximum(1.0, np.abs(hi)))
+    return bool(np.all(p > lo + np.nan_to_num(margin_lo)) and np.all(p < hi - np.nan_to_num(margin_hi)))
 
 
 def _gauss_areas(

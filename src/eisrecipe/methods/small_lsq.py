@@ -1,19 +1,19 @@
 """Levenberg-Marquardt for the tiny least-squares problem the peak finder solves thousands of times per cell.
 
-Why not :func:`scipy.optimize.least_squares` alone: the peak finder fits a ZARC to every peak's core (3 parameters,
-4-20 points; :func:`eisrecipe.methods.peaks.cpe_tail`) for every spectrum, and again in each of the verdict's
-confidence replicas: about 3300 fits for a 20-spectrum bench cell. scipy's trust-region solver spends ~1 ms of
-Python per such call (bounds handling, finite-difference Jacobians, option checks) on a problem whose arithmetic
-takes microseconds; measured on that cell's 3282 recorded tail fits: 4.1 s with scipy, 2.8 s with scipy and an
-analytic Jacobian, 1.2 s here. This solver is the fast path only: it runs unbounded from the same start with the
-analytic Jacobian, and the caller keeps scipy's answer wherever it could differ - a fit that does not converge
-here, or converges onto or outside a bound, is solved again by ``least_squares`` exactly as before
-(tests/test_small_lsq.py compares the two; on the recorded fits the tails agree to 7e-7 of their height, and
-whether a tail exists never differs). Not used for the Gaussian decomposition of a DRT (``peaks._gauss_areas``,
-3 parameters per peak): that fit has several local minima among which the end point is chaotic - on 400 synthetic
-multi-ZARC DRTs, scipy's own solver ended in another minimum in 4 (areas off by up to 84 %) when merely given the
-analytic Jacobian instead of finite differences - so any change of solver would move some peak areas by more than
-their noise.
+Why not :func:`scipy.optimize.least_squares` alone: the peak finder fits a ZARC to every peak's core (3 parameters;
+the points at or above half its height, a handful to a few dozen; :func:`eisrecipe.methods.peaks.cpe_tail`) for
+every spectrum, and again in each of the verdict's confidence replicas: about 3300 fits for a 40-spectrum bench
+cell. scipy's trust-region solver spends ~1 ms of Python per such call (bounds handling, finite-difference
+Jacobians, option checks) on a problem whose arithmetic takes microseconds; measured on that cell's 3282 recorded
+tail fits: 4.1 s with scipy, 2.8 s with scipy and an analytic Jacobian, 1.2 s here. This solver is the fast path
+only: it runs unbounded from the same start with the analytic Jacobian, and the caller keeps scipy's answer wherever
+it could differ - a fit that does not converge here, or converges onto or outside a bound, is solved again by
+``least_squares`` exactly as before (tests/test_small_lsq.py compares the two; on the recorded fits the tails agree
+to 7e-7 of their height, and whether a tail exists never differs). Not used for the Gaussian decomposition of a DRT
+(``peaks._gauss_areas``, 3 parameters per peak): that fit has several local minima among which the end point is
+chaotic - on 400 synthetic multi-ZARC DRTs, scipy's own solver ended in another minimum in 4 (areas off by up to
+84 %) when merely given the analytic Jacobian instead of finite differences - so any change of solver would move some
+peak areas by more than their noise.
 
 Units: whatever the caller's residuals and parameters carry; nothing here is physical.
 """
@@ -28,8 +28,10 @@ from eisrecipe.spectrum import FloatArray
 
 ResidualAndJacobian = Callable[[FloatArray], tuple[FloatArray, FloatArray]]
 
-#: scipy.optimize.least_squares' default tolerances, with the same meaning (relative change of the cost, relative
-#: length of the step, largest scaled gradient component)
+#: scipy.optimize.least_squares' default values: FTOL on the relative change of the cost (with a step the linear model
+#: predicted well, as scipy asks), XTOL on the step relative to the parameters, as scipy's; GTOL not as scipy's trf
+#: (its largest absolute gradient component) but MINPACK's cosine test: the largest gradient component over the
+#: lengths of its Jacobian column and of the residual vector
 FTOL = XTOL = GTOL = 1e-8
 
 
@@ -37,7 +39,8 @@ def levenberg_marquardt(
     fun: ResidualAndJacobian, x0: FloatArray, *, max_iterations: int = 100
 ) -> tuple[FloatArray, bool]:
     """Minimise 0.5 |r(x)|^2 from ``x0``, unbounded (Marquardt's damping scaled by diag(J^T J), which makes the
-    steps invariant to the parameters' scales as scipy's ``x_scale="jac"`` does).
+    steps invariant to the parameters' scales as scipy's ``x_scale="jac"`` does; the callers' scipy fits use
+    ``x_scale=1``, so the two search paths differ and only their end points are compared).
 
     Parameters
     ----------
@@ -52,7 +55,7 @@ def levenberg_marquardt(
     -------
     x, converged
         The last iterate and whether a tolerance (:data:`FTOL`, :data:`XTOL`, :data:`GTOL`) was met; ``False`` also
-        when residuals turn non-finite at the start or no step lowers the cost.
+        when residuals turn non-finite at the start or no step keeps the cost from rising.
     """
     x = np.array(x0, dtype=float)
     r, jac = fun(x)
