@@ -208,6 +208,41 @@ def test_a_tau_constant_drt_peak_whose_fitted_tau_moves_off_tau_ct_is_not_all_ch
     assert "keeps its tau" in v["dominance"]["rule"]
 
 
+def test_one_overlapping_signal_split_by_table1_decides_without_a_contact_fraction() -> None:
+    """Full matrix c010 (CT-limited, tau_CT < tau_Cstr, no contact fraction): R_Pol 309, R_Int(p_min) 165 ohm cm^2;
+    the fitted tau leaves tau_CT (ct_faster), R_Int(p_min) < R_Pol, so Table 1's bounds do not decide - it was
+    undetermined. The split with tau_CT held (its prototype numbers: R_CT 159.5, R_Cstr 5.7 at 1.1 decades; truth
+    159.5 and 5.5) gives charge transfer; a profile whose confidence set holds a tau where the comparison is not
+    decided, or a split whose premise failed, decides nothing."""
+    from eisrecipe.recipe.interface_split import InterfaceSplit, SplitPoint
+
+    def point(tau: float, r_ct: float, r_cstr: float, err: float) -> SplitPoint:
+        return SplitPoint(tau, 100.0, r_ct, 0.3, r_cstr, err, 0.9)
+
+    points = (point(5e-3, 160.0, 5.5, 0.4), point(6e-3, 159.5, 5.7, 0.3), point(8e-3, 159.0, 6.0, 0.4))
+    split = InterfaceSplit("p1", "ct_faster", 5e-4, 1.0, True, 101.0, 100.0, 150, points, best=1)
+    s36 = s36_right(r_pol=309.0, direction="rising")
+    s36 = replace(s36, step5=replace(s36.step5, tau_order_from_merged="ct_faster", tau_shift_z_lowest=8.0))  # type: ignore[arg-type]
+    steps12 = s12("charge_transfer_present", at_highest=(2,), tracks=(track(2, "charge_transfer", 165.0, 309.0),))
+    before = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=165.0))
+    assert before["dominant_interface_process"] == "undetermined"
+    assert "needs the contact fraction" in before["dominance"]["rule"]
+    with_split = replace(s36, step5=replace(s36.step5, interface_split=split))  # type: ignore[arg-type]
+    v = decide("c", VALIDATION, steps12, with_split, [], VerdictSettings(), lowest_pressure_r=low(int=165.0))
+    assert v["dominant_interface_process"] == "charge_transfer"
+    assert "split by Table 1" in v["dominance"]["rule"]
+    assert v["dominance"]["r_ct_ohm_cm2"] == 159.5 and v["dominance"]["r_cstr_ohm_cm2"] == 5.7
+    # one tau of the confidence set where R_Cstr may be as large as R_CT / 2: no decision
+    wide = replace(split, points=(*points, point(2e-3, 120.0, 45.0, 20.0)))
+    s36w = replace(s36, step5=replace(s36.step5, interface_split=wide))  # type: ignore[arg-type]
+    v = decide("c", VALIDATION, steps12, s36w, [], VerdictSettings(), lowest_pressure_r=low(int=165.0))
+    assert v["dominant_interface_process"] == "undetermined"
+    failed = replace(split, applies=False, points=(), best=None, reason="premise")
+    s36f = replace(s36, step5=replace(s36.step5, interface_split=failed))  # type: ignore[arg-type]
+    v = decide("c", VALIDATION, steps12, s36f, [], VerdictSettings(), lowest_pressure_r=low(int=165.0))
+    assert v["dominant_interface_process"] == "undetermined"
+
+
 def test_two_tau_constant_signals_read_as_all_charge_transfer_carry_a_premise() -> None:
     """Full matrix c274 and c283 (mixed, tau_Cstr < tau_CT): the constriction arc merged into the GB peak, and that
     peak moved by less than the DRT tolerance; with the real CT track beside it, rule 4a read both tau-constant

@@ -80,6 +80,13 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       same; the data do not tell them apart). Full matrix: c052, c223, c277, c286 (SEI declared ``stable`` beside a
       shrinking constriction arc merged into the GB peak, the SEI's DRT peak R ratio 0.89-1.00) had been called
       charge transfer.
+   d. where the bounds do not decide either: Table 1's constant tau_CT. The lowest-pressure spectrum fitted with
+      the interface signal split into a CT element held at the highest pressure's tau and CPE exponent and a
+      constriction element on Step 5's side of it, its tau profiled (:mod:`eisrecipe.recipe.interface_split`):
+      ``compare`` at every tau_Cstr of the profile's confidence set, a process only where all agree (and the
+      SEI-like reading of c above for a CT outcome); not where the split model fits worse than the merged element
+      (the premise fails), nor where a constriction track emerged at a higher pressure. Full matrix before it: 9 of
+      the 33 CT-limited cells with tau_CT < tau_Cstr ended here, undetermined for want of a contact fraction.
 5. Anything else: undetermined.
 
 Comparison with errors (:func:`compare`): ``charge_transfer`` when R_CT exceeds ``ratio`` x R_Cstr by more than
@@ -97,6 +104,7 @@ from dataclasses import dataclass
 from eisrecipe.recipe.contact import ct_resistance
 from eisrecipe.recipe.elements import CSTR, CT, INT, family, is_interface
 from eisrecipe.recipe.findings import NotApplicable
+from eisrecipe.recipe.interface_split import InterfaceSplit
 from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, moving_peak_order
 from eisrecipe.recipe.steps_3_6 import Steps36Finding
 from eisrecipe.serialize import finite, optional
@@ -555,6 +563,46 @@ def _drt_split_with(
     return compare(ct, math.nan, rest, math.nan, ratio, 0.0), ct, rest
 
 
+def _flat_ct(flat: str) -> Dominance:
+    """Rule 4c's SEI-like reading of a CT outcome (module docstring)."""
+    return Dominance(
+        "undetermined",
+        "the one interface signal keeps its R while a constriction part of R_Int vanishes: it does not follow "
+        "R_Pol / A (Table 1 CT) - SEI-like, or charge transfer at nearly full contact from the start",
+        sei_suspected=flat,
+    )
+
+
+def _split_decision(
+    split: InterfaceSplit, ratio: float, z_crit: float
+) -> tuple[str, str, tuple[float, float], tuple[float, float]] | None:
+    """Rule 4c with the Table 1 split (:mod:`eisrecipe.recipe.interface_split`): ``compare`` at every tau_Cstr of
+    the profile's confidence set; a process only where all of them reach it. Returns (process, rule, (R_CT, err),
+    (R_Cstr, err) of the best fit) or None."""
+    best = split.best_point
+    if best is None:
+        return None
+    reached = {
+        compare(p.r_ct_ohm_cm2, p.r_ct_stderr_ohm_cm2, p.r_cstr_ohm_cm2, p.r_cstr_stderr_ohm_cm2, ratio, z_crit)
+        for p in split.points
+    }
+    if len(reached) != 1 or "undetermined" in reached:
+        return None
+    taus = [p.tau_cstr_s for p in split.points]
+    side = "above" if split.order == "ct_faster" else "below"
+    rule = (
+        f"one overlapping interface signal split by Table 1's constant tau_CT: the lowest-pressure spectrum fitted "
+        f"with a CT element held at the highest pressure's tau ({split.tau_ct_s:.3g} s) and CPE exponent "
+        f"({split.alpha_ct:.3g}) and a constriction element {side} it (Step 5's order) gives R_CT = "
+        f"{best.r_ct_ohm_cm2:.3g} +- {best.r_ct_stderr_ohm_cm2:.2g} and R_Cstr = {best.r_cstr_ohm_cm2:.3g} +- "
+        f"{best.r_cstr_stderr_ohm_cm2:.2g} ohm cm^2 (best tau_Cstr {best.tau_cstr_s:.3g} s); the same comparison at "
+        f"every tau_Cstr the spectrum allows ({len(taus)} of the profile, {min(taus):.3g} .. {max(taus):.3g} s)"
+    )
+    ct = (best.r_ct_ohm_cm2, best.r_ct_stderr_ohm_cm2)
+    cstr = (best.r_cstr_ohm_cm2, best.r_cstr_stderr_ohm_cm2)
+    return reached.pop(), rule, ct, cstr
+
+
 def pressure_dominance(
     s12: Steps12Finding | NotApplicable,
     s36: Steps36Finding | None,
@@ -751,13 +799,16 @@ def pressure_dominance(
         _, process, rule = bounds[order]
         flat = _flat_signal_beside_vanishing_part(s12, r_pol, rest, r_int[1], z_crit, amplitude_tolerance)
         if process == "charge_transfer" and flat is not None:
-            return Dominance(
-                "undetermined",
-                "the one interface signal keeps its R while a constriction part of R_Int vanishes: it does not follow "
-                "R_Pol / A (Table 1 CT) - SEI-like, or charge transfer at nearly full contact from the start",
-                sei_suspected=flat,
-            )
+            return _flat_ct(flat)
         return Dominance(process, rule, r_pol, math.nan, rest, r_int[1], basis="series fit and Step 3")
+    split = s5.interface_split if s5 is not None else None
+    decided = _split_decision(split, ratio, z_crit) if split is not None and not emerged else None
+    if decided is not None:
+        process, rule, ct_pair, cstr_pair = decided
+        flat = _flat_signal_beside_vanishing_part(s12, r_pol, rest, r_int[1], z_crit, amplitude_tolerance)
+        if process == "charge_transfer" and flat is not None:
+            return _flat_ct(flat)
+        return Dominance.of_pair(process, rule, ct_pair, cstr_pair, basis="Table 1 split of the lowest-pressure fit")
     hidden = (
         f" (constriction track(s) {', '.join(str(t.track) for t in emerged)}, first resolved at a higher pressure, "
         "existed at the lowest one as well: R_Cstr(p_min) > 0 there)"

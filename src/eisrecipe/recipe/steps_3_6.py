@@ -93,6 +93,7 @@ from eisrecipe.recipe.elements import (
     numbered,
 )
 from eisrecipe.recipe.findings import NotApplicable
+from eisrecipe.recipe.interface_split import InterfaceSplit, split_interface
 from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, moving_peak_order
 from eisrecipe.serialize import finite, from_dict, optional
 from eisrecipe.spectrum import Spectrum
@@ -292,6 +293,9 @@ class Step5Finding:
     tau_shift_z_lowest: float | None = optional()
     ct_share: tuple[CtShareRow, ...] | None = optional()
     ct_share_note: str | None = optional()
+    #: right branch without the sheet's contact fraction: the lowest-pressure signal split by Table 1's constant
+    #: tau_CT (:mod:`eisrecipe.recipe.interface_split`)
+    interface_split: InterfaceSplit | None = optional()
     note: str | None = optional()
 
     @property
@@ -1429,9 +1433,16 @@ def steps_3_6(
         step4 = replace(step4, bulk_tail=top_end)
     interfaces = interfaces_of(spectra)
     step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces)
+    measured = joint
     if interfaces != 1:
         joint = joint.scaled(_interface_names(a), interfaces)
     step5 = step5_trends(joint, a, step3, by_name, settings.z_crit, moving_peak_order(steps12))
+    if _split_needed(a, step3, step5, steps12, by_name):
+        split = split_interface(
+            measured, by_name[order[0]], order[0], order[-1], step5.tau_order or "", settings.weighting, settings.z_crit
+        )
+        if split is not None:
+            step5 = replace(step5, interface_split=split.scaled(interfaces) if interfaces != 1 else split)
     step6 = step6_contact_area(joint, a, step3, step5, by_name, settings.z_crit)
     series_pruned = tuple(fitter.pruned.get(f"series_l{use_l}", []))
     elements = _interface_elements(tracks, a, joint, series_pruned)
@@ -1456,6 +1467,27 @@ def steps_3_6(
         notes=tuple(notes) or None,
     )
     return Steps36Result(step3_fit, joint, a.pressure, finding)
+
+
+def _split_needed(
+    a: ElementAssignment,
+    step3: Step3Finding,
+    step5: Step5Finding,
+    steps12: Steps12Finding,
+    spectra: Mapping[str, Spectrum],
+) -> bool:
+    """Whether the verdict may need the Table 1 split of the lowest-pressure signal (rule 4c of
+    :mod:`eisrecipe.recipe.dominance`): one interface element that persists at the highest pressure (Step 2: charge
+    transfer present, Step 3's R_Pol resolved), a tau order from Step 5, and no contact fraction for the lowest
+    pressure in the sheet (with one, rule 4b decides)."""
+    return (
+        INT in a.elements
+        and CT not in a.elements
+        and steps12.conclusion == "charge_transfer_present"
+        and step3.resolved
+        and step5.tau_order in ("ct_faster", "cstr_faster")
+        and spectra[a.order[0]].meta.get("contact_fraction") is None
+    )
 
 
 _ROLES = {
