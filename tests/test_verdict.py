@@ -243,6 +243,31 @@ def test_one_overlapping_signal_split_by_table1_decides_without_a_contact_fracti
     assert v["dominant_interface_process"] == "undetermined"
 
 
+def test_a_split_whose_tau_constant_part_keeps_r_pol_beside_a_constriction_part_is_sei_like() -> None:
+    """Full matrix c115 (SEI of 32.9 ohm cm^2, sheet `stable`, beside a constriction arc of 29.7 at the lowest
+    pressure that vanishes at full contact): the split recovers both parts (29.1 +- 3.6 at tau_CT, 34.1 +- 3.7 at
+    1 ms) - but the tau-constant part keeps R_Pol = 32.9 while the contact changes, which charge transfer (R_Pol A)
+    would not: SEI-like, undetermined with the suspicion; it had been called "mixed". The same split with the
+    tau-constant part at R_Pol A = 0.5 R_Pol is Table 1's CT and decides."""
+    from eisrecipe.recipe.interface_split import InterfaceSplit, SplitPoint
+
+    points = (
+        SplitPoint(1.0e-3, 50.0, 29.1, 3.6, 34.1, 3.7, 0.9),
+        SplitPoint(1.07e-3, 50.5, 31.5, 0.46, 31.6, 0.51, 0.9),
+    )
+    split = InterfaceSplit("p1", "ct_faster", 4.25e-4, 0.995, True, 51.0, 50.0, 150, points, best=0)
+    s36 = s36_right(r_pol=32.9, direction="falling")
+    s36 = replace(s36, step5=replace(s36.step5, tau_order_from_merged="ct_faster", interface_split=split))  # type: ignore[arg-type]
+    steps12 = s12("charge_transfer_present", at_highest=(2,), tracks=(track(2, "charge_transfer", 60.0, 32.9),))
+    v = decide("c", VALIDATION, steps12, s36, [], VerdictSettings(), lowest_pressure_r=low(int=63.2))
+    assert v["dominant_interface_process"] == "undetermined"
+    assert "SEI-like" in v["dominance"]["sei_suspected"]
+    halved = replace(split, points=(SplitPoint(1.0e-3, 50.0, 16.4, 0.5, 4.0, 0.5, 0.9),), best=0)
+    s36h = replace(s36, step5=replace(s36.step5, interface_split=halved))  # type: ignore[arg-type]
+    v = decide("c", VALIDATION, steps12, s36h, [], VerdictSettings(), lowest_pressure_r=low(int=20.4))
+    assert v["dominant_interface_process"] == "charge_transfer" and "split by Table 1" in v["dominance"]["rule"]
+
+
 def test_two_tau_constant_signals_read_as_all_charge_transfer_carry_a_premise() -> None:
     """Full matrix c274 and c283 (mixed, tau_Cstr < tau_CT): the constriction arc merged into the GB peak, and that
     peak moved by less than the DRT tolerance; with the real CT track beside it, rule 4a read both tau-constant

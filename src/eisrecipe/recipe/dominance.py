@@ -80,13 +80,16 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       same; the data do not tell them apart). Full matrix: c052, c223, c277, c286 (SEI declared ``stable`` beside a
       shrinking constriction arc merged into the GB peak, the SEI's DRT peak R ratio 0.89-1.00) had been called
       charge transfer.
-   d. where the bounds do not decide either: Table 1's constant tau_CT. The lowest-pressure spectrum fitted with
-      the interface signal split into a CT element held at the highest pressure's tau and CPE exponent and a
-      constriction element on Step 5's side of it, its tau profiled (:mod:`eisrecipe.recipe.interface_split`):
-      ``compare`` at every tau_Cstr of the profile's confidence set, a process only where all agree (and the
-      SEI-like reading of c above for a CT outcome); not where the split model fits worse than the merged element
-      (the premise fails), nor where a constriction track emerged at a higher pressure. Full matrix before it: 9 of
-      the 33 CT-limited cells with tau_CT < tau_Cstr ended here, undetermined for want of a contact fraction.
+   d. where the bounds do not decide either: Table 1's constant tau_CT. The lowest-pressure spectrum fitted with the
+      interface signal split into a CT element held at the highest pressure's tau and CPE exponent and a constriction
+      element on Step 5's side of it, its tau profiled (:mod:`eisrecipe.recipe.interface_split`): ``compare`` at every
+      tau_Cstr of the profile's confidence set, a process only where all agree (and the SEI-like reading of c above for
+      a CT outcome); ``undetermined`` with ``sei_suspected`` where, at any tau of that set, the tau-constant part keeps
+      R_Pol (within ``amplitude_tolerance``) beside a constriction part beyond ``z_crit`` errors (the split's own form
+      of c's reading; matrix c115, an SEI beside a constriction arc); not where the split model fits worse than the
+      merged element (the premise fails), nor where a constriction track emerged at a higher pressure. Full matrix
+      before it: 9 of the 33 CT-limited cells with tau_CT < tau_Cstr ended here, undetermined for want of a contact
+      fraction.
 5. Anything else: undetermined.
 
 Comparison with errors (:func:`compare`): ``charge_transfer`` when R_CT exceeds ``ratio`` x R_Cstr by more than
@@ -573,6 +576,27 @@ def _flat_ct(flat: str) -> Dominance:
     )
 
 
+def _split_flat_part(split: InterfaceSplit, r_pol: float, z_crit: float, amplitude_tolerance: float) -> str | None:
+    """Rule 4d's SEI-like reading (rule 4c's, with the split's numbers), or None: at some tau_Cstr of the profile's
+    confidence set the tau-constant part keeps R_Pol (R_CT(p_min) / R_Pol within ``amplitude_tolerance``, as a DRT
+    track that keeps its R) while the constriction part beside it is beyond ``z_crit`` errors. Charge transfer would
+    follow R_Pol A or R_Pol / A while the contact changes (full matrix c115: an SEI of 32.9 ohm cm^2 beside a
+    constriction arc of 29.7 at the lowest pressure, split as 29.1 and 34.1 - "mixed" without this reading)."""
+    if not split.applies or not (r_pol > 0):
+        return None
+    for p in split.points:
+        keeps = _keeps_r(p.r_ct_ohm_cm2 / r_pol, amplitude_tolerance)
+        err = p.r_cstr_stderr_ohm_cm2 if math.isfinite(p.r_cstr_stderr_ohm_cm2) else math.inf
+        if keeps and p.r_cstr_ohm_cm2 > z_crit * err:
+            return (
+                f"split at tau_Cstr {p.tau_cstr_s:.3g} s: the tau-constant part keeps R_Pol (R_CT {p.r_ct_ohm_cm2:.3g} "
+                f"against R_Pol {r_pol:.3g} ohm cm^2) beside a constriction part of {p.r_cstr_ohm_cm2:.3g} +- "
+                f"{p.r_cstr_stderr_ohm_cm2:.2g} that vanishes at full contact: charge transfer would follow R_Pol A or "
+                "R_Pol / A - SEI-like"
+            )
+    return None
+
+
 def _split_decision(
     split: InterfaceSplit, ratio: float, z_crit: float
 ) -> tuple[str, str, tuple[float, float], tuple[float, float]] | None:
@@ -802,6 +826,16 @@ def pressure_dominance(
             return _flat_ct(flat)
         return Dominance(process, rule, r_pol, math.nan, rest, r_int[1], basis="series fit and Step 3")
     split = s5.interface_split if s5 is not None else None
+    if split is not None and not emerged:
+        flat_part = _split_flat_part(split, r_pol, z_crit, amplitude_tolerance)
+        if flat_part is not None:
+            return Dominance(
+                "undetermined",
+                "the one interface signal split by Table 1's constant tau_CT: its tau-constant part keeps R_Pol while "
+                "a constriction part beside it vanishes - SEI-like, or charge transfer at nearly full contact from the "
+                "start",
+                sei_suspected=flat_part,
+            )
     decided = _split_decision(split, ratio, z_crit) if split is not None and not emerged else None
     if decided is not None:
         process, rule, ct_pair, cstr_pair = decided
