@@ -11,7 +11,9 @@ as Table 1 says.
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -104,3 +106,20 @@ def test_no_split_without_an_order_or_interface_element() -> None:
     assert split_interface(joint, spectrum, "low", "top", "undetermined", "modulus", 2.0) is None
     assert split_interface(joint, spectrum, "low", "missing", "ct_faster", "modulus", 2.0) is None
     assert math.isfinite(split.chi2_best)
+
+
+def test_a_degenerate_point_decides_nothing_and_survives_json() -> None:
+    """A tau of the confidence set where R_CT or R_Cstr is not determined (infinite error, written to JSON as null):
+    no decision, also after the round trip through steps36.json (null reads back as NaN, which ``compare`` would take
+    for an exact value)."""
+    from eisrecipe.serialize import from_dict, json_safe, to_dict
+
+    split = _split(R_POL * 0.9, 2.0, "ct_faster")
+    assert split is not None and split.applies
+    assert _split_decision(split, ratio=2.0, z_crit=2.0) is not None
+    bad = replace(split.points[0], r_cstr_stderr_ohm_cm2=math.inf, degenerate=True)
+    worse = replace(split, points=(bad, *split.points[1:]))
+    assert _split_decision(worse, ratio=2.0, z_crit=2.0) is None
+    back = from_dict(InterfaceSplit, json.loads(json.dumps(json_safe(to_dict(worse)))))
+    assert back.points[0].degenerate and math.isnan(back.points[0].r_cstr_stderr_ohm_cm2)
+    assert _split_decision(back, ratio=2.0, z_crit=2.0) is None

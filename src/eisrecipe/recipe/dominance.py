@@ -585,6 +585,8 @@ def _split_flat_part(split: InterfaceSplit, r_pol: float, z_crit: float, amplitu
     if not split.applies or not (r_pol > 0):
         return None
     for p in split.points:
+        if p.degenerate:
+            continue
         keeps = _keeps_r(p.r_ct_ohm_cm2 / r_pol, amplitude_tolerance)
         err = p.r_cstr_stderr_ohm_cm2 if math.isfinite(p.r_cstr_stderr_ohm_cm2) else math.inf
         if keeps and p.r_cstr_ohm_cm2 > z_crit * err:
@@ -604,7 +606,7 @@ def _split_decision(
     the profile's confidence set; a process only where all of them reach it. Returns (process, rule, (R_CT, err),
     (R_Cstr, err) of the best fit) or None."""
     best = split.best_point
-    if best is None:
+    if best is None or any(p.degenerate for p in split.points):  # a tau where R_CT or R_Cstr is not determined
         return None
     reached = {
         compare(p.r_ct_ohm_cm2, p.r_ct_stderr_ohm_cm2, p.r_cstr_ohm_cm2, p.r_cstr_stderr_ohm_cm2, ratio, z_crit)

@@ -43,7 +43,7 @@ from scipy.optimize import least_squares
 
 from eisrecipe.methods.blas import one_blas_thread
 from eisrecipe.methods.circuits import Element, SeriesModel
-from eisrecipe.methods.fitting import SeriesFit, Weighting, residual_weights
+from eisrecipe.methods.fitting import SeriesFit, Weighting, _covariance, residual_weights
 from eisrecipe.recipe.elements import CSTR, CT, INT
 from eisrecipe.serialize import optional
 from eisrecipe.spectrum import Spectrum
@@ -70,6 +70,8 @@ class SplitPoint:
     r_cstr_ohm_cm2: float
     r_cstr_stderr_ohm_cm2: float
     alpha_cstr: float
+    #: R_CT or R_Cstr lies along a direction the spectrum does not determine (its error infinite; written as null)
+    degenerate: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,8 +152,8 @@ def _fit(
     upper: np.ndarray,
 ) -> tuple[np.ndarray, float, np.ndarray, int]:
     """Least squares over the parameters not in ``held`` (index -> value); returns the full vector, chi-squared,
-    the covariance of the free parameters (scaled by chi-squared per degree of freedom) and the degrees of
-    freedom."""
+    the covariance of the free parameters (scaled by chi-squared per degree of freedom; infinite along directions
+    the data do not determine, as every fit of the package reports them) and the degrees of freedom."""
     free = np.array([k for k in range(x_start.size) if k not in held], dtype=int)
     x_full = x_start.copy()
     for k, v in held.items():
@@ -175,8 +177,7 @@ def _fit(
         sol = least_squares(residual, v0, jac=jacobian, bounds=(lo, hi), method="trf", x_scale="jac")
     dof = max(2 * z.size - free.size, 1)
     chi2 = float(np.sum(sol.fun**2))
-    jt = sol.jac
-    cov = np.linalg.pinv(jt.T @ jt) * chi2 / dof
+    cov, _ = _covariance(sol.jac, chi2 / dof)  # infinite variance along directions the spectrum does not determine
     x_full[free] = sol.x
     return x_full, chi2, cov, dof
 
@@ -285,6 +286,7 @@ def split_interface(
                         r_cstr_ohm_cm2=r_cs,
                         r_cstr_stderr_ohm_cm2=r_cs * math.sqrt(max(cov[i_cs, i_cs], 0.0)),
                         alpha_cstr=float(x[names.index(f"{CSTR}.alpha")]),
+                        degenerate=not np.isfinite([cov[i_ct, i_ct], cov[i_cs, i_cs]]).all(),
                     ),
                     dof,
                 )
@@ -318,6 +320,7 @@ def split_interface(
             r_cstr_ohm_cm2=r_cs,
             r_cstr_stderr_ohm_cm2=r_cs * math.sqrt(max(cov[i_cs, i_cs], 0.0)),
             alpha_cstr=float(x[names.index(f"{CSTR}.alpha")]),
+            degenerate=not np.isfinite([cov[i_ct, i_ct], cov[i_cs, i_cs]]).all(),
         )
         profile.append((best_point, dof_free))
     noise_var = chi2_merged / dof_merged
