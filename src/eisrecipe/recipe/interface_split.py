@@ -267,6 +267,22 @@ def split_interface(
     k_cstr_tau = names.index(f"{CSTR}.ln_tau")
     free_of = [k for k in range(len(names)) if k not in held_base and k != k_cstr_tau]
     sign = 1.0 if order == "ct_faster" else -1.0
+
+    def point(x: np.ndarray, chi2: float, cov: np.ndarray, free: list[int]) -> SplitPoint:
+        """The split fit ``x`` as a profile point (``cov`` over the parameters ``free``, ln R -> R errors)."""
+        i_ct, i_cs = free.index(k_ct_r), free.index(k_cstr_r)
+        r_ct, r_cs = math.exp(x[k_ct_r]), math.exp(x[k_cstr_r])
+        return SplitPoint(
+            tau_cstr_s=math.exp(x[k_cstr_tau]),
+            chi2=chi2,
+            r_ct_ohm_cm2=r_ct,
+            r_ct_stderr_ohm_cm2=r_ct * math.sqrt(max(cov[i_ct, i_ct], 0.0)),
+            r_cstr_ohm_cm2=r_cs,
+            r_cstr_stderr_ohm_cm2=r_cs * math.sqrt(max(cov[i_cs, i_cs], 0.0)),
+            alpha_cstr=float(x[names.index(f"{CSTR}.alpha")]),
+            degenerate=not np.isfinite([cov[i_ct, i_ct], cov[i_cs, i_cs]]).all(),
+        )
+
     profile: list[tuple[SplitPoint, int]] = []
     with one_blas_thread():
         for d in decades:
@@ -274,23 +290,7 @@ def split_interface(
             start[f"{CSTR}.ln_tau"] = ln_tau_cstr
             x0 = np.array([start[n] for n in names])
             x, chi2, cov, dof = _fit(model, omega, z, weights, x0, {**held_base, k_cstr_tau: ln_tau_cstr}, lower, upper)
-            i_ct, i_cs = free_of.index(k_ct_r), free_of.index(k_cstr_r)
-            r_ct, r_cs = math.exp(x[k_ct_r]), math.exp(x[k_cstr_r])
-            profile.append(
-                (
-                    SplitPoint(
-                        tau_cstr_s=math.exp(ln_tau_cstr),
-                        chi2=chi2,
-                        r_ct_ohm_cm2=r_ct,
-                        r_ct_stderr_ohm_cm2=r_ct * math.sqrt(max(cov[i_ct, i_ct], 0.0)),
-                        r_cstr_ohm_cm2=r_cs,
-                        r_cstr_stderr_ohm_cm2=r_cs * math.sqrt(max(cov[i_cs, i_cs], 0.0)),
-                        alpha_cstr=float(x[names.index(f"{CSTR}.alpha")]),
-                        degenerate=not np.isfinite([cov[i_ct, i_ct], cov[i_cs, i_cs]]).all(),
-                    ),
-                    dof,
-                )
-            )
+            profile.append((point(x, chi2, cov, free_of), dof))
     grid_best, dof = min(profile, key=lambda t: t[0].chi2)
     # the profile's minimum refined with tau_Cstr free (on Step 5's side of tau_CT, within the grid's span): on a
     # sharp profile the nearest grid tau biases R_CT and R_Cstr by more than their errors (0.05 decade off moved
@@ -310,18 +310,7 @@ def split_interface(
     inside = lower[k_cstr_tau] + 1e-6 * span < x[k_cstr_tau] < upper[k_cstr_tau] - 1e-6 * span
     # on a tau bound the refined fit is a grid end again, its covariance degenerate there: the grid point stands
     if chi2 <= grid_best.chi2 and inside:
-        i_ct, i_cs = free_all.index(k_ct_r), free_all.index(k_cstr_r)
-        r_ct, r_cs = math.exp(x[k_ct_r]), math.exp(x[k_cstr_r])
-        best_point = SplitPoint(
-            tau_cstr_s=math.exp(x[k_cstr_tau]),
-            chi2=chi2,
-            r_ct_ohm_cm2=r_ct,
-            r_ct_stderr_ohm_cm2=r_ct * math.sqrt(max(cov[i_ct, i_ct], 0.0)),
-            r_cstr_ohm_cm2=r_cs,
-            r_cstr_stderr_ohm_cm2=r_cs * math.sqrt(max(cov[i_cs, i_cs], 0.0)),
-            alpha_cstr=float(x[names.index(f"{CSTR}.alpha")]),
-            degenerate=not np.isfinite([cov[i_ct, i_ct], cov[i_cs, i_cs]]).all(),
-        )
+        best_point = point(x, chi2, cov, free_all)
         profile.append((best_point, dof_free))
     noise_var = chi2_merged / dof_merged
     chi2_best = best_point.chi2
