@@ -602,7 +602,7 @@ def _split_flat_part(split: InterfaceSplit, r_pol: float, z_crit: float, amplitu
 def _split_decision(
     split: InterfaceSplit, ratio: float, z_crit: float
 ) -> tuple[str, str, tuple[float, float], tuple[float, float]] | None:
-    """Rule 4c with the Table 1 split (:mod:`eisrecipe.recipe.interface_split`): ``compare`` at every tau_Cstr of
+    """Rule 4d: the Table 1 split (:mod:`eisrecipe.recipe.interface_split`) decides by ``compare`` at every tau_Cstr of
     the profile's confidence set; a process only where all of them reach it. Returns (process, rule, (R_CT, err),
     (R_Cstr, err) of the best fit) or None."""
     best = split.best_point
