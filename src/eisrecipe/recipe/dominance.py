@@ -87,7 +87,8 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       a CT outcome); ``undetermined`` with ``sei_suspected`` where, at any tau of that set, the tau-constant part keeps
       R_Pol (within ``amplitude_tolerance``) beside a constriction part beyond ``z_crit`` errors (the split's own form
       of c's reading; matrix c115, an SEI beside a constriction arc); not where the split model fits worse than the
-      merged element (the premise fails), nor where a constriction track emerged at a higher pressure. Full matrix
+      merged element (the premise fails), nor where a constriction track emerged at a higher pressure; the decision
+      carries :data:`SPLIT_FULL_CONTACT` as its premise (confidence at most ``medium``). Full matrix
       before it: 9 of the 33 CT-limited cells with tau_CT < tau_Cstr ended here, undetermined for want of a contact
       fraction.
 5. Anything else: undetermined.
@@ -356,6 +357,15 @@ def _drt_area_at_lowest(s12: Steps12Finding, s36: Steps36Finding | None, element
 ONE_INTERFACE = (
     "one working interface: every charge-transfer process there follows the same contact fraction A (Table 1); "
     "two electrodes gaining contact at different rates would break it"
+)
+
+
+#: the premise of rule 4d (:attr:`Dominance.premise`): what the split holds is the CT arc alone only at full contact
+SPLIT_FULL_CONTACT = (
+    "the highest pressure reaches full contact: its one interface signal is the CT arc alone, whose tau and CPE "
+    "exponent the split of the lowest-pressure signal holds (Table 1: CT keeps its tau); a constriction part still "
+    "left there would shift them and be counted as CT (an independent review: 13 % left moved a 60/40 cell to "
+    "charge transfer)"
 )
 
 
@@ -844,7 +854,14 @@ def pressure_dominance(
         flat = _flat_signal_beside_vanishing_part(s12, r_pol, rest, r_int[1], z_crit, amplitude_tolerance)
         if process == "charge_transfer" and flat is not None:
             return _flat_ct(flat)
-        return Dominance.of_pair(process, rule, ct_pair, cstr_pair, basis="Table 1 split of the lowest-pressure fit")
+        return Dominance.of_pair(
+            process,
+            rule,
+            ct_pair,
+            cstr_pair,
+            basis="Table 1 split of the lowest-pressure fit",
+            premise=SPLIT_FULL_CONTACT,
+        )
     hidden = (
         f" (constriction track(s) {', '.join(str(t.track) for t in emerged)}, first resolved at a higher pressure, "
         "existed at the lowest one as well: R_Cstr(p_min) > 0 there)"

@@ -19,14 +19,20 @@ grid tau alone biased R_CT by half on a known-answer cell. A constriction part t
 gives a flat profile - every tau kept, each with a small R_Cstr - and the decision (in :mod:`dominance`) must hold
 at all of them. The split applies only where Table 1's premise fits the data: the split model must fit the
 lowest-pressure spectrum no worse than the merged element's own single-spectrum fit beyond the chi-squared(2)
-quantile at ``z_crit``'s two-sided level (two parameters held, each as exact as the highest-pressure fit: 6.2 noise
-variances at z_crit 2); a CT arc whose tau or shape moved with pressure fails
-that and the split says so.
+quantile at ``z_crit``'s two-sided level (6.2 noise variances at z_crit 2; the two held parameters carry the
+highest-pressure fit's errors, which makes the check the stricter); a CT arc whose tau or shape moved with
+pressure fails that and the split says so.
 
 Measured before it was written (a prototype on the full matrix's CT-limited cells with tau_CT < tau_Cstr whose
 verdict was undetermined for want of a contact fraction, 9 of 33): the truth's R_CT 159.5 and R_Cstr 5.5 ohm cm^2
 at 1.08 decades came out as 159.5 and 5.7 at 1.1 decades (matrix c010); in all 9 the CT part exceeded twice the
 largest constriction part the profile allowed.
+
+Limits (independent review, not yet mended): the highest pressure is taken to be at full contact (a constriction
+part left there shifts the held tau and is counted as CT; the decision carries that premise); the held tau's own
+error is not propagated into the R errors; bulk and GB are refitted on the one spectrum rather than held at the
+joint fit's values; the split's R_CT is not checked against Table 1's direction (<= R_Pol for ``ct_faster``, >= for
+``cstr_faster``); R errors are first order in ln R.
 
 Units: R in ohm cm^2 (per interface after the symmetric-cell scaling the caller applies), tau in s, chi-squared in
 the joint fit's weighting.

@@ -1476,7 +1476,7 @@ def _split_needed(
     steps12: Steps12Finding,
     spectra: Mapping[str, Spectrum],
 ) -> bool:
-    """Whether the verdict may need the Table 1 split of the lowest-pressure signal (rule 4c of
+    """Whether the verdict may need the Table 1 split of the lowest-pressure signal (rule 4d of
     :mod:`eisrecipe.recipe.dominance`): one interface element that persists at the highest pressure (Step 2: charge
     transfer present, Step 3's R_Pol resolved), a tau order from Step 5, and no contact fraction for the lowest
     pressure in the sheet (with one, rule 4b decides)."""
