@@ -99,7 +99,8 @@ def test_premise_fails_when_ct_tau_moves() -> None:
 
 
 def test_no_split_without_an_order_or_interface_element() -> None:
-    """No split without Step 5's order, without both spectra, or without an interface element in the joint fit."""
+    """No split without Step 5's order, without both spectra, without an interface element in the joint fit, or
+    where a constriction element already stands beside it."""
     low = _z(20.0, 0.0, 1.0, 0)
     starts = [Start(r=[100.0, 60.0, 20.0], tau_s=[1e-8, 1e-6, TAU_CT], alpha=[1.0, 0.95, 0.9])] * 2
     joint = fit_series([F, F], [low, low], MERGED, starts, names=["low", "top"], shared=["bulk", "gb"])
@@ -107,6 +108,10 @@ def test_no_split_without_an_order_or_interface_element() -> None:
     assert split_interface(joint, spectrum, "low", "top", "ct_faster", "modulus", 2.0) is not None
     assert split_interface(joint, spectrum, "low", "top", "undetermined", "modulus", 2.0) is None
     assert split_interface(joint, spectrum, "low", "missing", "ct_faster", "modulus", 2.0) is None
+    beside = SeriesModel.of(["bulk", "gb", "int", "cstr"], ["RC", "RCPE", "RCPE", "RCPE"])  # not one signal
+    starts4 = [Start(r=[100.0, 60.0, 20.0, 1.0], tau_s=[1e-8, 1e-6, TAU_CT, 1e-1], alpha=[1.0, 0.95, 0.9, 0.9])] * 2
+    joint = fit_series([F, F], [low, low], beside, starts4, names=["low", "top"], shared=["bulk", "gb"])
+    assert split_interface(joint, spectrum, "low", "top", "ct_faster", "modulus", 2.0) is None
     no_interface = SeriesModel.of(["bulk", "gb", "sei"], ["RC", "RCPE", "RCPE"])
     joint = fit_series([F, F], [low, low], no_interface, starts, names=["low", "top"], shared=["bulk", "gb"])
     assert split_interface(joint, spectrum, "low", "top", "ct_faster", "modulus", 2.0) is None

@@ -219,7 +219,8 @@ def split_interface(
 
     Returns
     -------
-    InterfaceSplit, or None where the joint fit has no interface element in both spectra.
+    InterfaceSplit, or None where the joint fit has no interface element in both spectra, or already holds a CT or
+    constriction element beside it (then the signal is not the one overlapping signal the split is for).
     """
     if order not in ("ct_faster", "cstr_faster") or lowest not in joint.spectra or highest not in joint.spectra:
         return None
@@ -233,6 +234,8 @@ def split_interface(
     if not (tau_ct > 0 and math.isfinite(tau_ct) and low.r > 0 and math.isfinite(low.r)):
         return None
     merged_model, x_merged = _spectrum_vector(joint, lowest)
+    if any(e.name in (CT, CSTR) for e in merged_model.elements):  # the split's names are taken: not one signal
+        return None
     omega = 2 * math.pi * np.asarray(spectrum.frequency_hz, dtype=float)
     z = np.asarray(spectrum.impedance)
     weights = residual_weights(z, weighting)

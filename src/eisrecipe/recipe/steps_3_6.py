@@ -1482,7 +1482,7 @@ def _split_needed(
     pressure in the sheet (with one, rule 4b decides)."""
     return (
         INT in a.elements
-        and CT not in a.elements
+        and not any(family(n) in (CT, CSTR) for n in a.elements)  # one interface signal, nothing named beside it
         and steps12.conclusion == "charge_transfer_present"
         and step3.resolved
         and step5.tau_order in ("ct_faster", "cstr_faster")
