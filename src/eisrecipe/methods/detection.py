@@ -134,11 +134,7 @@ def rc_detection_limit(
         if len(fit.spectra) != 1:
             raise ValueError(f"fit holds {len(fit.spectra)} spectra: name one")
         spectrum = fit.spectra[0]
-    j = fit.spectra.index(spectrum)
-    model = fit.models[j]
-    names = list(fit.param_names)
-    own = [f"{spectrum}:{p}" if f"{spectrum}:{p}" in names else p for p in model.param_names]  # shared: bare name
-    x = np.array([fit.x[names.index(p)] for p in own])
+    model, x = fit.spectrum_vector(spectrum)
 
     omega = 2 * np.pi * np.asarray(frequency_hz, dtype=float)
     z = np.asarray(impedance, dtype=complex)

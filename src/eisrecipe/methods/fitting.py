@@ -303,6 +303,14 @@ class SeriesFit:
         """chi2 / dof."""
         return self.chi2 / max(self.dof, 1)
 
+    def spectrum_vector(self, spectrum: str) -> tuple[SeriesModel, FloatArray]:
+        """The model of ``spectrum`` and its fitted parameter vector in that model's order (shared parameters under
+        their bare names, the spectrum's own ones as ``<spectrum>:<param>``)."""
+        model = self.models[self.spectra.index(spectrum)]
+        names = list(self.param_names)
+        own = [f"{spectrum}:{p}" if f"{spectrum}:{p}" in names else p for p in model.param_names]
+        return model, np.array([self.x[names.index(p)] for p in own])
+
     def element(self, spectrum: str, name: str) -> ElementFit:
         """The fit of element ``name`` in ``spectrum``."""
         for e in self.elements:

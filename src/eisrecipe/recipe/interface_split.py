@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -121,8 +121,6 @@ class InterfaceSplit:
 
     def scaled(self, factor: float) -> InterfaceSplit:
         """The same split with every resistance divided by ``factor`` (per interface of a symmetric cell)."""
-        from dataclasses import replace
-
         return replace(
             self,
             points=tuple(
@@ -138,13 +136,12 @@ class InterfaceSplit:
         )
 
 
-def _spectrum_vector(joint: SeriesFit, spectrum: str) -> tuple[SeriesModel, np.ndarray]:
-    """The model of one spectrum of the joint fit and its fitted parameter vector."""
-    j = joint.spectra.index(spectrum)
-    model = joint.models[j]
-    index = {name: k for k, name in enumerate(joint.param_names)}
-    x = [joint.x[index[p] if p in index else index[f"{spectrum}:{p}"]] for p in model.param_names]
-    return model, np.asarray(x, dtype=float)
+def _bounds(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of a series model's parameters: R_inf >= 0, CPE exponents in [0.3, 1], the rest free (ln R, ln tau,
+    ln L)."""
+    lower = np.array([0.0 if n == "r_inf" else 0.3 if n.endswith(".alpha") else -np.inf for n in names])
+    upper = np.array([1.0 if n.endswith(".alpha") else np.inf for n in names])
+    return lower, upper
 
 
 def _fit(
@@ -233,7 +230,7 @@ def split_interface(
     alpha_ct = float(top.alpha) if math.isfinite(top.alpha) else 1.0
     if not (tau_ct > 0 and math.isfinite(tau_ct) and low.r > 0 and math.isfinite(low.r)):
         return None
-    merged_model, x_merged = _spectrum_vector(joint, lowest)
+    merged_model, x_merged = joint.spectrum_vector(lowest)
     if any(e.name in (CT, CSTR) for e in merged_model.elements):  # the split's names are taken: not one signal
         return None
     omega = 2 * math.pi * np.asarray(spectrum.frequency_hz, dtype=float)
@@ -241,9 +238,7 @@ def split_interface(
     weights = residual_weights(z, weighting)
 
     # the merged element refitted on this spectrum alone: the yardstick of the split's premise
-    names = merged_model.param_names
-    lower = np.array([0.0 if n == "r_inf" else 0.3 if n.endswith(".alpha") else -np.inf for n in names])
-    upper = np.array([np.inf if not n.endswith(".alpha") else 1.0 for n in names])
+    lower, upper = _bounds(merged_model.param_names)
     with one_blas_thread():
         _, chi2_merged, _, dof_merged = _fit(merged_model, omega, z, weights, x_merged, {}, lower, upper)
 
@@ -264,8 +259,7 @@ def split_interface(
         start[f"{CT}.alpha"] = alpha_ct
     start[f"{CSTR}.ln_r"] = math.log(_CSTR_START_SHARE * low.r)
     start[f"{CSTR}.alpha"] = min(max(float(low.alpha) if math.isfinite(low.alpha) else 0.9, 0.5), 1.0)
-    lower = np.array([0.0 if n == "r_inf" else 0.3 if n.endswith(".alpha") else -np.inf for n in names])
-    upper = np.array([np.inf if not n.endswith(".alpha") else 1.0 for n in names])
+    lower, upper = _bounds(names)
     k_cstr_r = names.index(f"{CSTR}.ln_r")
     lower[k_cstr_r] = math.log(_CSTR_FLOOR_SHARE * low.r)
     lower[names.index(f"{CSTR}.alpha")] = 0.5
