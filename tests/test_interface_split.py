@@ -98,6 +98,25 @@ def test_premise_fails_when_ct_tau_moves() -> None:
     assert _split_decision(split, ratio=2.0, z_crit=2.0) is None
 
 
+@pytest.mark.parametrize(
+    ("order", "r_ct", "r_cstr"),
+    [
+        ("ct_faster", R_POL / 0.3, 25.0),  # the cstr_faster cell's numbers under the other order: R_CT 133 > R_Pol
+        ("cstr_faster", R_POL * 0.3, 60.0),  # the ct_faster cell's numbers under the other order: R_CT 12 < R_Pol
+        ("ct_faster", R_POL * 1.2, 0.0),  # a tau-constant signal 20 % larger at p_min: R_Pol A cannot exceed R_Pol
+    ],
+)
+def test_split_against_table1_direction_does_not_apply(order: str, r_ct: float, r_cstr: float) -> None:
+    """Table 1 fixes R_CT(p_min)'s side of R_Pol (R_Pol A <= R_Pol for tau_CT < tau_Cstr, R_Pol / A >= R_Pol for
+    tau_Cstr < tau_CT): a split whose R_CT lies on the other side beyond the errors at every tau_Cstr of the profile
+    does not apply and decides nothing; the same numbers under the right order do (the test above)."""
+    split = _split(r_ct, r_cstr, order)
+    assert split is not None and not split.applies
+    assert split.reason is not None and "contradicts Table 1" in split.reason
+    assert split.contradicting >= 1 and not split.points
+    assert _split_decision(split, ratio=2.0, z_crit=2.0) is None
+
+
 def test_no_split_without_an_order_or_interface_element() -> None:
     """No split without Step 5's order, without both spectra, without an interface element in the joint fit, or
     where a constriction element already stands beside it."""

@@ -28,11 +28,14 @@ verdict was undetermined for want of a contact fraction, 9 of 33): the truth's R
 at 1.08 decades came out as 159.5 and 5.7 at 1.1 decades (matrix c010); in all 9 the CT part exceeded twice the
 largest constriction part the profile allowed.
 
+Table 1 also fixes the direction of R_CT: R_Pol A <= R_Pol for ``ct_faster``, R_Pol / A >= R_Pol for
+``cstr_faster``. A profile point whose R_CT contradicts that beyond ``z_crit`` combined errors (its own and R_Pol's)
+is left out of the confidence set (counted in ``contradicting``); where every point does, the split does not apply.
+
 Limits (independent review, not yet mended): the highest pressure is taken to be at full contact (a constriction
 part left there shifts the held tau and is counted as CT; the decision carries that premise); the held tau's own
 error is not propagated into the R errors; bulk and GB are refitted on the one spectrum rather than held at the
-joint fit's values; the split's R_CT is not checked against Table 1's direction (<= R_Pol for ``ct_faster``, >= for
-``cstr_faster``); R errors are first order in ln R.
+joint fit's values; R errors are first order in ln R.
 
 Units: R in ohm cm^2 (per interface after the symmetric-cell scaling the caller applies), tau in s, chi-squared in
 the joint fit's weighting.
@@ -97,7 +100,9 @@ class InterfaceSplit:
     chi2_merged, chi2_best, dof
         The merged element's single-spectrum chi-squared, the split's best, and the split's degrees of freedom.
     points
-        The profile's confidence set: every grid tau_Cstr not rejected at ``z_crit``, ascending in tau.
+        The profile's confidence set: every grid tau_Cstr not rejected at ``z_crit`` whose R_CT follows Table 1's
+        direction (R_CT <= R_Pol for ``ct_faster``, >= for ``cstr_faster``, within ``z_crit`` errors), ascending in
+        tau.
     best
         Index in ``points`` of the lowest chi-squared.
     """
@@ -113,6 +118,8 @@ class InterfaceSplit:
     points: tuple[SplitPoint, ...] = ()
     best: int | None = optional()
     reason: str | None = optional()
+    #: grid points of the chi-squared confidence set left out because their R_CT contradicts Table 1's direction
+    contradicting: int = 0
 
     @property
     def best_point(self) -> SplitPoint | None:
@@ -341,5 +348,43 @@ def split_interface(
             ),
         )
     kept = [p for p, _ in profile if p.chi2 <= chi2_best + z_crit**2 * noise_var]  # the refined one among them
-    kept.sort(key=lambda p: p.tau_cstr_s)
-    return InterfaceSplit(**base, applies=True, points=tuple(kept), best=kept.index(best_point))
+    # Table 1's direction: R_CT(p_min) = R_Pol A <= R_Pol (tau_CT < tau_Cstr) or R_Pol / A >= R_Pol (tau_Cstr <
+    # tau_CT); a split that contradicts it beyond the errors of both is not Table 1's charge transfer at that tau_Cstr
+    r_pol = float(top.r)
+    r_pol_err = float(top.r_stderr) if math.isfinite(top.r_stderr) else math.inf
+    follows = [p for p in kept if _follows_table1(p, r_pol, r_pol_err, sign, z_crit)]
+    if not follows:
+        best_kept = min(kept, key=lambda p: p.chi2)
+        relation = "R_Pol A <= R_Pol" if order == "ct_faster" else "R_Pol / A >= R_Pol"
+        return InterfaceSplit(
+            **base,
+            applies=False,
+            contradicting=len(kept),
+            reason=(
+                f"the split's R_CT(p_min) ({best_kept.r_ct_ohm_cm2:.3g} +- {best_kept.r_ct_stderr_ohm_cm2:.2g} "
+                f"ohm cm^2 at the best tau_Cstr) contradicts Table 1's R_CT = {relation} "
+                f"(R_Pol {r_pol:.3g} +- {r_pol_err:.2g}) "
+                f"beyond {z_crit:g} errors at every tau_Cstr the spectrum allows: the held CT arc is not the "
+                "lowest pressure's charge transfer"
+            ),
+        )
+    if best_point not in follows:
+        best_point = min(follows, key=lambda p: p.chi2)
+    follows.sort(key=lambda p: p.tau_cstr_s)
+    return InterfaceSplit(
+        **base,
+        applies=True,
+        points=tuple(follows),
+        best=follows.index(best_point),
+        contradicting=len(kept) - len(follows),
+    )
+
+
+def _follows_table1(point: SplitPoint, r_pol: float, r_pol_err: float, sign: float, z_crit: float) -> bool:
+    """Whether a split's R_CT(p_min) may follow Table 1's direction within ``z_crit`` combined errors: R_CT <= R_Pol
+    for ``sign`` +1 (tau_CT < tau_Cstr, R_CT = R_Pol A), R_CT >= R_Pol for -1 (R_Pol / A). An undetermined R_CT
+    (infinite or unknown error) contradicts nothing."""
+    err = math.hypot(point.r_ct_stderr_ohm_cm2, r_pol_err)
+    if not math.isfinite(err):
+        return True
+    return sign * (point.r_ct_ohm_cm2 - r_pol) <= z_crit * err
