@@ -664,6 +664,32 @@ def test_left_branch_is_undetermined_when_fit_and_drt_swap_the_identities() -> N
     assert "disagree" in v["dominance"]["rule"]
 
 
+def test_left_branch_is_undetermined_when_a_further_ct_like_element_decides_by_its_side() -> None:
+    """Matrix cell c235 (CT-limited, tau_CT < tau_Cstr; truth at the lowest pressure R_CT 352, R_Cstr 74 ohm cm^2):
+    the fit's primary CT element held 6.7 there, a second tau-constant element ct2 352 and the constriction 99.
+    Counted on neither side, ct2 left 6.7 against 99: "constriction". Its side decides the answer (with R_CT:
+    charge transfer), and which it is is not known (Table 1: CT, or SEI-like when it does not follow A): undetermined,
+    naming both readings. A small further element that changes nothing on either side leaves the pair's answer."""
+    tracks = (
+        track(2, "charge_transfer", 7.0, 40.0),
+        track(3, "constriction", 99.0, 0.0, tau_trend=1.0),
+        track(4, "charge_transfer", 352.0, 2500.0),
+    )
+    for ct2, expected in ((352.0, "undetermined"), (3.0, "constriction")):
+        cell = left_cell(6.7, 99.0, tracks)
+        cell["steps36"] = replace(
+            cell["steps36"],
+            step4=step4("bulk, GB, CT, Cstr, CT2", ("bulk", "gb", "ct", "cstr", "ct2")),
+            assignment={"bulk": [0], "ct": [2], "cstr": [3], "ct2": [4]},
+        )
+        cell["lowest_pressure_r"] = low(bulk=200.0, gb=60.0, ct=6.7, cstr=99.0, ct2=ct2)
+        v = decide("c", VALIDATION, **cell)
+        assert v["dominant_interface_process"] == expected, ct2
+        rule = v["dominance"]["rule"]
+        assert ("with R_CT charge_transfer, with R_Cstr constriction" in rule) == (expected == "undetermined"), rule
+        assert ("on either, the same answer" in rule) == (expected == "constriction"), rule
+
+
 def ct_beside_unknown_cell(
     ct: float, unknown: float, tracks: tuple[InterfaceTrackFinding, ...] | None = None
 ) -> dict[str, Any]:

@@ -736,9 +736,24 @@ def pressure_dominance(
         primary = (s36.assignment or {}).get(CT) if s36 is not None else None
         drt = _drt_split(s12, ratio, primary)
         if further_ct:
-            unresolved += "; further CT-like element(s) counted on neither side: " + ", ".join(
-                f"{n} R = {v[0]:.3g}" for n, v in further_ct.items()
-            )
+            named = ", ".join(f"{n} R = {v[0]:.3g}" for n, v in further_ct.items())
+            with_ct = _summed([ct, *further_ct.values()])
+            with_cstr = _summed([cstr, *further_ct.values()])
+            assert with_ct is not None and with_cstr is not None
+            on_ct = compare(with_ct[0], with_ct[1], cstr[0], cstr[1], ratio, z_crit)
+            on_cstr = compare(ct[0], ct[1], with_cstr[0], with_cstr[1], ratio, z_crit)
+            if {on_ct, on_cstr} != {process}:
+                # a tau-constant signal large enough to decide the answer, whose side is not known (Table 1: CT or,
+                # not following A, SEI-like; matrix c235: the primary pruned at 6.7, ct2 352 beside R_Cstr 99)
+                return Dominance.of_pair(
+                    "undetermined",
+                    f"R_CT ({ct[0]:.3g}) and R_Cstr ({cstr[0]:.3g} ohm cm^2) at the lowest pressure give {process}, "
+                    f"but the further CT-like element(s) beside them ({named}) decide the answer by their side - with "
+                    f"R_CT {on_ct}, with R_Cstr {on_cstr} - and which side they belong to is not known" + unresolved,
+                    ct,
+                    cstr,
+                )
+            unresolved += "; further CT-like element(s) counted on neither side (on either, the same answer): " + named
         if drt is not None and {process, drt[0]} == {"charge_transfer", "constriction"}:
             return Dominance.of_pair(
                 "undetermined",
