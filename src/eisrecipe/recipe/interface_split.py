@@ -34,8 +34,9 @@ is left out of the confidence set (counted in ``contradicting``); where every po
 
 Limits (independent review, not yet mended): the highest pressure is taken to be at full contact (a constriction
 part left there shifts the held tau and is counted as CT; the decision carries that premise); the held tau's own
-error is not propagated into the R errors; bulk and GB are refitted on the one spectrum rather than held at the
-joint fit's values; R errors are first order in ln R.
+error is not propagated into the R errors; R errors are first order in ln R. What the series fit shares (bulk,
+GB: pressure-independent, Step 4) is held at the joint fit's values in the split and in the merged yardstick alike;
+refitted on the one spectrum, a GB arc could trade resistance with a constriction part beside it.
 
 Units: R in ohm cm^2 (per interface after the symmetric-cell scaling the caller applies), tau in s, chi-squared in
 the joint fit's weighting.
@@ -244,10 +245,19 @@ def split_interface(
     z = np.asarray(spectrum.impedance)
     weights = residual_weights(z, weighting)
 
+    # what the series shares (bulk, GB: Step 4, pressure-independent) stays at the joint fit's values, which every
+    # spectrum of the series determines; refitted on the one spectrum, a GB arc could trade resistance with a
+    # constriction part beside it
+    shared = {
+        n: float(v)
+        for n, v in zip(merged_model.param_names, x_merged, strict=True)
+        if n in joint.param_names and not n.startswith(f"{INT}.")
+    }
     # the merged element refitted on this spectrum alone: the yardstick of the split's premise
     lower, upper = _bounds(merged_model.param_names)
+    held_merged = {merged_model.param_names.index(n): v for n, v in shared.items()}
     with one_blas_thread():
-        _, chi2_merged, _, dof_merged = _fit(merged_model, omega, z, weights, x_merged, {}, lower, upper)
+        _, chi2_merged, _, dof_merged = _fit(merged_model, omega, z, weights, x_merged, held_merged, lower, upper)
 
     # the split model: the interface element replaced by CT (held tau, alpha) and constriction on Step 5's side
     kind_ct = next(e.kind for e in merged_model.elements if e.name == INT)
@@ -271,7 +281,8 @@ def split_interface(
     lower[k_cstr_r] = math.log(_CSTR_FLOOR_SHARE * low.r)
     lower[names.index(f"{CSTR}.alpha")] = 0.5
     k_ct_r = names.index(f"{CT}.ln_r")
-    held_base = {names.index(f"{CT}.ln_tau"): math.log(tau_ct)}
+    held_base = {names.index(n): v for n, v in shared.items()}
+    held_base[names.index(f"{CT}.ln_tau")] = math.log(tau_ct)
     if kind_ct == "RCPE":
         held_base[names.index(f"{CT}.alpha")] = alpha_ct
     k_cstr_tau = names.index(f"{CSTR}.ln_tau")
