@@ -615,16 +615,23 @@ def _split_decision(
     """Rule 4d: the Table 1 split (:mod:`eisrecipe.recipe.interface_split`) decides by ``compare`` at every tau_Cstr of
     the profile's confidence set; a process only where all of them reach it. Returns (process, rule, (R_CT, err),
     (R_Cstr, err) of the best fit) or None."""
-    best = split.best_point
-    if best is None or any(p.degenerate for p in split.points):  # a tau where R_CT or R_Cstr is not determined
+    points, best = split.table1_points, split.best_table1_point  # Table 1's direction of R_CT (interface_split)
+    if best is None or any(p.degenerate for p in points):  # a tau where R_CT or R_Cstr is not determined
         return None
     reached = {
         compare(p.r_ct_ohm_cm2, p.r_ct_stderr_ohm_cm2, p.r_cstr_ohm_cm2, p.r_cstr_stderr_ohm_cm2, ratio, z_crit)
-        for p in split.points
+        for p in points
     }
     if len(reached) != 1 or "undetermined" in reached:
         return None
-    taus = [p.tau_cstr_s for p in split.points]
+    taus = [p.tau_cstr_s for p in points]
+    left_out = len(split.points) - len(points)
+    contradicting = (
+        f"; {left_out} tau_Cstr of the confidence set left out: their R_CT lies on the other side of R_Pol "
+        f"({split.r_pol_ohm_cm2:.3g} ohm cm^2) than Table 1 allows"
+        if left_out
+        else ""
+    )
     side = "above" if split.order == "ct_faster" else "below"
     rule = (
         f"one overlapping interface signal split by Table 1's constant tau_CT: the lowest-pressure spectrum fitted "
@@ -633,6 +640,7 @@ def _split_decision(
         f"{best.r_ct_ohm_cm2:.3g} +- {best.r_ct_stderr_ohm_cm2:.2g} and R_Cstr = {best.r_cstr_ohm_cm2:.3g} +- "
         f"{best.r_cstr_stderr_ohm_cm2:.2g} ohm cm^2 (best tau_Cstr {best.tau_cstr_s:.3g} s); the same comparison at "
         f"every tau_Cstr the spectrum allows ({len(taus)} of the profile, {min(taus):.3g} .. {max(taus):.3g} s)"
+        + contradicting
     )
     ct = (best.r_ct_ohm_cm2, best.r_ct_stderr_ohm_cm2)
     cstr = (best.r_cstr_ohm_cm2, best.r_cstr_stderr_ohm_cm2)
@@ -883,6 +891,11 @@ def pressure_dominance(
         if emerged
         else ""
     )
+    if split is not None and split.points and not split.table1_points:
+        hidden += (
+            f"; the Table 1 split gives R_CT(p_min) on the other side of R_Pol ({split.r_pol_ohm_cm2:.3g} ohm cm^2) "
+            "than Table 1 allows for Step 5's order at every tau_Cstr the spectrum allows"
+        )
     return Dominance(
         "undetermined",
         "one overlapping interface signal: R_CT(p_min) = R_Pol / A or R_Pol A needs the contact fraction "
