@@ -257,7 +257,14 @@ def _data_rows(cell: CellData) -> list[dict[str, Any]]:
                 "n_rc": kk.get("n_rc"),
                 "mu": fmt(kk.get("mu"), 3),
                 "noise": fmt(100 * rec["noise_level"], 2) if is_number(rec.get("noise_level")) else Markup("–"),
-                "max_res": fmt(100 * kk["max_abs_residual"], 2)
+                "max_res": (
+                    fmt(100 * kk["max_abs_residual"], 2)
+                    + (
+                        f" ({rec['kk_density_passed']} kept above the threshold: within it in the density KK fit)"
+                        if rec.get("kk_density_passed")
+                        else ""
+                    )
+                )
                 if is_number(kk.get("max_abs_residual"))
                 else Markup("–"),
             }
