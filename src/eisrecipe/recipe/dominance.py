@@ -23,7 +23,8 @@ CT-limited even when R_Int is 150). Rules, first that applies:
 3. **Left branch** (CT and constriction fitted as separate elements): R_CT and R_Cstr of the lowest-pressure spectrum
    from the joint fit, with their standard errors (with one element per interface track: R_CT of the primary ``ct``
    element alone, R_Cstr the sum of the constriction and undetermined elements, a further CT-like element ``ct2`` ...
-   on neither side - it is a finding of its own, see :mod:`eisrecipe.recipe.steps_3_6`); where the fit pruned one of
+   on neither side - it is a finding of its own, see :mod:`eisrecipe.recipe.steps_3_6` - unless the answer changes
+   when it joins either side: then its side decides and is not known, undetermined); where the fit pruned one of
    them there (not resolved: R within ``z_crit`` errors of 0), the R and error it had when pruned. When the DRT peak
    areas of the tracks Step 2 classified as charge transfer and as constriction say the opposite at that pressure,
    the elements' identities are in doubt and the process is undetermined.
