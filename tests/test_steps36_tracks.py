@@ -307,14 +307,22 @@ def _dominance(elements: tuple[str, ...], lowest: dict[str, tuple[float, float]]
 
 
 def test_dominance_pair_is_the_primary_ct_against_the_constriction_side() -> None:
-    # ct2 (300) is neither R_CT nor R_Cstr: R_CT = 40 against R_Cstr = 150 + 10 (cstr + int2) -> constriction
+    # ct2 (5) is neither R_CT nor R_Cstr: R_CT = 40 against R_Cstr = 150 + 10 (cstr + int2) -> constriction, the
+    # same answer with ct2 on either side
+    dom = _dominance(
+        ("gb", "ct", "ct2", "cstr", "int2"),
+        {"ct": (40.0, 1.0), "ct2": (5.0, 1.0), "cstr": (150.0, 2.0), "int2": (10.0, 1.0)},
+    )
+    assert dom.process == "constriction"
+    assert dom.r_ct_ohm_cm2 == pytest.approx(40.0) and dom.r_cstr_ohm_cm2 == pytest.approx(160.0)
+    assert "ct2 R = 5" in dom.rule
+    # ct2 of 300 decides by its side (with R_CT 340 against 160: charge transfer; with R_Cstr 40 against 460:
+    # constriction), and its side is not known: undetermined (matrix c235)
     dom = _dominance(
         ("gb", "ct", "ct2", "cstr", "int2"),
         {"ct": (40.0, 1.0), "ct2": (300.0, 3.0), "cstr": (150.0, 2.0), "int2": (10.0, 1.0)},
     )
-    assert dom.process == "constriction"
-    assert dom.r_ct_ohm_cm2 == pytest.approx(40.0) and dom.r_cstr_ohm_cm2 == pytest.approx(160.0)
-    assert "ct2 R = 300" in dom.rule
+    assert dom.process == "undetermined" and "ct2 R = 300" in dom.rule
     # an undetermined element alone does not form the fitted pair (no constriction element in the model)
     dom = _dominance(("gb", "ct", "int2"), {"ct": (40.0, 1.0), "int2": (5.0, 1.0)})
     assert "fitted as separate elements" not in dom.rule
