@@ -334,7 +334,7 @@ class CropResult:
             "dropped_by_reason": counts,
             "iterations": self.iterations,
             "converged": self.converged,
-            **({"kk_density_passed": self.density_passed} if self.density_passed else {}),
+            **({"kk_density_passed": n_density} if (n_density := self.density_passed) else {}),
             "noise_level": self.noise_level,
             **(
                 {
