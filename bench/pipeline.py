@@ -9,6 +9,11 @@ average before and after, the versions, and the per-rule breakdown from Snakemak
 seconds summed per rule, its share, median per job, per spectrum). Job seconds include each job's Python start-up
 and imports; the wall time also holds Snakemake's own work (DAG, scheduling), which no benchmark file records.
 
+Jobs run in warm workers (:mod:`eisrecipe.stages.warm`) unless ``--warm off``: a job's computation then happens in
+a fork of a server process, outside the process tree Snakemake's benchmark samples, so the per-rule CPU adds the
+CPU each worker wrote to the job's log, and the whole run's CPU counts the servers too (this process adopts them as
+a Linux child subreaper and waits for them to leave, ``EISRECIPE_WARM_IDLE`` = 3 s after the run).
+
 The cells (three-arc equivalent circuits with 0.2 % noise, 1 uH leads and a low-frequency artefact below 1 Hz, as
 data/example/generate.py makes them; 80 points, 7 MHz .. 0.1 Hz) come in three kinds, one after another:
 
@@ -25,9 +30,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import ctypes
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -132,17 +139,56 @@ def make_dataset(root: Path, n_spectra: int, sizes: list[int], per_cell: int | N
     return d
 
 
-def rule_breakdown(root: Path) -> dict[str, list[tuple[float, float]]]:
+WORKER_CPU = re.compile(r"warm worker \(pid \d+\): ([0-9.]+) CPU s")
+
+
+def worker_cpu_s(log: Path) -> float:
+    """CPU seconds a warm worker spent on the job of ``log`` (0 where the job ran in its own process)."""
+    if not log.is_file():
+        return 0.0
+    return sum(float(m.group(1)) for m in WORKER_CPU.finditer(log.read_text(errors="replace")))
+
+
+def rule_breakdown(root: Path) -> tuple[dict[str, list[tuple[float, float]]], int]:
     """Rule -> (run time, CPU time) in s of each of its jobs, from ``benchmarks/<rule>/bench/*.tsv`` (and
-    ``benchmarks/<rule>/bench.tsv`` for the dataset-wide rules)."""
+    ``benchmarks/<rule>/bench.tsv`` for the dataset-wide rules), the CPU plus that of a warm worker (the job's log
+    at ``logs/<rule>/...log``); and how many jobs ran in a warm worker."""
     out: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    warm = 0
     for path in sorted((root / "benchmarks").rglob("*.tsv")):
-        rule = path.relative_to(root / "benchmarks").parts[0]
+        relative = path.relative_to(root / "benchmarks")
+        rule = relative.parts[0]
+        extra = worker_cpu_s((root / "logs" / relative).with_suffix(".log"))
+        warm += extra > 0
         with path.open(newline="") as fh:
             for row in csv.DictReader(fh, delimiter="\t"):
                 cpu = row.get("cpu_time", "NA")
-                out[rule].append((float(row["s"]), float(cpu) if cpu not in ("", "NA") else math.nan))
-    return dict(out)
+                out[rule].append((float(row["s"]), (float(cpu) if cpu not in ("", "NA") else math.nan) + extra))
+    return dict(out), warm
+
+
+def adopt_orphans() -> bool:
+    """Become a child subreaper (Linux): processes a job leaves behind (warm servers) are re-parented here, so
+    their CPU can be counted once they are waited for."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def wait_for_orphans(limit_s: float = 120.0) -> None:
+    """Wait for every child left (adopted warm servers leave ``EISRECIPE_WARM_IDLE`` s after their last job)."""
+    end = time.monotonic() + limit_s
+    while time.monotonic() < end:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.2)
 
 
 ORDER = (
@@ -185,11 +231,13 @@ def _own_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_watched(cmd: list[str], every_s: float = 0.2) -> tuple[subprocess.CompletedProcess[str], float | None]:
+def run_watched(
+    cmd: list[str], every_s: float = 0.2, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], float | None]:
     """Run ``cmd`` to the end; also return the CPU seconds of its own process (not its children), read from /proc
     every ``every_s`` seconds until it exits (the last ``every_s`` before the exit are missed; None off Linux).
     Snakemake runs each job in a child process, so this is Snakemake's own work."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     last: list[float | None] = [None]
 
     def watch() -> None:
@@ -224,6 +272,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
     parser.add_argument("--snakemake-args", default="", help="more arguments for snakemake, one string")
+    parser.add_argument("--warm", choices=("on", "off"), default="on", help="warm workers (eisrecipe.stages.warm)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
@@ -248,10 +297,16 @@ def main() -> None:
         ]
         print(versions())
         print(f"{args.spectra} spectra in {n_cells} cells; before: {load()}", flush=True)
+        # a run of its own: the digest of its environment differs from any other run's, so no server of an
+        # earlier run (not this process's descendant, its CPU not counted) takes its jobs
+        env = dict(os.environ, EISRECIPE_WARM="1" if args.warm == "on" else "0", EISRECIPE_WARM_IDLE="3")
+        env["EISRECIPE_BENCH_RUN"] = f"{os.getpid()}-{time.time_ns()}"
+        adopted = adopt_orphans()
         t0 = time.perf_counter()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        run, own_cpu = run_watched(cmd)
+        run, own_cpu = run_watched(cmd, env=env)
         wall = time.perf_counter() - t0
+        wait_for_orphans()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         # every process of the run (Snakemake and all its jobs, each waited for): exact, and steadier than the
         # wall time on a shared machine
@@ -259,7 +314,9 @@ def main() -> None:
         if run.returncode != 0:
             print(run.stderr[-3000:])
             raise SystemExit(f"snakemake failed ({run.returncode})")
-        print(f"whole chain, --cores {args.cores}: {wall:.1f} s wall; after: {load()}")
+        print(f"whole chain, --cores {args.cores}, warm workers {args.warm}: {wall:.1f} s wall; after: {load()}")
+        if args.warm == "on" and not adopted:
+            print("(warm servers not adopted: their CPU is missing from the whole run's CPU below)")
         print(
             f"CPU of the whole run (Snakemake and every job): {cpu:.1f} s = {cpu / args.cores:.1f} s on {args.cores} "
             f"idle cores at best; projected for 1000 spectra: {1000 * cpu / args.spectra / args.cores:.0f} s"
@@ -271,7 +328,9 @@ def main() -> None:
             )
         print(f"throughput: {args.spectra / wall:.1f} spectra/s; {wall / n_cells:.2f} s per cell")
         print(f"projected for 1000 spectra (linear): {1000 * wall / args.spectra:.0f} s (target <= 60 s)")
-        print_breakdown(rule_breakdown(root), args.spectra, wall, args.cores)
+        jobs, warm = rule_breakdown(root)
+        print(f"jobs in a warm worker: {warm} of {sum(len(v) for v in jobs.values())}")
+        print_breakdown(jobs, args.spectra, wall, args.cores)
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

@@ -1,9 +1,13 @@
 """Byte-identical reruns: the default target on a small dataset, run from scratch in two different folders, writes
-the same bytes into every CSV, JSON and HTML file (no dates, no absolute paths, seeded randomness, stable SVG)."""
+the same bytes into every CSV, JSON and HTML file (no dates, no absolute paths, seeded randomness, stable SVG) - the
+first run with every job in its own process, the second with jobs in warm workers (eisrecipe.stages.warm)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,11 +42,19 @@ def _outputs(root: Path) -> dict[str, bytes]:
 
 def test_rerun_from_scratch_is_byte_identical(tmp_path: Path) -> None:
     runs = []
-    for name in ("first", "second"):
+    for name, warm in (("first", "0"), ("second", "1")):
         root = _workdir(tmp_path / name)
-        run = snakemake(root, "--config", "dataset=data/tiny")
+        # a run of its own (the environment names the warm server), servers gone soon after
+        env = dict(os.environ, EISRECIPE_WARM=warm, EISRECIPE_WARM_IDLE="5", EISRECIPE_TEST_RUN=str(time.time_ns()))
+        env.pop("SLURM_JOB_ID", None)
+        run = snakemake(root, "--config", "dataset=data/tiny", env=env)
         assert run.returncode == 0, run.stderr[-3000:]
         runs.append(_outputs(root))
+        in_worker = [p for p in (root / "logs").rglob("*.log") if "warm worker (pid" in p.read_text()]
+        if warm == "0":
+            assert not in_worker
+        elif sys.platform.startswith("linux"):
+            assert len(in_worker) >= 4, "hardly a job of the warm run ran in a warm worker"
     first, second = runs
     assert first, "the default target wrote nothing"
     assert "summary.csv" in first and any(n.endswith("report.html") for n in first)

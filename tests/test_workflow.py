@@ -17,7 +17,7 @@ EXAMPLE = REPO / "data" / "example"
 pytestmark = pytest.mark.slow
 
 
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     cmd = [
         sys.executable,
         "-m",
@@ -30,7 +30,7 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "2",
         *args,
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
 
 
 @pytest.fixture

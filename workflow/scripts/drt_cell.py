@@ -1,5 +1,10 @@
 """Snakemake adapter: DRT stage of one cell (eisrecipe.stages.drt.run_cell_drt)."""
 
+from eisrecipe.stages.warm import hand_over
+
+# in a warm worker where one runs (it has imported what follows; eisrecipe.stages.warm), else on here
+hand_over(snakemake, __file__)
+
 from pathlib import Path
 
 from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt

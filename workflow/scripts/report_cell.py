@@ -1,5 +1,10 @@
 """Snakemake adapter: HTML report of one cell (eisrecipe.report.html.write_cell_report)."""
 
+from eisrecipe.stages.warm import hand_over
+
+# in a warm worker where one runs (it has imported what follows; eisrecipe.stages.warm), else on here
+hand_over(snakemake, __file__)
+
 import logging
 from pathlib import Path
 

@@ -1,5 +1,10 @@
 """Snakemake adapter: validate one cell (eisrecipe.stages.validate.validate_cell)."""
 
+from eisrecipe.stages.warm import hand_over
+
+# in a warm worker where one runs (it has imported what follows; eisrecipe.stages.warm), else on here
+hand_over(snakemake, __file__)
+
 from pathlib import Path
 
 import pandas as pd

@@ -1,5 +1,10 @@
 """Snakemake adapter of rule verdict_cell: eisrecipe.stages.verdict.run_verdict_stage."""
 
+from eisrecipe.stages.warm import hand_over
+
+# in a warm worker where one runs (it has imported what follows; eisrecipe.stages.warm), else on here
+hand_over(snakemake, __file__)
+
 from pathlib import Path
 
 from eisrecipe.stages.jobs import stage_job
