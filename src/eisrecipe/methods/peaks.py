@@ -41,7 +41,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -204,7 +204,6 @@ class NoiseModel:
     omega_rad_s: FloatArray
     sigma: FloatArray
     sigma_rel: float
-    _kernels: dict[bytes, np.ndarray] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, result: DrtResult, floor: float = NOISE_FLOOR_REL) -> NoiseModel:
@@ -223,20 +222,9 @@ class NoiseModel:
         keep = w != 0
         if not np.any(keep):
             return 0.0
-        z = self._kernel(tau)[:, keep] @ w[keep]
+        kernel = 1.0 / (1.0 + 1j * np.outer(self.omega_rad_s, tau[keep]))
+        z = kernel @ w[keep]
         return float(np.sqrt(np.sum((z.real**2 + z.imag**2) / self.sigma**2)))
-
-    def _kernel(self, tau: FloatArray) -> np.ndarray:
-        """1 / (1 + j omega tau) on the measured omegas x ``tau``, kept for the next call with the same taus: a
-        spectrum's peaks are all judged on its DRT grid (this took a third of the peak search in the replicas)."""
-        key = tau.tobytes()
-        kernel = self._kernels.get(key)
-        if kernel is None:
-            kernel = 1.0 / (1.0 + 1j * np.outer(self.omega_rad_s, tau))
-            if len(self._kernels) >= 4:
-                self._kernels.clear()
-            self._kernels[key] = kernel
-        return kernel
 
 
 def _excess(g: FloatArray, lo: int, hi: int) -> FloatArray:
