@@ -3,19 +3,21 @@
 The hierarchical impedance recipe of Eckhardt et al., Adv. Mater. Interfaces 2023 (Steps 1-7) as a library;
 the Snakemake workflow in the repository root drives it over a lab's sample sheet.
 
-Imports stay light on purpose: ``import eisrecipe`` loads only the data model and the errors, so that
-command-line calls and Snakemake jobs start fast. Submodules (``eisrecipe.io``, ``eisrecipe.methods.kk`` ...) are
+Imports stay light on purpose: ``import eisrecipe`` loads only the errors (the data model,
+``eisrecipe.Spectrum``, and with it numpy on first use), so that command-line calls and Snakemake jobs start fast. Submodules (``eisrecipe.io``, ``eisrecipe.methods.kk`` ...) are
 imported where they are used. The layers (``methods``, ``recipe``, ``stages`` ...) are described in
 docs/architecture.md; the module paths of release 0.1 still import, with a DeprecationWarning (:mod:`eisrecipe._moved`).
 """
 
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eisrecipe import _moved
 from eisrecipe.errors import EisRecipeWarning, InputError
-from eisrecipe.spectrum import Spectrum
+
+if TYPE_CHECKING:
+    from eisrecipe.spectrum import Spectrum
 
 _moved.install()
 
@@ -29,7 +31,13 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> Any:
     """``eisrecipe.read`` ... (:data:`API`) from :mod:`eisrecipe.api`, imported on first use. By name through
     importlib, not an import statement: the API sits on the top layer (docs/architecture.md) and imports this
-    package, so a static import here would be an upward edge and a loop."""
+    package, so a static import here would be an upward edge and a loop. ``eisrecipe.Spectrum`` likewise on first
+    use: it imports numpy, which a warm worker's job process (:mod:`eisrecipe.stages.warm`) never needs."""
+    if name == "Spectrum":
+        from eisrecipe.spectrum import Spectrum
+
+        globals()[name] = Spectrum
+        return Spectrum
     if name in API:
         import importlib
 
@@ -75,7 +83,7 @@ class _ApiAndOldModule:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *API})
+    return sorted({*globals(), *API, "Spectrum"})
 
 
 class _Package(types.ModuleType):
