@@ -76,6 +76,7 @@ PRELOAD = (
     "eisrecipe.stages.verdict",
     "eisrecipe.stages.summary",
     "eisrecipe.report.html",
+    "threadpoolctl",  # imported by the first fit (eisrecipe.methods.blas)
 )
 """Modules a server imports before its first fork (those the per-cell and dataset jobs use)."""
 
