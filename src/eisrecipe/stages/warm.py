@@ -83,6 +83,9 @@ PRELOAD = (
 _IN_WORKER = False
 """True inside a fork of the server: :func:`hand_over` then returns at once and the script runs on."""
 
+_IMPORT_ENV: dict[str, str] = {}
+"""Environment variables the server's imports set (applied in every fork on top of the job's environment)."""
+
 _HEADER = struct.Struct("!Q")
 _ANSWER = struct.Struct("!cqdddq")  # kind (P: started, S: status), pid or status, user s, system s, spare, RSS kB
 _CONNECT_TIMEOUT_S = 2.0
@@ -296,11 +299,16 @@ def serve(address: Path) -> None:
         fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return  # another server for this digest
+    global _IMPORT_ENV
     try:
-        for name in PRELOAD:
-            importlib.import_module(name)
         if _package_dir() != Path(sys.modules["eisrecipe"].__file__).resolve().parent or server_address() != address:
             raise RuntimeError("this server's package or environment is not the one it was started for")
+        before = dict(os.environ)
+        for name in PRELOAD:
+            importlib.import_module(name)
+        # what the imports set in the environment (threadpoolctl: KMP_DUPLICATE_LIB_OK), as a job's own process
+        # would have it after importing them
+        _IMPORT_ENV = {k: v for k, v in os.environ.items() if before.get(k) != v}
     except Exception:
         address.with_suffix(".failed").write_text(traceback.format_exc(), encoding="utf-8")
         return
@@ -335,6 +343,10 @@ def serve(address: Path) -> None:
         listener.close()
         while children:  # the forks' CPU times go to this process's children's times (bench/pipeline.py)
             _reap(children, block=True)
+        lock = address.with_suffix(".lock")
+        with contextlib.suppress(OSError):  # a starter that opened it just now starts a server of its own: harmless
+            if lock.stat().st_ino == os.fstat(lock_fd).st_ino:
+                lock.unlink()
 
 
 def _reap(children: set[int], block: bool = False) -> None:
@@ -412,6 +424,7 @@ def _work(conn: socket.socket, fds: list[int], payload: bytes) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        os.environ.update(_IMPORT_ENV)
         sys.path[:] = request["path"]
         sys.argv[:] = request["argv"]
         conn.sendall(_ANSWER.pack(b"P", os.getpid(), 0.0, 0.0, 0.0, 0))
