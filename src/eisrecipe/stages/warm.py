@@ -195,18 +195,21 @@ def hand_over(snakemake: Any, script: str) -> None:
     }
     try:
         payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # something of the job's that does not pickle: it runs here
+        conn.close()
+        return
+    try:
         sys.stdout.flush()
         sys.stderr.flush()
         socket.send_fds(conn, [_HEADER.pack(len(payload))], [0, 1, 2])
         conn.settimeout(None)
         conn.sendall(payload)
         started = _answer(conn)
-    except (OSError, pickle.PicklingError):
+    except OSError:
+        started = None
+    if started is None or started[0] != b"P":  # the fork answers "started" before it runs anything
         conn.close()
         return  # nothing ran: the job runs here
-    if started is None or started[0] != b"P":
-        conn.close()
-        return
     sys.exit(_wait(conn, int(started[1])))
 
 
