@@ -38,6 +38,12 @@ if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
     os.environ.update(PYTHONPATH=os.pathsep.join(p for p in _path if p))
 
 
+# warm workers (eisrecipe.stages.warm) only where Snakemake runs the jobs on this machine: a cluster job is a process of
+# its own, which could not reuse a server and would leave one behind
+if workflow.remote_exec or not workflow.local_exec:
+    os.environ.update(EISRECIPE_WARM="0")  # set, not read: no envvars directive
+
+
 report: "workflow/report/workflow.rst"
 
 
