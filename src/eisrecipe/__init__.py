@@ -4,9 +4,10 @@ The hierarchical impedance recipe of Eckhardt et al., Adv. Mater. Interfaces 202
 the Snakemake workflow in the repository root drives it over a lab's sample sheet.
 
 Imports stay light on purpose: ``import eisrecipe`` loads only the errors (the data model,
-``eisrecipe.Spectrum``, and with it numpy on first use), so that command-line calls and Snakemake jobs start fast. Submodules (``eisrecipe.io``, ``eisrecipe.methods.kk`` ...) are
-imported where they are used. The layers (``methods``, ``recipe``, ``stages`` ...) are described in
-docs/architecture.md; the module paths of release 0.1 still import, with a DeprecationWarning (:mod:`eisrecipe._moved`).
+``eisrecipe.Spectrum``, and with it numpy on first use), so that command-line calls and Snakemake jobs start
+fast. Submodules (``eisrecipe.io``, ``eisrecipe.methods.kk`` ...) are imported where they are used. The layers
+(``methods``, ``recipe``, ``stages`` ...) are described in docs/architecture.md; the module paths of release 0.1
+still import, with a DeprecationWarning (:mod:`eisrecipe._moved`).
 """
 
 import sys
