@@ -242,9 +242,10 @@ def hand_over(snakemake: Any, script: str) -> None:
         socket.send_fds(conn, [_HEADER.pack(len(payload))], [0, 1, 2])
         conn.settimeout(None)
         conn.sendall(payload)
-        started = _answer(conn)
     except OSError:
-        started = None
+        conn.close()
+        return  # not handed over whole: nothing ran, the job runs here
+    started = _answer(conn)
     if started is None or started[0] != b"P":  # the fork answers "started" before it runs anything
         conn.close()
         return  # nothing ran: the job runs here
@@ -252,13 +253,11 @@ def hand_over(snakemake: Any, script: str) -> None:
 
 
 def _answer(conn: socket.socket) -> tuple[bytes, int, float, float, float, int] | None:
-    data = b""
-    while len(data) < _ANSWER.size:
-        chunk = conn.recv(_ANSWER.size - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return _ANSWER.unpack(data)
+    """The fork's next answer; None where the connection ended or broke first."""
+    try:
+        return _ANSWER.unpack(_receive(conn, _ANSWER.size))
+    except OSError:
+        return None
 
 
 def _wait(conn: socket.socket, pid: int) -> int:
@@ -271,12 +270,7 @@ def _wait(conn: socket.socket, pid: int) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, forward)
     while True:
-        try:
-            answer = _answer(conn)
-        except InterruptedError:
-            continue
-        except OSError:
-            answer = None
+        answer = _answer(conn)  # a forwarded signal interrupts recv, which resumes (PEP 475)
         if answer is None:
             print(f"eisrecipe: the warm worker (pid {pid}) running this job ended without a status", file=sys.stderr)
             return 1
@@ -495,6 +489,7 @@ def _accept(conn: socket.socket, listener: socket.socket) -> int:
 
 
 def _receive(conn: socket.socket, size: int) -> bytes:
+    """Exactly ``size`` bytes from ``conn``; OSError where it ends first."""
     data = bytearray()
     while len(data) < size:
         chunk = conn.recv(min(size - len(data), 1 << 20))
