@@ -896,6 +896,27 @@ def test_flat_signal_beside_an_undetermined_vanishing_one_is_sei_like_not_charge
     assert v["dominance"]["sei_suspected"]
 
 
+@pytest.mark.parametrize(("trend", "expected_sei"), [("falling", True), ("rising", True), ("flat", False)])
+def test_flat_signal_beside_one_with_a_significant_r_trend_is_sei_like(trend: str, expected_sei: bool) -> None:
+    """Matrix cell c007 once the drift's track is gone (eisrecipe.methods.peaks, imaginary support): the SEI (13
+    ohm cm^2, flat) beside the GB peak that holds the shrinking constriction arc, read as a second tau-constant
+    interface signal falling 18.1 -> 14.5 ohm cm^2 over six pressures - by 20 %, within Step 2's 30 % tolerance,
+    but monotonic: its trend test (p < 0.0455) shows the contact changing, so the flat signal is SEI-like and not
+    charge transfer. A second signal without a significant trend shows nothing (two flat signals: charge transfer
+    at full contact reads the same)."""
+    flat = track(2, "charge_transfer", 13.2, 13.0)
+    other = replace(track(3, "charge_transfer", 18.1, 14.5), r_trend=trend)
+    v = decide(
+        "c", VALIDATION, s12("charge_transfer_present", at_highest=(2, 3), tracks=(flat, other)),
+        s36_right(r_pol=27.5), [], VerdictSettings(), lowest_pressure_r=low(int=31.3),
+    )  # fmt: skip
+    if expected_sei:
+        assert v["dominant_interface_process"] not in ("charge_transfer", "mixed")
+        assert "SEI-like" in v["dominance"]["sei_suspected"]
+    else:
+        assert not v["dominance"].get("sei_suspected")
+
+
 def test_constriction_outweighing_undetermined_tracks_by_the_ratio_dominates() -> None:
     """No CT track; a constriction track of 300 ohm cm^2 at the lowest pressure shown gone, and a track of 20 not
     shown gone (undetermined). Even as charge transfer the small one cannot dominate: constriction (rule 2b). At

@@ -38,6 +38,7 @@ from scipy.optimize import linear_sum_assignment
 
 from eisrecipe.errors import InputError
 from eisrecipe.methods.peaks import Peak
+from eisrecipe.methods.trends import log_trend
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -272,7 +273,9 @@ def track_trends(track: Track, result: TrackingResult) -> dict[str, Any]:
         (last - first), ``tau_range_decades`` (max - min), ``tau_trend_decades`` (see :func:`tau_trend_decades`),
         ``log10_tau_scatter`` (standard deviation about that line, decades), ``median_width_decades``,
         ``slope_log10_tau_per_mpa``, ``slope_log10_tau_per_log10_mpa``, ``r_first``/``r_last`` (DRT unit),
-        ``r_ratio`` (last/first), ``slope_log10_r_per_log10_mpa``, ``median_c`` (F or F cm^-2),
+        ``r_ratio`` (last/first), ``slope_log10_r_per_log10_mpa``, ``r_trend`` (the DRT areas against pressure by
+        :func:`eisrecipe.methods.trends.log_trend`, no input errors: the slope against its scatter, Student's t;
+        ``rising``, ``falling``, ``flat`` or ``undetermined``), ``median_c`` (F or F cm^-2),
         ``merged_into``, ``split_from``.
     """
     pts = track.measured
@@ -312,6 +315,7 @@ def track_trends(track: Track, result: TrackingResult) -> dict[str, Any]:
         "r_last": float(r[-1]),
         "r_ratio": float(r[-1] / r[0]) if r[0] > 0 else math.nan,
         "slope_log10_r_per_log10_mpa": _slope(lp, lr),
+        "r_trend": log_trend(p, r).direction,
         "median_c": float(np.median(c)) if (c := [q.peak.c for q in pts if math.isfinite(q.peak.c)]) else math.nan,
         "merged_into": track.merged_into,
         "split_from": track.split_from,

@@ -8,8 +8,11 @@ CT-limited even when R_Int is 150). Rules, first that applies:
 1. **SEI-like signal.** An interface track whose tau stays constant and which persists to the highest pressure
    (Step 2: "charge transfer") but whose resistance does not follow the contact - R within ``amplitude_tolerance``
    of its first value while the contact demonstrably changes (a constriction track beside it, any other interface
-   track whose R changes beyond that tolerance - R_CT and R_Cstr both follow A - or the sheet's
-   ``contact_fraction`` changing by more than that tolerance) - follows neither column of Table 1: charge transfer
+   track whose R changes beyond that tolerance or rises or falls with pressure by the trend test on its DRT areas
+   (:func:`eisrecipe.methods.trends.log_trend`, p < 0.0455: matrix c007, an SEI beside a constriction arc merged
+   into the GB peak, which fell 18 -> 14.5 ohm cm^2 over six pressures while the SEI's 13 stayed) - R_CT and R_Cstr
+   both follow A - or the sheet's ``contact_fraction`` changing by more than that tolerance) - follows neither
+   column of Table 1: charge transfer
    would go as 1/A (or A). It is SEI-like (or a bulk/GB remnant). The verdict then is ``constriction`` only when a
    constriction signal dominates it at the lowest pressure by the dominance ratio, else ``undetermined``; never
    ``charge_transfer`` or ``mixed`` on that signal, and ``sei_suspected`` says why. The fitted R of the element
@@ -291,12 +294,14 @@ def sei_like_tracks(
         return _keeps_r(t.r_ratio, amplitude_tolerance)
 
     def changes(t: InterfaceTrackFinding) -> bool:
-        # constriction, any interface signal whose R moves beyond the tolerance (R_CT = R_Pol/A or R_Pol A and R_Cstr
-        # both follow the contact), or one seen at the lowest pressure and not at the highest (e.g. a shrinking
-        # constriction arc too small to be shown gone there, left undetermined by Step 2)
+        # constriction, any interface signal whose R moves beyond the tolerance or rises or falls with pressure by
+        # the trend test (R_CT = R_Pol/A or R_Pol A and R_Cstr both follow the contact), or one seen at the lowest
+        # pressure and not at the highest (e.g. a shrinking constriction arc too small to be shown gone there, left
+        # undetermined by Step 2)
         return (
             t.behaviour == "constriction"
             or (math.isfinite(t.r_ratio) and not flat(t))
+            or t.r_trend in ("rising", "falling")
             or (t.present_at_lowest and not t.present_at_highest)
         )
 

@@ -141,7 +141,8 @@ class Steps12Thresholds:
 @dataclass(frozen=True)
 class InterfaceTrackFinding:
     """Step-2 classification of one interface track, with its numbers (``r_first_ohm_cm2``, ``r_last_ohm_cm2``: the
-    DRT peak areas of its first and last in-window points, ohm cm^2)."""
+    DRT peak areas of its first and last in-window points, ohm cm^2; ``r_trend``: whether those areas rise or fall
+    with pressure by a test with a p-value, :func:`eisrecipe.methods.trends.log_trend`)."""
 
     track: int
     label: str
@@ -160,6 +161,7 @@ class InterfaceTrackFinding:
     slope_log10_tau_per_log10_mpa: float
     r_first_ohm_cm2: float = math.nan
     r_last_ohm_cm2: float = math.nan
+    r_trend: str = "undetermined"
 
 
 @dataclass(frozen=True)
@@ -555,6 +557,7 @@ def steps_1_2(
                 slope_log10_tau_per_log10_mpa=tr["slope_log10_tau_per_log10_mpa"],
                 r_first_ohm_cm2=tr["r_first"],
                 r_last_ohm_cm2=tr["r_last"],
+                r_trend=tr["r_trend"],
             )
         )
     branch_rule = f"{n_int_pristine} interface signal(s) in the pristine spectrum"

@@ -89,7 +89,8 @@ class DrtStageSettings:
 
     def find_peaks(self, result: DrtResult, *, every: bool = False) -> list[Peak]:
         """The peaks of a DRT by these settings (area rule, CPE tails, prominence floor, significance ``min_snr``);
-        ``every``: every local maximum with its significance (no prominence floor, no significance cut)."""
+        ``every``: every local maximum with its significance (no prominence floor, no significance cut; a DRT of
+        the real part alone still loses the peaks its imaginary data do not support, which are no relaxation)."""
         return find_peaks(
             result,
             prominence=0.0 if every else self.prominence,
