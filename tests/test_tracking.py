@@ -104,6 +104,9 @@ def test_steps12_left_branch_constriction_and_ct() -> None:
     assert {"slope_log10_tau_per_mpa", "slope_log10_tau_per_log10_mpa", "r_ratio", "present_at_highest"} <= set(
         summary.columns
     )
+    # R_CT = 50 / A falls with pressure 167 -> 50 ohm cm^2 over five points: its DRT areas' trend test says so
+    ct = [f for f in finding.interface_tracks if f.behaviour == "charge_transfer"]
+    assert [f.r_trend for f in ct] == ["falling"]
 
 
 def test_steps12_right_branch_constriction_only_bulk_outside_window() -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from eisrecipe.methods.trends import Trend
-from eisrecipe.recipe.dominance import compare
+from eisrecipe.recipe.dominance import compare, sei_like_tracks
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.step7 import arrhenius_table, step7_findings
 from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding
@@ -915,6 +915,14 @@ def test_flat_signal_beside_one_with_a_significant_r_trend_is_sei_like(trend: st
         assert "SEI-like" in v["dominance"]["sei_suspected"]
     else:
         assert not v["dominance"].get("sei_suspected")
+
+
+def test_two_signals_falling_together_are_not_sei_like() -> None:
+    """Review of the rule above: two tau-constant signals that both fall 20 % with a significant trend follow the
+    contact together (Table 1: every CT process at one interface has the same A); neither is SEI-like."""
+    first = replace(track(2, "charge_transfer", 20.0, 16.0), r_trend="falling")
+    second = replace(track(3, "charge_transfer", 10.0, 8.0), r_trend="falling")
+    assert sei_like_tracks(s12("charge_transfer_present", at_highest=(2, 3), tracks=(first, second)), {}, 0.3) == []
 
 
 def test_constriction_outweighing_undetermined_tracks_by_the_ratio_dominates() -> None:

@@ -37,13 +37,19 @@ rise of Z' into a peak, also one no relaxation made - a drift of the cell during
 frequencies measured last and leaves Z'' alone, which violates Kramers-Kronig; a regularised DRT of the real part
 then puts a peak at the longest tau, and the tracker a "process" that the pressure series never had (full known-
 answer matrix: 28 of the 73 wrongly decided identifiable cells had such a track below the drift-free window). A
-relaxation's Re and Im are tied, so the measured Z'' must carry the peak's imaginary signature: a peak is kept only
-where the noise-weighted imaginary misfit of the DRT is smaller with the peak's own signal (its excess, as for the
-SNR) than without it (:meth:`NoiseModel.imaginary_support`; the likelihood of the imaginary data under the two
-readings, no threshold), after the series terms a real-part DRT cannot see - a lead inductance, a blocking
-electrode's capacitance - are taken out of that misfit (:func:`imaginary_misfit`). A peak that fails goes like an
-insignificant one (weakest first, domains recomputed). DRTs fitted to the imaginary part (``both``) need no such
-test.
+relaxation's Re and Im are tied, so the measured Z'' must carry the peak's imaginary signature. Of that signature
+(the imaginary part of the peak's own signal, its excess as for the SNR) the share the data show is measured
+against the DRT's imaginary misfit (:meth:`NoiseModel.imaginary_share`: 1 for a relaxation, 0 for a drift, standard
+error 1 / its length in noise units), after the series terms a real-part DRT cannot see - a lead inductance, a
+blocking electrode's capacitance - are taken out of that misfit (:func:`imaginary_misfit`). A peak is refused where
+the data show less than half of it (the reading "no relaxation" fits them better) and the share lies more than
+:data:`SUPPORT_Z` standard errors below 1 (:func:`imaginary_rejects`; a real peak is then refused by chance in at
+most 2.3 % of spectra however small it is). Refused peaks go first, the least shown one at a time, each leaving
+gamma and the misfit before the others are judged (its area must not pass to a neighbour, nor its tail hide one);
+then the insignificant ones. DRTs fitted to the imaginary part (``both``) need no such test. Limits: the misfit's
+noise scale is the SNR's (the pooled residuals, which a drift inflates: the other peaks' significance is judged
+against that larger scale); the L term takes up anything shaped like -omega at the highest frequencies, so a drift at
+the top of the window (a sweep from low to high frequency) is not refused.
 
 Units: tau in s, frequency in Hz, height and resistance in the DRT's unit (ohm or ohm cm^2), width in decades,
 capacitance C = tau / R in F (or F cm^-2 for area-specific impedance), SNR dimensionless.
@@ -77,6 +83,10 @@ NOISE_FLOOR_REL = 1e-3
 """Smallest relative noise assumed for a measured point (0.1 % of |Z|: the accuracy class of impedance
 analysers, as ``kk.noise_floor``); noise-free simulations would otherwise make every discretisation ripple
 significant."""
+
+SUPPORT_Z = 2.0
+"""Standard errors by which the share of its imaginary signature that the data show must fall below 1 before a
+peak of a real-part DRT is refused (:func:`imaginary_rejects`): the project's ``z_crit``."""
 
 DEFAULT_MIN_SNR = 5.0
 """Default significance a peak needs (``peaks.min_snr``): its signal five times the noise, the conventional 5-sigma
@@ -223,7 +233,7 @@ class NoiseModel:
     def of(cls, result: DrtResult, floor: float = NOISE_FLOOR_REL) -> NoiseModel:
         """The noise of a DRT's data, sigma_i = s |Z_i|, s the root mean square of the reconstruction's relative
         residuals (Re and Im pooled: the noise and the DRT's misfit), at least ``floor``; for a DRT of the real
-        part alone also its imaginary misfit (:func:`imaginary_misfit`), for :meth:`imaginary_support`."""
+        part alone also its imaginary misfit (:func:`imaginary_misfit`), for :meth:`imaginary_share`."""
         r = result.residuals
         s = max(float(np.sqrt(np.mean(np.concatenate([r.real**2, r.imag**2])))), floor) if r.size else floor
         z = np.abs(result.spectrum.impedance)
@@ -255,23 +265,41 @@ class NoiseModel:
         wt = np.outer(self.omega_rad_s, np.asarray(tau_s, dtype=float))
         return np.asarray((-wt / (1.0 + wt**2)) @ np.asarray(weights, dtype=float), dtype=float)
 
-    def imaginary_support(self, tau_s: FloatArray, weights: FloatArray) -> float | None:
-        """How much the measured imaginary part wants a peak of a real-part-only DRT: the noise-weighted squared
-        imaginary misfit without the peak minus that with it, sum_i ((m_i - Im Z_p,i)^2 - m_i^2) / sigma_i^2
-        (dimensionless; m = :attr:`imag_misfit`, Z_p = sum_k w_k / (1 + j omega tau_k) the peak's impedance,
-        ``weights`` as in :meth:`signal_norm`). Positive: the imaginary data carry the peak's signature (a
-        relaxation, whose Re and Im are tied by Kramers-Kronig); zero or negative: they fit better without it -
-        the peak is made of a real-part change alone (a drift of the cell during the sweep), not a relaxation.
-        ``None`` where the DRT fitted the imaginary part itself."""
+    def imaginary_share(self, tau_s: FloatArray, weights: FloatArray) -> tuple[float, float] | None:
+        """How much of a peak's imaginary signature the measured data show, for a peak of a real-part-only DRT.
+
+        With m = :attr:`imag_misfit`, z = Im Z_p (Z_p = sum_k w_k / (1 + j omega tau_k), the peak's impedance;
+        ``weights`` as in :meth:`signal_norm`) and <a, b> = sum_i a_i b_i / sigma_i^2, the share is
+        a = 1 - <m, z> / <z, z>: 1 where the data carry the whole of it (m is noise), 0 where they carry none of it
+        (m = z: the real part rose without the imaginary part - a drift of the cell during the sweep, no relaxation,
+        whose Re and Im are tied by Kramers-Kronig). With noise of unit variance in sigma units its standard error is
+        1 / |z| (|z| = sqrt(<z, z>), the peak's imaginary signal in noise units), either way.
+
+        Returns
+        -------
+        tuple of float or None
+            (share, its standard error); ``None`` where the DRT fitted the imaginary part itself.
+        """
         if self.imag_misfit is None:
             return None
         w = np.asarray(weights, dtype=float)
         keep = w != 0
         if not np.any(keep):
-            return 0.0
-        zi = self._imaginary(np.asarray(tau_s, dtype=float)[keep], w[keep])
-        m = self.imag_misfit
-        return float(np.sum(((m - zi) ** 2 - m**2) / self.sigma**2))
+            return 0.0, math.inf
+        zi = self._imaginary(np.asarray(tau_s, dtype=float)[keep], w[keep]) / self.sigma
+        norm2 = float(zi @ zi)
+        if norm2 <= 0.0:
+            return 0.0, math.inf
+        return 1.0 - float((self.imag_misfit / self.sigma) @ zi) / norm2, 1.0 / math.sqrt(norm2)
+
+
+def imaginary_rejects(share: float, stderr: float, z_crit: float = SUPPORT_Z) -> bool:
+    """Whether the imaginary data refuse a peak (:meth:`NoiseModel.imaginary_share`): they show less than half of its
+    imaginary signature - the reading "no relaxation" fits them better than "a relaxation" - and the share lies
+    more than ``z_crit`` standard errors below 1, so that a real peak is refused by chance with probability
+    Phi(-z_crit) at most (2.3 % at 2) however small it is; a drift's peak (share ~ 0) is refused once its
+    imaginary signal exceeds about 2 z_crit noise units."""
+    return share < min(0.5, 1.0 - z_crit * stderr)
 
 
 def imaginary_misfit(result: DrtResult) -> FloatArray:
@@ -527,7 +555,7 @@ def peaks_of(
 
     ``window_tau_s`` (s, s) sets :attr:`Peak.in_window`; ``None`` marks every peak as in the window. With a
     ``noise`` model, candidates whose significance (:func:`peak_snr`) is below ``min_snr`` - or, for a DRT of the
-    real part alone, that the imaginary data do not support (:meth:`NoiseModel.imaginary_support`, module
+    real part alone, that the imaginary data refuse (:meth:`NoiseModel.imaginary_share`, module
     docstring) - are dropped, weakest first, the domains recomputed after each drop; every kept peak carries its
     SNR.
     """
@@ -570,24 +598,27 @@ def peaks_of(
                     # the larger of the two tails, not their sum: a conservative baseline
                     under = np.max([tail(k)[lo : hi + 1] for k in larger], axis=0) if larger else None
                     signal = _peak_signal(tau, g, lo, hi, under)
-                    support = noise.imaginary_support(tau, signal)
-                    known[key] = (noise.signal_norm(tau, signal), math.inf if support is None else support, signal)
+                    shown = noise.imaginary_share(tau, signal)
+                    refused = shown is not None and imaginary_rejects(*shown)
+                    share = shown[0] if refused and shown is not None else math.inf
+                    known[key] = (noise.signal_norm(tau, signal), share, signal)
                 keys.append(key)
             snr = np.array([known[key][0] for key in keys])
-            support = np.array([known[key][1] for key in keys])
+            share = np.array([known[key][1] for key in keys])
             insignificant = snr < min_snr
-            if np.any(insignificant):  # the weakest insignificant one goes first; its domain joins its neighbours'
-                drop = int(np.flatnonzero(insignificant)[np.argmin(snr[insignificant])])
-            elif np.any(support <= 0.0):
-                # then the one the imaginary data oppose most (a real-part DRT, module docstring): the DRT without
-                # it loses its signal from gamma and from the imaginary misfit the others are judged against, so
-                # that a drift's large peak does not take a relaxation beside it along, nor lend it its area
-                drop = int(np.argmin(support))
+            if np.any(np.isfinite(share)):
+                # a peak the imaginary data refuse (a real-part DRT, module docstring) goes first, the one they show
+                # least of: the DRT without it loses its signal from gamma and from the imaginary misfit before the
+                # others are judged, so that a drift's large peak neither lends a relaxation beside it its area nor
+                # hides it under its tail
+                drop = int(np.argmin(share))
                 signal = known[keys[drop]][2]
                 g = np.clip(g - signal / (x[1] - x[0]), 0.0, None)
                 noise = noise.without(tau, signal)
                 known.clear()
                 tails.clear()
+            elif np.any(insignificant):  # then the weakest insignificant one; its domain joins its neighbours'
+                drop = int(np.flatnonzero(insignificant)[np.argmin(snr[insignificant])])
             else:
                 break
             idx, prom = np.delete(idx, drop), np.delete(prom, drop)

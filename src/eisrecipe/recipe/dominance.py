@@ -293,6 +293,9 @@ def sei_like_tracks(
     def flat(t: InterfaceTrackFinding) -> bool:
         return _keeps_r(t.r_ratio, amplitude_tolerance)
 
+    def trends(t: InterfaceTrackFinding) -> bool:
+        return t.r_trend in ("rising", "falling")
+
     def changes(t: InterfaceTrackFinding) -> bool:
         # constriction, any interface signal whose R moves beyond the tolerance or rises or falls with pressure by
         # the trend test (R_CT = R_Pol/A or R_Pol A and R_Cstr both follow the contact), or one seen at the lowest
@@ -301,7 +304,7 @@ def sei_like_tracks(
         return (
             t.behaviour == "constriction"
             or (math.isfinite(t.r_ratio) and not flat(t))
-            or t.r_trend in ("rising", "falling")
+            or trends(t)
             or (t.present_at_lowest and not t.present_at_highest)
         )
 
@@ -313,6 +316,7 @@ def sei_like_tracks(
         if t.behaviour == "charge_transfer"
         and t.present_at_highest
         and flat(t)
+        and not trends(t)  # by the same yardstick as the others: two CT signals falling together are no SEI
         and (sheet_changes or any(changes(o) for o in s12.interface_tracks if o.track != t.track))
     ]
 

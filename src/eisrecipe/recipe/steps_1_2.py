@@ -141,8 +141,9 @@ class Steps12Thresholds:
 @dataclass(frozen=True)
 class InterfaceTrackFinding:
     """Step-2 classification of one interface track, with its numbers (``r_first_ohm_cm2``, ``r_last_ohm_cm2``: the
-    DRT peak areas of its first and last in-window points, ohm cm^2; ``r_trend``: whether those areas rise or fall
-    with pressure by a test with a p-value, :func:`eisrecipe.methods.trends.log_trend`)."""
+    DRT peak areas of its first and last in-window points, ohm cm^2; ``r_trend``: whether the areas of all its
+    in-window points rise or fall with pressure by a test with a p-value, :func:`eisrecipe.methods.trends.log_trend`:
+    ``rising``, ``falling``, ``flat`` or ``undetermined``)."""
 
     track: int
     label: str
