@@ -297,8 +297,8 @@ def imaginary_rejects(share: float, stderr: float, z_crit: float = SUPPORT_Z) ->
     """Whether the imaginary data refuse a peak (:meth:`NoiseModel.imaginary_share`): they show less than half of its
     imaginary signature - the reading "no relaxation" fits them better than "a relaxation" - and the share lies
     more than ``z_crit`` standard errors below 1, so that a real peak is refused by chance with probability
-    Phi(-z_crit) at most (2.3 % at 2) however small it is; a drift's peak (share ~ 0) is refused once its
-    imaginary signal exceeds about 2 z_crit noise units."""
+    Phi(-z_crit) at most (2.3 % at 2) however small it is; a drift's peak (share 0 +- 1/n, n its imaginary signal
+    in noise units) is refused half the time at n = z_crit and nearly always from n = 2 z_crit on."""
     return share < min(0.5, 1.0 - z_crit * stderr)
 
 
@@ -556,8 +556,8 @@ def peaks_of(
     ``window_tau_s`` (s, s) sets :attr:`Peak.in_window`; ``None`` marks every peak as in the window. With a
     ``noise`` model, candidates whose significance (:func:`peak_snr`) is below ``min_snr`` - or, for a DRT of the
     real part alone, that the imaginary data refuse (:meth:`NoiseModel.imaginary_share`, module
-    docstring) - are dropped, weakest first, the domains recomputed after each drop; every kept peak carries its
-    SNR.
+    docstring) - are dropped one at a time, the refused ones first (the least shown first), then the weakest
+    insignificant one, the domains recomputed after each drop; every kept peak carries its SNR.
     """
     if area not in ("domain", "gauss"):
         raise InputError(f"unknown peak area method {area!r}; expected 'domain' or 'gauss'")
