@@ -64,11 +64,11 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from scipy.optimize import least_squares
+from scipy.optimize import least_squares, nnls
 
 from eisrecipe.errors import InputError
 from eisrecipe.methods.small_lsq import levenberg_marquardt
-from eisrecipe.spectrum import FloatArray
+from eisrecipe.spectrum import ComplexArray, FloatArray
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -244,26 +244,24 @@ class NoiseModel:
     def signal_norm(self, tau_s: FloatArray, weights: FloatArray) -> float:
         """Length, in units of the noise, of the impedance sum_k w_k / (1 + j omega tau_k) (``weights`` in the DRT
         unit: gamma times the ln-tau step of each grid point, or an RC's R)."""
+        z = self._impedance(tau_s, weights)
+        return float(np.sqrt(np.sum((z.real**2 + z.imag**2) / self.sigma**2)))
+
+    def _impedance(self, tau_s: FloatArray, weights: FloatArray) -> ComplexArray:
+        """sum_k w_k / (1 + j omega tau_k) at the measured frequencies, in the DRT unit (zero weights skipped)."""
         tau = np.asarray(tau_s, dtype=float)
         w = np.asarray(weights, dtype=float)
         keep = w != 0
         if not np.any(keep):
-            return 0.0
-        kernel = 1.0 / (1.0 + 1j * np.outer(self.omega_rad_s, tau[keep]))
-        z = kernel @ w[keep]
-        return float(np.sqrt(np.sum((z.real**2 + z.imag**2) / self.sigma**2)))
+            return np.zeros(self.omega_rad_s.shape, dtype=complex)
+        return np.asarray((1.0 / (1.0 + 1j * np.outer(self.omega_rad_s, tau[keep]))) @ w[keep])
 
     def without(self, tau_s: FloatArray, weights: FloatArray) -> NoiseModel:
         """This model for the DRT without a peak (``weights`` as in :meth:`signal_norm`): its imaginary misfit less
         the peak's imaginary part (the same model where there is no imaginary misfit)."""
         if self.imag_misfit is None:
             return self
-        return replace(self, imag_misfit=self.imag_misfit - self._imaginary(tau_s, weights))
-
-    def _imaginary(self, tau_s: FloatArray, weights: FloatArray) -> FloatArray:
-        """Im of sum_k w_k / (1 + j omega tau_k) at the measured frequencies, in the DRT unit."""
-        wt = np.outer(self.omega_rad_s, np.asarray(tau_s, dtype=float))
-        return np.asarray((-wt / (1.0 + wt**2)) @ np.asarray(weights, dtype=float), dtype=float)
+        return replace(self, imag_misfit=self.imag_misfit - self._impedance(tau_s, weights).imag)
 
     def imaginary_share(self, tau_s: FloatArray, weights: FloatArray) -> tuple[float, float] | None:
         """How much of a peak's imaginary signature the measured data show, for a peak of a real-part-only DRT.
@@ -282,11 +280,7 @@ class NoiseModel:
         """
         if self.imag_misfit is None:
             return None
-        w = np.asarray(weights, dtype=float)
-        keep = w != 0
-        if not np.any(keep):
-            return 0.0, math.inf
-        zi = self._imaginary(np.asarray(tau_s, dtype=float)[keep], w[keep]) / self.sigma
+        zi = self._impedance(tau_s, weights).imag / self.sigma
         norm2 = float(zi @ zi)
         if norm2 <= 0.0:
             return 0.0, math.inf
@@ -311,8 +305,6 @@ def imaginary_misfit(result: DrtResult) -> FloatArray:
     relaxations and the data's own Kramers-Kronig inconsistency - not a lead or a blocking spur, which would
     otherwise make the bulk peak (inductance) look unsupported by the imaginary part.
     """
-    from scipy.optimize import nnls
-
     z = np.abs(result.spectrum.impedance)
     misfit = result.fitted.z_imag - result.spectrum.z_imag
     omega = 2 * math.pi * np.asarray(result.spectrum.frequency_hz, dtype=float)
@@ -599,8 +591,7 @@ def peaks_of(
                     under = np.max([tail(k)[lo : hi + 1] for k in larger], axis=0) if larger else None
                     signal = _peak_signal(tau, g, lo, hi, under)
                     shown = noise.imaginary_share(tau, signal)
-                    refused = shown is not None and imaginary_rejects(*shown)
-                    share = shown[0] if refused and shown is not None else math.inf
+                    share = shown[0] if shown is not None and imaginary_rejects(*shown) else math.inf
                     known[key] = (noise.signal_norm(tau, signal), share, signal)
                 keys.append(key)
             snr = np.array([known[key][0] for key in keys])
