@@ -116,6 +116,21 @@ def test_series_terms_a_real_part_drt_cannot_see_do_not_remove_peaks(
     assert float(np.sqrt(np.mean(rel**2))) < 0.01
 
 
+@pytest.mark.parametrize("drift", [8.0, 20.0])
+@pytest.mark.parametrize("seed", range(3))
+def test_a_refused_drift_leaves_the_noise_scale(seed: int, drift: float) -> None:
+    # the drift's imaginary misfit (Z'' of a peak the data do not have) is no noise: once its peak is refused, the
+    # relaxations are judged against the noise of the same data without the drift - their SNR within 20 % of it
+    # (about 2.5x and 6x below it when the misfit stayed in the scale)
+    def snrs(z: np.ndarray) -> list[float]:
+        kept = find_peaks(compute_drt(_measured(z, 0.003, seed), REAL), prominence=0.0, min_snr=5.0)
+        assert _log10_taus(kept) == pytest.approx([-5.0, -3.0], abs=0.15)
+        return [float(p.snr) for p in kept]
+
+    clean = snrs(_relaxations([GB, INTERFACE]))
+    assert snrs(_relaxations([GB, INTERFACE]) + _drift(drift)) == pytest.approx(clean, rel=0.2)
+
+
 def test_a_drt_of_both_parts_is_not_judged_again() -> None:
     s = _measured(_relaxations([GB, INTERFACE]) + _drift(8.0), 0.003, 0)
     assert NoiseModel.of(compute_drt(s, DrtSettings(data="both"))).imag_misfit is None

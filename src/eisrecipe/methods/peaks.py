@@ -9,28 +9,27 @@ domain (from the valley on its left to the valley on its right, ``area="domain"`
 a least-squares decomposition of gamma into one Gaussian (in ln tau) per peak (``area="gauss"``), which splits
 overlapping peaks more fairly.
 
-Significance (:func:`peak_snr`): the part of a peak that stands above the straight line joining its two
-valleys (its "excess", so that a shoulder on the flank of a large peak counts only with what makes it a
-shoulder) is turned back into the impedance it adds, Z_e(omega) = sum_k e_k dln tau / (1 + j omega tau_k), and
-compared with the noise of every measured point: SNR = sqrt(sum_i |Z_e(omega_i)|^2 / sigma_i^2), with
-sigma_i = s |Z_i| and s the root mean square of the DRT reconstruction's relative residuals (Re and Im pooled):
-the noise and the DRT's own misfit, so that a bump no larger than what the DRT leaves unexplained does not count
-(with the noise alone - neighbour differences - ripples of a regularised DRT of noisy data reach SNR 5-8); never
-below :data:`NOISE_FLOOR_REL`. SNR is the length of
-the peak's signal in units of the noise: a bump made by fitting noise has SNR of order the square root of the
-few degrees of freedom it spans (~2), a resolved arc hundreds. Candidates below ``min_snr`` are dropped one at
-a time, weakest first, and the domains of the rest recomputed (a dropped ripple's area goes back to its
-neighbours). A CPE arc's distribution falls off only as exp(-alpha |ln tau/tau0|), and a regularised DRT turns
-its tails into bumps a decade either side of its peak, each tens of sigma above its valleys (a bench cell: an
-interface ZARC of 1480 ohm cm^2 at alpha 0.95 and 0.2 % noise gave bumps of 20 and 25 ohm cm^2 at SNR 58 and
-13, seven tracks for three arcs and joint fits of 154 parameters). So a peak's excess counts only where it also
-stands above the tails of its larger neighbours, each modelled as the ZARC that matches its core (the points
-above half its height; :func:`cpe_tail`): those bumps then fall to SNR 0-1.4 while the arcs beside them keep
-theirs (``cpe_tails``; the limits of this tail model, measured, are in :func:`cpe_tail`: a small RC a decade
-from a large ideal RC arc can be lost, alpha 0.8 arcs still split). Whether a signal that is not seen is gone is
-tested by injection, not from a closed-form detection limit (:func:`eisrecipe.recipe.steps_1_2.absence_at_highest`):
-a lone RC's closed-form limit against the noise was 3-4 x below what this peak finder resolves (independent review,
-injected RCs at 1 and 2 x that limit: 0 of 4 found).
+Significance (:func:`peak_snr`): the part of a peak that stands above the straight line joining its two valleys (its
+"excess", so that a shoulder on the flank of a large peak counts only with what makes it a shoulder) is turned back
+into the impedance it adds, Z_e(omega) = sum_k e_k dln tau / (1 + j omega tau_k), and compared with the noise of
+every measured point: SNR = sqrt(sum_i |Z_e(omega_i)|^2 / sigma_i^2), with sigma_i = s |Z_i| and s the root mean
+square of the DRT reconstruction's relative residuals (Re and Im pooled; for a DRT of the real part without the
+imaginary misfit of refused peaks, below): the noise and the DRT's own misfit, so that a bump no larger than what
+the DRT leaves unexplained does not count (with the noise alone - neighbour differences - ripples of a regularised
+DRT of noisy data reach SNR 5-8); never below :data:`NOISE_FLOOR_REL`. SNR is the length of the peak's signal in
+units of the noise: a bump made by fitting noise has SNR of order the square root of the few degrees of freedom it
+spans (~2), a resolved arc hundreds. Candidates below ``min_snr`` are dropped one at a time, weakest first, and the
+domains of the rest recomputed (a dropped ripple's area goes back to its neighbours). A CPE arc's distribution falls
+off only as exp(-alpha |ln tau/tau0|), and a regularised DRT turns its tails into bumps a decade either side of its
+peak, each tens of sigma above its valleys (a bench cell: an interface ZARC of 1480 ohm cm^2 at alpha 0.95 and 0.2 %
+noise gave bumps of 20 and 25 ohm cm^2 at SNR 58 and 13, seven tracks for three arcs and joint fits of 154
+parameters). So a peak's excess counts only where it also stands above the tails of its larger neighbours, each
+modelled as the ZARC that matches its core (the points above half its height; :func:`cpe_tail`): those bumps then
+fall to SNR 0-1.4 while the arcs beside them keep theirs (``cpe_tails``; the limits of this tail model, measured,
+are in :func:`cpe_tail`: a small RC a decade from a large ideal RC arc can be lost, alpha 0.8 arcs still split).
+Whether a signal that is not seen is gone is tested by injection, not from a closed-form detection limit
+(:func:`eisrecipe.recipe.steps_1_2.absence_at_highest`): a lone RC's closed-form limit against the noise was 3-4 x
+below what this peak finder resolves (independent review, injected RCs at 1 and 2 x that limit: 0 of 4 found).
 
 Imaginary support (DRTs of the real part alone, the paper's choice for measured data): a real-part DRT turns any
 rise of Z' into a peak, also one no relaxation made - a drift of the cell during the sweep raises Z' at the
@@ -38,18 +37,24 @@ frequencies measured last and leaves Z'' alone, which violates Kramers-Kronig; a
 then puts a peak at the longest tau, and the tracker a "process" that the pressure series never had (full known-
 answer matrix: 28 of the 73 wrongly decided identifiable cells had such a track below the drift-free window). A
 relaxation's Re and Im are tied, so the measured Z'' must carry the peak's imaginary signature. Of that signature
-(the imaginary part of the peak's own signal, its excess as for the SNR) the share the data show is measured
-against the DRT's imaginary misfit (:meth:`NoiseModel.imaginary_share`: 1 for a relaxation, 0 for a drift, standard
-error 1 / its length in noise units), after the series terms a real-part DRT cannot see - a lead inductance, a
-blocking electrode's capacitance - are taken out of that misfit (:func:`imaginary_misfit`). A peak is refused where
-the data show less than half of it (the reading "no relaxation" fits them better) and the share lies more than
+(the imaginary part of the peak's own signal, its excess as for the SNR) the share the data show is measured against
+the DRT's imaginary misfit (:meth:`NoiseModel.imaginary_share`: 1 for a relaxation, 0 for a drift, standard error 1
+/ its length in noise units), after the series terms a real-part DRT cannot see - a lead inductance, a blocking
+electrode's capacitance - are taken out of that misfit (:func:`imaginary_misfit`). A peak is refused where the data
+show less than half of it (the reading "no relaxation" fits them better) and the share lies more than
 :data:`SUPPORT_Z` standard errors below 1 (:func:`imaginary_rejects`; a real peak is then refused by chance in at
 most 2.3 % of spectra however small it is). Refused peaks go first, the least shown one at a time, each leaving
 gamma and the misfit before the others are judged (its area must not pass to a neighbour, nor its tail hide one);
-then the insignificant ones. DRTs fitted to the imaginary part (``both``) need no such test. Limits: the misfit's
-noise scale is the SNR's (the pooled residuals, which a drift inflates: the other peaks' significance is judged
-against that larger scale); the L term takes up anything shaped like -omega at the highest frequencies, so a drift at
-the top of the window (a sweep from low to high frequency) is not refused.
+then the insignificant ones. DRTs fitted to the imaginary part (``both``) need no such test. Each refused peak's
+imaginary part also leaves the residuals the noise scale s comes from (:meth:`NoiseModel.without`): a drift's
+imaginary misfit (Z'' of a peak the data do not have) had inflated s 2.5- to 6-fold in test spectra (0.4 % to
+1.0-2.3 % of |Z| for drifts of 2-6 % of R_DC), so that the other peaks' significance was judged against noise the
+data did not have. Limits: the series terms stay in s. A lead's reactance inflates it (about 6-fold at 1 uH over 0.5
+cm^2 in a test series) and a blocking spur's 80-fold (to 32 % of |Z|), so small arcs beside a blocking spur are
+lost; taking them out too exposed the bumps a regularised real-part DRT makes of ZARC arcs (alpha 0.85-0.92, 0.2 %
+noise) as tracks of their own (SNR 10-14 above the CPE-tail model), which the series terms' misfit had hidden. The L
+term takes up anything shaped like -omega at the highest frequencies, so a drift at the top of the window (a sweep
+from low to high frequency) is not refused.
 
 Units: tau in s, frequency in Hz, height and resistance in the DRT's unit (ohm or ohm cm^2), width in decades,
 capacitance C = tau / R in F (or F cm^-2 for area-specific impedance), SNR dimensionless.
@@ -222,24 +227,36 @@ class NoiseModel:
         Standard deviation of the noise of each point's real and of its imaginary part, in the DRT unit.
     sigma_rel
         The relative level s behind ``sigma`` (sigma = s |Z|).
+    imag_misfit
+        For a DRT of the real part alone: Im(Z_fit) - Im(Z) less the series terms (:func:`imaginary_misfit`), in the
+        DRT unit, less the imaginary parts of the peaks refused so far; ``None`` otherwise.
+    residual_rel
+        For a DRT of the real part alone: its relative residuals (Z_fit - Z) / |Z|, from which s comes, less the
+        imaginary parts of the peaks refused so far; ``None`` otherwise.
+    floor
+        The smallest s.
     """
 
     omega_rad_s: FloatArray
     sigma: FloatArray
     sigma_rel: float
     imag_misfit: FloatArray | None = None
+    residual_rel: ComplexArray | None = None
+    floor: float = NOISE_FLOOR_REL
 
     @classmethod
     def of(cls, result: DrtResult, floor: float = NOISE_FLOOR_REL) -> NoiseModel:
         """The noise of a DRT's data, sigma_i = s |Z_i|, s the root mean square of the reconstruction's relative
-        residuals (Re and Im pooled: the noise and the DRT's misfit), at least ``floor``; for a DRT of the real
-        part alone also its imaginary misfit (:func:`imaginary_misfit`), for :meth:`imaginary_share`."""
+        residuals (Re and Im pooled: the noise and the DRT's misfit), at least ``floor``; for a DRT of the real part
+        alone also its imaginary misfit (:func:`imaginary_misfit`), for :meth:`imaginary_share`, and its relative
+        residuals, from which :meth:`without` recomputes s once a refused peak's misfit is gone."""
         r = result.residuals
-        s = max(float(np.sqrt(np.mean(np.concatenate([r.real**2, r.imag**2])))), floor) if r.size else floor
         z = np.abs(result.spectrum.impedance)
         omega = 2 * math.pi * np.asarray(result.spectrum.frequency_hz, dtype=float)
-        misfit = imaginary_misfit(result) if result.data == "real" and r.size else None
-        return cls(omega, s * z, s, misfit)
+        s = _noise_scale(r, floor)
+        if result.data == "real" and r.size:
+            return cls(omega, s * z, s, imaginary_misfit(result), np.asarray(r, dtype=complex), floor)
+        return cls(omega, s * z, s, None, None, floor)
 
     def signal_norm(self, tau_s: FloatArray, weights: FloatArray) -> float:
         """Length, in units of the noise, of the impedance sum_k w_k / (1 + j omega tau_k) (``weights`` in the DRT
@@ -258,10 +275,17 @@ class NoiseModel:
 
     def without(self, tau_s: FloatArray, weights: FloatArray) -> NoiseModel:
         """This model for the DRT without a peak (``weights`` as in :meth:`signal_norm`): its imaginary misfit less
-        the peak's imaginary part (the same model where there is no imaginary misfit)."""
+        the peak's imaginary part, and the noise scale recomputed from that misfit (the same model where there is
+        no imaginary misfit): a refused drift peak's misfit no longer counts as noise."""
         if self.imag_misfit is None:
             return self
-        return replace(self, imag_misfit=self.imag_misfit - self._impedance(tau_s, weights).imag)
+        peak = self._impedance(tau_s, weights).imag
+        if self.residual_rel is None:
+            return replace(self, imag_misfit=self.imag_misfit - peak)
+        z = self.sigma / self.sigma_rel
+        residual = self.residual_rel - 1j * peak / z
+        s = _noise_scale(residual, self.floor)
+        return replace(self, sigma=s * z, sigma_rel=s, imag_misfit=self.imag_misfit - peak, residual_rel=residual)
 
     def imaginary_share(self, tau_s: FloatArray, weights: FloatArray) -> tuple[float, float] | None:
         """How much of a peak's imaginary signature the measured data show, for a peak of a real-part-only DRT.
@@ -285,6 +309,12 @@ class NoiseModel:
         if norm2 <= 0.0:
             return 0.0, math.inf
         return 1.0 - float((self.imag_misfit / self.sigma) @ zi) / norm2, 1.0 / math.sqrt(norm2)
+
+
+def _noise_scale(residual: ComplexArray, floor: float) -> float:
+    """Root mean square of complex relative residuals (real and imaginary parts pooled), at least ``floor``."""
+    r = np.asarray(residual, dtype=complex)
+    return max(float(np.sqrt(np.mean(np.concatenate([r.real**2, r.imag**2])))), floor) if r.size else floor
 
 
 def imaginary_rejects(share: float, stderr: float, z_crit: float = SUPPORT_Z) -> bool:
