@@ -199,6 +199,39 @@ def test_a_track_above_the_window_is_the_bulk_whatever_its_apparent_capacitance(
     assert gb is not None and gb.points[0].peak.log10_tau == pytest.approx(-5.0)
 
 
+def test_a_track_centred_above_the_window_is_the_bulk_though_partly_inside() -> None:
+    """Matrix cell c301 (3D network; f_max 0.58 MHz, window top 10^-6.56 s): the bulk arc's apex lay 0.35-0.6 decade
+    above the window, so its peaks (10^-6.9 to -7.2 s) were flagged in the window by its 0.5-decade margin in three
+    spectra of five, once inside the window proper; their areas (9 -> 0.75 ohm cm^2) are extrapolation and fell,
+    so the track was no stable bulk candidate, blocked the bulk and GB labels and became an interface "constriction"
+    that decided the verdict. Most of its peaks lie above the measured window: the bulk by position."""
+    top = 10.0**-6.56
+    tail = [(-6.96, 9.0), (-7.14, 6.1), (-6.9, 1.5), (-6.47, 0.75), (-7.16, 2.3)]
+    entries = [
+        SeriesEntry(
+            f"s{k}",
+            (_peak(lt, r, in_window=lt > -7.06), _peak(-5.7, 0.36), _peak(-3.4, 20.0 / a)),
+            p,
+            mode,
+        )
+        for k, ((lt, r), a, (p, mode)) in enumerate(zip(tail, [0.4, 0.5, 0.64, 0.8, 1.0], PRESSURES, strict=True))
+    ]
+    above = track_series(
+        entries, rules=RULES, may_start=lambda n, pk: pk.tau_s < top, above_top=lambda n, pk: pk.tau_s < top
+    )
+    labels = {round(float(np.median(t.log10_tau)), 1): t.label for t in above.tracks}
+    assert labels == {-7.0: "bulk", -5.7: "gb", -3.4: "int1"}, labels
+    assert "above the measured window" in above.by_label("bulk").label_rule
+    # judged by the margin-widened flag alone (no window given), the same tail is no stable candidate: no labels
+    plain = track_series(entries, rules=RULES, may_start=lambda n, pk: pk.tau_s < top)
+    assert {t.label for t in plain.tracks} == {"int1", "int2", "int3"}
+    # a track with most of its peaks inside the window is judged by stability as before
+    inside = track_series(
+        entries, rules=RULES, may_start=lambda n, pk: pk.tau_s < top, above_top=lambda n, pk: pk.tau_s < 10.0**-7.1
+    )
+    assert inside.by_label("bulk") is None
+
+
 def test_a_track_faster_than_the_gb_is_no_interface_signal() -> None:
     """Matrix cell c075 (full matrix): the tail of a bulk arc above the window (tau_Bulk 1.3e-8 s, f_max 1.25 MHz)
     left a peak at 10^-7.5 s in 6 of 9 spectra - too few to be persistent, so it was no bulk candidate and became

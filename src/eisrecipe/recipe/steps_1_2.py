@@ -2,9 +2,10 @@
 
 Step 1 labels the tracks (:func:`label_tracks`): ``bulk`` and ``gb`` for the two shortest-tau persistent tracks,
 checked by their capacitance (Irvine, Sinclair & West 1990) so that a bulk arc above the measured window does not
-push the GB label onto an interface track; a track faster than those by a tracking gate throughout is ``fast1``
-... (no interface signal: Table 1's tau order); the other tracks are ``int1``, ``int2``, ... in order of tau.
-``label_rule`` says which rule assigned each label.
+push the GB label onto an interface track (a track with most of its peaks above the window is the bulk by position,
+whatever its apparent capacitance and stability); tracks whose tau or R depends on pressure are neither; a track
+faster than those by a tracking gate throughout is ``fast1`` ... (no interface signal: Table 1's tau order); the
+other tracks are ``int1``, ``int2``, ... in order of tau. ``label_rule`` says which rule assigned each label.
 
 Step 1: count the interface signals in the pristine (lowest-pressure) DRT: two or more resolved ones -> "left"
 branch, one -> "right" branch, none -> "none". The branch asks whether tau_CT and tau_Cstr differ enough to be
@@ -54,7 +55,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -77,6 +78,9 @@ from eisrecipe.recipe.elements import (
 )
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.serialize import from_dict
+
+if TYPE_CHECKING:
+    from eisrecipe.methods.peaks import Peak
 
 Branch = Literal["left", "right", "none"]
 Behaviour = Literal["constriction", "charge_transfer", "undetermined"]
@@ -334,6 +338,7 @@ def absence_at_highest(
       the highest-pressure spectrum and its DRT redone with the same settings (``would_show``); it must come out
       as a significant peak of its own - a signal of that size would have been seen. An RC that merges into a
       neighbouring peak, or drowns in the noise, is not seen: then the absence is not evidenced.
+
     """
     if tracking.n_steps == 0:
         return {}
@@ -695,8 +700,14 @@ class LabelRules:
     fast_margin_decades: float = 0.5
 
 
-def label_tracks(result: TrackingResult, rules: LabelRules) -> TrackingResult:
-    """Assign ``bulk``, ``gb``, ``fast1..k`` and ``int1..n`` labels (see :class:`LabelRules`)."""
+def label_tracks(
+    result: TrackingResult, rules: LabelRules, above_top: Callable[[str, Peak], bool] | None = None
+) -> TrackingResult:
+    """Assign ``bulk``, ``gb``, ``fast1..k`` and ``int1..n`` labels (see :class:`LabelRules`).
+
+    ``above_top(spectrum, peak)``: whether the peak's tau lies above its spectrum's measured window (shorter than
+    1 / (2 pi f_max)); the shortest persistent track with most of its peaks there is the bulk by position (its area
+    and capacitance are extrapolated). ``None``: only a track with no peak in the window (with its margin) is."""
     n = result.n_steps
     thickness = rules.thickness_cm if rules.thickness_cm is not None else rules.assumed_thickness_cm
     t_note = "" if rules.thickness_cm is not None else f", assumed thickness {rules.assumed_thickness_cm:g} cm"
@@ -723,14 +734,24 @@ def label_tracks(result: TrackingResult, rules: LabelRules) -> TrackingResult:
     def c_spec(t: Track) -> float:
         return t.median_c * specific
 
+    def beyond_top(t: Track) -> bool:
+        if not any(p.peak.in_window for p in t.points):
+            return True
+        if above_top is None:
+            return False
+        n_above = sum(above_top(result.entries[p.step].spectrum, p.peak) for p in t.points)
+        return n_above > len(t.points) / 2
+
     remaining = list(candidates)
-    if remaining and not any(p.peak.in_window for p in remaining[0].points):
-        # a bulk arc above the highest measured frequency (a track may start there, stages.drt): only its tail is
-        # in the data, so its peak area - and C = tau / R - are not measured; it is the bulk by position
+    if remaining and beyond_top(remaining[0]):
+        # a bulk arc above the highest measured frequency (a track may start there, stages.drt): only its tail or
+        # part of its arc is in the data, so its peak area - and C = tau / R - are not measured and may drift with
+        # the window; it is the bulk by position (matrix c301: a stability test on those areas made the bulk an
+        # interface "constriction" track)
         labels[remaining.pop(0).track] = (
             BULK,
-            "shortest persistent tau, above the measured window (capacitance not measurable: only its tail is in "
-            "the data)",
+            "shortest persistent tau, above the measured window (capacitance not measurable: at most part of its arc "
+            "is in the data)",
         )
     elif remaining and stable(remaining[0]):
         first = remaining[0]
@@ -800,9 +821,10 @@ def track_series(
     gate_decades: float = 0.5,
     rules: LabelRules | None = None,
     unit: str = "ohm cm^2",
+    above_top: Callable[[str, Peak], bool] | None = None,
     **options: Any,
 ) -> TrackingResult:
     """Step 1's tracks: the peaks of a series linked (:func:`eisrecipe.methods.tracking.track_peaks`, which takes
     ``options``), then labelled bulk, GB and interface (:func:`label_tracks`)."""
     linked = track_peaks(entries, gate_decades=gate_decades, unit=unit, **options)
-    return label_tracks(linked, rules or LabelRules())
+    return label_tracks(linked, rules or LabelRules(), above_top)

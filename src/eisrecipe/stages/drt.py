@@ -213,6 +213,11 @@ def _above_window(drts: Mapping[str, DrtResult], name: str, peak: Peak) -> bool:
     return tau_top / 10.0**ABOVE_WINDOW_DECADES <= peak.tau_s < tau_top
 
 
+def _beyond_top(drts: Mapping[str, DrtResult], name: str, peak: Peak) -> bool:
+    """Whether ``peak`` of spectrum ``name`` lies above the measured window (tau < 1 / (2 pi f_max))."""
+    return peak.tau_s < drts[name].window_tau_s[0]
+
+
 def _would_show(
     drts: Mapping[str, DrtResult],
     peaks: Mapping[str, Sequence[Peak]],
@@ -311,6 +316,7 @@ def run_cell_drt(cell: str, spectra: Sequence[Spectrum], settings: DrtStageSetti
             rules=rules,
             unit="ohm cm^2",
             may_start=partial(_above_window, drts),
+            above_top=partial(_beyond_top, drts),
         )
         pressures = [float(drts[k].spectrum.meta["pressure_mpa"]) for k in p_names]
         refused = pressure_series_check(pressures)
