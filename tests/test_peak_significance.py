@@ -109,6 +109,29 @@ def test_a_missing_track_with_a_sub_threshold_peak_left_is_not_gone() -> None:
     assert gone.evidenced
 
 
+def test_a_track_that_merges_into_a_growing_neighbour_is_not_gone() -> None:
+    # matrix c118: an arc of 85 ohm cm^2 at 10^-2.5 s resolved from its neighbour (101 at 10^-2.0 s) at the lowest
+    # pressure only; from then on one peak at 10^-2.0 s of 207-249: the two merged. The injection at the ended
+    # track's last tau shows (the merged peak sits half a decade away), so it read "gone" and Step 2 constriction
+    steady = [_peak(-2.0, r) for r in (207.0, 217.0, 229.0, 249.0)]
+    interface = [[_peak(-2.5, 85.0), _peak(-2.0, 101.0)], *([p] for p in steady)]
+    tracking = track_series(_entries(interface), rules=LabelRules(thickness_cm=0.05))
+    ended = next(t for t in tracking.tracks if len(t.points) == 1)
+    assert ended.merged_into is not None
+    th = Steps12Thresholds()
+    shows = lambda name, tau, r: True  # noqa: E731 - the injection would be seen
+    (merged,) = absence_at_highest(tracking, shows, th).values()
+    assert not merged.evidenced and "merged" in merged.reason
+    finding = steps_1_2(tracking, th, absence_at_highest(tracking, shows, th))
+    assert finding.conclusion != "constriction_dominates"
+    # the same end beside a neighbour that does not grow by half of it (here by 20 of 85): a vanishing, judged by
+    # the injection as before
+    flat = [[_peak(-2.5, 85.0), _peak(-2.0, 101.0)], *([_peak(-2.0, r)] for r in (121.0, 117.0, 119.0, 120.0))]
+    tracking = track_series(_entries(flat), rules=LabelRules(thickness_cm=0.05))
+    (gone,) = absence_at_highest(tracking, shows, th).values()
+    assert gone.evidenced
+
+
 def test_the_stage_measures_a_sub_threshold_remnant_and_not_its_kept_neighbours() -> None:
     # the stage's remnant (stages.drt._remnant) on GB 50 at 1e-6 s + a small arc of 2 ohm cm^2 at 1e-4 s + CT 500 at
     # 1e-1 s, 0.5 % noise: the small arc is a DRT peak of significance ~4 (< 5, not kept) and is what is left near

@@ -322,6 +322,29 @@ class Absence:
     reason: str
 
 
+MERGE_GROWTH = 0.5
+"""Share of an ended track's last DRT area that its merge partner's peak must gain at the next step for the end to
+count as a merge, not a vanishing (:func:`absence_at_highest`): more than half of it reappears next door."""
+
+
+def _merge_growth(tracking: TrackingResult, t: Track) -> tuple[int, float] | None:
+    """(partner track, its area gain in ohm cm^2) where ``t`` ended by merging into the partner's peak (the tracker's
+    ``merged_into``) and the partner's peak grew there by at least :data:`MERGE_GROWTH` of ``t``'s last area; else
+    ``None``."""
+    if t.merged_into is None or not t.points:
+        return None
+    partner = next((q for q in tracking.tracks if q.track == t.merged_into), None)
+    if partner is None:
+        return None
+    end = t.points[-1]
+    by_step = {q.step: q.peak.r for q in partner.points}
+    before, after = by_step.get(end.step), by_step.get(end.step + 1)
+    if before is None or after is None:
+        return None
+    grew = after - before
+    return (partner.track, grew) if grew >= MERGE_GROWTH * end.peak.r else None
+
+
 def absence_at_highest(
     tracking: TrackingResult, would_show: WouldShow, th: Steps12Thresholds, remnant: Remnant | None = None
 ) -> dict[int, Absence]:
@@ -339,6 +362,11 @@ def absence_at_highest(
       as a significant peak of its own - a signal of that size would have been seen. An RC that merges into a
       neighbouring peak, or drowns in the noise, is not seen: then the absence is not evidenced.
 
+    Before both: a track that ended next to another's peak (``merged_into``, the tracker's merge) while that peak's
+    area grew by at least :data:`MERGE_GROWTH` of the ended track's last area has merged into it - the two arcs'
+    DRT peaks became one, which a test at the ended track's own last tau cannot see (matrix c118: the GB peak,
+    resolved from a rising CT arc 0.5 decade away at the lowest pressure only, "vanished" while the CT track grew
+    from 101 to 207 ohm cm^2, and Step 2 read constriction).
     """
     if tracking.n_steps == 0:
         return {}
@@ -354,8 +382,16 @@ def absence_at_highest(
             f"an RC of {r_test:.3g} ohm cm^2 ({th.absence_ratio:g} of its first R) at its last tau "
             f"10^{math.log10(tau):.2f} s, added to {last.spectrum},"
         )
+        merged = _merge_growth(tracking, t)
         left = remnant(last.spectrum, tau) if remnant is not None else 0.0
-        if r_test > 0 and math.isfinite(r_test) and left >= r_test:
+        if merged is not None:
+            partner, grew = merged
+            out[t.track] = Absence(
+                False,
+                f"it ends where track {partner}'s peak grows by {grew:.3g} ohm cm^2 (>= {MERGE_GROWTH:g} of its last "
+                f"R, {pts[-1].peak.r:.3g}): merged into that peak, not shown to be gone",
+            )
+        elif r_test > 0 and math.isfinite(r_test) and left >= r_test:
             out[t.track] = Absence(
                 False,
                 f"a DRT peak of {left:.3g} ohm cm^2 below the significance threshold is left near its last tau "
