@@ -109,27 +109,70 @@ def test_a_missing_track_with_a_sub_threshold_peak_left_is_not_gone() -> None:
     assert gone.evidenced
 
 
+def _ended(tracking: object) -> int:
+    return next(t.track for t in tracking.tracks if len(t.points) == 1)  # type: ignore[attr-defined]
+
+
+def _behaviour(finding: object, track: int) -> str:
+    return next(f.behaviour for f in finding.interface_tracks if f.track == track)  # type: ignore[attr-defined]
+
+
 def test_a_track_that_merges_into_a_growing_neighbour_is_not_gone() -> None:
     # matrix c118: an arc of 85 ohm cm^2 at 10^-2.5 s resolved from its neighbour (101 at 10^-2.0 s) at the lowest
     # pressure only; from then on one peak at 10^-2.0 s of 207-249: the two merged. The injection at the ended
-    # track's last tau shows (the merged peak sits half a decade away), so it read "gone" and Step 2 constriction
+    # track's last tau shows (the merged peak sits half a decade away), so it read "gone": a constriction track
     steady = [_peak(-2.0, r) for r in (207.0, 217.0, 229.0, 249.0)]
     interface = [[_peak(-2.5, 85.0), _peak(-2.0, 101.0)], *([p] for p in steady)]
     tracking = track_series(_entries(interface), rules=LabelRules(thickness_cm=0.05))
-    ended = next(t for t in tracking.tracks if len(t.points) == 1)
-    assert ended.merged_into is not None
     th = Steps12Thresholds()
     shows = lambda name, tau, r: True  # noqa: E731 - the injection would be seen
-    (merged,) = absence_at_highest(tracking, shows, th).values()
-    assert not merged.evidenced and "merged" in merged.reason
-    finding = steps_1_2(tracking, th, absence_at_highest(tracking, shows, th))
-    assert finding.conclusion != "constriction_dominates"
+    absence = absence_at_highest(tracking, shows, th)
+    merged = absence[_ended(tracking)]
+    assert not merged.evidenced and "merged" in merged.reason and "present at the highest" in merged.reason
+    assert _behaviour(steps_1_2(tracking, th, absence), _ended(tracking)) == "undetermined"
+    assert _behaviour(steps_1_2(tracking, th, None), _ended(tracking)) == "constriction"  # the reading before
     # the same end beside a neighbour that does not grow by half of it (here by 20 of 85): a vanishing, judged by
     # the injection as before
     flat = [[_peak(-2.5, 85.0), _peak(-2.0, 101.0)], *([_peak(-2.0, r)] for r in (121.0, 117.0, 119.0, 120.0))]
     tracking = track_series(_entries(flat), rules=LabelRules(thickness_cm=0.05))
-    (gone,) = absence_at_highest(tracking, shows, th).values()
-    assert gone.evidenced
+    assert absence_at_highest(tracking, shows, th)[_ended(tracking)].evidenced
+
+
+def test_a_neighbour_growing_by_itself_takes_no_vanishing_track() -> None:
+    # a constriction arc shrinking 100 -> 60 -> 30 ohm cm^2 and gone, 0.4 decade from a CT arc rising as R_Pol A
+    # (100 -> 140 -> 170 -> 200 -> 230): the CT peak grows by 30 where the arc ends, its own typical step - no merge
+    ct = [100.0, 140.0, 170.0, 200.0, 230.0]
+    interface = [[_peak(-2.4, c), _peak(-2.0, r)] for c, r in zip((100.0, 60.0, 30.0), ct, strict=False)]
+    interface += [[_peak(-2.0, r)] for r in ct[3:]]
+    tracking = track_series(_entries(interface), rules=LabelRules(thickness_cm=0.05))
+    shows = lambda name, tau, r: True  # noqa: E731
+    (ended,) = (t for t in tracking.tracks if len(t.points) == 3)
+    assert ended.merged_into is not None  # the tracker saw it end beside the CT peak
+    gone = absence_at_highest(tracking, shows, Steps12Thresholds())[ended.track]
+    assert gone.evidenced and "merged" not in gone.reason
+    # a small arc (10 -> 6 ohm cm^2) gone beside a large CT arc whose area scatters by 5 % (5000 +- 250): the CT
+    # peak's step up where the arc ends is its own scatter
+    big = [5000.0, 5250.0, 5000.0, 5250.0, 5000.0]
+    interface = [[_peak(-2.4, c), _peak(-2.0, r)] for c, r in zip((10.0, 6.0), big, strict=False)]
+    interface += [[_peak(-2.0, r)] for r in big[2:]]
+    tracking = track_series(_entries(interface), rules=LabelRules(thickness_cm=0.05))
+    (ended,) = (t for t in tracking.tracks if len(t.points) == 2)
+    assert ended.merged_into is not None
+    assert "merged" not in absence_at_highest(tracking, shows, Steps12Thresholds())[ended.track].reason
+
+
+def test_a_merge_into_a_peak_that_is_gone_itself_is_gone() -> None:
+    # an arc of 60 merges into its neighbour (which grows 120 -> 180), and that peak then falls and is gone at the
+    # highest pressure, shown so by the injection: the merged arc went with it
+    interface = [[_peak(-2.5, 60.0), _peak(-2.0, 120.0)], [_peak(-2.0, 180.0)], [_peak(-2.0, 90.0)]]
+    interface += [[_peak(-2.0, 40.0)], []]
+    tracking = track_series(_entries(interface), rules=LabelRules(thickness_cm=0.05))
+    th = Steps12Thresholds()
+    shows = lambda name, tau, r: True  # noqa: E731
+    absence = absence_at_highest(tracking, shows, th)
+    assert all(a.evidenced for a in absence.values()), absence
+    assert "merged" in absence[_ended(tracking)].reason
+    assert steps_1_2(tracking, th, absence).conclusion == "constriction_dominates"
 
 
 def test_the_stage_measures_a_sub_threshold_remnant_and_not_its_kept_neighbours() -> None:

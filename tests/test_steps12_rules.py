@@ -232,6 +232,21 @@ def test_a_track_centred_above_the_window_is_the_bulk_though_partly_inside() -> 
     assert inside.by_label("bulk") is None
 
 
+def test_a_stable_gb_just_above_the_window_keeps_its_label() -> None:
+    # the bulk not seen at all, the GB arc's apex just above the window (10^-6.5 to -6.7 s, top 10^-6.56) in most
+    # spectra: stable, with a capacitance above the bulk range, it stays the GB (capacitance test), and the CT arc
+    # an interface track - the bulk-by-position rule is only for a track the stability test refuses
+    top = 10.0**-6.56
+    gb = [-6.5, -6.6, -6.7, -6.6, -6.5]
+    entries = [
+        SeriesEntry(f"s{k}", (_peak(lt, 20.0), _peak(-3.0, 200.0)), p, mode)
+        for k, (lt, (p, mode)) in enumerate(zip(gb, PRESSURES, strict=True))
+    ]
+    res = track_series(entries, rules=RULES, above_top=lambda n, pk: pk.tau_s < top)
+    labels = {round(float(np.median(t.log10_tau)), 1): t.label for t in res.tracks}
+    assert labels == {-6.6: "gb", -3.0: "int1"}, labels
+
+
 def test_a_track_faster_than_the_gb_is_no_interface_signal() -> None:
     """Matrix cell c075 (full matrix): the tail of a bulk arc above the window (tau_Bulk 1.3e-8 s, f_max 1.25 MHz)
     left a peak at 10^-7.5 s in 6 of 9 spectra - too few to be persistent, so it was no bulk candidate and became

@@ -45,16 +45,16 @@ show less than half of it (the reading "no relaxation" fits them better) and the
 :data:`SUPPORT_Z` standard errors below 1 (:func:`imaginary_rejects`; a real peak is then refused by chance in at
 most 2.3 % of spectra however small it is). Refused peaks go first, the least shown one at a time, each leaving
 gamma and the misfit before the others are judged (its area must not pass to a neighbour, nor its tail hide one);
-then the insignificant ones. DRTs fitted to the imaginary part (``both``) need no such test. Each refused peak's
-imaginary part also leaves the residuals the noise scale s comes from (:meth:`NoiseModel.without`): a drift's
-imaginary misfit (Z'' of a peak the data do not have) had inflated s 2.5- to 6-fold in test spectra (0.4 % to
-1.0-2.3 % of |Z| for drifts of 2-6 % of R_DC), so that the other peaks' significance was judged against noise the
-data did not have. Limits: the series terms stay in s. A lead's reactance inflates it (about 6-fold at 1 uH over 0.5
-cm^2 in a test series) and a blocking spur's 80-fold (to 32 % of |Z|), so small arcs beside a blocking spur are
-lost; taking them out too exposed the bumps a regularised real-part DRT makes of ZARC arcs (alpha 0.85-0.92, 0.2 %
-noise) as tracks of their own (SNR 10-14 above the CPE-tail model), which the series terms' misfit had hidden. The L
-term takes up anything shaped like -omega at the highest frequencies, so a drift at the top of the window (a sweep
-from low to high frequency) is not refused.
+then the insignificant ones. DRTs fitted to the imaginary part (``both``) need no such test. The imaginary part of
+each refused peak's signal (its excess, as above) also leaves the residuals the noise scale s comes from
+(:meth:`NoiseModel.without`): a drift's imaginary misfit (Z'' of a peak the data do not have) had inflated s 2.5- to
+6-fold in test spectra (0.4 % to 1.0-2.3 % of |Z| for drifts of 2-6 % of R_DC), so that the other peaks'
+significance was judged against noise the data did not have. Limits: the series terms stay in s. A lead's reactance
+inflates it (about 6-fold at 1 uH over 0.5 cm^2 in a test series) and a blocking spur's 80-fold (to 32 % of |Z|), so
+small arcs beside a blocking spur are lost; taking them out too exposed the bumps a regularised real-part DRT makes
+of ZARC arcs (alpha 0.85-0.92, 0.2 % noise) as tracks of their own (SNR 10-14 above the CPE-tail model), which the
+series terms' misfit had hidden. The L term takes up anything shaped like -omega at the highest frequencies, so a
+drift at the top of the window (a sweep from low to high frequency) is not refused.
 
 Units: tau in s, frequency in Hz, height and resistance in the DRT's unit (ohm or ohm cm^2), width in decades,
 capacitance C = tau / R in F (or F cm^-2 for area-specific impedance), SNR dimensionless.
@@ -235,6 +235,8 @@ class NoiseModel:
         imaginary parts of the peaks refused so far; ``None`` otherwise.
     floor
         The smallest s.
+    modulus
+        |Z| of each point in the DRT unit, where ``residual_rel`` is kept.
     """
 
     omega_rad_s: FloatArray
@@ -243,6 +245,7 @@ class NoiseModel:
     imag_misfit: FloatArray | None = None
     residual_rel: ComplexArray | None = None
     floor: float = NOISE_FLOOR_REL
+    modulus: FloatArray | None = None
 
     @classmethod
     def of(cls, result: DrtResult, floor: float = NOISE_FLOOR_REL) -> NoiseModel:
@@ -255,7 +258,7 @@ class NoiseModel:
         omega = 2 * math.pi * np.asarray(result.spectrum.frequency_hz, dtype=float)
         s = _noise_scale(r, floor)
         if result.data == "real" and r.size:
-            return cls(omega, s * z, s, imaginary_misfit(result), np.asarray(r, dtype=complex), floor)
+            return cls(omega, s * z, s, imaginary_misfit(result), np.asarray(r, dtype=complex), floor, z)
         return cls(omega, s * z, s, None, None, floor)
 
     def signal_norm(self, tau_s: FloatArray, weights: FloatArray) -> float:
@@ -274,15 +277,16 @@ class NoiseModel:
         return np.asarray((1.0 / (1.0 + 1j * np.outer(self.omega_rad_s, tau[keep]))) @ w[keep])
 
     def without(self, tau_s: FloatArray, weights: FloatArray) -> NoiseModel:
-        """This model for the DRT without a peak (``weights`` as in :meth:`signal_norm`): its imaginary misfit less
-        the peak's imaginary part, and the noise scale recomputed from that misfit (the same model where there is
-        no imaginary misfit): a refused drift peak's misfit no longer counts as noise."""
+        """This model for the DRT without a peak's signal (``weights`` as in :meth:`signal_norm`: a refused peak's
+        excess): its imaginary misfit less that signal's imaginary part, and s recomputed from the DRT's relative
+        residuals less it (the series terms stay in s); the same model where there is no imaginary misfit. A
+        refused drift peak's misfit then no longer counts as noise."""
         if self.imag_misfit is None:
             return self
         peak = self._impedance(tau_s, weights).imag
         if self.residual_rel is None:
             return replace(self, imag_misfit=self.imag_misfit - peak)
-        z = self.sigma / self.sigma_rel
+        z = self.modulus if self.modulus is not None else self.sigma / self.sigma_rel
         residual = self.residual_rel - 1j * peak / z
         s = _noise_scale(residual, self.floor)
         return replace(self, sigma=s * z, sigma_rel=s, imag_misfit=self.imag_misfit - peak, residual_rel=residual)

@@ -2,10 +2,11 @@
 
 Step 1 labels the tracks (:func:`label_tracks`): ``bulk`` and ``gb`` for the two shortest-tau persistent tracks,
 checked by their capacitance (Irvine, Sinclair & West 1990) so that a bulk arc above the measured window does not
-push the GB label onto an interface track (a track with most of its peaks above the window is the bulk by position,
-whatever its apparent capacitance and stability); tracks whose tau or R depends on pressure are neither; a track
-faster than those by a tracking gate throughout is ``fast1`` ... (no interface signal: Table 1's tau order); the
-other tracks are ``int1``, ``int2``, ... in order of tau. ``label_rule`` says which rule assigned each label.
+push the GB label onto an interface track (a track with most of its peaks above the window is the bulk by position
+where its drifting, extrapolated areas fail the stability test); tracks whose tau or R depends on pressure are
+neither; a track faster than those by a tracking gate throughout is ``fast1`` ... (no interface signal: Table 1's
+tau order); the other tracks are ``int1``, ``int2``, ... in order of tau. ``label_rule`` says which rule assigned
+each label.
 
 Step 1: count the interface signals in the pristine (lowest-pressure) DRT: two or more resolved ones -> "left"
 branch, one -> "right" branch, none -> "none". The branch asks whether tau_CT and tau_Cstr differ enough to be
@@ -52,6 +53,7 @@ All numbers behind each finding are kept in the JSON-able :class:`Steps12Finding
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -323,26 +325,48 @@ class Absence:
 
 
 MERGE_GROWTH = 0.5
-"""Share of an ended track's last DRT area that its merge partner's peak must gain at the next step for the end to
-count as a merge, not a vanishing (:func:`absence_at_highest`): more than half of it reappears next door."""
+"""Share of an ended track's last DRT area that its merge partner's peak must gain at the next step, beyond its own
+typical step-to-step change, for the end to count as a merge, not a vanishing (:func:`absence_at_highest`): more than
+half of it reappears next door."""
 
 
-def _merge_growth(tracking: TrackingResult, t: Track) -> tuple[int, float] | None:
-    """(partner track, its area gain in ohm cm^2) where ``t`` ended by merging into the partner's peak (the tracker's
-    ``merged_into``) and the partner's peak grew there by at least :data:`MERGE_GROWTH` of ``t``'s last area; else
-    ``None``."""
+@dataclass(frozen=True)
+class _Merge:
+    """Where a track ended by merging into another's peak (:func:`_merge_of`)."""
+
+    partner: int
+    gain: float
+    typical: float
+    last_r: float
+
+
+def _merge_of(tracking: TrackingResult, t: Track) -> _Merge | None:
+    """The merge of ``t`` into its partner's peak (the tracker's ``merged_into``), if that peak's area grew at the
+    next step by at least :data:`MERGE_GROWTH` of ``t``'s last area beyond the partner's typical step change (the
+    median change between its other consecutive points plus their median absolute deviation from it: a neighbour
+    growing or scattering by itself - a CT arc following R_Pol A - takes nobody's area, while one that falls
+    afterwards may have); else ``None``. Areas in ohm cm^2."""
     if t.merged_into is None or not t.points:
         return None
     partner = next((q for q in tracking.tracks if q.track == t.merged_into), None)
-    if partner is None:
-        return None
     end = t.points[-1]
+    if partner is None or not end.peak.r > 0:
+        return None
     by_step = {q.step: q.peak.r for q in partner.points}
     before, after = by_step.get(end.step), by_step.get(end.step + 1)
     if before is None or after is None:
         return None
-    grew = after - before
-    return (partner.track, grew) if grew >= MERGE_GROWTH * end.peak.r else None
+    steps = [q.step for q in partner.points]
+    changes = np.array(
+        [by_step[b] - by_step[a] for a, b in itertools.pairwise(steps) if b == a + 1 and a != end.step], dtype=float
+    )
+    expected = float(np.median(changes)) if changes.size else 0.0
+    scatter = float(np.median(np.abs(changes - expected))) if changes.size else 0.0
+    gain = after - before
+    typical = expected + scatter
+    if gain - typical < MERGE_GROWTH * end.peak.r:
+        return None
+    return _Merge(partner.track, gain, typical, end.peak.r)
 
 
 def absence_at_highest(
@@ -363,18 +387,25 @@ def absence_at_highest(
       neighbouring peak, or drowns in the noise, is not seen: then the absence is not evidenced.
 
     Before both: a track that ended next to another's peak (``merged_into``, the tracker's merge) while that peak's
-    area grew by at least :data:`MERGE_GROWTH` of the ended track's last area has merged into it - the two arcs'
-    DRT peaks became one, which a test at the ended track's own last tau cannot see (matrix c118: the GB peak,
-    resolved from a rising CT arc 0.5 decade away at the lowest pressure only, "vanished" while the CT track grew
-    from 101 to 207 ohm cm^2, and Step 2 read constriction).
+    area grew by at least :data:`MERGE_GROWTH` of the ended track's last area beyond its own typical change
+    (:func:`_merge_of`) has merged into it - the two arcs' DRT peaks became one, which a test at the ended track's
+    own last tau cannot see (matrix c118: the GB peak, resolved from a rising CT arc 0.5 decade away at the lowest
+    pressure only, "vanished" while the CT track grew from 101 to 207 ohm cm^2, and Step 2 read constriction). It
+    is gone only where the peak it merged into is (followed along further merges): shown gone, or present at the
+    highest pressure and so not.
     """
     if tracking.n_steps == 0:
         return {}
     last = tracking.entries[-1]
     out: dict[int, Absence] = {}
+    merges: dict[int, _Merge] = {}
     for t in tracking.tracks:
         pts = t.measured
         if not pts or pts[-1].step == tracking.n_steps - 1:
+            continue
+        merge = _merge_of(tracking, t)
+        if merge is not None:
+            merges[t.track] = merge
             continue
         tau = pts[-1].peak.tau_s
         r_test = th.absence_ratio * pts[0].peak.r
@@ -382,16 +413,8 @@ def absence_at_highest(
             f"an RC of {r_test:.3g} ohm cm^2 ({th.absence_ratio:g} of its first R) at its last tau "
             f"10^{math.log10(tau):.2f} s, added to {last.spectrum},"
         )
-        merged = _merge_growth(tracking, t)
-        left = remnant(last.spectrum, tau) if remnant is not None else 0.0
-        if merged is not None:
-            partner, grew = merged
-            out[t.track] = Absence(
-                False,
-                f"it ends where track {partner}'s peak grows by {grew:.3g} ohm cm^2 (>= {MERGE_GROWTH:g} of its last "
-                f"R, {pts[-1].peak.r:.3g}): merged into that peak, not shown to be gone",
-            )
-        elif r_test > 0 and math.isfinite(r_test) and left >= r_test:
+        left = remnant(last.spectrum, tau) if remnant is not None and r_test > 0 else 0.0
+        if r_test > 0 and math.isfinite(r_test) and left >= r_test:
             out[t.track] = Absence(
                 False,
                 f"a DRT peak of {left:.3g} ohm cm^2 below the significance threshold is left near its last tau "
@@ -402,6 +425,26 @@ def absence_at_highest(
             out[t.track] = Absence(True, f"{where} shows as a DRT peak of its own")
         else:
             out[t.track] = Absence(False, f"{where} does not show as a peak of its own: gone, hidden or too small")
+    present = {t.track for t in tracking.tracks if t.measured and t.measured[-1].step == tracking.n_steps - 1}
+    for k, merge in merges.items():
+        seen = {k}
+        final = merge.partner
+        while final in merges and final not in seen:  # the partner merged on in its turn
+            seen.add(final)
+            final = merges[final].partner
+        how = (
+            f"it ends where track {merge.partner}'s peak grows by {merge.gain:.3g} ohm cm^2 (its typical step up to "
+            f"{merge.typical:.3g}; >= {MERGE_GROWTH:g} of its last R {merge.last_r:.3g} beyond that): merged into "
+            "that peak"
+        )
+        if final in out:
+            gone = out[final]
+            state = "is" if gone.evidenced else "is not"
+            out[k] = Absence(gone.evidenced, f"{how}, which {state} shown gone: {gone.reason}")
+        elif final in present:
+            out[k] = Absence(False, f"{how}, present at the highest pressure: not shown to be gone")
+        else:
+            out[k] = Absence(False, f"{how}: not shown to be gone")
     return out
 
 
@@ -743,7 +786,8 @@ def label_tracks(
 
     ``above_top(spectrum, peak)``: whether the peak's tau lies above its spectrum's measured window (shorter than
     1 / (2 pi f_max)); the shortest persistent track with most of its peaks there is the bulk by position (its area
-    and capacitance are extrapolated). ``None``: only a track with no peak in the window (with its margin) is."""
+    and capacitance are extrapolated) when its tau or R is not stable. ``None``: only a track with no peak in the
+    window (with its margin) is."""
     n = result.n_steps
     thickness = rules.thickness_cm if rules.thickness_cm is not None else rules.assumed_thickness_cm
     t_note = "" if rules.thickness_cm is not None else f", assumed thickness {rules.assumed_thickness_cm:g} cm"
@@ -770,20 +814,20 @@ def label_tracks(
     def c_spec(t: Track) -> float:
         return t.median_c * specific
 
-    def beyond_top(t: Track) -> bool:
-        if not any(p.peak.in_window for p in t.points):
-            return True
-        if above_top is None:
-            return False
-        n_above = sum(above_top(result.entries[p.step].spectrum, p.peak) for p in t.points)
-        return n_above > len(t.points) / 2
+    def outside(t: Track) -> bool:
+        return not any(p.peak.in_window for p in t.points)
+
+    def mostly_above(t: Track) -> bool:
+        return above_top is not None and sum(above_top(p.spectrum, p.peak) for p in t.points) > len(t.points) / 2
 
     remaining = list(candidates)
-    if remaining and beyond_top(remaining[0]):
+    if remaining and (outside(remaining[0]) or (not stable(remaining[0]) and mostly_above(remaining[0]))):
         # a bulk arc above the highest measured frequency (a track may start there, stages.drt): only its tail or
         # part of its arc is in the data, so its peak area - and C = tau / R - are not measured and may drift with
-        # the window; it is the bulk by position (matrix c301: a stability test on those areas made the bulk an
-        # interface "constriction" track)
+        # the window; it is the bulk by position. With most of its peaks above the window it is so only once the
+        # stability test has refused it (matrix c301: those drifting areas made the bulk an interface
+        # "constriction" track); a stable one keeps the capacitance test, which tells a GB arc just above the
+        # window (the bulk not seen at all) from the bulk
         labels[remaining.pop(0).track] = (
             BULK,
             "shortest persistent tau, above the measured window (capacitance not measurable: at most part of its arc "
