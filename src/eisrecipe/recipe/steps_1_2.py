@@ -3,10 +3,10 @@
 Step 1 labels the tracks (:func:`label_tracks`): ``bulk`` and ``gb`` for the two shortest-tau persistent tracks,
 checked by their capacitance (Irvine, Sinclair & West 1990) so that a bulk arc above the measured window does not
 push the GB label onto an interface track (a track with most of its peaks above the window is the bulk by position
-where its drifting, extrapolated areas fail the stability test); tracks whose tau or R depends on pressure are
-neither; a track faster than those by a tracking gate throughout is ``fast1`` ... (no interface signal: Table 1's
-tau order); the other tracks are ``int1``, ``int2``, ... in order of tau. ``label_rule`` says which rule assigned
-each label.
+whatever its stability and apparent capacitance, which its extrapolated area falsifies); tracks whose tau or R
+depends on pressure are neither; a track faster than those by a tracking gate throughout is ``fast1`` ... (no
+interface signal: Table 1's tau order); the other tracks are ``int1``, ``int2``, ... in order of tau. ``label_rule``
+says which rule assigned each label.
 
 Step 1: count the interface signals in the pristine (lowest-pressure) DRT: two or more resolved ones -> "left"
 branch, one -> "right" branch, none -> "none". The branch asks whether tau_CT and tau_Cstr differ enough to be
@@ -786,8 +786,7 @@ def label_tracks(
 
     ``above_top(spectrum, peak)``: whether the peak's tau lies above its spectrum's measured window (shorter than
     1 / (2 pi f_max)); the shortest persistent track with most of its peaks there is the bulk by position (its area
-    and capacitance are extrapolated) when its tau or R is not stable. ``None``: only a track with no peak in the
-    window (with its margin) is."""
+    and capacitance are extrapolated). ``None``: only a track with no peak in the window (with its margin) is."""
     n = result.n_steps
     thickness = rules.thickness_cm if rules.thickness_cm is not None else rules.assumed_thickness_cm
     t_note = "" if rules.thickness_cm is not None else f", assumed thickness {rules.assumed_thickness_cm:g} cm"
@@ -821,13 +820,16 @@ def label_tracks(
         return above_top is not None and sum(above_top(p.spectrum, p.peak) for p in t.points) > len(t.points) / 2
 
     remaining = list(candidates)
-    if remaining and (outside(remaining[0]) or (not stable(remaining[0]) and mostly_above(remaining[0]))):
+    if remaining and (outside(remaining[0]) or mostly_above(remaining[0])):
         # a bulk arc above the highest measured frequency (a track may start there, stages.drt): only its tail or
         # part of its arc is in the data, so its peak area - and C = tau / R - are not measured and may drift with
-        # the window; it is the bulk by position. With most of its peaks above the window it is so only once the
-        # stability test has refused it (matrix c301: those drifting areas made the bulk an interface
-        # "constriction" track); a stable one keeps the capacitance test, which tells a GB arc just above the
-        # window (the bulk not seen at all) from the bulk
+        # the window; it is the bulk by position, whatever its stability and apparent capacitance (matrix c301:
+        # those drifting areas failed the stability test and made the bulk an interface "constriction" track; c013,
+        # c049, c103, c228: extrapolated areas 3-30x below R_Bulk made a stable bulk tail's C GB-like, the GB an
+        # interface track). The price: where the bulk leaves no track at all and the GB's apex lies above the window
+        # (an instrument stopping at ~100 kHz), the GB is called bulk and the next stable track may take the GB
+        # label (tests/test_steps12_rules.py, xfail). Asking stability and capacitance first instead turned those
+        # four matrix verdicts right -> undetermined or wrong, R_Bulk within 5 % 302 -> 292 of 305
         labels[remaining.pop(0).track] = (
             BULK,
             "shortest persistent tau, above the measured window (capacitance not measurable: at most part of its arc "
