@@ -390,42 +390,47 @@ def absence_at_highest(
     area grew by at least :data:`MERGE_GROWTH` of the ended track's last area beyond its own typical change
     (:func:`_merge_of`) has merged into it - the two arcs' DRT peaks became one, which a test at the ended track's
     own last tau cannot see (matrix c118: the GB peak, resolved from a rising CT arc 0.5 decade away at the lowest
-    pressure only, "vanished" while the CT track grew from 101 to 207 ohm cm^2, and Step 2 read constriction). It
-    is gone only where the peak it merged into is (followed along further merges): shown gone, or present at the
-    highest pressure and so not.
+    pressure only, "vanished" while the CT track grew from 101 to 207 ohm cm^2, and Step 2 read constriction). Its
+    signal went on in the peak it merged into (followed along further merges): not gone where that peak is present
+    at the highest pressure, else judged by the two tests at that peak's last tau, at its own size.
     """
     if tracking.n_steps == 0:
         return {}
     last = tracking.entries[-1]
-    out: dict[int, Absence] = {}
-    merges: dict[int, _Merge] = {}
-    for t in tracking.tracks:
-        pts = t.measured
-        if not pts or pts[-1].step == tracking.n_steps - 1:
-            continue
-        merge = _merge_of(tracking, t)
-        if merge is not None:
-            merges[t.track] = merge
-            continue
-        tau = pts[-1].peak.tau_s
-        r_test = th.absence_ratio * pts[0].peak.r
+
+    def judged(tau: float, r_test: float, at: str = "its last tau ") -> Absence:
+        # the two tests at ``tau`` for a signal of ``r_test`` ohm cm^2
         where = (
-            f"an RC of {r_test:.3g} ohm cm^2 ({th.absence_ratio:g} of its first R) at its last tau "
+            f"an RC of {r_test:.3g} ohm cm^2 ({th.absence_ratio:g} of its first R) at {at}"
             f"10^{math.log10(tau):.2f} s, added to {last.spectrum},"
         )
         left = remnant(last.spectrum, tau) if remnant is not None and r_test > 0 else 0.0
         if r_test > 0 and math.isfinite(r_test) and left >= r_test:
-            out[t.track] = Absence(
+            return Absence(
                 False,
-                f"a DRT peak of {left:.3g} ohm cm^2 below the significance threshold is left near its last tau "
+                f"a DRT peak of {left:.3g} ohm cm^2 below the significance threshold is left near {at}"
                 f"10^{math.log10(tau):.2f} s in {last.spectrum} (>= {th.absence_ratio:g} of its first R, "
                 f"{r_test:.3g}): below the detection threshold, not gone",
             )
-        elif r_test > 0 and math.isfinite(r_test) and would_show(last.spectrum, tau, r_test):
-            out[t.track] = Absence(True, f"{where} shows as a DRT peak of its own")
-        else:
-            out[t.track] = Absence(False, f"{where} does not show as a peak of its own: gone, hidden or too small")
+        if r_test > 0 and math.isfinite(r_test) and would_show(last.spectrum, tau, r_test):
+            return Absence(True, f"{where} shows as a DRT peak of its own")
+        return Absence(False, f"{where} does not show as a peak of its own: gone, hidden or too small")
+
+    out: dict[int, Absence] = {}
+    merges: dict[int, _Merge] = {}
+    first_r: dict[int, float] = {}
+    for t in tracking.tracks:
+        pts = t.measured
+        if not pts or pts[-1].step == tracking.n_steps - 1:
+            continue
+        first_r[t.track] = th.absence_ratio * pts[0].peak.r
+        merge = _merge_of(tracking, t)
+        if merge is not None:
+            merges[t.track] = merge
+            continue
+        out[t.track] = judged(pts[-1].peak.tau_s, first_r[t.track])
     present = {t.track for t in tracking.tracks if t.measured and t.measured[-1].step == tracking.n_steps - 1}
+    last_tau = {t.track: t.measured[-1].peak.tau_s for t in tracking.tracks if t.measured}
     for k, merge in merges.items():
         seen = {k}
         final = merge.partner
@@ -437,12 +442,14 @@ def absence_at_highest(
             f"{merge.typical:.3g}; >= {MERGE_GROWTH:g} of its last R {merge.last_r:.3g} beyond that): merged into "
             "that peak"
         )
-        if final in out:
-            gone = out[final]
-            state = "is" if gone.evidenced else "is not"
-            out[k] = Absence(gone.evidenced, f"{how}, which {state} shown gone: {gone.reason}")
-        elif final in present:
+        if final in present:
             out[k] = Absence(False, f"{how}, present at the highest pressure: not shown to be gone")
+        elif final in last_tau:
+            # the merged signal went on where that peak went: judged there, at its own size
+            gone = judged(last_tau[final], first_r[k], at="")
+            out[k] = Absence(
+                gone.evidenced, f"{how}, which ended at 10^{math.log10(last_tau[final]):.2f} s; there {gone.reason}"
+            )
         else:
             out[k] = Absence(False, f"{how}: not shown to be gone")
     return out
