@@ -284,12 +284,13 @@ class NoiseModel:
         if self.imag_misfit is None:
             return self
         peak = self._impedance(tau_s, weights).imag
-        if self.residual_rel is None:
+        if self.residual_rel is None or self.modulus is None:
             return replace(self, imag_misfit=self.imag_misfit - peak)
-        z = self.modulus if self.modulus is not None else self.sigma / self.sigma_rel
-        residual = self.residual_rel - 1j * peak / z
+        residual = self.residual_rel - 1j * peak / self.modulus
         s = _noise_scale(residual, self.floor)
-        return replace(self, sigma=s * z, sigma_rel=s, imag_misfit=self.imag_misfit - peak, residual_rel=residual)
+        return replace(
+            self, sigma=s * self.modulus, sigma_rel=s, imag_misfit=self.imag_misfit - peak, residual_rel=residual
+        )
 
     def imaginary_share(self, tau_s: FloatArray, weights: FloatArray) -> tuple[float, float] | None:
         """How much of a peak's imaginary signature the measured data show, for a peak of a real-part-only DRT.

@@ -416,21 +416,20 @@ def absence_at_highest(
             return Absence(True, f"{where} shows as a DRT peak of its own")
         return Absence(False, f"{where} does not show as a peak of its own: gone, hidden or too small")
 
+    ends = {t.track: t.measured[-1] for t in tracking.tracks if t.measured}
+    present = {k for k, end in ends.items() if end.step == tracking.n_steps - 1}
     out: dict[int, Absence] = {}
     merges: dict[int, _Merge] = {}
     first_r: dict[int, float] = {}
     for t in tracking.tracks:
-        pts = t.measured
-        if not pts or pts[-1].step == tracking.n_steps - 1:
+        if t.track not in ends or t.track in present:
             continue
-        first_r[t.track] = th.absence_ratio * pts[0].peak.r
+        first_r[t.track] = th.absence_ratio * t.measured[0].peak.r
         merge = _merge_of(tracking, t)
         if merge is not None:
             merges[t.track] = merge
             continue
-        out[t.track] = judged(pts[-1].peak.tau_s, first_r[t.track])
-    present = {t.track for t in tracking.tracks if t.measured and t.measured[-1].step == tracking.n_steps - 1}
-    last_tau = {t.track: t.measured[-1].peak.tau_s for t in tracking.tracks if t.measured}
+        out[t.track] = judged(ends[t.track].peak.tau_s, first_r[t.track])
     for k, merge in merges.items():
         seen = {k}
         final = merge.partner
@@ -444,11 +443,12 @@ def absence_at_highest(
         )
         if final in present:
             out[k] = Absence(False, f"{how}, present at the highest pressure: not shown to be gone")
-        elif final in last_tau:
+        elif final in ends:
             # the merged signal went on where that peak went: judged there, at its own size
-            gone = judged(last_tau[final], first_r[k], at="")
+            tau_end = ends[final].peak.tau_s
+            gone = judged(tau_end, first_r[k], at="")
             out[k] = Absence(
-                gone.evidenced, f"{how}, which ended at 10^{math.log10(last_tau[final]):.2f} s; there {gone.reason}"
+                gone.evidenced, f"{how}, which ended at 10^{math.log10(tau_end):.2f} s; there {gone.reason}"
             )
         else:
             out[k] = Absence(False, f"{how}: not shown to be gone")
