@@ -21,9 +21,9 @@ Like for like:
 
 Series: the joint fit (bulk and GB shared, one interface R-CPE per spectrum) of an aging series (interface R and
 tau growing tenfold) and a long pressure series (10-100 MPa, interface R ~ p^-1.3, tau ~ p^-1.5) of 5 ... 100
-spectra, by the dense path (exact SVD steps) and the block-sparse one (LSMR steps), with iterations, time per
-iteration and the agreement of the two. Every figure line carries the 1-minute load average; versions and BLAS
-threads are printed at the top. Not a pass/fail test.
+spectra, by the dense path (exact SVD steps) and the block-sparse one (``eisrecipe.methods.block_lm``), with
+iterations, time per iteration and the agreement of the two. Every figure line carries the 1-minute load average;
+versions and BLAS threads are printed at the top. Not a pass/fail test.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ spectra and gives every spectrum its own copy of the others. All spectra enter o
 shared parameters are fitted to all the data at once - which is why their standard errors shrink - and the
 interface parameters stay free per spectrum. impedance.py's ``CustomCircuit`` fits one spectrum at a time and
 cannot share parameters, hence this module (see :mod:`eisrecipe.methods.circuits`); it uses
-:func:`scipy.optimize.least_squares` (trf) with the analytic Jacobian of :meth:`SeriesModel.jacobian`.
+:func:`scipy.optimize.least_squares` (trf) with the analytic Jacobian of :meth:`SeriesModel.jacobian`, and for long
+series our block-sparse Levenberg-Marquardt (:mod:`eisrecipe.methods.block_lm`).
 
 Numerics
 --------
@@ -29,8 +30,12 @@ Numerics
 - Long series: the Jacobian of a series is block-sparse (a spectrum's rows touch only the shared parameters and
   its own). Up to :data:`DENSE_MAX_SPECTRA` spectra the fit uses the dense Jacobian and exact SVD trust-region
   steps (cost per iteration ~ spectra^3); above, a CSR Jacobian, all spectra of one model evaluated in one
-  vectorised call, and LSMR steps (cost per iteration ~ spectra; a 100-spectrum series in 1.6 s wall, 0.6 s
-  CPU on 2 cores at load 9, against 27-44 s before; ``bench/fit.py``).
+  vectorised call, and exact Levenberg-Marquardt steps by Schur complement on the shared parameters
+  (:mod:`eisrecipe.methods.block_lm`; cost per iteration ~ spectra). ``bench/fit.py``, 2026-12-03, load 0.9: a
+  20 / 40 / 100-spectrum series in 26-28 / 47-58 / 138-174 ms, against 78-83 / 158 / 265-401 ms with scipy's trf and
+  LSMR steps (the path until then) and 128-136 / 524-558 ms dense; it ends within 4e-6 (ln units) of the dense
+  path's optimum, LSMR within 6e-5. On the 36 long-series fits of four bench cells' confidence replicas (15-40
+  spectra): 1.8 s against 6.1 s, chi2 within 1e-6 of the dense path's.
 - Iteration cap: :data:`MAX_NFEV` residual evaluations; a fit that reaches it is flagged (``iteration cap``).
 - Standard errors: covariance = s^2 (J^T J)^-1 with s^2 = sum(residual^2)/(m - n), through the SVD of J (for the
   sparse path, of the triangular factor of a block QR of J, which has J's singular values and right vectors);
@@ -49,10 +54,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import scipy.linalg
-import scipy.sparse
 from scipy.optimize import least_squares
 
 from eisrecipe.methods.blas import one_blas_thread
+from eisrecipe.methods.block_lm import BlockProblem, block_least_squares
 from eisrecipe.methods.circuits import SeriesModel
 from eisrecipe.spectrum import ComplexArray, FloatArray
 
@@ -134,16 +139,12 @@ MAX_NFEV = 1000
 iterations (scipy's default cap is 100 per parameter)."""
 DENSE_MAX_SPECTRA = 12
 """``jacobian="auto"``: series of up to this many spectra use the dense Jacobian and the exact (SVD) trust-region
-solver, as before; longer series a block-sparse Jacobian and LSMR, whose cost per iteration grows linearly with the
-number of spectra (the dense SVD grows with its cube). Results of the two agree to the optimiser's tolerance, not
-bit for bit, so the small series of a typical cell keep their numbers."""
-LSMR_OPTIONS = {"atol": 1e-9, "btol": 1e-9, "maxiter": 100}
-"""LSMR settings of the sparse path's trust-region steps. At scipy's default tolerance (1e-6) the steps are inexact
-enough that trf takes 2-4x the iterations and stops ~5e-4 (in ln R, ln tau) from the dense path's optimum; at 1e-9
-it takes the dense path's iterations and ends within ~2e-6 of it. ``maxiter`` bounds the cost of one step (so the
-cost per iteration is linear in the spectra): a well-posed series needs ~100 LSMR iterations per step, a degenerate
-one (an interface tau meeting the GB's) ran up to the default min(m, n) = 407 at 100 spectra and took 87 s instead
-of 37 s (measured on 20-100-spectrum series; ``bench/fit.py``)."""
+solver, as before; longer series a block-sparse Jacobian and :mod:`eisrecipe.methods.block_lm`'s steps, whose cost
+per iteration grows linearly with the number of spectra (the dense SVD grows with its cube). Results of the two
+agree to the optimiser's tolerance, not bit for bit, so the small series of a typical cell (and every
+validation-matrix cell and the case study, 4-10 pressures) keep their numbers. The block solver is faster from 5
+spectra on as well (``bench/fit.py``); lowering this limit would move those numbers by ~1e-6 and was not measured on
+the matrix."""
 TAU_REPAIR_FACTOR = 1.5
 """Starting taus that are equal or out of order are nudged apart: each to at least this factor above the one before
 (the factor :func:`eisrecipe.methods.starts.seeded_start` has always used for merged DRT groups)."""
@@ -257,7 +258,8 @@ class SeriesFit:
     nfev
         Residual evaluations the optimiser used (the cap is ``max_nfev`` of :func:`fit_series`).
     jacobian
-        ``"dense"`` (exact SVD trust-region steps) or ``"sparse"`` (block-sparse Jacobian, LSMR steps).
+        ``"dense"`` (exact SVD trust-region steps) or ``"sparse"`` (block-sparse Jacobian, block Levenberg-Marquardt
+        steps).
     """
 
     models: tuple[SeriesModel, ...]
@@ -572,7 +574,8 @@ def fit_series(
         the reason in ``flags``) with the values of its last iterate.
     jacobian
         ``"dense"``: dense Jacobian, exact (SVD) trust-region steps, cost per iteration ~ (number of spectra)^3;
-        ``"sparse"``: block-sparse Jacobian and LSMR steps, cost per iteration ~ number of spectra; ``"auto"``
+        ``"sparse"``: block-sparse Jacobian and exact block steps (:mod:`eisrecipe.methods.block_lm`), cost per
+        iteration ~ number of spectra; ``"auto"``
         (default): dense up to :data:`DENSE_MAX_SPECTRA` spectra, sparse above. Standard errors come from the
         same SVD either way (for ``"sparse"`` of the triangular factor of a block QR of the Jacobian, which has
         the Jacobian's singular values).
@@ -696,18 +699,8 @@ def fit_series(
     ftol = cost_tolerance(offsets[-1] - x0.size, max_nfev)
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if sparse:
-            sol = least_squares(
-                stacked.residual,
-                x0,
-                jac=stacked.jacobian,
-                bounds=(lo, hi),
-                method="trf",
-                x_scale="jac",
-                tr_solver="lsmr",
-                tr_options=LSMR_OPTIONS,
-                max_nfev=max_nfev,
-                ftol=ftol,
-            )
+            problem = BlockProblem(stacked.residual, stacked.blocks, stacked.block_residual, index)
+            sol = block_least_squares(problem, x0, lo, hi, max_nfev=max_nfev, ftol=ftol)
         else:
             sol = least_squares(
                 residual,
@@ -851,7 +844,7 @@ class _Stacked:
     vectorised call (one parameter vector per frequency point) instead of one call per spectrum.
 
     Row order: per group, the real parts of all its points, then the imaginary parts; a row of spectrum j holds
-    the slots ``index[j]`` (CSR, column order as in the model, not sorted).
+    the slots ``index[j]`` (column order as in the model, not sorted).
     """
 
     def __init__(
@@ -868,7 +861,6 @@ class _Stacked:
         self.groups = list(groups.items())
         self.index = index
         self.omega, self.data, self.w_re, self.w_im, self.gather = [], [], [], [], []
-        indices, row_nnz = [], []
         self.where: dict[int, tuple[int, int, int]] = {}  # spectrum -> (group, first point, last point + 1)
         self.row0 = [0]
         for g, (_, members) in enumerate(self.groups):
@@ -882,11 +874,7 @@ class _Stacked:
             self.w_im.append(np.concatenate([weights[j][1] for j in members]))
             per_point = np.repeat(np.stack([index[j] for j in members]), counts, axis=0)
             self.gather.append(per_point.T)
-            indices += [per_point.ravel(), per_point.ravel()]
-            row_nnz.append(np.full(2 * per_point.shape[0], per_point.shape[1]))
             self.row0.append(self.row0[-1] + 2 * per_point.shape[0])
-        self.indices = np.concatenate(indices)
-        self.indptr = np.r_[0, np.cumsum(np.concatenate(row_nnz))]
         self.m = self.row0[-1]
 
     def residual(self, x: FloatArray) -> FloatArray:
@@ -906,10 +894,15 @@ class _Stacked:
             out.append(np.vstack((jl.real * self.w_re[g][:, None], jl.imag * self.w_im[g][:, None])))
         return out
 
-    def jacobian(self, x: FloatArray) -> scipy.sparse.csr_matrix:
-        """The block-sparse Jacobian of :meth:`residual` (CSR)."""
-        values = np.concatenate([b.ravel() for b in self._group_jacobians(x)])
-        return scipy.sparse.csr_matrix((values, self.indices, self.indptr), shape=(self.m, x.size))
+    def block_residual(self, r: FloatArray) -> list[FloatArray]:
+        """Per spectrum, its rows of :meth:`residual`'s ``r`` in the order of :meth:`blocks`' rows."""
+        out = []
+        for j in range(len(self.index)):
+            g, a, b = self.where[j]
+            n = self.omega[g].size
+            first = self.row0[g]
+            out.append(np.concatenate((r[first + a : first + b], r[first + n + a : first + n + b])))
+        return out
 
     def blocks(self, x: FloatArray) -> list[np.ndarray]:
         """Per spectrum, its Jacobian rows (real parts, then imaginary parts) over its slots ``index[j]``."""

@@ -1,0 +1,259 @@
+"""Bounded Levenberg-Marquardt for block-sparse least squares: the joint series fit of a long spectrum series.
+
+Why not :func:`scipy.optimize.least_squares` on this path: a joint series fit's Jacobian is block-arrow shaped
+(a spectrum's rows touch only the shared parameters and its own few), so its normal matrix can be solved exactly
+in time linear in the number of spectra - a small dense solve per spectrum and one for the shared parameters
+(Schur complement). scipy offers an exact trust-region step only through the SVD of the dense Jacobian (cost per
+iteration ~ spectra^3) and otherwise LSMR, an iterative solve that on these ill-conditioned problems ran into its
+iteration limit (100, 200 Jacobian products through three layers of ``LinearOperator``) at every step: ~20 ms per
+step for a 40-spectrum series, three quarters of it Python overhead. Measured on the 36 sparse-path fits of four
+bench cells' confidence replicas (15-40 spectra, ``bench/fit.py --solver``): see :mod:`eisrecipe.methods.fitting`.
+
+Method
+------
+Levenberg-Marquardt with Marquardt's scaling (the damping proportional to the running maximum of diag(J^T J), so
+the steps do not depend on the parameters' units, as scipy's ``x_scale="jac"``) and box bounds by projection: a
+parameter on a bound whose gradient points out of the box is held for the step, and a trial point is clipped into
+the box. A step is taken when it lowers the cost; the damping falls (/3) after a step the linear model predicted
+well (ratio > 0.75), rises (x2) after a poor one (< 0.25) and x10 after a refused one. It stops on the tolerances
+of scipy's trf (``ftol`` on the relative fall of the cost with a well-predicted step, ``xtol`` on the step relative
+to the parameters) or on MINPACK's cosine test of the gradient (``gtol``), or at ``max_nfev`` residual
+evaluations. A non-finite trial cost (exp overflowing far along an ill-determined direction) is a refused step.
+
+The end point is not scipy's bit for bit: the search paths differ, so on a multi-minimum problem the two can end in
+different minima. tests/test_fitting_scale.py compares the two paths on series fits, and ``fitting.fit_series``
+keeps the dense scipy path for series of up to :data:`eisrecipe.methods.fitting.DENSE_MAX_SPECTRA` spectra, where
+every validation-matrix cell and the case study fall, so their numbers do not move.
+
+Units: whatever the caller's residuals and parameters carry; nothing here is physical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from eisrecipe.spectrum import FloatArray
+
+__all__ = ["BlockProblem", "BlockResult", "block_least_squares"]
+
+#: scipy.optimize.least_squares' default xtol and gtol (gtol as MINPACK's cosine test, see small_lsq)
+XTOL = GTOL = 1e-8
+
+
+@dataclass(frozen=True)
+class BlockProblem:
+    """A block-sparse least-squares problem.
+
+    Attributes
+    ----------
+    residual
+        x -> residual vector r(x), shape (m,).
+    blocks
+        x -> per block j, its Jacobian rows dr/dx over the slots ``index[j]``, shape (m_j, len(index[j])); the
+        blocks' rows partition r (their order does not matter here).
+    block_residual
+        r -> per block j, its rows of r in the order of ``blocks``' rows.
+    index
+        Per block, the global slots of its parameters.
+    """
+
+    residual: Callable[[FloatArray], FloatArray]
+    blocks: Callable[[FloatArray], list[np.ndarray]]
+    block_residual: Callable[[FloatArray], list[FloatArray]]
+    index: Sequence[np.ndarray]
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    """Outcome of :func:`block_least_squares`, in the fields :func:`scipy.optimize.least_squares` uses.
+
+    Attributes
+    ----------
+    x
+        Last accepted iterate.
+    fun
+        Residuals there.
+    status
+        0: ``max_nfev`` reached; 1: gtol, 2: ftol, 3: xtol met; -1: no finite residual at the start.
+    nfev
+        Residual evaluations.
+    message
+        The status in words.
+    """
+
+    x: FloatArray
+    fun: FloatArray
+    status: int
+    nfev: int
+    message: str
+
+
+class _Normal:
+    """The Gauss-Newton normal equations of a block-arrow Jacobian, solved by Schur complement on the slots held by
+    two or more blocks ("common"); every other slot belongs to one block ("own")."""
+
+    def __init__(self, index: Sequence[np.ndarray], n: int) -> None:
+        counts = np.bincount(np.concatenate(index), minlength=n) if len(index) else np.zeros(n, int)
+        self.n = n
+        self.common = np.flatnonzero(counts > 1)
+        position = np.full(n, -1)
+        position[self.common] = np.arange(self.common.size)
+        self.own_local = [np.flatnonzero(counts[i] == 1) for i in index]  # positions within the block
+        self.common_local = [np.flatnonzero(counts[i] > 1) for i in index]
+        self.own_global = [i[o] for i, o in zip(index, self.own_local, strict=True)]
+        self.common_pos = [position[i[c]] for i, c in zip(index, self.common_local, strict=True)]
+
+    def assemble(self, blocks: Sequence[np.ndarray], residuals: Sequence[FloatArray]) -> list[tuple[np.ndarray, ...]]:
+        """Per block: (J_o^T J_o, J_o^T J_c, J_c^T J_c, J_o^T r, J_c^T r)."""
+        out = []
+        for b, r, o, c in zip(blocks, residuals, self.own_local, self.common_local, strict=True):
+            jo, jc = b[:, o], b[:, c]
+            out.append((jo.T @ jo, jo.T @ jc, jc.T @ jc, jo.T @ r, jc.T @ r))
+        return out
+
+    def gradient(self, parts: Sequence[tuple[np.ndarray, ...]]) -> FloatArray:
+        g = np.zeros(self.n)
+        for (_, _, _, go, gc), og, cp in zip(parts, self.own_global, self.common_pos, strict=True):
+            g[og] = go
+            g[self.common[cp]] += gc
+        return g
+
+    def diagonal(self, parts: Sequence[tuple[np.ndarray, ...]]) -> FloatArray:
+        d = np.zeros(self.n)
+        for (a, _, cc, _, _), og, cp in zip(parts, self.own_global, self.common_pos, strict=True):
+            d[og] = np.diag(a)
+            d[self.common[cp]] += np.diag(cc)
+        return d
+
+    def solve(
+        self, parts: Sequence[tuple[np.ndarray, ...]], damping: FloatArray, held: np.ndarray
+    ) -> FloatArray | None:
+        """The step of (J^T J + diag(damping)) step = -J^T r with the ``held`` slots fixed at 0; None when a
+        system is singular."""
+        c = self.common.size
+        s = np.zeros((c, c))
+        h = np.zeros(c)
+        eliminated = []
+        try:
+            for (a, bmat, cc, go, gc), og, cp in zip(parts, self.own_global, self.common_pos, strict=True):
+                free_o = ~held[og]
+                free_c = ~held[self.common[cp]]
+                a = a + np.diag(damping[og])
+                a[~free_o, :] = 0.0
+                a[:, ~free_o] = 0.0
+                a[~free_o, ~free_o] = 1.0
+                bmat = bmat * free_o[:, None] * free_c[None, :]
+                go = go * free_o
+                if og.size:
+                    sol = np.linalg.solve(a, np.column_stack((bmat, go)))
+                    xo, yo = sol[:, :-1], sol[:, -1]
+                else:
+                    xo, yo = np.zeros((0, cp.size)), np.zeros(0)
+                s[np.ix_(cp, cp)] += cc - bmat.T @ xo
+                h[cp] += gc - bmat.T @ yo
+                eliminated.append((og, cp, xo, yo))
+            if c:
+                held_c = held[self.common]
+                s[np.diag_indices(c)] += damping[self.common]
+                s[held_c, :] = 0.0
+                s[:, held_c] = 0.0
+                s[held_c, held_c] = 1.0
+                h[held_c] = 0.0
+                step_c = np.linalg.solve(s, -h)
+            else:
+                step_c = np.zeros(0)
+        except np.linalg.LinAlgError:
+            return None
+        step = np.zeros(self.n)
+        step[self.common] = step_c
+        for og, cp, xo, yo in eliminated:
+            step[og] = -(yo + xo @ step_c[cp])
+        step[held] = 0.0
+        return step if np.all(np.isfinite(step)) else None
+
+
+def block_least_squares(
+    problem: BlockProblem,
+    x0: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    *,
+    max_nfev: int,
+    ftol: float,
+    xtol: float = XTOL,
+    gtol: float = GTOL,
+) -> BlockResult:
+    """Minimise 0.5 |r(x)|^2 within lo <= x <= hi (see the module docstring).
+
+    Parameters
+    ----------
+    problem
+        Residuals and block Jacobian.
+    x0
+        Start, inside the bounds.
+    lo, hi
+        Bounds (``-inf`` / ``inf`` for none).
+    max_nfev
+        Cap on residual evaluations.
+    ftol, xtol, gtol
+        Tolerances as in :func:`scipy.optimize.least_squares` (gtol: MINPACK's cosine test).
+
+    Returns
+    -------
+    BlockResult
+    """
+    n = x0.size
+    normal = _Normal(problem.index, n)
+    x = np.clip(np.asarray(x0, dtype=float), lo, hi)
+    r = problem.residual(x)
+    nfev = 1
+    if not np.all(np.isfinite(r)):
+        return BlockResult(x, r, -1, nfev, "residuals are not finite at the start")
+    cost = 0.5 * float(r @ r)
+    blocks = problem.blocks(x)
+    parts = normal.assemble(blocks, problem.block_residual(r))
+    scale = np.zeros(n)
+    lam = 1e-3
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    while True:
+        gradient = normal.gradient(parts)
+        scale = np.maximum(scale, normal.diagonal(parts))
+        unit = np.where(scale > 0, scale, 1.0)
+        at_lo = x - lo <= 1e-12 * span
+        at_hi = hi - x <= 1e-12 * span
+        held = (at_lo & (gradient > 0)) | (at_hi & (gradient < 0))
+        free_gradient = np.where(held, 0.0, gradient)
+        if float(np.max(np.abs(free_gradient) / np.sqrt(unit), initial=0.0)) <= gtol * max(np.sqrt(2 * cost), 1e-300):
+            return BlockResult(x, r, 1, nfev, "gtol: the gradient is orthogonal to the residuals")
+        while True:
+            if nfev >= max_nfev:
+                return BlockResult(x, r, 0, nfev, "max_nfev reached")
+            step = normal.solve(parts, lam * unit, held)
+            if step is not None:
+                x_new = np.clip(x + step, lo, hi)
+                step = x_new - x
+                r_new = problem.residual(x_new)
+                nfev += 1
+                cost_new = 0.5 * float(r_new @ r_new) if np.all(np.isfinite(r_new)) else np.inf
+                if cost_new <= cost:
+                    break
+            lam *= 10.0
+            if lam > 1e16:
+                return BlockResult(x, r, 2, nfev, "no step lowers the cost (ftol)")
+        blocks_new = problem.blocks(x_new)
+        jstep = np.concatenate([b @ step[i] for b, i in zip(blocks, problem.index, strict=True)])
+        predicted = -float(gradient @ step) - 0.5 * float(jstep @ jstep)
+        decrease = cost - cost_new
+        ratio = decrease / predicted if predicted > 0 else 0.0
+        x, r, cost_old = x_new, r_new, cost
+        cost = cost_new
+        blocks = blocks_new
+        parts = normal.assemble(blocks, problem.block_residual(r))
+        lam = max(lam / 3.0, 1e-12) if ratio > 0.75 else lam * 2.0 if ratio < 0.25 else lam
+        if decrease < ftol * cost_old and ratio > 0.25:
+            return BlockResult(x, r, 2, nfev, "ftol: the cost fell by less than ftol of itself")
+        if float(np.linalg.norm(step)) < xtol * (xtol + float(np.linalg.norm(x))):
+            return BlockResult(x, r, 3, nfev, "xtol: the step is small against the parameters")
