@@ -87,3 +87,37 @@ def test_find_peaks_uses_the_measured_window() -> None:
     peaks = find_peaks(r)
     assert len(peaks) == 1 and peaks[0].in_window
     assert peaks[0].r == pytest.approx(100.0, rel=0.02)
+
+
+@pytest.mark.parametrize("at", ["inside", "lower bound", "upper bound"])
+def test_gauss_area_jacobian_is_scipys_forward_difference_bit_for_bit(at: str) -> None:
+    # the Gaussian decomposition's end point is chaotic (small_lsq's docstring): the cheaper Jacobian must be the very
+    # numbers scipy's default 2-point difference gives, also where a step is reversed or shortened at a bound
+    from scipy.optimize._numdiff import approx_derivative
+
+    from eisrecipe.methods.peaks import _forward_difference
+
+    rng = np.random.default_rng(3)
+    y = _gauss(-4, 100.0, 0.15) + _gauss(-3.2, 30.0, 0.2) + 0.01 * rng.standard_normal(X.size)
+    p = np.array([40.0, -9.2, 0.35, 12.0, -7.4, 0.45])
+    lower = np.array([0.0, -10.7, 1e-3, 0.0, -8.9, 1e-3])
+    upper = np.array([np.inf, -7.7, X[-1] - X[0], np.inf, -5.9, X[-1] - X[0]])
+    if at == "lower bound":
+        p[[0, 4]] = lower[[0, 4]] + 1e-12  # a step that stays inside, and one reversed (ln tau < 0 steps down)
+    elif at == "upper bound":
+        p[2] = upper[2] - 1e-12  # reversed
+
+    def term(q: np.ndarray, j: int) -> np.ndarray:
+        a, c, s = q[3 * j : 3 * j + 3]
+        return a * np.exp(-0.5 * ((X - c) / s) ** 2)
+
+    def residual(q: np.ndarray) -> np.ndarray:
+        out = np.zeros_like(X)
+        for j in range(2):
+            out += term(q, j)
+        return (out - y) / 7.0
+
+    expected = approx_derivative(residual, p, method="2-point", f0=residual(p), bounds=(lower, upper))
+    ours = _forward_difference(p, term, 2, y, 7.0, lower, upper)
+    np.testing.assert_array_equal(ours, expected)
+    assert ours.flags.f_contiguous == expected.flags.f_contiguous  # the memory order decides scipy's BLAS path
