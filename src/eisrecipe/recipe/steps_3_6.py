@@ -864,10 +864,15 @@ def series_seeds(
     far above it stalls the joint fit. The fit prunes what it cannot resolve.
     """
     seeds: dict[str, dict[str, tuple[float, float]]] = {}
+    # one split of the table instead of a boolean mask of all of it per spectrum and element (a 40-spectrum
+    # series: 1.9 s of pandas indexing in a confidence job); each part keeps the table's row order
+    by_spectrum = dict(tuple(tracks.groupby("spectrum", sort=False)))
+    empty = tracks.iloc[:0]
     for s in order:
         seeds[s] = {}
+        rows_s = by_spectrum.get(s, empty)
         for name in a.elements:
-            pt = _points(tracks, a.tracks[name], s)
+            pt = _points(rows_s, a.tracks[name], s)
             is_ct = family(name) == CT
             if pt is None and (name in MICROSTRUCTURE or is_ct):
                 rows = tracks[tracks["track"].isin(a.tracks[name])]
