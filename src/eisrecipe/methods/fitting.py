@@ -35,7 +35,9 @@ Numerics
   20 / 40 / 100-spectrum series in 26-28 / 47-58 / 138-174 ms, against 78-83 / 158 / 265-401 ms with scipy's trf and
   LSMR steps (the path until then) and 128-136 / 524-558 ms dense; it ends within 4e-6 (ln units) of the dense
   path's optimum, LSMR within 6e-5. On the 36 long-series fits of four bench cells' confidence replicas (15-40
-  spectra): 1.8 s against 6.1 s, chi2 within 1e-6 of the dense path's.
+  spectra): 2.3 s against 6.1 s, chi2 within 1e-6 of the dense path's. Where its end point would be flagged (not
+  converged, on a bound, degenerate) scipy's trf with LSMR steps runs as well and the lower cost is kept
+  (:func:`_sparse_solve`): from poor starts the two can end in different minima.
 - Iteration cap: :data:`MAX_NFEV` residual evaluations; a fit that reaches it is flagged (``iteration cap``).
 - Standard errors: covariance = s^2 (J^T J)^-1 with s^2 = sum(residual^2)/(m - n), through the SVD of J (for the
   sparse path, of the triangular factor of a block QR of J, which has J's singular values and right vectors);
@@ -54,6 +56,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 from scipy.optimize import least_squares
 
 from eisrecipe.methods.blas import one_blas_thread
@@ -137,6 +140,10 @@ MAX_NFEV = 1000
 """Default cap on residual evaluations of one fit. A well-posed fit converges in tens of evaluations (a
 100-spectrum series in ~10-30); one that reaches the cap is stopped and flagged, never run on for 10,000
 iterations (scipy's default cap is 100 per parameter)."""
+LSMR_OPTIONS = {"atol": 1e-9, "btol": 1e-9, "maxiter": 100}
+"""LSMR settings of the sparse path's fallback (scipy's trf with LSMR steps, :func:`_sparse_solve`). At scipy's
+default tolerance (1e-6) the steps are inexact enough that trf takes 2-4x the iterations and stops ~5e-4 (in ln R,
+ln tau) from the dense path's optimum; at 1e-9 it ends within ~6e-5 of it; ``maxiter`` bounds the cost of a step."""
 DENSE_MAX_SPECTRA = 12
 """``jacobian="auto"``: series of up to this many spectra use the dense Jacobian and the exact (SVD) trust-region
 solver, as before; longer series a block-sparse Jacobian and :mod:`eisrecipe.methods.block_lm`'s steps, whose cost
@@ -699,8 +706,8 @@ def fit_series(
     ftol = cost_tolerance(offsets[-1] - x0.size, max_nfev)
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if sparse:
-            problem = BlockProblem(stacked.residual, stacked.blocks, stacked.block_residual, index)
-            sol = block_least_squares(problem, x0, lo, hi, max_nfev=max_nfev, ftol=ftol)
+            bound_is_fine = np.array([n.endswith(".alpha") for n in param_names]) | np.asarray(series_cpe_alpha)
+            sol, cov_and_degenerate = _sparse_solve(stacked, index, x0, lo, hi, bound_is_fine, max_nfev, ftol)
         else:
             sol = least_squares(
                 residual,
@@ -725,7 +732,7 @@ def fit_series(
     chi2 = float(np.sum(sol.fun**2))
     with one_blas_thread():
         if sparse:
-            cov, degenerate = _block_covariance(stacked.blocks(sol.x), index, n_global, chi2 / max(dof, 1))
+            cov, degenerate = cov_and_degenerate
         else:
             cov, degenerate = _covariance(sol.jac, chi2 / max(dof, 1))
     if degenerate:
@@ -839,6 +846,62 @@ def fit_series(
     )
 
 
+def _sparse_solve(
+    stacked: _Stacked,
+    index: Sequence[np.ndarray],
+    x0: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    bound_is_fine: np.ndarray,
+    max_nfev: int,
+    ftol: float,
+) -> tuple[Any, tuple[np.ndarray, str]]:
+    """The block-sparse path's search: :func:`eisrecipe.methods.block_lm.block_least_squares` first, and where its
+    end point would be flagged - not converged, a parameter on a bound (other than an exponent at 1:
+    ``bound_is_fine``) or a degenerate Jacobian - also scipy's trf with LSMR steps from the same start, keeping the
+    lower cost. Why: from poor starts the two searches can end in different minima; on 40 14-spectrum series
+    started with ln R off by N(0, 1.6) and ln tau by N(0, 1), trf found chi2 ~0.04 in all, the block search alone
+    ended 40-250x higher in 4 (each of them flagged) - the fallback keeps them. Returns the solution and its
+    (covariance, degenerate) from :func:`_block_covariance`.
+
+    Raises
+    ------
+    ValueError
+        Where the residuals are not finite at the start (as scipy's ``least_squares`` does on the dense path).
+    """
+    problem = BlockProblem(stacked.residual, stacked.blocks, stacked.block_residual, index)
+    sol = block_least_squares(problem, x0, lo, hi, max_nfev=max_nfev, ftol=ftol)
+    if sol.status == -1 and sol.nfev == 1:
+        raise ValueError("Residuals are not finite in the initial point.")
+
+    def covariance(s: Any) -> tuple[np.ndarray, str]:
+        dof = max(s.fun.size - x0.size, 1)
+        return _block_covariance(stacked.blocks(s.x), index, x0.size, float(np.sum(s.fun**2)) / dof)
+
+    found = covariance(sol)
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | (
+        np.isfinite(hi) & (hi - sol.x < 1e-6 * span) & ~bound_is_fine
+    )
+    if sol.status > 0 and not on_bound.any() and not found[1]:
+        return sol, found
+    other = least_squares(
+        stacked.residual,
+        x0,
+        jac=stacked.jacobian,
+        bounds=(lo, hi),
+        method="trf",
+        x_scale="jac",
+        tr_solver="lsmr",
+        tr_options=LSMR_OPTIONS,
+        max_nfev=max_nfev,
+        ftol=ftol,
+    )
+    if np.all(np.isfinite(other.fun)) and float(np.sum(other.fun**2)) < float(np.sum(sol.fun**2)):
+        return other, covariance(other)
+    return sol, found
+
+
 class _Stacked:
     """Residuals and block-sparse Jacobian of a series, evaluated per group of spectra with the same model in one
     vectorised call (one parameter vector per frequency point) instead of one call per spectrum.
@@ -861,6 +924,7 @@ class _Stacked:
         self.groups = list(groups.items())
         self.index = index
         self.omega, self.data, self.w_re, self.w_im, self.gather = [], [], [], [], []
+        indices, row_nnz = [], []
         self.where: dict[int, tuple[int, int, int]] = {}  # spectrum -> (group, first point, last point + 1)
         self.row0 = [0]
         for g, (_, members) in enumerate(self.groups):
@@ -874,8 +938,12 @@ class _Stacked:
             self.w_im.append(np.concatenate([weights[j][1] for j in members]))
             per_point = np.repeat(np.stack([index[j] for j in members]), counts, axis=0)
             self.gather.append(per_point.T)
+            indices += [per_point.ravel(), per_point.ravel()]
+            row_nnz.append(np.full(2 * per_point.shape[0], per_point.shape[1]))
             self.row0.append(self.row0[-1] + 2 * per_point.shape[0])
         self.m = self.row0[-1]
+        self.indices = np.concatenate(indices)
+        self.indptr = np.r_[0, np.cumsum(np.concatenate(row_nnz))]
 
     def residual(self, x: FloatArray) -> FloatArray:
         """Weighted residuals (Z_model - Z_data) x weight, real then imaginary parts per group."""
@@ -893,6 +961,11 @@ class _Stacked:
             jl = model.jacobian(self.omega[g], x[self.gather[g]])
             out.append(np.vstack((jl.real * self.w_re[g][:, None], jl.imag * self.w_im[g][:, None])))
         return out
+
+    def jacobian(self, x: FloatArray) -> scipy.sparse.csr_matrix:
+        """The block-sparse Jacobian of :meth:`residual` (CSR), for scipy's trf with LSMR steps."""
+        values = np.concatenate([b.ravel() for b in self._group_jacobians(x)])
+        return scipy.sparse.csr_matrix((values, self.indices, self.indptr), shape=(self.m, x.size))
 
     def block_residual(self, r: FloatArray) -> list[FloatArray]:
         """Per spectrum, its rows of :meth:`residual`'s ``r`` in the order of :meth:`blocks`' rows."""
