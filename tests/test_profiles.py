@@ -80,3 +80,21 @@ def test_profile_dry_run_plans_every_job(tmp_path: Path, site: bool) -> None:
     assert "validate_cell" in out and "report_cell" in out and "summary" in out
     if site:  # the site's keys add to the profile's resources, they do not replace them
         assert "runtime=20" in out and "mem_mb=3000" in out and "slurm_account=lab" in out
+
+
+def test_workflow_profile_is_read_by_every_run(tmp_path: Path) -> None:
+    """profiles/default (the greedy scheduler: the ILP solved a CBC programme per scheduling round for nothing this
+    workflow weighs) is found beside the Snakefile also when Snakemake runs in another folder."""
+    assert yaml.safe_load((REPO / "profiles" / "default" / "config.yaml").read_text()) == {"scheduler": "greedy"}
+    (tmp_path / "config.yaml").write_text((REPO / "config.yaml").read_text())
+    (tmp_path / "data").symlink_to(REPO / "data")
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
+    run = subprocess.run(
+        [*cmd, "-n", "--quiet", "rules", "--config", "dataset=data/example"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Using workflow specific profile" in run.stdout + run.stderr
