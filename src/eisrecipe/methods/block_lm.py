@@ -229,8 +229,8 @@ def block_least_squares(
     if not np.all(np.isfinite(r)):
         return BlockResult(x, r, -1, nfev, "residuals are not finite at the start")
     cost = 0.5 * float(r @ r)
-    parts = normal.assemble(problem.blocks(x), problem.block_residual(r))
-    blocks = None
+    blocks = problem.blocks(x)
+    parts = normal.assemble(blocks, problem.block_residual(r))
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
     restarts = 0
     scale, lam = np.zeros(n), LAMBDA_START
@@ -262,7 +262,6 @@ def block_least_squares(
             if lam > LAMBDA_MAX:
                 stop = (3, "xtol: no step lowers the cost any more")
         if stop is None:
-            blocks = problem.blocks(x) if blocks is None else blocks
             jstep = np.concatenate([b @ step[i] for b, i in zip(blocks, problem.index, strict=True)])
             predicted = -float(gradient @ step) - 0.5 * float(jstep @ jstep)
             decrease = cost - cost_new

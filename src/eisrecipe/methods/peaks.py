@@ -216,7 +216,7 @@ def _gauss_areas(
     lower, upper = np.asarray(lb, dtype=float), np.asarray(ub, dtype=float)
 
     def jacobian(p: FloatArray) -> FloatArray:
-        return _forward_difference(p, lambda q, j: term(q, j), k, y, scale, lower, upper)
+        return _forward_difference(p, term, k, y, scale, lower, upper)
 
     res = least_squares(lambda p: (model(p) - y) / scale, np.array(p0), jac=jacobian, bounds=(lb, ub), x_scale="jac")
     p = res.x
