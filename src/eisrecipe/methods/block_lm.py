@@ -232,6 +232,11 @@ def block_least_squares(
     blocks = problem.blocks(x)
     parts = normal.assemble(blocks, problem.block_residual(r))
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+
+    def held_at(x: FloatArray, gradient: FloatArray) -> np.ndarray:
+        """Parameters on a bound whose gradient points out of the box."""
+        return ((x - lo <= 1e-12 * span) & (gradient > 0)) | ((hi - x <= 1e-12 * span) & (gradient < 0))
+
     restarts = 0
     scale, lam = np.zeros(n), LAMBDA_START
     while True:
@@ -239,9 +244,7 @@ def block_least_squares(
         diagonal = normal.diagonal(parts)
         scale = np.maximum(scale, diagonal)
         unit = np.where(scale > 0, scale, 1.0)
-        at_lo = x - lo <= 1e-12 * span
-        at_hi = hi - x <= 1e-12 * span
-        held = (at_lo & (gradient > 0)) | (at_hi & (gradient < 0))
+        held = held_at(x, gradient)
         cosine = _cosine(gradient, diagonal, held, cost)
         if cosine <= gtol:
             return BlockResult(x, r, 1, nfev, "gtol: the gradient is orthogonal to the residuals")
@@ -279,7 +282,7 @@ def block_least_squares(
                 continue
             gradient = normal.gradient(parts)
             diagonal = normal.diagonal(parts)
-            held = ((x - lo <= 1e-12 * span) & (gradient > 0)) | ((hi - x <= 1e-12 * span) & (gradient < 0))
+            held = held_at(x, gradient)
             cosine = _cosine(gradient, diagonal, held, cost)
         # a stop while the gradient still points somewhere: the running-maximum scaling can freeze a parameter
         # whose column has shrunk by orders of magnitude since (the damping outweighs its curvature) while the

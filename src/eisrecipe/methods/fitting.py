@@ -739,9 +739,7 @@ def fit_series(
         flags.append(f"degenerate: Jacobian condition number above {CONDITION_LIMIT:g} ({degenerate})")
     if dof <= 0:
         flags.append(f"more parameters ({n_global}) than data ({m})")
-    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-    at_hi = np.isfinite(hi) & (hi - sol.x < 1e-6 * span) & ~np.asarray(series_cpe_alpha, dtype=bool)
-    at_lo = np.isfinite(lo) & (sol.x - lo < 1e-6 * span)
+    at_lo, at_hi = _at_bounds(sol.x, lo, hi, np.asarray(series_cpe_alpha, dtype=bool))
     on_bound = at_lo | at_hi
     observable = (at_lo & np.asarray(observable_lo, dtype=bool)) | (at_hi & np.asarray(observable_hi, dtype=bool))
     flags += [
@@ -846,6 +844,17 @@ def fit_series(
     )
 
 
+def _at_bounds(
+    x: FloatArray, lo: FloatArray, hi: FloatArray, upper_exempt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which parameters ended on their lower and on their upper bound (within 1e-6 of the bounded span), the
+    ``upper_exempt`` ones never on their upper bound."""
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    at_lo = np.isfinite(lo) & (x - lo < 1e-6 * span)
+    at_hi = np.isfinite(hi) & (hi - x < 1e-6 * span) & ~upper_exempt
+    return at_lo, at_hi
+
+
 def _sparse_solve(
     stacked: _Stacked,
     index: Sequence[np.ndarray],
@@ -879,11 +888,8 @@ def _sparse_solve(
         return _block_covariance(stacked.blocks(s.x), index, x0.size, float(np.sum(s.fun**2)) / dof)
 
     found = covariance(sol)
-    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-    on_bound = (np.isfinite(lo) & (sol.x - lo < 1e-6 * span)) | (
-        np.isfinite(hi) & (hi - sol.x < 1e-6 * span) & ~bound_is_fine
-    )
-    if sol.status > 0 and not on_bound.any() and not found[1]:
+    at_lo, at_hi = _at_bounds(sol.x, lo, hi, bound_is_fine)
+    if sol.status > 0 and not (at_lo | at_hi).any() and not found[1]:
         return sol, found
     other = least_squares(
         stacked.residual,
