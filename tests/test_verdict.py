@@ -292,6 +292,28 @@ def test_two_tau_constant_signals_read_as_all_charge_transfer_carry_a_premise() 
     assert v["dominant_interface_process"] == "charge_transfer" and "premise" not in v["dominance"]
 
 
+def test_two_tau_constant_signals_that_do_not_follow_one_contact_fraction_leave_the_process_undetermined() -> None:
+    """Full matrix c040, c274, c283 (mixed, tau_Cstr < tau_CT): the constriction arc merged into the GB peak, which
+    kept its tau while its area fell towards the GB's (c274: 201 -> 51 ohm cm^2) beside the CT arc (133 -> 20.6);
+    rule 4a read both as charge transfer - wrong in all three. Their areas' ratio rose with pressure (Steps 1-2:
+    a contact conflict), which Table 1's one contact fraction forbids: which of them is CT is not known, so R_CT(p_min)
+    is not either - undetermined. A conflict between other tracks than those at the lowest pressure changes nothing."""
+    from eisrecipe.recipe.steps_1_2 import ContactConflict
+
+    s36 = s36_right(r_pol=40.0, direction="falling")
+    s36 = replace(s36, step5=replace(s36.step5, tau_order_from_merged="undetermined"))  # type: ignore[arg-type]
+    two = (track(1, "charge_transfer", 201.0, 51.0), track(2, "charge_transfer", 133.0, 20.6))
+    steps12 = s12("charge_transfer_present", branch="left", at_highest=(1, 2), tracks=two)
+    conflict = ContactConflict(1, 2, "charge-transfer tracks 1 and 2: the ratio of their DRT areas is rising")
+    conflicting = replace(steps12, ct_contact_conflicts=(conflict,))
+    v = decide("c", VALIDATION, conflicting, s36, [], VerdictSettings(), lowest_pressure_r=low(int=334.0))
+    assert v["dominant_interface_process"] == "undetermined"
+    assert "do not all follow one contact fraction" in v["dominance"]["rule"]
+    elsewhere = replace(steps12, ct_contact_conflicts=(ContactConflict(1, 3, "tracks 1 and 3"),))
+    v = decide("c", VALIDATION, elsewhere, s36, [], VerdictSettings(), lowest_pressure_r=low(int=334.0))
+    assert v["dominant_interface_process"] == "charge_transfer"
+
+
 def test_a_constriction_arc_first_seen_at_a_higher_pressure_was_hidden_in_the_lowest_pressure_signal() -> None:
     """Matrix cell c130 (full matrix; mixed, tau_Cstr < tau_CT, no contact fraction): at the lowest pressure R_CT = 80
     and R_Cstr = 61 ohm cm^2 merge into one interface peak that keeps its tau within the DRT's tolerance; the
@@ -747,6 +769,33 @@ def test_an_undetermined_element_falling_faster_than_ct_could_is_the_constrictio
     cell["steps12"] = replace(
         cell["steps12"], interface_tracks=(tracks[0], replace(tracks[1], present_at_lowest=False))
     )
+    assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
+
+
+def test_a_fall_is_compared_with_the_primary_ct_track_over_the_same_spectra() -> None:
+    """Full matrix c158 (mixed, tau_CT < tau_Cstr; R_CT 28.7 and R_Cstr 27.9 ohm cm^2 at the lowest pressure): the
+    primary CT track rises 29.5 -> 51.1 over five pressures (rho 1.73), the undetermined track falls 28.2 -> 13.3
+    over the first two and is lost. Against the whole series' rho the limit is 0.7 x 1/1.73 = 0.40 and its 0.47 is
+    no evidence - undetermined, as before. Over the same two spectra the primary rose only 29.5 -> 36.6 (1.24): a CT
+    process there changes by 1.24 or 1/1.24, and 0.47 < 0.7 / 1.24 = 0.56 falls faster - constriction, and 29.5
+    against 27.2 is mixed. Falling only to 0.7 over those two it could still be CT: undetermined."""
+    primary = replace(
+        track(1, "charge_transfer", 29.5, 51.1),
+        r_by_step=((0, 29.5), (1, 36.6), (2, 44.2), (3, 48.4), (4, 51.1)),
+    )
+    for r_second, expected in ((13.3, "mixed"), (19.7, "undetermined")):
+        unknown = replace(
+            track(2, "undetermined", 28.2, r_second, at_highest=False), r_by_step=((0, 28.2), (1, r_second))
+        )
+        cell = ct_beside_unknown_cell(29.5, 27.2, (primary, unknown))
+        cell["steps36"] = replace(cell["steps36"], assignment={"ct": [1], "int2": [2]})
+        v = decide("c", VALIDATION, **cell)
+        assert v["dominant_interface_process"] == expected, r_second
+        assert ("faster than a CT process" in v["dominance"]["rule"]) == (expected == "mixed")
+    # without the per-spectrum areas (no common spectra known) the whole series' rho is the reference: undetermined
+    unknown = track(2, "undetermined", 28.2, 13.3, at_highest=False)
+    cell = ct_beside_unknown_cell(29.5, 27.2, (replace(primary, r_by_step=()), unknown))
+    cell["steps36"] = replace(cell["steps36"], assignment={"ct": [1], "int2": [2]})
     assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
 
 

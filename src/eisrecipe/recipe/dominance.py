@@ -63,7 +63,11 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       close with pressure and R_Cstr grows as the contact shrinks (-> 0 at full contact, Table 1), so that arc
       existed at the lowest pressure - inside its signal or beside it, unresolved - and R_Cstr(p_min) = 0 does not
       hold (matrix c130: R_CT 80 and R_Cstr 61 ohm cm^2 merged there into one tau-constant peak, the constriction
-      arc resolved from the third pressure on; the whole 142 had been read as CT);
+      arc resolved from the third pressure on; the whole 142 had been read as CT). With two or more such tracks,
+      Table 1 gives them one contact fraction: where the ratio of two tracks' DRT areas rises or falls with pressure
+      (Steps 1-2 :func:`eisrecipe.recipe.steps_1_2.ct_contact_conflicts`) at least one holds another process and the
+      process is undetermined (full matrix c040, c274, c283: a constriction arc merged into the GB peak, which kept
+      its tau while its area fell towards the GB's, read as a second CT signal - mixed cells called CT);
    b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
       (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from the direction
       in which the interface peak's tau moves towards tau_CT at full contact (rising: the constriction part was
@@ -399,13 +403,17 @@ def _falls_faster_than_ct(
     at the primary CT track's contact, or None where that is not shown.
 
     The primary CT track's R changes over the series as the contact does (Table 1: R_CT = R_Pol A or R_Pol / A),
-    by the factor rho (last over first R of its DRT track). A CT-like process at the same interface changes by rho
-    or 1 / rho at most; a track whose R falls below (1 - ``tolerance``) x min(rho, 1 / rho) of its first value
-    falls faster than any of them could, and an SEI-like one does not fall at all: it is constriction (Table 1:
-    R_Cstr -> 0 at full contact). Every track of every element in ``names`` must show it (an element without an
-    assigned track shows nothing), and rho itself must leave 1 by the tolerance (a contact that demonstrably
-    changes; without that, no constriction either). ``margin`` (<= 1) multiplies the limit where stronger evidence
-    is asked for. The premise is :data:`ONE_INTERFACE`.
+    by the factor rho (last over first R of its DRT track), which must leave 1 by ``tolerance`` (a contact that
+    demonstrably changes; without that, no constriction either). A CT-like process at the same interface changes by
+    the same factor or its inverse over the same spectra; a track whose R falls below (1 - ``tolerance``) x
+    min(rho_s, 1 / rho_s) of its first value, with rho_s the primary's change between the first and last spectra
+    in which both are seen (the whole series' rho where they share fewer than two), falls faster than any of them
+    could, and an SEI-like one does not fall at all: it is constriction (Table 1: R_Cstr -> 0 at full contact).
+    Comparing over the same spectra matters where the track is seen at the first pressures only: full matrix c158,
+    a constriction arc falling 28 -> 13 ohm cm^2 over the first two pressures, over which the primary (R_Pol A,
+    rho 1.73 over the series) rose by 1.24 - a CT process there would have changed by 1.24 or 1 / 1.24. Every track
+    of every element in ``names`` must show it (an element without an assigned track shows nothing). ``margin``
+    (<= 1) multiplies the limit where stronger evidence is asked for. The premise is :data:`ONE_INTERFACE`.
     """
     assignment = (s36.assignment or {}) if s36 is not None else {}
     by_track = {t.track: t for t in s12.interface_tracks}
@@ -415,18 +423,39 @@ def _falls_faster_than_ct(
     rho = primary[0].r_ratio
     if _keeps_r(rho, tolerance):  # the CT track shows no contact change: no constriction
         return None
-    limit = (1.0 - tolerance) * min(rho, 1.0 / rho) * margin
     if any(not assignment.get(n) for n in names):
         return None
     tracks = [by_track.get(i) for n in names for i in assignment.get(n, [])]
-    if not tracks or any(t is None or not (math.isfinite(t.r_ratio) and t.r_ratio < limit) for t in tracks):
+    if not tracks:
         return None
-    ratios = ", ".join(f"track {t.track} R ratio {t.r_ratio:.2f}" for t in tracks if t is not None)
+    shown = []
+    for t in tracks:
+        if t is None:
+            return None
+        own, span = _ratios_over_common_spectra(t, primary[0]) or (t.r_ratio, rho)
+        limit = (1.0 - tolerance) * min(span, 1.0 / span) * margin
+        if not (math.isfinite(own) and own < limit):
+            return None
+        shown.append(f"track {t.track} R ratio {own:.2f} < {limit:.2g} (the primary's change there {span:.2f})")
     scaled = "" if margin == 1.0 else f" x {margin:g}"
     return (
-        f"{ratios} < {limit:.2g} = (1 - {tolerance:g}) x min(rho, 1/rho){scaled} with rho = {rho:.2f} the primary "
-        "CT track's: they fall faster than a CT process at the same contact could"
+        f"{', '.join(shown)}, the limit (1 - {tolerance:g}) x min(rho_s, 1/rho_s){scaled} with rho_s the primary CT "
+        f"track's change over the same spectra (over the series {rho:.2f}): they fall faster than a CT process at "
+        "the same contact could"
     )
+
+
+def _ratios_over_common_spectra(t: InterfaceTrackFinding, primary: InterfaceTrackFinding) -> tuple[float, float] | None:
+    """(``t``'s R ratio, the primary's R ratio) between the first and last series steps in which both have a DRT
+    peak; None where they share fewer than two steps or an area is not positive."""
+    theirs = dict(primary.r_by_step)
+    common = [(k, r) for k, r in t.r_by_step if k in theirs]
+    if len(common) < 2:
+        return None
+    (k0, r0), (k1, r1) = common[0], common[-1]
+    if not (r0 > 0 and theirs[k0] > 0):
+        return None
+    return r1 / r0, theirs[k1] / theirs[k0]
 
 
 def _constriction_outweighs_undetermined(s12: Steps12Finding, ratio: float, z_crit: float) -> Dominance | None:
@@ -812,6 +841,16 @@ def pressure_dominance(
     low = [t for t in s12.interface_tracks if t.present_at_lowest]
     emerged = [t for t in s12.interface_tracks if _emerged_constriction(t, amplitude_tolerance)]
     if low and all(t.behaviour == "charge_transfer" for t in low) and merged in (None, "undetermined") and not emerged:
+        ids = {t.track for t in low}
+        conflicts = [c.reason for c in s12.ct_contact_conflicts if {c.track_a, c.track_b} <= ids]
+        if conflicts:
+            return Dominance(
+                "undetermined",
+                "every interface signal at the lowest pressure keeps its tau, but they do not all follow one contact "
+                "fraction - "
+                + "; ".join(conflicts)
+                + ": which of them is charge transfer, and so R_CT(p_min), is not known",
+            )
         return Dominance(
             "charge_transfer",
             "every interface signal at the lowest pressure keeps its tau (Table 1: constriction would move it): "

@@ -69,6 +69,7 @@ from eisrecipe.methods.tracking import (
     track_peaks,
     track_trends,
 )
+from eisrecipe.methods.trends import log_trend
 from eisrecipe.recipe.elements import (
     ASSUMED_THICKNESS_CM,
     BULK,
@@ -149,7 +150,8 @@ class InterfaceTrackFinding:
     """Step-2 classification of one interface track, with its numbers (``r_first_ohm_cm2``, ``r_last_ohm_cm2``: the
     DRT peak areas of its first and last in-window points, ohm cm^2; ``r_trend``: whether the areas of all its
     in-window points rise or fall with pressure by a test with a p-value, :func:`eisrecipe.methods.trends.log_trend`:
-    ``rising``, ``falling``, ``flat`` or ``undetermined``)."""
+    ``rising``, ``falling``, ``flat`` or ``undetermined``; ``r_by_step``: (series step, DRT peak area in ohm cm^2)
+    of the points those numbers come from)."""
 
     track: int
     label: str
@@ -169,6 +171,17 @@ class InterfaceTrackFinding:
     r_first_ohm_cm2: float = math.nan
     r_last_ohm_cm2: float = math.nan
     r_trend: str = "undetermined"
+    r_by_step: tuple[tuple[int, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class ContactConflict:
+    """Two charge-transfer tracks whose DRT areas do not follow one contact fraction (:func:`ct_contact_conflicts`):
+    the track numbers and why, in words."""
+
+    track_a: int
+    track_b: int
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -207,6 +220,9 @@ class Steps12Finding:
         Thresholds used.
     branch_rule
         Which Step-1 rule decided the branch.
+    ct_contact_conflicts
+        Pairs of charge-transfer tracks whose DRT areas do not follow one contact fraction
+        (:func:`ct_contact_conflicts`); empty when there is no such pair or too few common points to test.
     """
 
     pristine_spectrum: str
@@ -223,6 +239,7 @@ class Steps12Finding:
     notes: tuple[str, ...] = ()
     thresholds: dict[str, float] = field(default_factory=dict)
     branch_rule: str = ""
+    ct_contact_conflicts: tuple[ContactConflict, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain mapping, NaN replaced by ``None`` (strict JSON)."""
@@ -650,6 +667,7 @@ def steps_1_2(
                 r_first_ohm_cm2=tr["r_first"],
                 r_last_ohm_cm2=tr["r_last"],
                 r_trend=tr["r_trend"],
+                r_by_step=tuple((q.step, float(q.peak.r)) for q in t.measured),
             )
         )
     branch_rule = f"{n_int_pristine} interface signal(s) in the pristine spectrum"
@@ -723,7 +741,58 @@ def steps_1_2(
         notes=tuple(notes),
         thresholds=asdict(th),
         branch_rule=branch_rule,
+        ct_contact_conflicts=ct_contact_conflicts(interface, findings),
     )
+
+
+def ct_contact_conflicts(
+    tracks: Sequence[Track], findings: Sequence[InterfaceTrackFinding]
+) -> tuple[ContactConflict, ...]:
+    """Pairs of charge-transfer tracks (Step 2: tau constant) whose DRT areas do not follow one contact fraction.
+
+    Table 1 gives every charge-transfer process at one interface the same contact fraction A: R_CT = R_Pol / A (or
+    R_Pol A), so two such signals keep the ratio of their resistances at every pressure. Where the DRT peak areas'
+    ratio of two charge-transfer tracks rises or falls with pressure by the trend test
+    (:func:`eisrecipe.methods.trends.log_trend` on the ratio over the spectra where both have an in-window peak,
+    at least three; p < 0.0455, two standard errors), at least one of them holds another process - a constriction
+    arc merged into a grain-boundary or bulk peak keeps that peak's tau within the DRT's tolerance while its area
+    falls towards the GB's (full matrix c040, c274, c283: mixed cells read as charge transfer) - or the cell has two
+    interfaces gaining contact at different rates.
+
+    Parameters
+    ----------
+    tracks
+        The interface tracks.
+    findings
+        Their Step-2 classification.
+
+    Returns
+    -------
+    tuple of ContactConflict
+        One per conflicting pair, its reason with the slope of ln(R_a / R_b) against ln(p) and its standard error.
+    """
+    ct = {f.track for f in findings if f.behaviour == "charge_transfer"}
+    points = {t.track: {q.step: q for q in t.measured if q.peak.in_window} for t in tracks if t.track in ct}
+    out = []
+    for a, b in itertools.combinations(sorted(points), 2):
+        steps = sorted(set(points[a]) & set(points[b]))
+        if len(steps) < 3:
+            continue
+        pressure = [points[a][k].pressure_mpa for k in steps]
+        ratio = [points[a][k].peak.r / points[b][k].peak.r for k in steps]
+        trend = log_trend(pressure, ratio)
+        if trend.direction not in ("rising", "falling"):
+            continue
+        numbers = (
+            f"{ratio[0]:.3g} -> {ratio[-1]:.3g} over {len(steps)} spectra; slope of ln(R_{a} / R_{b}) against ln(p) "
+            f"{trend.slope:+.2f} +- {trend.slope_stderr:.2f}, p = {trend.p_value:.2g}"
+        )
+        why = (
+            f"charge-transfer tracks {a} and {b}: the ratio of their DRT areas is {trend.direction} with pressure "
+            f"({numbers}): they do not follow one contact fraction (Table 1), so at least one holds another process"
+        )
+        out.append(ContactConflict(a, b, why))
+    return tuple(out)
 
 
 def moving_peak_order(s12: Steps12Finding) -> str | None:
