@@ -293,6 +293,10 @@ class Step5Finding:
     tau_shift_z_lowest: float | None = optional()
     ct_share: tuple[CtShareRow, ...] | None = optional()
     ct_share_note: str | None = optional()
+    #: right branch: ``ct_faster`` where R_Int rises with pressure (:attr:`r_int_trend`): Table 1 with tau_Cstr <
+    #: tau_CT makes both parts fall as the contact grows (R_Pol / A and R_Cstr), so only tau_CT < tau_Cstr (R_Pol A)
+    #: lets it rise; None otherwise (a falling R_Int fits either order)
+    tau_order_from_r_int: str | None = optional()
     #: right branch without the sheet's contact fraction: the lowest-pressure signal split by Table 1's constant
     #: tau_CT (:mod:`eisrecipe.recipe.interface_split`)
     interface_split: InterfaceSplit | None = optional()
@@ -301,17 +305,18 @@ class Step5Finding:
     @property
     def tau_order(self) -> str | None:
         """The order Steps 5-6 use. Left branch: the fits' when they decide it, else the DRT's. Right branch: the
-        merged element's (:func:`merged_tau_order`) unless the DRT peak's movement says the opposite, else the
-        DRT's; None where neither decides or the element's tau leaves tau_CT both ways."""
+        order every source that decides it gives - the merged element's tau (:func:`merged_tau_order`), the DRT peak's
+        movement, a rising R_Int (:attr:`tau_order_from_r_int`) - None where none decides, two disagree or the
+        element's tau leaves tau_CT both ways."""
         if self.tau_order_from_fits is not None:
             fits = self.tau_order_from_fits
             return fits if fits != "undetermined" else self.tau_order_from_drt
-        merged, drt = self.tau_order_from_merged, self.tau_order_from_drt
+        merged = self.tau_order_from_merged
         if merged == "conflicting":  # the fitted tau leaves tau_CT both ways: no order
             return None
-        if merged in (None, "undetermined"):
-            return drt
-        return merged if drt in (None, merged) else None
+        sources = (merged, self.tau_order_from_drt, self.tau_order_from_r_int)
+        said = {o for o in sources if o not in (None, "undetermined")}
+        return said.pop() if len(said) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -1254,7 +1259,12 @@ def step5_trends(
         vals = [_element_dict(joint, s, INT) for s in order]
         tr = _trend(p, vals, "r_ohm_cm2", "r_stderr_ohm_cm2", z_crit)
         merged, merged_rule, z_lowest = merged_tau_order(joint, a, z_crit)
-        partial = Step5Finding(branch=a.branch, tau_order_from_merged=merged, tau_order_from_drt=drt_order)
+        partial = Step5Finding(
+            branch=a.branch,
+            tau_order_from_merged=merged,
+            tau_order_from_drt=drt_order,
+            tau_order_from_r_int="ct_faster" if tr.direction == "rising" else None,
+        )
         tau_order = partial.tau_order
         measured = step3.resolved
         r_pol_value = step3.r_pol_ohm_cm2 if measured else step3.r_pol_upper_bound_ohm_cm2

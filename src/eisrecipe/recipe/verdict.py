@@ -310,12 +310,18 @@ def _pressure_evidence(
         if math.isfinite(tr.p_value):
             text += f" (p = {tr.p_value:.2g})" if tr.p_value >= 1e-15 else " (p < 1e-15)"
         extra["tau_order"] = s5.tau_order
-        if s5.tau_order_from_merged is not None or s5.tau_order_from_drt is not None:
+        if direction == "rising":
+            text += (
+                ": with tau_Cstr < tau_CT both R_Pol / A and R_Cstr fall as the contact grows (Table 1), so a rising "
+                "R_Int means tau_CT < tau_Cstr (R_CT = R_Pol A)"
+            )
+        if any(o is not None for o in (s5.tau_order_from_merged, s5.tau_order_from_drt, s5.tau_order_from_r_int)):
             text += (
                 f"; order of time constants: {s5.tau_order or 'undetermined'} (from the element's tau: "
                 f"{s5.tau_order_from_merged or 'not judged'}"
                 + (f" - {s5.tau_order_rule}" if s5.tau_order_rule else "")
-                + f"; from the DRT peak's movement: {s5.tau_order_from_drt or 'none'})"
+                + f"; from the DRT peak's movement: {s5.tau_order_from_drt or 'none'}"
+                + f"; from the R_Int trend: {s5.tau_order_from_r_int or 'none'})"
             )
         sup = "inconclusive"
         steps.append(
