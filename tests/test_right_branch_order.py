@@ -98,6 +98,15 @@ def test_a_rising_interface_resistance_means_tau_ct_below_tau_cstr() -> None:
     rising = Step5Finding("right", tau_order_from_merged="undetermined", tau_order_from_r_int="ct_faster")
     assert rising.tau_order == "ct_faster"
     assert Step5Finding("right", tau_order_from_drt="cstr_faster", tau_order_from_r_int="ct_faster").tau_order is None
+    # a rise within Steps 1-2's "R unchanged" (a full-contact cell, matrix c152: +0.4 % over ten pressures, p = 0.01
+    # against the fits' tiny errors) gives no order, whatever its significance
+    from eisrecipe.methods.trends import Trend
+    from eisrecipe.recipe.steps_3_6 import _rises_beyond
+
+    significant = Trend(10, 0.004, 0.002, 0.53, "rising", 0.011)
+    assert not _rises_beyond([{"r_ohm_cm2": 67.2}, {"r_ohm_cm2": 67.5}], significant, 0.3)
+    assert _rises_beyond([{"r_ohm_cm2": 15.8}, {"r_ohm_cm2": 38.5}], significant, 0.3)
+    assert not _rises_beyond([{"r_ohm_cm2": 15.8}, {"r_ohm_cm2": 38.5}], Trend(10, 0.4, 0.3, 0.5, "flat", 0.2), 0.3)
     # one interface arc: CT at tau 1 ms following R_Pol A (A 0.2 -> 1), its constriction too small to see
     f = np.logspace(6, -1, 71)
     spectra = []

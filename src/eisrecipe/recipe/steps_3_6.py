@@ -293,7 +293,8 @@ class Step5Finding:
     tau_shift_z_lowest: float | None = optional()
     ct_share: tuple[CtShareRow, ...] | None = optional()
     ct_share_note: str | None = optional()
-    #: right branch: ``ct_faster`` where R_Int rises with pressure (:attr:`r_int_trend`): Table 1 with tau_Cstr <
+    #: right branch: ``ct_faster`` where R_Int rises with pressure (:attr:`r_int_trend`, and by more than Steps 1-2's
+    #: amplitude tolerance end to end): Table 1 with tau_Cstr <
     #: tau_CT makes both parts fall as the contact grows (R_Pol / A and R_Cstr), so only tau_CT < tau_Cstr (R_Pol A)
     #: lets it rise; None otherwise (a falling R_Int fits either order)
     tau_order_from_r_int: str | None = optional()
@@ -1229,11 +1230,14 @@ def step5_trends(
     spectra: Mapping[str, Spectrum],
     z_crit: float,
     drt_order: str | None = None,
+    amplitude_tolerance: float = 0.3,
 ) -> Step5Finding:
     """Step 5: left branch - R_CT(p), C_CT(p) trends -> order of time constants, checked against the DRT order;
     right branch - the R_Int(p) trend, the order of time constants from the element's tau
     (:func:`merged_tau_order`) checked against the direction the DRT peak moves (``drt_order``,
-    :func:`eisrecipe.recipe.steps_1_2.moving_peak_order`), and the CT share R_Pol/A (or R_Pol A by that order)
+    :func:`eisrecipe.recipe.steps_1_2.moving_peak_order`) and a rising R_Int (by the trend test and by more than
+    ``amplitude_tolerance``, Steps 1-2's "R unchanged": last over first R above 1 / (1 - tolerance); a full-contact
+    cell's R_Int rose by a "significant" 0.4 %, matrix c152), and the CT share R_Pol/A (or R_Pol A by that order)
     over R_Int where the sheet gives A."""
     order = a.order
     p = np.array([a.pressure[s] for s in order])
@@ -1263,7 +1267,7 @@ def step5_trends(
             branch=a.branch,
             tau_order_from_merged=merged,
             tau_order_from_drt=drt_order,
-            tau_order_from_r_int="ct_faster" if tr.direction == "rising" else None,
+            tau_order_from_r_int="ct_faster" if _rises_beyond(vals, tr, amplitude_tolerance) else None,
         )
         tau_order = partial.tau_order
         measured = step3.resolved
@@ -1302,6 +1306,13 @@ def step5_trends(
             agreement=_agreement(merged, drt_order),
         )
     return Step5Finding(branch=a.branch, note="no interface element in the series")
+
+
+def _rises_beyond(vals: Sequence[Mapping[str, Any] | None], trend: Trend, tolerance: float) -> bool:
+    """Whether R_Int rises with pressure by the trend test and its last over first value (pressure order) exceeds
+    1 / (1 - ``tolerance``)."""
+    r = [v["r_ohm_cm2"] for v in vals if v is not None and (finite(v["r_ohm_cm2"]) or 0.0) > 0]
+    return trend.direction == "rising" and len(r) >= 2 and r[-1] / r[0] > 1.0 / (1.0 - tolerance)
 
 
 def step6_contact_area(
@@ -1451,7 +1462,15 @@ def steps_3_6(
     measured = joint
     if interfaces != 1:
         joint = joint.scaled(_interface_names(a), interfaces)
-    step5 = step5_trends(joint, a, step3, by_name, settings.z_crit, moving_peak_order(steps12))
+    step5 = step5_trends(
+        joint,
+        a,
+        step3,
+        by_name,
+        settings.z_crit,
+        moving_peak_order(steps12),
+        amplitude_tolerance=float(steps12.thresholds.get("amplitude_fall_min", 0.3)),
+    )
     if _split_needed(a, step3, step5, steps12, by_name):
         split = split_interface(
             measured, by_name[order[0]], order[0], order[-1], step5.tau_order or "", settings.weighting, settings.z_crit
