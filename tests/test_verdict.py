@@ -293,11 +293,12 @@ def test_two_tau_constant_signals_read_as_all_charge_transfer_carry_a_premise() 
 
 
 def test_two_tau_constant_signals_that_do_not_follow_one_contact_fraction_leave_the_process_undetermined() -> None:
-    """Full matrix c040, c274, c283 (mixed, tau_Cstr < tau_CT): the constriction arc merged into the GB peak, which
-    kept its tau while its area fell towards the GB's (c274: 201 -> 51 ohm cm^2) beside the CT arc (133 -> 20.6);
-    rule 4a read both as charge transfer - wrong in all three. Their areas' ratio rose with pressure (Steps 1-2:
-    a contact conflict), which Table 1's one contact fraction forbids: which of them is CT is not known, so R_CT(p_min)
-    is not either - undetermined. A conflict between other tracks than those at the lowest pressure changes nothing."""
+    """Full matrix c040, c274 (mixed, tau_Cstr < tau_CT): the constriction arc merged into the GB peak, which kept its
+    tau while its area fell towards the GB's (c274: 201 -> 51 ohm cm^2) beside the CT arc (133 -> 20.6); rule 4a read
+    both as charge transfer - wrong. Their areas' ratio rose with pressure (Steps 1-2: a contact conflict), which
+    Table 1's one contact fraction forbids: which of them is CT is not known, so R_CT(p_min) is not either -
+    undetermined; also where a lowest-pressure track conflicts with one first seen later (either may be the one that
+    is not CT). A conflict between two tracks neither of which is at the lowest pressure changes nothing."""
     from eisrecipe.recipe.steps_1_2 import ContactConflict
 
     s36 = s36_right(r_pol=40.0, direction="falling")
@@ -309,7 +310,10 @@ def test_two_tau_constant_signals_that_do_not_follow_one_contact_fraction_leave_
     v = decide("c", VALIDATION, conflicting, s36, [], VerdictSettings(), lowest_pressure_r=low(int=334.0))
     assert v["dominant_interface_process"] == "undetermined"
     assert "do not all follow one contact fraction" in v["dominance"]["rule"]
-    elsewhere = replace(steps12, ct_contact_conflicts=(ContactConflict(1, 3, "tracks 1 and 3"),))
+    later = replace(steps12, ct_contact_conflicts=(ContactConflict(1, 3, "tracks 1 and 3 (3 first seen later)"),))
+    v = decide("c", VALIDATION, later, s36, [], VerdictSettings(), lowest_pressure_r=low(int=334.0))
+    assert v["dominant_interface_process"] == "undetermined"
+    elsewhere = replace(steps12, ct_contact_conflicts=(ContactConflict(3, 4, "tracks 3 and 4"),))
     v = decide("c", VALIDATION, elsewhere, s36, [], VerdictSettings(), lowest_pressure_r=low(int=334.0))
     assert v["dominant_interface_process"] == "charge_transfer"
 

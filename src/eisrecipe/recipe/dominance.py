@@ -63,19 +63,23 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       close with pressure and R_Cstr grows as the contact shrinks (-> 0 at full contact, Table 1), so that arc
       existed at the lowest pressure - inside its signal or beside it, unresolved - and R_Cstr(p_min) = 0 does not
       hold (matrix c130: R_CT 80 and R_Cstr 61 ohm cm^2 merged there into one tau-constant peak, the constriction
-      arc resolved from the third pressure on; the whole 142 had been read as CT). With two or more such tracks,
-      Table 1 gives them one contact fraction: where the ratio of two tracks' DRT areas rises or falls with pressure
-      (Steps 1-2 :func:`eisrecipe.recipe.steps_1_2.ct_contact_conflicts`) at least one holds another process and the
-      process is undetermined (full matrix c040, c274, c283: a constriction arc merged into the GB peak, which kept
-      its tau while its area fell towards the GB's, read as a second CT signal - mixed cells called CT);
+      arc resolved from the third pressure on; the whole 142 had been read as CT). Table 1 gives every CT process
+      one contact fraction: where the ratio of the DRT areas of a track here and another charge-transfer track
+      changes beyond Steps 1-2's tolerance and trends with pressure (:func:`eisrecipe.recipe.steps_1_2.
+      ct_contact_conflicts`) at least one of them holds another process and the process is undetermined (full matrix
+      c040, c274: a constriction arc merged into the GB peak, which kept its tau while its area fell towards the
+      GB's, read as a second CT signal - mixed cells called CT; c283, the same with a ratio change of 1.34, below the
+      tolerance, is still read so - with the premise below, at most ``medium``);
    b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
       (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from the direction
       in which the interface peak's tau moves towards tau_CT at full contact (rising: the constriction part was
       the faster, tau_Cstr < tau_CT; :func:`eisrecipe.recipe.steps_1_2.moving_peak_order`), else the process is
       undetermined - or from Step 5 (the fitted element's tau against tau_CT, :func:`eisrecipe.recipe.steps_3_6.
       merged_tau_order`) where that tau leaves tau_CT beyond its errors at the lowest pressure as well, where the
-      constriction's share is largest. The residual risk: a fit bias of a few per cent in tau that is significant
-      and one-sided would set a wrong order (not seen on the known-answer matrix);
+      constriction's share is largest; a rising R_Int (Step 5 ``tau_order_from_r_int``: Table 1 lets it rise only
+      for tau_CT < tau_Cstr) gives that order too, and no order where it disagrees. The residual risk: a fit bias of
+      a few per cent in tau that is significant and one-sided would set a wrong order (not seen on the known-answer
+      matrix);
    c. without A, bounds by that order: tau_Cstr < tau_CT gives R_CT(p_min) >= R_Pol, so CT dominates when R_Pol
       alone is ``ratio`` times R_Int(p_min) - R_Pol; tau_CT < tau_Cstr gives R_CT(p_min) <= R_Pol, so constriction
       dominates when R_Int(p_min) - R_Pol is ``ratio`` times R_Pol; otherwise undetermined (A is needed). The CT
@@ -411,7 +415,11 @@ def _falls_faster_than_ct(
     could, and an SEI-like one does not fall at all: it is constriction (Table 1: R_Cstr -> 0 at full contact).
     Comparing over the same spectra matters where the track is seen at the first pressures only: full matrix c158,
     a constriction arc falling 28 -> 13 ohm cm^2 over the first two pressures, over which the primary (R_Pol A,
-    rho 1.73 over the series) rose by 1.24 - a CT process there would have changed by 1.24 or 1 / 1.24. Every track
+    rho 1.73 over the series) rose by 1.24 - a CT process there would have changed by 1.24 or 1 / 1.24. Over such a
+    span the primary's own change may lie within the tolerance (1.24 does): the contact change is shown by the
+    whole series, and the limit over the span is at most 1 - ``tolerance`` - a fall the DRT's area noise alone does
+    not give, for CT or for an SEI - so a track falling faster there follows the contact more steeply than CT can,
+    which leaves constriction; the evidence is then its few DRT areas over that span. Every track
     of every element in ``names`` must show it (an element without an assigned track shows nothing). ``margin``
     (<= 1) multiplies the limit where stronger evidence is asked for. The premise is :data:`ONE_INTERFACE`.
     """
@@ -447,15 +455,18 @@ def _falls_faster_than_ct(
 
 def _ratios_over_common_spectra(t: InterfaceTrackFinding, primary: InterfaceTrackFinding) -> tuple[float, float] | None:
     """(``t``'s R ratio, the primary's R ratio) between the first and last series steps in which both have a DRT
-    peak; None where they share fewer than two steps or an area is not positive."""
-    theirs = dict(primary.r_by_step)
-    common = [(k, r) for k, r in t.r_by_step if k in theirs]
+    peak with a finite positive area; None where they share fewer than two such steps."""
+
+    def usable(points: Sequence[tuple[int, float]]) -> dict[int, float]:
+        # an area read back from JSON may be None (a non-finite number when written)
+        return {int(k): float(r) for k, r in points if r is not None and math.isfinite(r) and r > 0}
+
+    ours, theirs = usable(t.r_by_step), usable(primary.r_by_step)
+    common = sorted(set(ours) & set(theirs))
     if len(common) < 2:
         return None
-    (k0, r0), (k1, r1) = common[0], common[-1]
-    if not (r0 > 0 and theirs[k0] > 0):
-        return None
-    return r1 / r0, theirs[k1] / theirs[k0]
+    k0, k1 = common[0], common[-1]
+    return ours[k1] / ours[k0], theirs[k1] / theirs[k0]
 
 
 def _constriction_outweighs_undetermined(s12: Steps12Finding, ratio: float, z_crit: float) -> Dominance | None:
@@ -842,7 +853,8 @@ def pressure_dominance(
     emerged = [t for t in s12.interface_tracks if _emerged_constriction(t, amplitude_tolerance)]
     if low and all(t.behaviour == "charge_transfer" for t in low) and merged in (None, "undetermined") and not emerged:
         ids = {t.track for t in low}
-        conflicts = [c.reason for c in s12.ct_contact_conflicts if {c.track_a, c.track_b} <= ids]
+        # a conflict with a track first seen later counts too: either of the two may be the one that is not CT
+        conflicts = [c.reason for c in s12.ct_contact_conflicts if {c.track_a, c.track_b} & ids]
         if conflicts:
             return Dominance(
                 "undetermined",
@@ -868,6 +880,10 @@ def pressure_dominance(
     z_low = s5.tau_shift_z_lowest if s5 is not None else None
     at_lowest = z_low is not None and abs(z_low) > z_crit
     order = s5.tau_order if at_lowest and merged in ("ct_faster", "cstr_faster") else moving_peak_order(s12)  # type: ignore[union-attr]
+    # a rising R_Int (Step 5) says tau_CT < tau_Cstr as well; disagreeing with the order above, there is none
+    from_r_int = s5.tau_order_from_r_int if s5 is not None else None
+    if from_r_int is not None:
+        order = from_r_int if order in (None, from_r_int) else None
     p_min_spectrum = s36.pressure_order[0] if s36 is not None and s36.pressure_order else None
     a_min = contact.get(p_min_spectrum) if p_min_spectrum is not None else None
     if a_min is not None:

@@ -60,6 +60,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
 from eisrecipe.methods.tracking import (
     SeriesEntry,
@@ -741,23 +742,28 @@ def steps_1_2(
         notes=tuple(notes),
         thresholds=asdict(th),
         branch_rule=branch_rule,
-        ct_contact_conflicts=ct_contact_conflicts(interface, findings),
+        ct_contact_conflicts=ct_contact_conflicts(interface, findings, th.amplitude_fall_min),
     )
 
 
 def ct_contact_conflicts(
-    tracks: Sequence[Track], findings: Sequence[InterfaceTrackFinding]
+    tracks: Sequence[Track], findings: Sequence[InterfaceTrackFinding], tolerance: float = 0.3
 ) -> tuple[ContactConflict, ...]:
     """Pairs of charge-transfer tracks (Step 2: tau constant) whose DRT areas do not follow one contact fraction.
 
     Table 1 gives every charge-transfer process at one interface the same contact fraction A: R_CT = R_Pol / A (or
-    R_Pol A), so two such signals keep the ratio of their resistances at every pressure. Where the DRT peak areas'
-    ratio of two charge-transfer tracks rises or falls with pressure by the trend test
-    (:func:`eisrecipe.methods.trends.log_trend` on the ratio over the spectra where both have an in-window peak,
-    at least three; p < 0.0455, two standard errors), at least one of them holds another process - a constriction
-    arc merged into a grain-boundary or bulk peak keeps that peak's tau within the DRT's tolerance while its area
-    falls towards the GB's (full matrix c040, c274, c283: mixed cells read as charge transfer) - or the cell has two
-    interfaces gaining contact at different rates.
+    R_Pol A), so two such signals keep the ratio of their resistances at every pressure. A pair conflicts where the
+    ratio of their DRT peak areas, over the spectra where both have an in-window peak (at least three), both
+
+    - changes by more than ``tolerance`` from the first to the last of them (Steps 1-2's "R unchanged",
+      ``amplitude_fall_min``: DRT areas of neighbouring peaks shift by some per cent as one of them shrinks, and a
+      smooth drift of that size passes any scatter-based test), and
+    - rises or falls with pressure by the trend test (:func:`eisrecipe.methods.trends.log_trend`, the slope of
+      ln(R_a / R_b) against ln(p) over its scatter) at p < 0.0455 / k, k the number of pairs tested (Bonferroni).
+
+    Then at least one of them holds another process - a constriction arc merged into a grain-boundary or bulk peak
+    keeps that peak's tau within the DRT's tolerance while its area falls towards the GB's (full matrix c040, c274:
+    mixed cells read as charge transfer) - or the cell has two interfaces gaining contact at different rates.
 
     Parameters
     ----------
@@ -765,6 +771,8 @@ def ct_contact_conflicts(
         The interface tracks.
     findings
         Their Step-2 classification.
+    tolerance
+        Relative change of the ratio that counts as none (see above), dimensionless.
 
     Returns
     -------
@@ -772,20 +780,28 @@ def ct_contact_conflicts(
         One per conflicting pair, its reason with the slope of ln(R_a / R_b) against ln(p) and its standard error.
     """
     ct = {f.track for f in findings if f.behaviour == "charge_transfer"}
-    points = {t.track: {q.step: q for q in t.measured if q.peak.in_window} for t in tracks if t.track in ct}
-    out = []
+    points = {
+        t.track: {q.step: q for q in t.measured if q.peak.in_window and math.isfinite(q.peak.r) and q.peak.r > 0}
+        for t in tracks
+        if t.track in ct
+    }
+    pairs = []
     for a, b in itertools.combinations(sorted(points), 2):
         steps = sorted(set(points[a]) & set(points[b]))
-        if len(steps) < 3:
+        if len(steps) >= 3:
+            ratio = [points[a][k].peak.r / points[b][k].peak.r for k in steps]
+            pairs.append((a, b, [points[a][k].pressure_mpa for k in steps], ratio))
+    z_crit = float(ndtri(1.0 - ndtr(-2.0) / len(pairs))) if pairs else 2.0  # two-sided 0.0455 / k
+    out = []
+    for a, b, pressure, ratio in pairs:
+        if abs(math.log(ratio[-1] / ratio[0])) <= -math.log(1.0 - tolerance):
             continue
-        pressure = [points[a][k].pressure_mpa for k in steps]
-        ratio = [points[a][k].peak.r / points[b][k].peak.r for k in steps]
-        trend = log_trend(pressure, ratio)
+        trend = log_trend(pressure, ratio, z_crit=z_crit)
         if trend.direction not in ("rising", "falling"):
             continue
         numbers = (
-            f"{ratio[0]:.3g} -> {ratio[-1]:.3g} over {len(steps)} spectra; slope of ln(R_{a} / R_{b}) against ln(p) "
-            f"{trend.slope:+.2f} +- {trend.slope_stderr:.2f}, p = {trend.p_value:.2g}"
+            f"{ratio[0]:.3g} -> {ratio[-1]:.3g} over {len(ratio)} spectra; slope of ln(R_{a} / R_{b}) against ln(p) "
+            f"{trend.slope:+.2f} +- {trend.slope_stderr:.2f}, p = {trend.p_value:.2g} with {len(pairs)} pair(s) tested"
         )
         why = (
             f"charge-transfer tracks {a} and {b}: the ratio of their DRT areas is {trend.direction} with pressure "

@@ -310,10 +310,11 @@ def _pressure_evidence(
         if math.isfinite(tr.p_value):
             text += f" (p = {tr.p_value:.2g})" if tr.p_value >= 1e-15 else " (p < 1e-15)"
         extra["tau_order"] = s5.tau_order
-        if direction == "rising":
+        if s5.tau_order_from_r_int == "ct_faster":
             text += (
                 ": with tau_Cstr < tau_CT both R_Pol / A and R_Cstr fall as the contact grows (Table 1), so a rising "
-                "R_Int means tau_CT < tau_Cstr (R_CT = R_Pol A)"
+                "R_Int means tau_CT < tau_Cstr (R_CT = R_Pol A) - for a chemically stable interface: an SEI growing "
+                "over the series would make it rise as well"
             )
         if any(o is not None for o in (s5.tau_order_from_merged, s5.tau_order_from_drt, s5.tau_order_from_r_int)):
             text += (
