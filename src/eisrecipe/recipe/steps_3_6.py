@@ -294,9 +294,9 @@ class Step5Finding:
     ct_share: tuple[CtShareRow, ...] | None = optional()
     ct_share_note: str | None = optional()
     #: right branch: ``ct_faster`` where R_Int rises with pressure (:attr:`r_int_trend`, and by more than Steps 1-2's
-    #: amplitude tolerance end to end): Table 1 with tau_Cstr <
-    #: tau_CT makes both parts fall as the contact grows (R_Pol / A and R_Cstr), so only tau_CT < tau_Cstr (R_Pol A)
-    #: lets it rise; None otherwise (a falling R_Int fits either order)
+    #: amplitude tolerance end to end): Table 1 with tau_Cstr < tau_CT makes both parts fall as the contact grows
+    #: (R_Pol / A and R_Cstr), so only tau_CT < tau_Cstr (R_Pol A) lets it rise - for a chemically stable interface
+    #: (an SEI growing over the series would make it rise too); None otherwise (a falling R_Int fits either order)
     tau_order_from_r_int: str | None = optional()
     #: right branch without the sheet's contact fraction: the lowest-pressure signal split by Table 1's constant
     #: tau_CT (:mod:`eisrecipe.recipe.interface_split`)
