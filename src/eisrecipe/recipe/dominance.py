@@ -121,7 +121,7 @@ from eisrecipe.recipe.contact import ct_resistance
 from eisrecipe.recipe.elements import CSTR, CT, INT, family, is_interface
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.interface_split import InterfaceSplit
-from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, moving_peak_order
+from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, keeps_r, moving_peak_order
 from eisrecipe.recipe.steps_3_6 import Steps36Finding
 from eisrecipe.serialize import finite, optional
 
@@ -222,12 +222,6 @@ def compare(ct: float, ct_err: float, cstr: float, cstr_err: float, ratio: float
     return "undetermined"
 
 
-def _keeps_r(r_ratio: float, tolerance: float) -> bool:
-    """A track's R ratio (last / first DRT peak area) shows no change: finite and within ``tolerance`` either way
-    (Steps 1-2 ``amplitude_fall_min``: 1 - tolerance < ratio < 1 / (1 - tolerance))."""
-    return math.isfinite(r_ratio) and 1.0 - tolerance < r_ratio < 1.0 / (1.0 - tolerance)
-
-
 def _emerged_constriction(t: InterfaceTrackFinding, amplitude_tolerance: float) -> bool:
     """A constriction track first resolved above the lowest pressure, with evidence of its own (rule 4a): two or more
     in-window points and a tau shift beyond its tolerance or an R fall beyond ``amplitude_tolerance`` - not only a
@@ -253,7 +247,7 @@ def _flat_signal_beside_vanishing_part(
         return None
     t = at_hi[0]
     err = rest_err if math.isfinite(rest_err) else 0.0
-    if not _keeps_r(t.r_ratio, amplitude_tolerance) or rest <= z_crit * err or rest <= 0:
+    if not keeps_r(t.r_ratio, amplitude_tolerance) or rest <= z_crit * err or rest <= 0:
         return None
     if not (math.isfinite(t.r_first_ohm_cm2) and t.r_first_ohm_cm2 < r_pol + rest / 2):
         return None
@@ -299,7 +293,7 @@ def sei_like_tracks(
     """
 
     def flat(t: InterfaceTrackFinding) -> bool:
-        return _keeps_r(t.r_ratio, amplitude_tolerance)
+        return keeps_r(t.r_ratio, amplitude_tolerance)
 
     def trends(t: InterfaceTrackFinding) -> bool:
         # the candidate itself is judged flat by the tolerance only, not by its own trend test: the DRT area of an
@@ -429,7 +423,7 @@ def _falls_faster_than_ct(
     if len(primary) != 1 or primary[0] is None or not (math.isfinite(primary[0].r_ratio) and primary[0].r_ratio > 0):
         return None
     rho = primary[0].r_ratio
-    if _keeps_r(rho, tolerance):  # the CT track shows no contact change: no constriction
+    if keeps_r(rho, tolerance):  # the CT track shows no contact change: no constriction
         return None
     if any(not assignment.get(n) for n in names):
         return None
@@ -650,7 +644,7 @@ def _split_flat_part(split: InterfaceSplit, r_pol: float, z_crit: float, amplitu
     for p in split.points:
         if p.degenerate:
             continue
-        keeps = _keeps_r(p.r_ct_ohm_cm2 / r_pol, amplitude_tolerance)
+        keeps = keeps_r(p.r_ct_ohm_cm2 / r_pol, amplitude_tolerance)
         err = p.r_cstr_stderr_ohm_cm2 if math.isfinite(p.r_cstr_stderr_ohm_cm2) else math.inf
         if keeps and p.r_cstr_ohm_cm2 > z_crit * err:
             return (

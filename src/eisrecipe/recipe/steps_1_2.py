@@ -175,6 +175,12 @@ class InterfaceTrackFinding:
     r_by_step: tuple[tuple[int, float], ...] = ()
 
 
+def keeps_r(r_ratio: float, tolerance: float) -> bool:
+    """An R ratio (last / first, e.g. of a track's DRT peak areas) shows no change: finite and within ``tolerance``
+    either way (``amplitude_fall_min``: 1 - tolerance < ratio < 1 / (1 - tolerance))."""
+    return math.isfinite(r_ratio) and 1.0 - tolerance < r_ratio < 1.0 / (1.0 - tolerance)
+
+
 @dataclass(frozen=True)
 class ContactConflict:
     """Two charge-transfer tracks whose DRT areas do not follow one contact fraction (:func:`ct_contact_conflicts`):
@@ -241,6 +247,11 @@ class Steps12Finding:
     thresholds: dict[str, float] = field(default_factory=dict)
     branch_rule: str = ""
     ct_contact_conflicts: tuple[ContactConflict, ...] = ()
+
+    @property
+    def amplitude_tolerance(self) -> float:
+        """The relative change of R that counts as none (``amplitude_fall_min`` as used, 0.3 where not recorded)."""
+        return float(self.thresholds.get("amplitude_fall_min", 0.3))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain mapping, NaN replaced by ``None`` (strict JSON)."""
@@ -794,7 +805,7 @@ def ct_contact_conflicts(
     z_crit = float(ndtri(1.0 - ndtr(-2.0) / len(pairs))) if pairs else 2.0  # two-sided 0.0455 / k
     out = []
     for a, b, pressure, ratio in pairs:
-        if abs(math.log(ratio[-1] / ratio[0])) <= -math.log(1.0 - tolerance):
+        if keeps_r(ratio[-1] / ratio[0], tolerance):
             continue
         trend = log_trend(pressure, ratio, z_crit=z_crit)
         if trend.direction not in ("rising", "falling"):

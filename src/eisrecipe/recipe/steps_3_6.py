@@ -94,7 +94,7 @@ from eisrecipe.recipe.elements import (
 )
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.interface_split import InterfaceSplit, split_interface
-from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, moving_peak_order
+from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, keeps_r, moving_peak_order
 from eisrecipe.serialize import finite, from_dict, optional
 from eisrecipe.spectrum import Spectrum
 
@@ -1312,7 +1312,7 @@ def _rises_beyond(vals: Sequence[Mapping[str, Any] | None], trend: Trend, tolera
     """Whether R_Int rises with pressure by the trend test and its last over first value (pressure order) exceeds
     1 / (1 - ``tolerance``)."""
     r = [v["r_ohm_cm2"] for v in vals if v is not None and (finite(v["r_ohm_cm2"]) or 0.0) > 0]
-    return trend.direction == "rising" and len(r) >= 2 and r[-1] / r[0] > 1.0 / (1.0 - tolerance)
+    return trend.direction == "rising" and len(r) >= 2 and r[-1] > r[0] and not keeps_r(r[-1] / r[0], tolerance)
 
 
 def step6_contact_area(
@@ -1469,7 +1469,7 @@ def steps_3_6(
         by_name,
         settings.z_crit,
         moving_peak_order(steps12),
-        amplitude_tolerance=float(steps12.thresholds.get("amplitude_fall_min", 0.3)),
+        amplitude_tolerance=steps12.amplitude_tolerance,
     )
     if _split_needed(a, step3, step5, steps12, by_name):
         split = split_interface(

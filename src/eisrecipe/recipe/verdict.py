@@ -193,7 +193,7 @@ def _pressure_evidence(
         lowest,
         ratio=settings.dominance_ratio,
         z_crit=settings.z_crit,
-        amplitude_tolerance=float(s12.thresholds.get("amplitude_fall_min", 0.3)),
+        amplitude_tolerance=s12.amplitude_tolerance,
     )
     process = dominance.process
     extra["dominance"] = to_dict(dominance)
