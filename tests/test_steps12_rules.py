@@ -92,6 +92,28 @@ def test_single_point_in_the_middle_is_undetermined() -> None:
     assert f.behaviour == "undetermined"
 
 
+def test_the_single_peak_left_at_the_highest_pressure_is_charge_transfer_though_first_seen_there() -> None:
+    """Step 2 (ii): the tau of the single interface peak left at the highest pressure is tau_CT. Table 1, order
+    tau_CT < tau_Cstr: R_CT = R_Pol A with R_Pol = 2 ohm cm^2 grows from zero with the contact and shows only at
+    full contact, beside a constriction arc (R falling 130 -> 9, tau 10^-1 -> 10^-1.8 s) gone at 400 MPa (full
+    matrix c246, undetermined before). Its tau is tau_CT, and the two stay two decades apart: left branch."""
+    interface = [[_peak(-1.0, 130.0)], [_peak(-1.3, 60.0)], [_peak(-1.5, 30.0)], [_peak(-1.8, 9.0)], [_peak(-3.9, 2.0)]]
+    finding = steps_1_2(track_series(_series(interface), rules=RULES))
+    by_tau = {round(f.log10_tau_first): f for f in finding.interface_tracks}
+    ct, cstr = by_tau[-4], by_tau[-1]
+    assert ct.n_in_window == 1 and ct.present_at_highest and not ct.present_at_lowest
+    assert ct.behaviour == "charge_transfer" and "Step 2 (ii)" in ct.reason
+    assert cstr.behaviour == "constriction"
+    assert finding.conclusion == "charge_transfer_present"
+    assert finding.tau_ct_s == pytest.approx(10**-3.9)
+    assert finding.branch == "left"
+    # beside a second peak at the highest pressure it is not the single one left: no pressure behaviour, undetermined
+    interface[-1] = [_peak(-3.9, 2.0), _peak(-2.5, 5.0)]
+    finding = steps_1_2(track_series(_series(interface), rules=RULES))
+    (one,) = [f for f in finding.interface_tracks if f.n_in_window == 1 and round(f.log10_tau_first) == -4]
+    assert one.behaviour == "undetermined"
+
+
 def test_no_interface_peak_inside_the_window_is_not_constriction() -> None:
     # matrix c026 (full contact, CT arc 0.4 decade from the GB arc and merged into its peak): the only interface
     # "track" is one peak extrapolated above the window at one pressure. Nothing was there and is gone: Step 2 (ii)

@@ -979,6 +979,18 @@ def test_a_flat_signal_keeps_its_sei_reading_whatever_its_own_small_trend() -> N
     assert [t.track for t in found] == [2]
 
 
+def test_a_one_point_charge_transfer_track_is_not_sei_like() -> None:
+    """A CT track seen only at the highest pressure (Step 2 (ii), full matrix c246) keeps its one R trivially: it was
+    not seen while the contact changed, so it is no SEI-like signal, however the constriction beside it moves. The
+    same R over seven pressures is."""
+    once = replace(track(3, "charge_transfer", 1.6, 1.6), present_at_lowest=False, n_in_window=1)
+    cstr = track(2, "constriction", 131.0, 8.9, tau_trend=-0.6, at_highest=False)
+    assert sei_like_tracks(s12("charge_transfer_present", at_highest=(3,), tracks=(once, cstr)), {}, 0.3) == []
+    seven = track(3, "charge_transfer", 1.6, 1.6)
+    found = sei_like_tracks(s12("charge_transfer_present", at_highest=(3,), tracks=(seven, cstr)), {}, 0.3)
+    assert [t.track for t in found] == [3]
+
+
 def test_constriction_outweighing_undetermined_tracks_by_the_ratio_dominates() -> None:
     """No CT track; a constriction track of 300 ohm cm^2 at the lowest pressure shown gone, and a track of 20 not
     shown gone (undetermined). Even as charge transfer the small one cannot dominate: constriction (rule 2b). At

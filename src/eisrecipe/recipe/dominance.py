@@ -321,6 +321,7 @@ def sei_like_tracks(
         for t in s12.interface_tracks
         if t.behaviour == "charge_transfer"
         and t.present_at_highest
+        and t.n_in_window >= 2  # one point keeps "R" trivially: it was not seen while the contact changed
         and flat(t)
         and (sheet_changes or any(changes(o) for o in s12.interface_tracks if o.track != t.track))
     ]

@@ -541,6 +541,29 @@ def classify_track(
     return "undetermined", f"tau shifts but the amplitude does not fall ({nums})"
 
 
+def last_peak_is_ct(f: InterfaceTrackFinding) -> InterfaceTrackFinding:
+    """Step 2 (ii) for the right branch's single interface peak at the highest pressure when it is first seen there.
+
+    ``f`` is that peak's track. Where it has points at lower pressures too, :func:`classify_track` judges it as usual
+    (tau constant or not). A track of that one point has no pressure behaviour of its own to judge, but Step 2 (ii)
+    still names it: "the tau of the single peak left at the highest pressure is tau_CT". Table 1 agrees:
+    constriction tends to zero at full contact, so it cannot first appear there, while charge transfer in the order
+    tau_CT < tau_Cstr (R_CT = R_Pol A) grows from zero as the contact closes (full matrix c246, a constriction cell
+    whose small CT arc shows only at the highest pressure, was undetermined). Other tracks are returned unchanged.
+    """
+    if f.behaviour != "undetermined" or f.n_in_window != 1 or not f.present_at_highest or f.present_at_lowest:
+        return f
+    return replace(
+        f,
+        behaviour="charge_transfer",
+        reason=(
+            "the single interface peak left at the highest pressure, first seen there (Step 2 (ii): its tau is "
+            "tau_CT; constriction tends to zero at full contact and cannot first appear there, while R_CT = R_Pol A "
+            "in the order tau_CT < tau_Cstr grows from zero with the contact)"
+        ),
+    )
+
+
 def _median_log10_tau(t: Track) -> float:
     """Median (upper middle for an even count) log10 tau of a track's in-window points."""
     lt = sorted(math.log10(p.peak.tau_s) for p in t.measured)
@@ -683,6 +706,9 @@ def steps_1_2(
             )
         )
     branch_rule = f"{n_int_pristine} interface signal(s) in the pristine spectrum"
+    at_highest = tuple(f.track for f in findings if f.present_at_highest)
+    if branch == "right" and len(at_highest) == 1:
+        findings = [last_peak_is_ct(f) if f.track == at_highest[0] else f for f in findings]
     if branch == "right":
         gate = float(tracking.settings.get("gate_decades", 0.5))
         why = resolved_ct_and_constriction(interface, findings, 2.0 * gate)
@@ -693,7 +719,7 @@ def steps_1_2(
                 "left branch although the pristine DRT shows one interface signal: " + why + " (in the tau_CT < "
                 "tau_Cstr order R_CT = R_Pol A hides the CT peak at low contact)"
             )
-    at_highest = tuple(f.track for f in findings if f.present_at_highest)
+        at_highest = tuple(f.track for f in findings if f.present_at_highest)
     tau_ct: float | None = None
     relevant = [f for f in findings if f.present_at_lowest or f.present_at_highest]
     # a constriction track by its tau shift and fall whose end is not shown gone (classify_track) names the track,
