@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 from synthetic import pressure_spectrum, rc
 
+from eisrecipe.recipe.steps_1_2 import FIT_SIGNAL_TRACK, fit_signal_finding, steps12_from_dict, with_fit_signal
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
 from eisrecipe.stages.fit import run_cell_fits
+from eisrecipe.stages.verdict import run_cell_verdict
 
 CONTACT = [0.4, 0.55, 0.7, 0.85, 1.0]
 R_GB, TAU_GB = 60.0, 2e-6
@@ -53,6 +55,18 @@ def test_a_pressure_dependent_arc_inside_the_gb_peak_gets_its_own_element() -> N
     assert r_ct == pytest.approx(R_POL * np.array(CONTACT), rel=0.10)
     (record,) = [e for e in fits.finding.interface_elements or () if e.element == element]
     assert record.tracks == () and "inside the GB" in record.role
+    # Step 2 read on it (the DRT had nothing to judge): tau constant, R rising 2.5-fold, held at the highest pressure
+    signal = fits.finding.fit_signal
+    assert signal is not None and signal.behaviour == "charge_transfer", signal
+    assert signal.present_at_lowest and signal.present_at_highest and signal.track == FIT_SIGNAL_TRACK
+    # Step 3 from the series fit: alone, the highest-pressure spectrum cannot split the element from a free GB
+    s3 = fits.finding.step3
+    assert s3.resolved and s3.source is not None and s3.r_pol_ohm_cm2 == pytest.approx(R_POL, rel=0.10)
+    # the verdict: one tau-constant interface signal at every pressure - charge transfer (Table 1, rule 4a)
+    validation = {"spectra": [{"spectrum": sp.meta["spectrum"], "file": "x", "sha256": "0"} for sp in _series(R_POL)]}
+    verdict = run_cell_verdict("hid", validation, {"steps_1_2": drt.finding}, fits.findings, fits.table).verdict
+    assert verdict["dominant_interface_process"] == "charge_transfer", verdict["dominance"]
+    assert verdict["tau_order"] == "ct_faster"
 
 
 def test_a_fit_within_the_gate_keeps_its_model() -> None:
@@ -60,3 +74,32 @@ def test_a_fit_within_the_gate_keeps_its_model() -> None:
     _, fits = _fits(_series(0.0))
     assert fits.finding.step4.beside_gb is None
     assert fits.finding.interface_elements is None
+
+
+def test_step_2_on_a_fitted_signal_follows_the_drt_rules() -> None:
+    """The rules of Step 2 on fitted (R, tau) points: tau constant and R following R_Pol A -> charge transfer; tau
+    shifting by a decade with R falling -> constriction; missing at the highest pressure -> never shown gone there
+    (it may have merged into the GB), so Steps 1-2 stay undetermined; a DRT track already there -> left alone."""
+    series = [(f"p{k}", 10.0 * (k + 1)) for k in range(5)]
+
+    def signal(rs: list[float], taus: list[float]):
+        points = [(k, s, p, r, t) for k, ((s, p), r, t) in enumerate(zip(series, rs, taus, strict=False))]
+        return fit_signal_finding(points, series)
+
+    ct = signal([20.0, 27.5, 35.0, 42.5, 50.0], [5e-6] * 5)
+    assert ct.behaviour == "charge_transfer" and ct.r_ratio == pytest.approx(2.5)
+    cstr = signal([80.0, 40.0, 20.0, 8.0, 1.0], [1e-4, 4e-5, 2e-5, 1.5e-5, 1e-5])
+    assert cstr.behaviour == "constriction"
+    early = signal([80.0, 40.0, 20.0], [1e-4, 4e-5, 2e-5])
+    assert not early.present_at_highest and early.behaviour == "constriction"  # by its own shift and fall
+    base = steps12_from_dict(
+        {"pristine_spectrum": "p0", "highest_spectrum": "p4", "n_signals_pristine": 2, "bulk_gb": {},
+         "n_interface_pristine": 0, "branch": "none", "interface_tracks": [], "interface_at_highest": [],
+         "conclusion": "undetermined", "tau_ct_s": None, "bulk_gb_stable": {}}
+    )  # fmt: skip
+    amended = with_fit_signal(base, ct)
+    assert amended.branch == "right" and amended.conclusion == "charge_transfer_present"
+    assert amended.tau_ct_s == pytest.approx(5e-6) and amended.interface_at_highest == (FIT_SIGNAL_TRACK,)
+    assert with_fit_signal(base, early).conclusion == "undetermined"  # not shown gone at the highest pressure
+    assert with_fit_signal(base, None) is base
+    assert with_fit_signal(amended, cstr) is amended  # Steps 1-2 with a track of their own are not amended

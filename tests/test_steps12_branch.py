@@ -46,8 +46,11 @@ def test_ct_peak_seen_beside_constriction_later_makes_the_left_branch() -> None:
 def test_ct_only_at_full_contact_far_from_the_constriction_makes_the_left_branch() -> None:
     interface = [[_constriction(a)] for a in AREA[:-1]] + [[_peak(-4.0, 0.5)]]
     finding = steps_1_2(track_series(_series(interface), rules=RULES))
-    # a single point at the highest pressure is no pressure behaviour: undetermined, not CT -> still right
-    assert finding.branch == "right"
+    # the single interface peak left at the highest pressure, seen only there, is tau_CT by Step 2 (ii) (its one point
+    # has no pressure behaviour of its own; full matrix c246), and it lies >= 1 decade from every constriction peak
+    ct = next(f for f in finding.interface_tracks if f.n_in_window == 1)
+    assert ct.behaviour == "charge_transfer", ct.reason
+    assert finding.branch == "left" and "apart" in finding.branch_rule, finding.branch_rule
     # CT seen at the last two pressures (constant tau: CT), never in a spectrum with a constriction peak but
     # always >= 1 decade from them: resolved all the same
     interface[-2] = [_peak(-4.0, 0.35)]

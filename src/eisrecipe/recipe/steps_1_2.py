@@ -66,6 +66,7 @@ from eisrecipe.methods.tracking import (
     SeriesEntry,
     Track,
     TrackingResult,
+    TrackPoint,
     robust_trend,
     track_peaks,
     track_trends,
@@ -541,6 +542,123 @@ def classify_track(
     return "undetermined", f"tau shifts but the amplitude does not fall ({nums})"
 
 
+def judged_track(
+    t: Track, trends: dict[str, Any], th: Steps12Thresholds, sigma_ref: float, absence: Absence | None
+) -> InterfaceTrackFinding:
+    """The Step-2 finding of one interface track: :func:`classify_track` with the tolerance of
+    :func:`tau_noise_tolerance` (``sigma_ref``: the series' bulk/GB position scatter, NaN where not known) and the
+    track's numbers (``trends``: :func:`eisrecipe.methods.tracking.track_trends`)."""
+    tol = tau_noise_tolerance(t, th, sigma_ref)
+    behaviour, reason = classify_track(t, trends, th, tol, absence)
+    return InterfaceTrackFinding(
+        track=t.track,
+        label=t.label,
+        behaviour=behaviour,
+        reason=reason,
+        present_at_lowest=trends["present_at_lowest"],
+        present_at_highest=trends["present_at_highest"],
+        tau_range_decades=trends["tau_range_decades"],
+        tau_shift_decades=trends["tau_shift_decades"],
+        tau_trend_decades=trends["tau_trend_decades"],
+        tau_tol_decades=tol,
+        n_in_window=trends["n_in_window"],
+        r_ratio=trends["r_ratio"],
+        log10_tau_first=trends["log10_tau_first"],
+        log10_tau_last=trends["log10_tau_last"],
+        slope_log10_tau_per_log10_mpa=trends["slope_log10_tau_per_log10_mpa"],
+        r_first_ohm_cm2=trends["r_first"],
+        r_last_ohm_cm2=trends["r_last"],
+        r_trend=trends["r_trend"],
+        r_by_step=tuple((q.step, float(q.peak.r)) for q in t.measured),
+    )
+
+
+FIT_SIGNAL_TRACK = -1
+"""Track number of an interface signal the series fit found with no DRT track (:func:`fit_signal_finding`)."""
+FIT_SIGNAL_LABEL = "beside-gb"
+"""Its label."""
+
+
+def fit_signal_finding(
+    points: Sequence[tuple[int, str, float, float, float]],
+    series: Sequence[tuple[str, float]],
+    thresholds: Mapping[str, float] | None = None,
+) -> InterfaceTrackFinding:
+    """Step 2 on an interface element the Step 4 series fit found beside the GB, with no DRT peak of its own
+    (:func:`eisrecipe.recipe.steps_3_6.beside_gb`): the same rules as for a DRT track (:func:`classify_track`, the
+    tolerance of :func:`tau_noise_tolerance` without a position-scatter reference), read on the fitted R and tau.
+
+    A spectrum where the fit holds no such element is no evidence that the signal is gone there: inside the GB's
+    peak it may only have merged into the GB, so a signal missing at the highest pressure is never shown gone.
+
+    Parameters
+    ----------
+    points
+        (series step, spectrum, pressure in MPa, fitted R in ohm cm^2, fitted tau in s) of every spectrum whose
+        model holds the element, in series order.
+    series
+        (spectrum, pressure in MPa) of the whole ordered series.
+    thresholds
+        Steps 1-2's thresholds as used (:attr:`Steps12Finding.thresholds`); the defaults where None.
+    """
+    # here, not at the top: the peak finder's module (SciPy's optimiser) is needed only for its record type, and the
+    # verdict stage, which imports this module, never calls this function
+    from eisrecipe.methods.peaks import Peak
+
+    th = Steps12Thresholds(**dict(thresholds or {}))
+    pts = tuple(
+        TrackPoint(
+            step, spectrum, p, "", Peak(tau, 1.0 / (2.0 * math.pi * tau), math.nan, r, math.nan, math.nan, tau, tau, r)
+        )
+        for step, spectrum, p, r, tau in points
+    )
+    track = Track(FIT_SIGNAL_TRACK, pts, FIT_SIGNAL_LABEL, "Step 4 series fit: inside the GB's DRT peak")
+    result = TrackingResult(tuple(SeriesEntry(s, (), p, "") for s, p in series), (track,))
+    trends = track_trends(track, result)
+    absence = None
+    if not trends["present_at_highest"]:
+        absence = Absence(False, "the series fit holds no element beside the GB there: merged into it, not shown gone")
+    f = judged_track(track, trends, th, math.nan, absence)
+    return replace(f, reason=f"an element of the series fit beside the GB, no DRT peak of its own: {f.reason}")
+
+
+def with_fit_signal(s12: Steps12Finding, signal: InterfaceTrackFinding | None) -> Steps12Finding:
+    """Steps 1-2 with the interface signal the series fit found beside the GB (:func:`fit_signal_finding`), where
+    the DRT showed no interface signal at all; otherwise ``s12`` unchanged.
+
+    With that one signal, Step 1's branch is right when it is held at the lowest pressure, and Step 2 (ii) concludes
+    as for a DRT track: a tau-constant signal left at the highest pressure is charge transfer (tau_CT its tau there);
+    one that is constriction by its tau shift and fall and still there has all but vanished; a signal missing at the
+    highest pressure is not shown gone (undetermined), nor is one of undetermined behaviour.
+    """
+    if signal is None or s12.interface_tracks:
+        return s12
+    at_highest = (signal.track,) if signal.present_at_highest else ()
+    tau_ct = None
+    if signal.present_at_highest and signal.behaviour == "charge_transfer":
+        conclusion, tau_ct = "charge_transfer_present", float(10**signal.log10_tau_last)
+    elif signal.present_at_highest and signal.behaviour == "constriction":
+        conclusion = "constriction_dominates"
+    else:
+        conclusion = "undetermined"
+    pristine = int(signal.present_at_lowest)
+    return replace(
+        s12,
+        n_interface_pristine=pristine,
+        branch="right" if pristine else s12.branch,
+        branch_rule=f"{pristine} interface signal(s) in the pristine spectrum, found by the series fit beside the GB",
+        interface_tracks=(signal,),
+        interface_at_highest=at_highest,
+        conclusion=conclusion,
+        tau_ct_s=tau_ct,
+        notes=(
+            *s12.notes,
+            "the DRT shows no interface peak; the series fit found one inside the GB's peak (Step 4), judged by "
+            "Step 2's rules on its fitted R and tau",
+        ),
+    )
+
+
 def last_peak_is_ct(f: InterfaceTrackFinding) -> InterfaceTrackFinding:
     """Step 2 (ii) for the right branch's single interface peak at the highest pressure when it is first seen there.
 
@@ -677,34 +795,10 @@ def steps_1_2(
     n_int_pristine = sum(1 for t in interface if t.points[0].step == 0)
     branch: Branch = "left" if n_int_pristine >= 2 else "right" if n_int_pristine == 1 else "none"
     sigma_ref = _position_scatter(tracking)
-    findings = []
-    for t in interface:
-        tr = trends[t.track]
-        tol = tau_noise_tolerance(t, th, sigma_ref)
-        behaviour, reason = classify_track(t, tr, th, tol, None if absence is None else absence.get(t.track))
-        findings.append(
-            InterfaceTrackFinding(
-                track=t.track,
-                label=t.label,
-                behaviour=behaviour,
-                reason=reason,
-                present_at_lowest=tr["present_at_lowest"],
-                present_at_highest=tr["present_at_highest"],
-                tau_range_decades=tr["tau_range_decades"],
-                tau_shift_decades=tr["tau_shift_decades"],
-                tau_trend_decades=tr["tau_trend_decades"],
-                tau_tol_decades=tol,
-                n_in_window=tr["n_in_window"],
-                r_ratio=tr["r_ratio"],
-                log10_tau_first=tr["log10_tau_first"],
-                log10_tau_last=tr["log10_tau_last"],
-                slope_log10_tau_per_log10_mpa=tr["slope_log10_tau_per_log10_mpa"],
-                r_first_ohm_cm2=tr["r_first"],
-                r_last_ohm_cm2=tr["r_last"],
-                r_trend=tr["r_trend"],
-                r_by_step=tuple((q.step, float(q.peak.r)) for q in t.measured),
-            )
-        )
+    findings = [
+        judged_track(t, trends[t.track], th, sigma_ref, None if absence is None else absence.get(t.track))
+        for t in interface
+    ]
     branch_rule = f"{n_int_pristine} interface signal(s) in the pristine spectrum"
     at_highest = tuple(f.track for f in findings if f.present_at_highest)
     if branch == "right" and len(at_highest) == 1:

@@ -98,7 +98,14 @@ from eisrecipe.recipe.elements import (
 )
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.interface_split import InterfaceSplit, split_interface
-from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, keeps_r, moving_peak_order
+from eisrecipe.recipe.steps_1_2 import (
+    InterfaceTrackFinding,
+    Steps12Finding,
+    fit_signal_finding,
+    keeps_r,
+    moving_peak_order,
+    with_fit_signal,
+)
 from eisrecipe.serialize import finite, from_dict, optional
 from eisrecipe.spectrum import Spectrum
 
@@ -229,6 +236,8 @@ class Step3Finding:
     r_pol_upper_bound_ohm_cm2: float | None = optional()
     bound_rule: str | None = optional()
     detection_limit: dict[str, Any] | None = optional()
+    #: where R_Pol and C_DL come from the series fit instead (an element beside the GB, :func:`step3_full_contact`)
+    source: str | None = optional()
 
     @property
     def r_pol(self) -> tuple[float, float] | None:
@@ -458,6 +467,10 @@ class Steps36Finding:
     primary_ct_rule: str | None = optional()
     notes: tuple[str, ...] | None = optional()
     temperature: dict[str, Any] | None = optional()
+    #: where the DRT shows no interface signal and Step 4 found one beside the GB: Step 2 on its fitted R and tau
+    #: (:func:`eisrecipe.recipe.steps_1_2.fit_signal_finding`), which the verdict adds to Steps 1-2
+    #: (:func:`eisrecipe.recipe.steps_1_2.with_fit_signal`)
+    fit_signal: InterfaceTrackFinding | None = optional()
 
 
 # ------------------------------------------------------------------------------------- element assignment
@@ -1299,8 +1312,21 @@ def step3_full_contact(
     interface_hi = [e.element for e in fit.elements if is_interface(e.element)]
     base = {"spectrum": hi, "pressure_mpa": fitter.a.pressure[hi], "fit_ok": fit.ok, "flags": tuple(fit.flags)}
     ct_name = CT if CT in fitter.a.elements else INT
-    if ct_name in interface_hi:
-        e = fit.element(hi, ct_name)
+    source = None
+    if not fitter.a.tracks.get(ct_name, [0]) and _element_dict(joint, hi, ct_name):
+        # an element beside the GB (no DRT track, :func:`beside_gb`): alone, the spectrum trades its R with a free GB
+        # (full matrix c208: 50.9 against the series' 55.3 ohm cm^2, and A = R_Int / R_Pol came out 1.11 at the
+        # highest pressure); the series, which shares the GB, splits them - its values are the joint fit's (per
+        # interface where symmetric)
+        holder = joint.scaled(_interface_names(fitter.a), interfaces) if interfaces != 1 else joint
+        source = (
+            "the series fit (Step 4): the element lies inside the GB's DRT peak, which the highest-pressure spectrum "
+            "alone cannot split; the series shares the GB"
+        )
+    else:
+        holder = fit
+    if source is not None or ct_name in interface_hi:
+        e = holder.element(hi, ct_name)
         finding = Step3Finding(
             **base,
             resolved=True,
@@ -1310,6 +1336,7 @@ def step3_full_contact(
             c_dl_f_cm2=e.c,
             c_dl_stderr_f_cm2=e.c_stderr,
             tau_ct_s=e.tau_s,
+            source=source,
         )
     else:
         bound = _r_pol_bound(whole, s_hi, fitter.settings)
@@ -1607,6 +1634,11 @@ def steps_3_6(
     a = replace(a, order=order)
     fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
     fitter, joint, use_l, l_finding, step4 = beside_gb(*_top_end(fitter))
+    signal = _beside_gb_signal(joint, fitter.a, steps12, step4)
+    if signal is not None:  # the DRT showed no interface signal: Steps 1-2 read on the one the fit found
+        steps12 = with_fit_signal(steps12, signal)
+        name = step4.beside_gb["element"]  # type: ignore[index]
+        fitter.a = replace(fitter.a, branch=steps12.branch, behaviour={**fitter.a.behaviour, name: signal.behaviour})
     a = fitter.a
     thickness = {s: _thickness(by_name[s]) for s in order}
     primary = _primary_from_fit(joint, a, thickness)
@@ -1658,8 +1690,28 @@ def steps_3_6(
         interface_elements=elements or None,
         primary_ct_rule=a.primary_ct_rule,
         notes=tuple(notes) or None,
+        fit_signal=signal,
     )
     return Steps36Result(step3_fit, joint, a.pressure, finding)
+
+
+def _beside_gb_signal(
+    joint: SeriesFit, a: ElementAssignment, steps12: Steps12Finding, step4: Step4Finding
+) -> InterfaceTrackFinding | None:
+    """Step 2 on the element :func:`beside_gb` added, where the DRT showed no interface signal at all (Steps 1-2 had
+    nothing to judge); None otherwise."""
+    evidence = step4.beside_gb
+    if steps12.interface_tracks or not evidence or not evidence.get("included"):
+        return None
+    name = str(evidence["element"])
+    points = [
+        (k, s, a.pressure[s], e.r, e.tau_s)
+        for k, s in enumerate(a.order)
+        if (e := next((x for x in joint.elements if x.spectrum == s and x.element == name), None)) is not None
+    ]
+    if not points:
+        return None
+    return fit_signal_finding(points, [(s, a.pressure[s]) for s in a.order], steps12.thresholds)
 
 
 def _split_needed(

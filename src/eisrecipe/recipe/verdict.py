@@ -35,7 +35,7 @@ from eisrecipe.recipe.dominance import constriction_side, interface_resistance, 
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.gates import Gate, GateSettings, failure_flags
 from eisrecipe.recipe.step7 import STEP7_TO_PROCESS, step7_findings
-from eisrecipe.recipe.steps_1_2 import Steps12Finding
+from eisrecipe.recipe.steps_1_2 import Steps12Finding, with_fit_signal
 from eisrecipe.recipe.steps_3_6 import Step5Finding, Steps36Finding
 from eisrecipe.serialize import finite, to_dict
 
@@ -473,6 +473,9 @@ def decide(
         ``inconclusive``, never ``supports``, and a process decided from numbers of a gated fit is undetermined.
     """
     stability = (interface or settings.interface or "unknown").strip().lower()
+    if isinstance(steps12, Steps12Finding) and steps36 is not None:
+        # an interface signal the series fit found inside the GB's peak, where the DRT showed none (Step 4)
+        steps12 = with_fit_signal(steps12, steps36.fit_signal)
     process_p, steps, extra = _pressure_evidence(steps12, steps36, lowest_pressure_r or {}, settings)
     gated = _gate_process(process_p, extra, gates)
     if gated != process_p:
