@@ -103,3 +103,27 @@ def test_step_2_on_a_fitted_signal_follows_the_drt_rules() -> None:
     assert with_fit_signal(base, early).conclusion == "undetermined"  # not shown gone at the highest pressure
     assert with_fit_signal(base, None) is base
     assert with_fit_signal(amended, cstr) is amended  # Steps 1-2 with a track of their own are not amended
+    # a flat signal beside the GB may be the GB's own heterogeneity: not added, whatever its tau
+    flat = signal([30.0, 31.0, 29.5, 30.5, 30.0], [5e-6] * 5)
+    assert flat.behaviour == "charge_transfer" and with_fit_signal(base, flat) is base
+
+
+def test_the_element_s_name_and_a_broken_fit_s_misfit() -> None:
+    """``int`` is Step 4 (ii)'s single interface element: beside other interface elements the added one is ``int2``
+    (or the next free); a spectrum whose misfit is not finite misses its data (as the residual gate reads it)."""
+    from eisrecipe.recipe.steps_3_6 import _free_name, _worst_misfit
+
+    assert _free_name("int", ["bulk", "gb"]) == "int"
+    assert _free_name("int", ["bulk", "gb", "ct", "cstr"], first=2) == "int2"
+    assert _free_name("int", ["bulk", "gb", "int", "int2"], first=2) == "int3"
+
+    class _Fit:
+        def __init__(self, values: dict[str, float]) -> None:
+            self.values = values
+
+        def max_local_misfit(self, spectrum: str) -> float:
+            return self.values[spectrum]
+
+    for order in (["a", "b"], ["b", "a"]):
+        assert _worst_misfit(_Fit({"a": float("nan"), "b": 0.01}), order) == float("inf")  # type: ignore[arg-type]
+    assert _worst_misfit(_Fit({"a": 0.02, "b": 0.01}), ["a", "b"]) == 0.02  # type: ignore[arg-type]

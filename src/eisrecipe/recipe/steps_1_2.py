@@ -624,14 +624,19 @@ def fit_signal_finding(
 
 def with_fit_signal(s12: Steps12Finding, signal: InterfaceTrackFinding | None) -> Steps12Finding:
     """Steps 1-2 with the interface signal the series fit found beside the GB (:func:`fit_signal_finding`), where
-    the DRT showed no interface signal at all; otherwise ``s12`` unchanged.
+    the DRT showed no interface signal at all and the signal's R changes with pressure beyond Step 2's "R unchanged"
+    tolerance (:func:`keeps_r`); otherwise ``s12`` unchanged (the same object).
 
-    With that one signal, Step 1's branch is right when it is held at the lowest pressure, and Step 2 (ii) concludes
-    as for a DRT track: a tau-constant signal left at the highest pressure is charge transfer (tau_CT its tau there);
-    one that is constriction by its tau shift and fall and still there has all but vanished; a signal missing at the
-    highest pressure is not shown gone (undetermined), nor is one of undetermined behaviour.
+    A signal beside the GB whose R does not change with pressure says nothing Steps 1-2 can use: it may be the GB's
+    own heterogeneity (the paper's extra GB-side DRT peak), which no pressure series tells from charge transfer at
+    full contact - so one seen at a single pressure is not added either. With a changing signal, Step 1's branch is
+    right when it is held at the lowest pressure (else it stays as the DRT left it: Step 2 (ii)'s single peak at the
+    highest pressure, :func:`last_peak_is_ct`, is a right-branch rule), and Step 2 concludes as for a DRT track: a
+    tau-constant signal left at the highest pressure is charge transfer (tau_CT its tau there); one that is
+    constriction by its tau shift and fall and still there has all but vanished; a signal missing at the highest
+    pressure is not shown gone (undetermined), nor is one of undetermined behaviour.
     """
-    if signal is None or s12.interface_tracks:
+    if signal is None or s12.interface_tracks or keeps_r(signal.r_ratio, s12.amplitude_tolerance):
         return s12
     at_highest = (signal.track,) if signal.present_at_highest else ()
     tau_ct = None
@@ -646,7 +651,11 @@ def with_fit_signal(s12: Steps12Finding, signal: InterfaceTrackFinding | None) -
         s12,
         n_interface_pristine=pristine,
         branch="right" if pristine else s12.branch,
-        branch_rule=f"{pristine} interface signal(s) in the pristine spectrum, found by the series fit beside the GB",
+        branch_rule=(
+            "1 interface signal in the pristine spectrum, found by the series fit beside the GB"
+            if pristine
+            else f"{s12.branch_rule}; the series fit found one beside the GB from a higher pressure on"
+        ),
         interface_tracks=(signal,),
         interface_at_highest=at_highest,
         conclusion=conclusion,

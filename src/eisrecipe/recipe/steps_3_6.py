@@ -66,7 +66,7 @@ import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -468,8 +468,8 @@ class Steps36Finding:
     notes: tuple[str, ...] | None = optional()
     temperature: dict[str, Any] | None = optional()
     #: where the DRT shows no interface signal and Step 4 found one beside the GB: Step 2 on its fitted R and tau
-    #: (:func:`eisrecipe.recipe.steps_1_2.fit_signal_finding`), which the verdict adds to Steps 1-2
-    #: (:func:`eisrecipe.recipe.steps_1_2.with_fit_signal`)
+    #: (:func:`eisrecipe.recipe.steps_1_2.fit_signal_finding`), which Steps 5-6 and the verdict add to Steps 1-2
+    #: where its R changes with pressure (:func:`eisrecipe.recipe.steps_1_2.with_fit_signal`)
     fit_signal: InterfaceTrackFinding | None = optional()
 
 
@@ -1162,9 +1162,9 @@ BESIDE_GB_ROLE = (
 )
 
 
-def _free_name(base: str, taken: Sequence[str]) -> str:
-    """The first name of ``base``'s family (``base``, ``base2`` ...) not in ``taken``."""
-    k = 1
+def _free_name(base: str, taken: Sequence[str], first: int = 1) -> str:
+    """The first name of ``base``'s family from its ``first``-th (``base``, ``base2`` ...) not in ``taken``."""
+    k = first
     while numbered(base, k) in taken:
         k += 1
     return numbered(base, k)
@@ -1193,30 +1193,53 @@ def _with_element_beside_gb(
     return _SeriesFitter(fitter.spectra, a, seeds, fitter.settings)
 
 
-def _fit_beside_gb(
-    fitter: _SeriesFitter, name: str, decades: float
-) -> tuple[_SeriesFitter, float, list[str], SeriesFit, bool, dict[str, Any], Step4Finding]:
+class _BesideGb(NamedTuple):
+    """One fit of the series with the element beside the GB (:func:`_fit_beside_gb`)."""
+
+    fitter: _SeriesFitter
+    decades: float
+    #: spectra left without the element: where it ran into a neighbour or went more than a decade above the GB
+    away: list[str]
+    #: whether the last fit kept it beside the GB in every spectrum holding it (False: it still strayed)
+    settled: bool
+    joint: SeriesFit
+    use_l: bool
+    l_finding: dict[str, Any]
+    step4: Step4Finding
+
+
+def _strayed(fit: SeriesFit, name: str, order: Sequence[str]) -> set[str]:
+    """Spectra where the element ``name`` of ``fit`` is not beside the GB: its tau on the bound its neighbours set
+    (the element order), more than :data:`BOUND_TAU_MARGIN` above the GB's, or not finite."""
+    tau_gb = next((e.tau_s for e in fit.elements if e.element == GB), math.nan)
+    out = {e.spectrum for e in fit.elements if e.element == name and not e.tau_s <= BOUND_TAU_MARGIN * tau_gb}
+    return out | {s for s in order if any(f.startswith(f"{s}:{name}.ln_tau ended on its bound") for f in fit.flags)}
+
+
+def _fit_beside_gb(fitter: _SeriesFitter, name: str, decades: float) -> _BesideGb:
     """Step 4 with the element ``name`` beside the GB started ``decades`` above it, held only where it stays beside
     the GB: in a spectrum where its tau ends on the bound its neighbours set (the element order: it merges into a
     neighbour) or more than :data:`BOUND_TAU_MARGIN` above the GB's (no longer inside the GB's peak: an arc that far
     has a DRT peak of its own, and Step 3's R_Pol bound starts there; full matrix c119, whose element went to the
     window's slow end at the highest pressures and took up a low-frequency drift there), the series is fitted again
-    without it in those spectra, at most twice. Returns the fitter, ``decades``, those spectra and
-    :func:`step4_series_fit`'s results."""
+    without it in those spectra, at most twice; ``settled`` says whether the last fit kept it beside the GB."""
     away: list[str] = []
+    order = fitter.a.order
     for _ in range(3):
         wider = _with_element_beside_gb(fitter, name, decades, skip=away)
         result = step4_series_fit(wider)
-        fit = result[0]
-        tau_gb = next((e.tau_s for e in fit.elements if e.element == GB), math.nan)
-        off = {e.spectrum for e in fit.elements if e.element == name and not e.tau_s <= BOUND_TAU_MARGIN * tau_gb}
-        off |= {
-            s for s in fitter.a.order if any(f.startswith(f"{s}:{name}.ln_tau ended on its bound") for f in fit.flags)
-        }
+        off = _strayed(result[0], name, order)
         if not off - set(away):
-            break
-        away = [s for s in fitter.a.order if s in off or s in away]
-    return wider, decades, away, *result
+            return _BesideGb(wider, decades, away, True, *result)
+        away = [s for s in order if s in off or s in away]
+    return _BesideGb(wider, decades, away, False, *result)
+
+
+def _worst_misfit(fit: SeriesFit, order: Sequence[str]) -> float:
+    """The largest local misfit of ``fit`` over the spectra (:meth:`SeriesFit.max_local_misfit`); infinite where one
+    is not finite (a broken fit misses its data, as the verdict's residual gate reads it)."""
+    values = [fit.max_local_misfit(s) for s in order]
+    return max((v if math.isfinite(v) else math.inf for v in values), default=math.nan)
 
 
 def beside_gb(
@@ -1230,9 +1253,10 @@ def beside_gb(
     fit misses its data by more than :data:`BESIDE_GB_MISFIT` (the verdict's residual gate). Table 1 places every
     interface time constant above tau_GB (tau_Bulk < tau_GB < tau_Cstr, tau_CT in both orders), so the element is
     added on the slow side of the GB, an own element per spectrum (INT's family: ``int`` where the model has no other
-    interface element - Step 4 (ii)'s three-element model), fitted from :data:`BESIDE_GB_STARTS_DECADES`, and kept
-    where it lowers chi2 significantly by the F-test (p < :data:`BESIDE_GB_P`, the parameters it adds against the
-    data) without a fit failure the model without it did not have (:func:`_fit_beside_gb` leaves it out of the
+    interface element - Step 4 (ii)'s three-element model -, else ``int2`` ...), fitted from
+    :data:`BESIDE_GB_STARTS_DECADES` with the series terms (L) the model without it has, and kept where it lowers
+    chi2 significantly by the F-test (p < :data:`BESIDE_GB_P`, the parameters it adds against the data) without a
+    fit failure the model without it did not have (:func:`_fit_beside_gb` leaves it out of the
     spectra where it runs into a neighbour). On the full matrix's known-answer cells c119, c208 and c236 the shared
     R_GB came out 9.2 / 64.5 / 7.5 % high without it and 4.0 / -3.0 / 3.1 % off with it.
     A fit within the threshold is left alone: a pressure-independent arc beside the GB may be the GB's own
@@ -1248,37 +1272,45 @@ def beside_gb(
     order = fitter.a.order
     if GB not in fitter.a.elements:
         return unchanged
-    worst = max(joint.max_local_misfit(s) for s in order)
+    worst = _worst_misfit(joint, order)
     if not worst > BESIDE_GB_MISFIT:
         return unchanged
-    name = _free_name(INT, fitter.a.elements)
-    tried = [_fit_beside_gb(fitter, name, decades) for decades in BESIDE_GB_STARTS_DECADES]
-    clean = [t for t in tried if not (t[3].failures and not joint.failures)]
-    wider, decades, stuck, fit, wider_l, wider_l_finding, wider_step4 = min(clean or tried, key=lambda t: t[3].chi2)
+    others = [n for n in fitter.a.elements if is_interface(n)]
+    # ``int`` is the single interface element of Step 4 (ii): beside others the element is ``int2`` ...
+    name = _free_name(INT, fitter.a.elements, first=2 if others else 1)
+    # the same series terms as the model without it: the F-test compares nested models
+    same_l = _SeriesFitter(
+        fitter.spectra, fitter.a, fitter.seeds, replace(fitter.settings, inductance="true" if use_l else "false")
+    )
+    tried = [_fit_beside_gb(same_l, name, decades) for decades in BESIDE_GB_STARTS_DECADES]
+    clean = [t for t in tried if t.settled and not (t.joint.failures and not joint.failures)]
+    best = min(clean or tried, key=lambda t: t.joint.chi2)
+    fit = best.joint
     k = int(fit.x.size - joint.x.size)
     held = [e for e in fit.elements if e.element == name]
     evidence: dict[str, Any] = {
         "element": name,
         "misfit_without": worst,
         "misfit_threshold": BESIDE_GB_MISFIT,
-        "misfit_with": max(fit.max_local_misfit(s) for s in order),
+        "misfit_with": _worst_misfit(fit, order),
         "chi2_without": joint.chi2,
         "chi2_with": fit.chi2,
         "parameters_without": int(joint.x.size),
         "parameters_with": int(fit.x.size),
-        "start_decades_above_gb": decades,
+        "start_decades_above_gb": best.decades,
         "spectra_holding_it": [e.spectrum for e in held],
-        "left_out_where_it_reached_a_neighbour": stuck,
+        "left_out_where_it_reached_a_neighbour": best.away,
     }
+
+    def rejected(why: str) -> tuple[_SeriesFitter, SeriesFit, bool, dict[str, Any], Step4Finding]:
+        return *unchanged[:4], replace(step4, beside_gb={**evidence, "included": False, "rule": why})
+
     if not held or k <= 0:
-        return *unchanged[:4], replace(
-            step4, beside_gb={**evidence, "included": False, "rule": "the fit resolves no element beside the GB"}
-        )
+        return rejected("the fit resolves no element beside the GB")
+    if not best.settled:
+        return rejected("the element does not stay beside the GB (within a decade, clear of its neighbours)")
     if fit.failures and not joint.failures:
-        return *unchanged[:4], replace(
-            step4,
-            beside_gb={**evidence, "included": False, "rule": "the fit with it failed where the one without did not"},
-        )
+        return rejected("the fit with it failed where the one without did not")
     test = f_test(joint.chi2, fit.chi2, k, int(fit.dof))
     include = test.p_value < BESIDE_GB_P
     verdict = f"< {BESIDE_GB_P:g}: added" if include else f">= {BESIDE_GB_P:g}: not added"
@@ -1293,7 +1325,24 @@ def beside_gb(
     )
     if not include:
         return *unchanged[:4], replace(step4, beside_gb=evidence)
-    return wider, fit, wider_l, wider_l_finding, replace(wider_step4, bulk_tail=step4.bulk_tail, beside_gb=evidence)
+    # the model's inductance choice and its evidence are those of the fit without the element
+    return best.fitter, fit, use_l, l_finding, replace(best.step4, bulk_tail=step4.bulk_tail, beside_gb=evidence)
+
+
+def refreshed_beside_gb(
+    evidence: dict[str, Any] | None, joint: SeriesFit, order: Sequence[str]
+) -> dict[str, Any] | None:
+    """The :func:`beside_gb` evidence with the numbers of a refit of the same model (after the primary CT's names
+    were swapped, :func:`steps_3_6`): its chi2, misfit and the spectra holding the element."""
+    if not evidence or not evidence.get("included"):
+        return evidence
+    name = evidence["element"]
+    return {
+        **evidence,
+        "chi2_with": joint.chi2,
+        "misfit_with": _worst_misfit(joint, order),
+        "spectra_holding_it": [e.spectrum for e in joint.elements if e.element == name],
+    }
 
 
 def step3_full_contact(
@@ -1321,10 +1370,12 @@ def step3_full_contact(
         holder = joint.scaled(_interface_names(fitter.a), interfaces) if interfaces != 1 else joint
         source = (
             "the series fit (Step 4): the element lies inside the GB's DRT peak, which the highest-pressure spectrum "
-            "alone cannot split; the series shares the GB"
+            "alone does not split; the series shares the GB (fits.csv's step3 rows are the spectrum alone)"
         )
     else:
         holder = fit
+    if source is not None:  # the finding's fit is the series fit: its state, not the spectrum-alone fit's
+        base.update(fit_ok=joint.ok, flags=tuple(joint.flags))
     if source is not None or ct_name in interface_hi:
         e = holder.element(hi, ct_name)
         finding = Step3Finding(
@@ -1636,9 +1687,13 @@ def steps_3_6(
     fitter, joint, use_l, l_finding, step4 = beside_gb(*_top_end(fitter))
     signal = _beside_gb_signal(joint, fitter.a, steps12, step4)
     if signal is not None:  # the DRT showed no interface signal: Steps 1-2 read on the one the fit found
-        steps12 = with_fit_signal(steps12, signal)
-        name = step4.beside_gb["element"]  # type: ignore[index]
-        fitter.a = replace(fitter.a, branch=steps12.branch, behaviour={**fitter.a.behaviour, name: signal.behaviour})
+        amended = with_fit_signal(steps12, signal)
+        if amended is not steps12:
+            steps12 = amended
+            name = str((step4.beside_gb or {}).get("element"))
+            fitter.a = replace(
+                fitter.a, branch=steps12.branch, behaviour={**fitter.a.behaviour, name: signal.behaviour}
+            )
     a = fitter.a
     thickness = {s: _thickness(by_name[s]) for s in order}
     primary = _primary_from_fit(joint, a, thickness)
@@ -1647,7 +1702,8 @@ def steps_3_6(
         fitter = fitter.renamed(a, {CT: primary[0], primary[0]: CT})
         before = step4
         joint, use_l, l_finding, step4 = step4_series_fit(fitter)
-        step4 = replace(step4, bulk_tail=before.bulk_tail, beside_gb=before.beside_gb)
+        beside = refreshed_beside_gb(before.beside_gb, joint, a.order)
+        step4 = replace(step4, bulk_tail=before.bulk_tail, beside_gb=beside)
     interfaces = interfaces_of(spectra)
     step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces)
     measured = joint
@@ -1708,6 +1764,9 @@ def _beside_gb_signal(
         (k, s, a.pressure[s], e.r, e.tau_s)
         for k, s in enumerate(a.order)
         if (e := next((x for x in joint.elements if x.spectrum == s and x.element == name), None)) is not None
+        and math.isfinite(e.tau_s)
+        and e.tau_s > 0
+        and math.isfinite(e.r)
     ]
     if not points:
         return None
