@@ -1346,12 +1346,14 @@ def refreshed_beside_gb(
 
 
 def step3_full_contact(
-    fitter: _SeriesFitter, joint: SeriesFit, use_l: bool, interfaces: int = 1
+    fitter: _SeriesFitter, joint: SeriesFit, use_l: bool, interfaces: int = 1, from_series: bool = False
 ) -> tuple[SeriesFit, Step3Finding]:
     """Step 3: the highest-pressure spectrum alone, with the series terms the cell's decision gives, fitted from the
     DRT seeds and from its joint-fit values (the better fit is kept). The CT signal at full contact is the ``ct``
     element (left branch; a constriction element left at the highest pressure is not CT) or the single ``int``
-    element (right branch); without it, R_Pol gets an upper bound (:func:`_r_pol_bound`). With ``interfaces = 2``
+    element (right branch); without it, R_Pol gets an upper bound (:func:`_r_pol_bound`). ``from_series``: the
+    ``int`` element is the one Step 4 added beside the GB and Steps 1-2 read (:func:`with_fit_signal`) - its values
+    are the series fit's (:attr:`Step3Finding.source`). With ``interfaces = 2``
     (a symmetric cell) R_Pol, C_DL and the bound are per interface (``joint`` is the whole-circuit fit either way;
     the returned fit is per interface)."""
     hi = fitter.a.order[-1]
@@ -1362,8 +1364,9 @@ def step3_full_contact(
     base = {"spectrum": hi, "pressure_mpa": fitter.a.pressure[hi], "fit_ok": fit.ok, "flags": tuple(fit.flags)}
     ct_name = CT if CT in fitter.a.elements else INT
     source = None
-    if not fitter.a.tracks.get(ct_name, [0]) and _element_dict(joint, hi, ct_name):
-        # an element beside the GB (no DRT track, :func:`beside_gb`): alone, the spectrum trades its R with a free GB
+    if from_series and not fitter.a.tracks.get(ct_name, [0]) and _element_dict(joint, hi, ct_name):
+        # the element beside the GB that Steps 1-2 read (no DRT track, :func:`beside_gb`, ``from_series``): alone,
+        # the spectrum trades its R with a free GB
         # (full matrix c208: 50.9 against the series' 55.3 ohm cm^2, and A = R_Int / R_Pol came out 1.11 at the
         # highest pressure); the series, which shares the GB, splits them - its values are the joint fit's (per
         # interface where symmetric)
@@ -1686,9 +1689,11 @@ def steps_3_6(
     fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
     fitter, joint, use_l, l_finding, step4 = beside_gb(*_top_end(fitter))
     signal = _beside_gb_signal(joint, fitter.a, steps12, step4)
+    signal_read = False  # whether Steps 1-2 read that signal (with_fit_signal), and Step 3 its R from the series
     if signal is not None:  # the DRT showed no interface signal: Steps 1-2 read on the one the fit found
         amended = with_fit_signal(steps12, signal)
-        if amended is not steps12:
+        signal_read = amended is not steps12
+        if signal_read:
             steps12 = amended
             name = str((step4.beside_gb or {}).get("element"))
             fitter.a = replace(
@@ -1705,7 +1710,7 @@ def steps_3_6(
         beside = refreshed_beside_gb(before.beside_gb, joint, a.order)
         step4 = replace(step4, bulk_tail=before.bulk_tail, beside_gb=beside)
     interfaces = interfaces_of(spectra)
-    step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces)
+    step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces, from_series=signal_read)
     measured = joint
     if interfaces != 1:
         joint = joint.scaled(_interface_names(a), interfaces)
