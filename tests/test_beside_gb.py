@@ -111,19 +111,15 @@ def test_step_2_on_a_fitted_signal_follows_the_drt_rules() -> None:
 def test_the_element_s_name_and_a_broken_fit_s_misfit() -> None:
     """``int`` is Step 4 (ii)'s single interface element: beside other interface elements the added one is ``int2``
     (or the next free); a spectrum whose misfit is not finite misses its data (as the residual gate reads it)."""
-    from eisrecipe.recipe.steps_3_6 import _free_name, _worst_misfit
+    from eisrecipe.recipe.steps_3_6 import Step4Finding, _free_name, _worst_misfit
 
     assert _free_name("int", ["bulk", "gb"]) == "int"
     assert _free_name("int", ["bulk", "gb", "ct", "cstr"], first=2) == "int2"
     assert _free_name("int", ["bulk", "gb", "int", "int2"], first=2) == "int3"
 
-    class _Fit:
-        def __init__(self, values: dict[str, float]) -> None:
-            self.values = values
+    def step4(misfits: dict[str, float]) -> Step4Finding:
+        return Step4Finding("m", ("gb",), ("gb",), False, True, (), 1.0, misfits, max_local_misfit=misfits)
 
-        def max_local_misfit(self, spectrum: str) -> float:
-            return self.values[spectrum]
-
-    for order in (["a", "b"], ["b", "a"]):
-        assert _worst_misfit(_Fit({"a": float("nan"), "b": 0.01}), order) == float("inf")  # type: ignore[arg-type]
-    assert _worst_misfit(_Fit({"a": 0.02, "b": 0.01}), ["a", "b"]) == 0.02  # type: ignore[arg-type]
+    for misfits in ({"a": float("nan"), "b": 0.01}, {"b": 0.01, "a": float("nan")}):
+        assert _worst_misfit(step4(misfits)) == float("inf")
+    assert _worst_misfit(step4({"a": 0.02, "b": 0.01})) == 0.02

@@ -1235,10 +1235,11 @@ def _fit_beside_gb(fitter: _SeriesFitter, name: str, decades: float) -> _BesideG
     return _BesideGb(wider, decades, away, False, *result)
 
 
-def _worst_misfit(fit: SeriesFit, order: Sequence[str]) -> float:
-    """The largest local misfit of ``fit`` over the spectra (:meth:`SeriesFit.max_local_misfit`); infinite where one
-    is not finite (a broken fit misses its data, as the verdict's residual gate reads it)."""
-    values = [fit.max_local_misfit(s) for s in order]
+def _worst_misfit(step4: Step4Finding) -> float:
+    """The largest local misfit of a Step 4 fit over its spectra (:attr:`Step4Finding.max_local_misfit`, which
+    :func:`step4_series_fit` computed); infinite where one is not finite (a broken fit misses its data, as the
+    verdict's residual gate reads it)."""
+    values = (step4.max_local_misfit or {}).values()
     return max((v if math.isfinite(v) else math.inf for v in values), default=math.nan)
 
 
@@ -1269,10 +1270,9 @@ def beside_gb(
         Those of the chosen model; the finding's ``beside_gb`` holds the evidence (None where not tried).
     """
     unchanged = (fitter, joint, use_l, l_finding, step4)
-    order = fitter.a.order
     if GB not in fitter.a.elements:
         return unchanged
-    worst = _worst_misfit(joint, order)
+    worst = _worst_misfit(step4)
     if not worst > BESIDE_GB_MISFIT:
         return unchanged
     others = [n for n in fitter.a.elements if is_interface(n)]
@@ -1292,7 +1292,7 @@ def beside_gb(
         "element": name,
         "misfit_without": worst,
         "misfit_threshold": BESIDE_GB_MISFIT,
-        "misfit_with": _worst_misfit(fit, order),
+        "misfit_with": _worst_misfit(best.step4),
         "chi2_without": joint.chi2,
         "chi2_with": fit.chi2,
         "parameters_without": int(joint.x.size),
@@ -1330,17 +1330,18 @@ def beside_gb(
 
 
 def refreshed_beside_gb(
-    evidence: dict[str, Any] | None, joint: SeriesFit, order: Sequence[str]
+    evidence: dict[str, Any] | None, joint: SeriesFit, step4: Step4Finding
 ) -> dict[str, Any] | None:
-    """The :func:`beside_gb` evidence with the numbers of a refit of the same model (after the primary CT's names
-    were swapped, :func:`steps_3_6`): its chi2, misfit and the spectra holding the element."""
+    """The :func:`beside_gb` evidence with the numbers of a refit of the same model (``joint`` and its ``step4``,
+    after the primary CT's names were swapped, :func:`steps_3_6`): its chi2, misfit and the spectra holding the
+    element."""
     if not evidence or not evidence.get("included"):
         return evidence
     name = evidence["element"]
     return {
         **evidence,
         "chi2_with": joint.chi2,
-        "misfit_with": _worst_misfit(joint, order),
+        "misfit_with": _worst_misfit(step4),
         "spectra_holding_it": [e.spectrum for e in joint.elements if e.element == name],
     }
 
@@ -1375,10 +1376,9 @@ def step3_full_contact(
             "the series fit (Step 4): the element lies inside the GB's DRT peak, which the highest-pressure spectrum "
             "alone does not split; the series shares the GB (fits.csv's step3 rows are the spectrum alone)"
         )
+        base.update(fit_ok=joint.ok, flags=tuple(joint.flags))  # the state of the fit the finding reads
     else:
         holder = fit
-    if source is not None:  # the finding's fit is the series fit: its state, not the spectrum-alone fit's
-        base.update(fit_ok=joint.ok, flags=tuple(joint.flags))
     if source is not None or ct_name in interface_hi:
         e = holder.element(hi, ct_name)
         finding = Step3Finding(
@@ -1707,7 +1707,7 @@ def steps_3_6(
         fitter = fitter.renamed(a, {CT: primary[0], primary[0]: CT})
         before = step4
         joint, use_l, l_finding, step4 = step4_series_fit(fitter)
-        beside = refreshed_beside_gb(before.beside_gb, joint, a.order)
+        beside = refreshed_beside_gb(before.beside_gb, joint, step4)
         step4 = replace(step4, bulk_tail=before.bulk_tail, beside_gb=beside)
     interfaces = interfaces_of(spectra)
     step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces, from_series=signal_read)
@@ -1766,12 +1766,12 @@ def _beside_gb_signal(
         return None
     name = str(evidence["element"])
     points = [
-        (k, s, a.pressure[s], e.r, e.tau_s)
+        (k, s, a.pressure[s], v["r_ohm_cm2"], v["tau_s"])
         for k, s in enumerate(a.order)
-        if (e := next((x for x in joint.elements if x.spectrum == s and x.element == name), None)) is not None
-        and math.isfinite(e.tau_s)
-        and e.tau_s > 0
-        and math.isfinite(e.r)
+        if (v := _element_dict(joint, s, name)) is not None
+        and math.isfinite(v["tau_s"])
+        and v["tau_s"] > 0
+        and math.isfinite(v["r_ohm_cm2"])
     ]
     if not points:
         return None
