@@ -231,3 +231,41 @@ def test_block_search_restarts_its_scaling_instead_of_stopping_early(monkeypatch
     zs, starts = _poor_starts(20)
     fit = fit_series([F] * 14, zs, THREE, starts, jacobian="sparse", shared=["bulk", "gb"])
     assert fit.chi2 < 0.1
+
+
+def test_trf_fallback_gets_the_block_searchs_budget_where_it_is_not_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a series fitted with one element too many, started beside the GB (Step 4's element beside the GB): it merges
+    # into a neighbour and ends on its order bound - a flagged end point that is the minimum. trf from the same
+    # start took 315 evaluations to end at the same cost; it now stops at the block search's count
+    import eisrecipe.methods.fitting as fitting
+
+    four = SeriesModel.of(["bulk", "gb", "int2", "int"], ["RC", "RCPE", "RCPE", "RCPE"], r_inf=True)
+    zs, starts = _aging(20, seed=7)
+    starts4 = [
+        Start(
+            r=[s.r[0], 0.7 * s.r[1], 0.3 * s.r[1], s.r[2]],
+            tau_s=[s.tau_s[0], s.tau_s[1], 10**0.5 * s.tau_s[1], s.tau_s[2]],
+            alpha=[1, 0.85, 0.85, 0.85],
+        )
+        for s in starts
+    ]
+    block_runs: list[tuple[int, float]] = []
+    trf_runs: list[int] = []
+    block_search, scipy_search = fitting.block_least_squares, fitting.least_squares
+
+    def block(*args: object, **kwargs: object) -> object:
+        sol = block_search(*args, **kwargs)  # type: ignore[arg-type]
+        block_runs.append((sol.nfev, float(np.sum(sol.fun**2))))
+        return sol
+
+    def trf(*args: object, **kwargs: object) -> object:
+        trf_runs.append(int(kwargs["max_nfev"]))  # type: ignore[call-overload]
+        return scipy_search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fitting, "block_least_squares", block)
+    monkeypatch.setattr(fitting, "least_squares", trf)
+    fit = fit_series([F] * 20, zs, four, starts4, jacobian="sparse", shared=["bulk", "gb"])
+    assert any("int2.ln_tau ended on its bound" in f for f in fit.flags)
+    ((nfev, cost),) = block_runs
+    assert trf_runs == [nfev]
+    assert fit.chi2 == pytest.approx(cost, rel=1e-12)
