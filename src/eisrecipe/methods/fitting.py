@@ -557,6 +557,7 @@ def fit_series(
     weighting: Weighting = "modulus",
     max_nfev: int = MAX_NFEV,
     jacobian: JacobianMode = "auto",
+    trf_race: bool = True,
 ) -> SeriesFit:
     """Fit several spectra at once, sharing the elements named in ``shared``.
 
@@ -586,6 +587,10 @@ def fit_series(
         (default): dense up to :data:`DENSE_MAX_SPECTRA` spectra, sparse above. Standard errors come from the
         same SVD either way (for ``"sparse"`` of the triangular factor of a block QR of the Jacobian, which has
         the Jacobian's singular values).
+    trf_race
+        Sparse path only: where the block search's end point is flagged, race scipy's trf from the same start and
+        keep the lower cost (:func:`_sparse_solve`; its guard against another basin from a poor start). False for
+        a caller with a guard of its own (several starts, keeping the best).
 
     Starting taus of a spectrum's parallel elements that are equal or out of order are nudged apart
     (:func:`repair_taus`) and the repair is reported in ``notes``.
@@ -707,7 +712,9 @@ def fit_series(
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if sparse:
             bound_is_fine = np.array([n.endswith(".alpha") for n in param_names]) | np.asarray(series_cpe_alpha)
-            sol, cov_and_degenerate = _sparse_solve(stacked, index, x0, lo, hi, bound_is_fine, max_nfev, ftol)
+            sol, cov_and_degenerate = _sparse_solve(
+                stacked, index, x0, lo, hi, bound_is_fine, max_nfev, ftol, trf_race=trf_race
+            )
         else:
             sol = least_squares(
                 residual,
@@ -864,6 +871,7 @@ def _sparse_solve(
     bound_is_fine: np.ndarray,
     max_nfev: int,
     ftol: float,
+    trf_race: bool = True,
 ) -> tuple[Any, tuple[np.ndarray, str]]:
     """The block-sparse path's search: :func:`eisrecipe.methods.block_lm.block_least_squares` first, and where its
     end point would be flagged - not converged, a parameter on a bound (other than an exponent at 1:
@@ -880,6 +888,8 @@ def _sparse_solve(
     32-476 evaluations at ~20 ms each, 96 of the fit's 100 s, each ending at or above the block search's cost). In
     the four rescued series above trf was below the block search's cost after 5-6 evaluations, the block search
     having taken 30-123.
+
+    Without ``trf_race`` the block search's end point stands as it is.
 
     Returns the solution and its (covariance, degenerate) from :func:`_block_covariance`.
 
@@ -899,7 +909,7 @@ def _sparse_solve(
 
     found = covariance(sol)
     at_lo, at_hi = _at_bounds(sol.x, lo, hi, bound_is_fine)
-    if sol.status > 0 and not (at_lo | at_hi).any() and not found[1]:
+    if not trf_race or (sol.status > 0 and not (at_lo | at_hi).any() and not found[1]):
         return sol, found
     cost = float(np.sum(sol.fun**2))
 
