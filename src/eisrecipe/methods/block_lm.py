@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -105,9 +106,21 @@ class BlockResult:
     message: str
 
 
+class _Group(NamedTuple):
+    """Blocks of the same shape (own slots x common slots), stacked: their global own slots ``own`` (g x o), the
+    global slots of their common ones ``common`` (g x c) and those slots' positions among all common ones ``pos``."""
+
+    blocks: np.ndarray
+    own: np.ndarray
+    common: np.ndarray
+    pos: np.ndarray
+
+
 class _Normal:
     """The Gauss-Newton normal equations of a block-arrow Jacobian, solved by Schur complement on the slots held by
-    two or more blocks ("common"); every other slot belongs to one block ("own")."""
+    two or more blocks ("common"); every other slot belongs to one block ("own"). Blocks of the same shape (a series'
+    spectra with the same model) are handled as one stack - one batched LAPACK solve per shape instead of one call
+    per spectrum (the per-spectrum loop was half of a 40-spectrum fit's time)."""
 
     def __init__(self, index: Sequence[np.ndarray], n: int) -> None:
         if any(np.unique(i).size != len(i) for i in index):
@@ -119,29 +132,43 @@ class _Normal:
         position[self.common] = np.arange(self.common.size)
         self.own_local = [np.flatnonzero(counts[i] == 1) for i in index]  # positions within the block
         self.common_local = [np.flatnonzero(counts[i] > 1) for i in index]
-        self.own_global = [i[o] for i, o in zip(index, self.own_local, strict=True)]
-        self.common_pos = [position[i[c]] for i, c in zip(index, self.common_local, strict=True)]
+        shapes: dict[tuple[int, int], list[int]] = {}
+        for k, (o, c) in enumerate(zip(self.own_local, self.common_local, strict=True)):
+            shapes.setdefault((o.size, c.size), []).append(k)
+        self.groups = [
+            _Group(
+                np.array(ks),
+                np.array([index[k][self.own_local[k]] for k in ks], dtype=int).reshape(len(ks), o),
+                np.array([index[k][self.common_local[k]] for k in ks], dtype=int).reshape(len(ks), c),
+                np.array([position[index[k][self.common_local[k]]] for k in ks], dtype=int).reshape(len(ks), c),
+            )
+            for (o, c), ks in shapes.items()
+        ]
 
     def assemble(self, blocks: Sequence[np.ndarray], residuals: Sequence[FloatArray]) -> list[tuple[np.ndarray, ...]]:
-        """Per block: (J_o^T J_o, J_o^T J_c, J_c^T J_c, J_o^T r, J_c^T r)."""
+        """Per group of blocks, stacked: (J_o^T J_o, J_o^T J_c, J_c^T J_c, J_o^T r, J_c^T r)."""
         out = []
-        for b, r, o, c in zip(blocks, residuals, self.own_local, self.common_local, strict=True):
-            jo, jc = b[:, o], b[:, c]
-            out.append((jo.T @ jo, jo.T @ jc, jc.T @ jc, jo.T @ r, jc.T @ r))
+        for group in self.groups:
+            parts = []
+            for k in group.blocks:
+                b, r = blocks[k], residuals[k]
+                jo, jc = b[:, self.own_local[k]], b[:, self.common_local[k]]
+                parts.append((jo.T @ jo, jo.T @ jc, jc.T @ jc, jo.T @ r, jc.T @ r))
+            out.append(tuple(np.stack(p) for p in zip(*parts, strict=True)))
         return out
 
     def gradient(self, parts: Sequence[tuple[np.ndarray, ...]]) -> FloatArray:
         g = np.zeros(self.n)
-        for (_, _, _, go, gc), og, cp in zip(parts, self.own_global, self.common_pos, strict=True):
-            g[og] = go
-            g[self.common[cp]] += gc
+        for (_, _, _, go, gc), group in zip(parts, self.groups, strict=True):
+            g[group.own] = go
+            np.add.at(g, group.common, gc)
         return g
 
     def diagonal(self, parts: Sequence[tuple[np.ndarray, ...]]) -> FloatArray:
         d = np.zeros(self.n)
-        for (a, _, cc, _, _), og, cp in zip(parts, self.own_global, self.common_pos, strict=True):
-            d[og] = np.diag(a)
-            d[self.common[cp]] += np.diag(cc)
+        for (a, _, cc, _, _), group in zip(parts, self.groups, strict=True):
+            d[group.own] = np.diagonal(a, axis1=1, axis2=2)
+            np.add.at(d, group.common, np.diagonal(cc, axis1=1, axis2=2))
         return d
 
     def solve(
@@ -154,23 +181,25 @@ class _Normal:
         h = np.zeros(c)
         eliminated = []
         try:
-            for (a, bmat, cc, go, gc), og, cp in zip(parts, self.own_global, self.common_pos, strict=True):
-                free_o = ~held[og]
-                free_c = ~held[self.common[cp]]
-                a = a + np.diag(damping[og])
-                a[~free_o, :] = 0.0
-                a[:, ~free_o] = 0.0
-                a[~free_o, ~free_o] = 1.0
-                bmat = bmat * free_o[:, None] * free_c[None, :]
+            for (a, bmat, cc, go, gc), group in zip(parts, self.groups, strict=True):
+                free_o = ~held[group.own]
+                free_c = ~held[group.common]
+                diag = np.arange(a.shape[1])
+                a = a.copy()
+                a[:, diag, diag] += damping[group.own]
+                a = np.where(free_o[:, :, None] & free_o[:, None, :], a, 0.0)
+                a[:, diag, diag] = np.where(free_o, a[:, diag, diag], 1.0)
+                bmat = bmat * free_o[:, :, None] * free_c[:, None, :]
                 go = go * free_o
-                if og.size:
-                    sol = np.linalg.solve(a, np.column_stack((bmat, go)))
-                    xo, yo = sol[:, :-1], sol[:, -1]
+                if a.shape[1]:
+                    sol = np.linalg.solve(a, np.concatenate((bmat, go[:, :, None]), axis=2))
+                    xo, yo = sol[:, :, :-1], sol[:, :, -1]
                 else:
-                    xo, yo = np.zeros((0, cp.size)), np.zeros(0)
-                s[np.ix_(cp, cp)] += cc - bmat.T @ xo
-                h[cp] += gc - bmat.T @ yo
-                eliminated.append((og, cp, xo, yo))
+                    xo, yo = np.zeros((len(group.blocks), 0, group.pos.shape[1])), np.zeros((len(group.blocks), 0))
+                bt = np.swapaxes(bmat, 1, 2)
+                np.add.at(s, (group.pos[:, :, None], group.pos[:, None, :]), cc - bt @ xo)
+                np.add.at(h, group.pos, gc - (bt @ yo[:, :, None])[:, :, 0])
+                eliminated.append((group, xo, yo))
             if c:
                 held_c = held[self.common]
                 s[np.diag_indices(c)] += damping[self.common]
@@ -185,8 +214,8 @@ class _Normal:
             return None
         step = np.zeros(self.n)
         step[self.common] = step_c
-        for og, cp, xo, yo in eliminated:
-            step[og] = -(yo + xo @ step_c[cp])
+        for group, xo, yo in eliminated:
+            step[group.own] = -(yo + (xo @ step_c[group.pos][:, :, None])[:, :, 0])
         step[held] = 0.0
         return step if np.all(np.isfinite(step)) else None
 
