@@ -111,18 +111,35 @@ def test_step_2_on_a_fitted_signal_follows_the_drt_rules() -> None:
 def test_the_element_s_name_and_a_broken_fit_s_misfit() -> None:
     """``int`` is Step 4 (ii)'s single interface element: beside other interface elements the added one is ``int2``
     (or the next free); a spectrum whose misfit is not finite misses its data (as the residual gate reads it)."""
-    from eisrecipe.recipe.steps_3_6 import Step4Finding, _free_name, _worst_misfit
+    from eisrecipe.recipe.steps_3_6 import _free_name, _misfit_near_gb
 
     assert _free_name("int", ["bulk", "gb"]) == "int"
     assert _free_name("int", ["bulk", "gb", "ct", "cstr"], first=2) == "int2"
     assert _free_name("int", ["bulk", "gb", "int", "int2"], first=2) == "int3"
 
-    def step4(misfits: dict[str, float]) -> Step4Finding:
-        return Step4Finding("m", ("gb",), ("gb",), False, True, (), 1.0, misfits, max_local_misfit=misfits)
+    f = np.logspace(6, -1, 8)
+    tau = {"a": 1e-4, "b": 1e-4}  # the GB's apex at 1.6 kHz
+    frequency = {"a": f, "b": f}
+    broken = np.full(8, 0.01 + 0j)
+    broken[3] = np.nan
+    for residuals in ({"a": broken, "b": np.full(8, 0.01 + 0j)}, {"b": np.full(8, 0.01 + 0j), "a": broken}):
+        assert _misfit_near_gb(residuals, frequency, tau) == float("inf")
+    assert _misfit_near_gb({"a": np.full(8, 0.02 + 0j), "b": np.full(8, 0.01j)}, frequency, tau) == pytest.approx(0.02)
 
-    for misfits in ({"a": float("nan"), "b": 0.01}, {"b": 0.01, "a": float("nan")}):
-        assert _worst_misfit(step4(misfits)) == float("inf")
-    assert _worst_misfit(step4({"a": 0.02, "b": 0.01})) == 0.02
+
+def test_the_misfit_that_adds_the_element_is_read_near_the_gb() -> None:
+    """An element within a decade above the GB mends a misfit there, not four decades below it: the trigger reads
+    the frequencies from a decade below the slowest tau it may take to a decade above the GB's (1.6 Hz - 16 kHz for
+    a GB at 0.1 ms). A low-frequency tail of 9 % at 0.1-1 Hz (a confidence replica's window moved outward) is not
+    read; the same misfit at 100 Hz is."""
+    from eisrecipe.recipe.steps_3_6 import _misfit_near_gb
+
+    f = np.logspace(6, -1, 71)  # ten points per decade
+    tail = np.where(f < 1.0, 0.09j, 0.004 + 0.0j)
+    near = np.where(np.abs(np.log10(f) - 2.0) < 0.15, 0.09j, 0.004 + 0.0j)
+    assert _misfit_near_gb({"a": tail}, {"a": f}, {"a": 1e-4}) == pytest.approx(0.004)
+    assert _misfit_near_gb({"a": near}, {"a": f}, {"a": 1e-4}) == pytest.approx(0.09)
+    assert np.isnan(_misfit_near_gb({"a": near}, {"a": f}, {}))  # no GB: nothing to add beside it
 
 
 def test_a_long_series_fits_the_element_without_the_trf_race(monkeypatch: pytest.MonkeyPatch) -> None:
