@@ -27,8 +27,9 @@ minimum's chi2.
 
 The end point is not scipy's bit for bit: the search paths differ, so on a multi-minimum problem the two can end in
 different minima (4 of that stress run's 40 series here, each flagged; scipy's trf found the minimum in all 40).
-``fitting.fit_series`` therefore runs scipy's trf too wherever this search's end point would be flagged and keeps
-the lower cost, and keeps the dense scipy path for series of up to
+``fitting.fit_series`` therefore races scipy's trf wherever this search's end point would be flagged (trf gets as many
+residual evaluations as this search took and is run to its end only where it is ahead by then) and keeps the lower
+cost, and keeps the dense scipy path for series of up to
 :data:`eisrecipe.methods.fitting.DENSE_MAX_SPECTRA` spectra, where every validation-matrix cell and the case study
 fall, so their numbers do not move. tests/test_fitting_scale.py compares the paths.
 
