@@ -129,17 +129,24 @@ def test_the_element_s_name_and_a_broken_fit_s_misfit() -> None:
 
 def test_the_misfit_that_adds_the_element_is_read_near_the_gb() -> None:
     """An element within a decade above the GB mends a misfit there, not four decades below it: the trigger reads
-    the frequencies from a decade below the slowest tau it may take to a decade above the GB's (1.6 Hz - 16 kHz for
-    a GB at 0.1 ms). A low-frequency tail of 9 % at 0.1-1 Hz (a confidence replica's window moved outward) is not
-    read; the same misfit at 100 Hz is."""
+    the frequencies from a decade below the slowest tau it may take to a decade above the GB's (15.9 Hz - 15.9 kHz
+    for a GB at 0.1 ms, apex 1.59 kHz). A low-frequency tail of 9 % at 0.1-1 Hz (a confidence replica's window moved
+    outward) is not read, nor one at 5 Hz; the same misfit at 32 Hz, 100 Hz or 10 kHz is, at 25 kHz it is not."""
     from eisrecipe.recipe.steps_3_6 import _misfit_near_gb
 
-    f = np.logspace(6, -1, 71)  # ten points per decade
+    f = np.logspace(6, -1, 141)  # twenty points per decade
+
+    def misfit_at(log10_f_hz: float) -> float:
+        residual = np.where(np.abs(np.log10(f) - log10_f_hz) < 0.06, 0.09j, 0.004 + 0.0j)  # three points
+        return _misfit_near_gb({"a": residual}, {"a": f}, {"a": 1e-4})
+
     tail = np.where(f < 1.0, 0.09j, 0.004 + 0.0j)
-    near = np.where(np.abs(np.log10(f) - 2.0) < 0.15, 0.09j, 0.004 + 0.0j)
     assert _misfit_near_gb({"a": tail}, {"a": f}, {"a": 1e-4}) == pytest.approx(0.004)
-    assert _misfit_near_gb({"a": near}, {"a": f}, {"a": 1e-4}) == pytest.approx(0.09)
-    assert np.isnan(_misfit_near_gb({"a": near}, {"a": f}, {}))  # no GB: nothing to add beside it
+    for outside in (0.7, 4.4):
+        assert misfit_at(outside) == pytest.approx(0.004), outside
+    for inside in (1.5, 2.0, 4.0):
+        assert misfit_at(inside) == pytest.approx(0.09), inside
+    assert np.isnan(_misfit_near_gb({"a": tail}, {"a": f}, {}))  # no GB: nothing to add beside it
 
 
 def test_a_long_series_fits_the_element_without_the_trf_race(monkeypatch: pytest.MonkeyPatch) -> None:

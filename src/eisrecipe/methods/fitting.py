@@ -141,6 +141,11 @@ MAX_NFEV = 1000
 100-spectrum series in ~10-30); one that reaches the cap is stopped and flagged, never run on for 10,000
 iterations (scipy's default cap is 100 per parameter)."""
 LSMR_OPTIONS = {"atol": 1e-9, "btol": 1e-9, "maxiter": 100}
+RACE_MIN_NFEV = 25
+"""The fewest residual evaluations scipy's trf gets in the race of the block-sparse path (:func:`_sparse_solve`),
+whatever the block search took: a block search that stops after a few evaluations from a poor start would otherwise
+leave trf too few to get ahead (the review's four rescued series were ahead after 5-6; this is four times that, at
+~20 ms an evaluation for a 40-spectrum series)."""
 """LSMR settings of the sparse path's fallback (scipy's trf with LSMR steps, :func:`_sparse_solve`). At scipy's
 default tolerance (1e-6) the steps are inexact enough that trf takes 2-4x the iterations and stops ~5e-4 (in ln R,
 ln tau) from the dense path's optimum; at 1e-9 it ends within ~6e-5 of it; ``maxiter`` bounds the cost of a step."""
@@ -881,13 +886,13 @@ def _sparse_solve(
     ended 40-250x higher in 4 (each of them flagged) - the fallback keeps them.
 
     The fallback races the block search on an equal budget: trf first gets as many residual evaluations as the block
-    search took, and is run to its end (again from the same start, so its end point is that of one uninterrupted
-    run) only where it already stands below the block search's cost by then. Why: a flag alone does not mean another
-    basin - an element held on its order bound, where it merges into a neighbour, is a flagged end point too (Step 4's
-    element beside the GB, :func:`eisrecipe.recipe.steps_3_6.beside_gb`, on a 30-spectrum bench cell: 18 trf runs of
-    32-476 evaluations at ~20 ms each, 96 of the fit's 100 s, each ending at or above the block search's cost). In
-    the four rescued series above trf was below the block search's cost after 5-6 evaluations, the block search
-    having taken 30-123.
+    search took (at least :data:`RACE_MIN_NFEV`), and is run to its end (again from the same start, so its end point
+    is that of one uninterrupted run) only where it already stands below the block search's cost by then. Why: a
+    flag alone does not mean another basin - an element held on its order bound, where it merges into a neighbour,
+    is a flagged end point too (Step 4's element beside the GB, :func:`eisrecipe.recipe.steps_3_6.beside_gb`, on a
+    30-spectrum bench cell: 18 trf runs of 32-476 evaluations at ~20 ms each, 96 of the fit's 100 s, each ending at
+    or above the block search's cost). In the four rescued series above trf was below the block search's cost after
+    5-6 evaluations, the block search having taken 30-123.
 
     Without ``trf_race`` the block search's end point stands as it is.
 
@@ -930,7 +935,7 @@ def _sparse_solve(
     def below(s: Any) -> bool:
         return bool(np.all(np.isfinite(s.fun))) and float(np.sum(s.fun**2)) < cost
 
-    budget = min(max(int(sol.nfev), 1), max_nfev)
+    budget = min(max(int(sol.nfev), RACE_MIN_NFEV), max_nfev)
     other = trf(budget)
     if other.status == 0 and budget < max_nfev and below(other):  # ahead when stopped: run it to its end
         other = trf(max_nfev)

@@ -1202,7 +1202,7 @@ def _with_element_beside_gb(
             r, tau = v[GB]
             seeds[s][GB] = ((1.0 - BESIDE_GB_SHARE) * r, tau)
             seeds[s][name] = (BESIDE_GB_SHARE * r, tau * 10.0**decades)
-    # its starts (BESIDE_GB_STARTS_DECADES, the lower chi2 kept) are its guard against another basin
+    # without the trf race: a fit in a worse basin only keeps the element out (beside_gb's F-test)
     return _SeriesFitter(fitter.spectra, a, seeds, fitter.settings, trf_race=False)
 
 
@@ -1255,7 +1255,8 @@ def _misfit_near_gb(
     each read only where an element beside the GB could mend it: from :data:`BESIDE_GB_BAND_DECADES` below the
     slowest tau the element may take (one decade above the GB's, :data:`BOUND_TAU_MARGIN`) to as far above the
     GB's own - frequencies in Hz, taus in s. Infinite where a misfit there is not finite (a broken fit misses its
-    data, as the verdict's residual gate reads it); NaN where no spectrum has a GB with points in that band."""
+    data, as the verdict's residual gate reads it); NaN where no spectrum has a GB with a finite tau and points in
+    that band (a fit without a GB, or one broken to the point of losing it: nothing to add an element beside)."""
     worst = math.nan
     for name, residual in residuals.items():
         tau = tau_gb_s.get(name, math.nan)
@@ -1297,11 +1298,12 @@ def beside_gb(
     chi2 significantly by the F-test (p < :data:`BESIDE_GB_P`, the parameters it adds against the data) without a
     fit failure the model without it did not have (:func:`_fit_beside_gb` leaves it out of the
     spectra where it runs into a neighbour). Its series fits run without the trf race of long series
-    (:func:`eisrecipe.methods.fitting.fit_series`): the two starts are its guard against another basin, and the
-    element held on its order bound where it merges into a neighbour - a flagged end point by design - had trf run
-    to its end in every fit (a 40-spectrum bench cell's confidence replicas: 24 s each, 20 of them in trf, which
-    never ended lower). On the full matrix's known-answer cells c119, c208 and c236 the shared
-    R_GB came out 9.2 / 64.5 / 7.5 % high without it and 4.0 / -3.0 / 3.1 % off with it.
+    (:func:`eisrecipe.methods.fitting.fit_series`): a fit of them that ends in a worse basin only makes the F-test
+    less likely to add the element - the model without it stands -, while the element held on its order bound where
+    it merges into a neighbour - a flagged end point by design - had trf run to its end in every fit (a 40-spectrum
+    bench cell's confidence replicas: 24 s each, 20 of them in trf, which never ended lower); the model it joins
+    fits with the race again. On the full matrix's known-answer cells c208 and c236 the shared R_GB came out 64.5 /
+    7.5 % high without it and -3.0 / 3.1 % off with it.
     A fit within the threshold is left alone: a pressure-independent arc beside the GB may be the GB's own
     heterogeneity (the paper's small extra GB-side DRT peak), which no pressure series tells from charge transfer at
     full contact.
@@ -1368,7 +1370,14 @@ def beside_gb(
     if not include:
         return *unchanged[:4], replace(step4, beside_gb=evidence)
     # the model's inductance choice and its evidence are those of the fit without the element
-    return best.fitter, fit, use_l, l_finding, replace(best.step4, bulk_tail=step4.bulk_tail, beside_gb=evidence)
+    # the model with the element fits on as any other (its later refits with the trf race)
+    return (
+        replace(best.fitter, trf_race=fitter.trf_race),
+        fit,
+        use_l,
+        l_finding,
+        replace(best.step4, bulk_tail=step4.bulk_tail, beside_gb=evidence),
+    )
 
 
 def refreshed_beside_gb(
