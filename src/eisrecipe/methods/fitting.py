@@ -141,14 +141,14 @@ MAX_NFEV = 1000
 100-spectrum series in ~10-30); one that reaches the cap is stopped and flagged, never run on for 10,000
 iterations (scipy's default cap is 100 per parameter)."""
 LSMR_OPTIONS = {"atol": 1e-9, "btol": 1e-9, "maxiter": 100}
+"""LSMR settings of the sparse path's fallback (scipy's trf with LSMR steps, :func:`_sparse_solve`). At scipy's
+default tolerance (1e-6) the steps are inexact enough that trf takes 2-4x the iterations and stops ~5e-4 (in ln R,
+ln tau) from the dense path's optimum; at 1e-9 it ends within ~6e-5 of it; ``maxiter`` bounds the cost of a step."""
 RACE_MIN_NFEV = 25
 """The fewest residual evaluations scipy's trf gets in the race of the block-sparse path (:func:`_sparse_solve`),
 whatever the block search took: a block search that stops after a few evaluations from a poor start would otherwise
 leave trf too few to get ahead (the review's four rescued series were ahead after 5-6; this is four times that, at
 ~20 ms an evaluation for a 40-spectrum series)."""
-"""LSMR settings of the sparse path's fallback (scipy's trf with LSMR steps, :func:`_sparse_solve`). At scipy's
-default tolerance (1e-6) the steps are inexact enough that trf takes 2-4x the iterations and stops ~5e-4 (in ln R,
-ln tau) from the dense path's optimum; at 1e-9 it ends within ~6e-5 of it; ``maxiter`` bounds the cost of a step."""
 DENSE_MAX_SPECTRA = 12
 """``jacobian="auto"``: series of up to this many spectra use the dense Jacobian and the exact (SVD) trust-region
 solver, as before; longer series a block-sparse Jacobian and :mod:`eisrecipe.methods.block_lm`'s steps, whose cost
@@ -595,7 +595,7 @@ def fit_series(
     trf_race
         Sparse path only: where the block search's end point is flagged, race scipy's trf from the same start and
         keep the lower cost (:func:`_sparse_solve`; its guard against another basin from a poor start). False for
-        a caller with a guard of its own (several starts, keeping the best).
+        a caller to which a worse basin does no harm (Step 4's element beside the GB: it is then not added).
 
     Starting taus of a spectrum's parallel elements that are equal or out of order are nudged apart
     (:func:`repair_taus`) and the repair is reported in ``notes``.

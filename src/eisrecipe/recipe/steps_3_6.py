@@ -919,7 +919,7 @@ class _SeriesFitter:
     seeds: Mapping[str, Mapping[str, tuple[float, float]]]
     settings: FitSettings
     #: long series (the block-sparse path): race scipy's trf where the block search's end is flagged
-    #: (:func:`eisrecipe.methods.fitting.fit_series`); off where the caller tries several starts itself
+    #: (:func:`eisrecipe.methods.fitting.fit_series`); off for the fits of the element beside the GB (:func:`beside_gb`)
     trf_race: bool = True
     pruned: dict[str, list[PrunedElement]] = field(default_factory=dict)
     #: per fit key, the elements of each spectrum that survived its pruning
