@@ -17,7 +17,7 @@ from synthetic import pressure_spectrum, rc
 from eisrecipe.recipe.steps_1_2 import FIT_SIGNAL_TRACK, fit_signal_finding, steps12_from_dict, with_fit_signal
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
-from eisrecipe.stages.fit import run_cell_fits
+from eisrecipe.stages.fit import CellFits, run_cell_fits
 from eisrecipe.stages.verdict import run_cell_verdict
 
 CONTACT = [0.4, 0.55, 0.7, 0.85, 1.0]
@@ -198,3 +198,75 @@ def test_a_long_series_fits_the_element_without_the_trf_race(monkeypatch: pytest
     assert len(held) >= 7, beside  # held at half the pressures at least
     expected = R_POL * contact[np.rint(held["pressure_mpa"].to_numpy() / 5.0).astype(int) - 1]
     assert held["r_ohm_cm2"].to_numpy() == pytest.approx(expected, rel=0.10)
+
+
+def _gb_of(fits: CellFits) -> float:
+    rows = fits.table[fits.table["fit"] == "series"]
+    return float(rows[rows["element"] == "gb"]["r_ohm_cm2"].iloc[0])
+
+
+def test_within_the_gate_a_gb_that_depends_on_pressure_gets_the_element(monkeypatch: pytest.MonkeyPatch) -> None:
+    """R_Pol = 20 ohm cm^2 (R_CT = R_Pol A: 8 to 20) inside the GB's peak misses its data by less than the gate
+    (5 %), but the GB fitted per spectrum follows the pressure (Table 1: it may not): the F-test of that fit against
+    the shared GB triggers the element beside the GB, which its own F-test adds. Known limitation, stated: the element
+    is pruned where it is smallest (R/stderr < 2 at A = 0.4) and the shared GB keeps its arc there, so R_GB moves
+    toward the truth (60) without reaching it: it is asserted closer than without the element, not within 5 %."""
+    import eisrecipe.recipe.steps_3_6 as steps_3_6
+
+    drt, fits = _fits(_series(20.0))
+    assert not drt.finding["interface_tracks"]
+    beside = fits.finding.step4.beside_gb
+    assert beside is not None and beside["included"], beside
+    assert beside["misfit_without"] < steps_3_6.BESIDE_GB_MISFIT
+    pressure = beside["gb_pressure_test"]
+    assert pressure["p_value"] < steps_3_6.BESIDE_GB_P and pressure["parameters_added"] > 0
+    assert "the GB depends on pressure" in beside["rule"]
+    monkeypatch.setattr(steps_3_6, "BESIDE_GB_P", 0.0)  # no F-test passes: the model without the element
+    _, without = _fits(_series(20.0))
+    assert without.finding.step4.beside_gb is None
+    assert abs(_gb_of(fits) - R_GB) < abs(_gb_of(without) - R_GB)
+
+
+def test_an_arc_inside_the_gb_peak_that_ignores_pressure_is_left_in_the_gb() -> None:
+    """The same arc at full contact from the start (20 ohm cm^2 at every pressure): the GB fitted per spectrum is no
+    better than the shared one (F-test p >= 0.01), so nothing is added - it may be the GB's own heterogeneity."""
+    import eisrecipe.recipe.steps_3_6 as steps_3_6
+
+    spectra = _series(0.0)
+    f = spectra[0].frequency_hz
+    constant = [
+        pressure_spectrum(f, rc(f, 100.0, 2e-8) + rc(f, R_GB, TAU_GB) + rc(f, 20.0, TAU_CT), "hid", 10.0 * (i + 1),
+                          None, 0.004, seed=40 + i)
+        for i in range(len(CONTACT))
+    ]  # fmt: skip
+    drt, fits = _fits(constant)
+    assert not drt.finding["interface_tracks"]
+    assert fits.finding.step4.beside_gb is None
+    a = steps_3_6.assign_elements(drt.tracking.to_frame(), steps12_from_dict(drt.finding))
+    by_name = {str(s.meta["spectrum"]): s for s in constant}
+    fitter = steps_3_6._SeriesFitter(
+        by_name, a, steps_3_6.series_seeds(drt.tracking.to_frame(), a, a.order), steps_3_6.FitSettings()
+    )
+    joint, use_l, _, _ = steps_3_6.step4_series_fit(fitter)
+    test = steps_3_6.gb_pressure_test(fitter, joint, use_l)
+    assert test is not None and test["p_value"] >= steps_3_6.BESIDE_GB_P, test
+
+
+def test_a_model_with_interface_elements_is_not_tested_within_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the DRT resolves an interface signal (a CT arc 1.7 decades above the GB, R_Pol / A falling with
+    pressure), Step 4's model holds it, and a fit within the gate is left as it is: the per-spectrum GB test runs
+    only where the model has no interface element to carry the pressure dependence."""
+    import eisrecipe.recipe.steps_3_6 as steps_3_6
+
+    called: list[bool] = []
+    monkeypatch.setattr(steps_3_6, "gb_pressure_test", lambda *args, **kwargs: called.append(True))
+    f = np.logspace(6.7, -1, 78)
+    spectra = [
+        pressure_spectrum(f, rc(f, 100.0, 2e-8) + rc(f, R_GB, TAU_GB) + rc(f, 30.0 / a, 1e-4), "vis", 10.0 * (i + 1),
+                          None, 0.004, seed=50 + i)
+        for i, a in enumerate(CONTACT)
+    ]  # fmt: skip
+    drt, fits = _fits(spectra)
+    assert drt.finding["interface_tracks"]
+    assert fits.finding.step4.beside_gb is None
+    assert not called
