@@ -164,6 +164,19 @@ def test_r_pol_bound_is_scaled_to_the_lowest_contact_by_table_1() -> None:
     assert "negligible" in step3["finding"] and step3["support"] == "supports"
 
 
+def test_the_summary_states_the_tau_range_an_r_pol_bound_covers() -> None:
+    """Issue 15: Step 3's fit-based bound holds over a tau range only (the case study's: 1.4-1.5e-4 s, 0.03 decade);
+    the summary says so, and that a CT arc outside it (merged into the GB's) is not bounded."""
+    s36 = s36_right(bound=1.42)
+    limit = {"bound_ohm_cm2": 1.42, "tau_range_s": [1.4e-4, 1.5e-4], "k_sigma": 3.0}
+    s36 = replace(s36, step3=replace(s36.step3, bound_rule="fit-based", detection_limit=limit))
+    v = decide("c", VALIDATION, s12("constriction_dominates"), s36, EA_CONSTRICTION, VerdictSettings(),
+               lowest_pressure_r=low(bulk=200.0, gb=60.0, int=300.0))  # fmt: skip
+    assert v["r_pol"]["tau_range_s"] == [1.4e-4, 1.5e-4]
+    assert "<= 1.42 ohm cm^2 for tau_CT 0.00014-0.00015 s (0.03 decade;" in v["summary"]
+    assert "not bounded" in v["summary"]
+
+
 def test_constriction_dominated_right_branch_with_negligible_ct() -> None:
     v = decide(
         "c",

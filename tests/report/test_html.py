@@ -103,6 +103,17 @@ def test_number_formatting_and_paths() -> None:
     assert relativize("/tmp/a/b/data/x/f.txt, line 2: bad; 1/A ok") == "f.txt, line 2: bad; 1/A ok"
 
 
+def test_an_r_pol_bound_shows_the_tau_range_it_covers() -> None:
+    from eisrecipe.report.html import _r_pol
+
+    bound = {"upper_bound_ohm_cm2": 1.4187, "bound_rule": "fit-based", "tau_range_s": [1.4e-4, 1.5e-4]}
+    assert str(_r_pol({"r_pol": bound}, {})) == (
+        "&lt; 1.42&nbsp;Ω cm<sup>2</sup> (upper bound, tau_CT 0.00014-0.00015 s only)"
+    )
+    noise_rule = {"upper_bound_ohm_cm2": 1.4187, "bound_rule": "3 x noise"}
+    assert str(_r_pol({"r_pol": noise_rule}, {})).endswith(" (upper bound)")
+
+
 def test_readable_evidence_and_prose() -> None:
     html = str(readable({"r_ratio": 0.5354246676087909, "kept_window_hz": {"a": [208.48746, 7e6]}, "ok": True}))
     assert "0.535" in html and "0.5354246" not in html

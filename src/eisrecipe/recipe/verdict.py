@@ -173,6 +173,9 @@ def _pressure_evidence(
         extra["r_pol"] = {"value_ohm_cm2": r_pol, "stderr_ohm_cm2": finite(s3.r_pol_stderr_ohm_cm2)}  # type: ignore[union-attr]
     elif bound is not None:
         extra["r_pol"] = {"upper_bound_ohm_cm2": bound, "bound_rule": s3.bound_rule}  # type: ignore[union-attr]
+        tau_range = bound_tau_range(s3.detection_limit)  # type: ignore[union-attr]
+        if tau_range is not None:
+            extra["r_pol"]["tau_range_s"] = list(tau_range)
         low_share = _lowest_ct_share(s5)
         if low_share is not None:
             extra["r_pol"].update(
@@ -384,6 +387,29 @@ def _pressure_evidence(
     steps[1]["support"] = "supports" if process != "undetermined" else "inconclusive"
     steps[1]["numbers"].update(numbers)
     return process, steps, extra
+
+
+def bound_tau_range(detection_limit: Mapping[str, Any] | None) -> tuple[float, float] | None:
+    """The tau range in s over which Step 3's fit-based R_Pol bound holds (its ``detection_limit``), or None (the
+    single-point noise rule, or no bound)."""
+    span = (detection_limit or {}).get("tau_range_s")
+    if not span or len(span) != 2:
+        return None
+    lo, hi = (finite(v) for v in span)
+    return (lo, hi) if lo is not None and hi is not None and 0 < lo <= hi else None
+
+
+def bound_condition(tau_range_s: Sequence[float]) -> str:
+    """What Step 3's R_Pol bound covers, for the summary: the tau range in s and its width in decades. A CT arc
+    outside it is not bounded - within a decade of the slowest microstructure element it merges into that arc (the full
+    matrix's full-contact cells c026, c161, c188 and c269: R_Pol 31-64 ohm cm^2 within half a decade of the GB,
+    bounds 0.5-3.5),
+    beyond the window's slow end it is not measured."""
+    lo, hi = float(tau_range_s[0]), float(tau_range_s[1])
+    return (
+        f"for tau_CT {lo:.2g}-{hi:.2g} s ({math.log10(hi / lo):.2g} decade; a CT arc outside it, e.g. merged into the "
+        "GB's, is not bounded)"
+    )
 
 
 def _plain_or_none(finding: Any) -> dict[str, Any] | None:
@@ -604,6 +630,8 @@ def decide(
         r_pol = extra["r_pol"]
         if r_pol and "upper_bound_ohm_cm2" in r_pol:
             summary += f" R_Pol (charge transfer at full contact) <= {r_pol['upper_bound_ohm_cm2']:.3g} ohm cm^2"
+            if r_pol.get("tau_range_s"):
+                summary += " " + bound_condition(r_pol["tau_range_s"])
             if "r_ct_upper_bound_lowest_pressure_ohm_cm2" in r_pol:
                 summary += (
                     f", R_CT <= {r_pol['r_ct_upper_bound_lowest_pressure_ohm_cm2']:.3g} ohm cm^2 at "
