@@ -280,21 +280,24 @@ def test_an_arc_inside_the_gb_peak_that_ignores_pressure_is_left_in_the_gb() -> 
     assert test is not None and test["p_value"] >= steps_3_6.BESIDE_GB_P, test
 
 
-def test_a_model_with_interface_elements_is_not_tested_within_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where the DRT resolves an interface signal (a CT arc 1.7 decades above the GB, R_Pol / A falling with
-    pressure), Step 4's model holds it, and a fit within the gate is left as it is: the per-spectrum GB test runs
-    only where the model has no interface element to carry the pressure dependence."""
+def test_a_model_with_per_track_elements_is_not_tested_within_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the DRT resolves a charge-transfer and a constriction signal (left branch: a CT arc 1.7 decades above
+    the GB following R_Pol / A, a constriction arc at 10 ms falling to nothing), Step 4's model holds an element per
+    track, and a fit within the gate is left as it is: the per-spectrum GB test runs only where the model has no
+    interface element, or the single ``int`` of Step 4 (ii), to carry the pressure dependence."""
     import eisrecipe.recipe.steps_3_6 as steps_3_6
 
     called: list[bool] = []
     monkeypatch.setattr(steps_3_6, "gb_pressure_test", lambda *args, **kwargs: called.append(True))
-    f = np.logspace(6.7, -1, 78)
+    f = np.logspace(6.7, -2, 88)
     spectra = [
-        pressure_spectrum(f, rc(f, 100.0, 2e-8) + rc(f, R_GB, TAU_GB) + rc(f, 30.0 / a, 1e-4), "vis", 10.0 * (i + 1),
-                          None, 0.004, seed=50 + i)
+        pressure_spectrum(f, rc(f, 100.0, 2e-8) + rc(f, R_GB, TAU_GB) + rc(f, 30.0 / a, 1e-4)
+                          + rc(f, 80.0 * (1.0 - a) / a, 1e-2 * a), "vis", 10.0 * (i + 1), None, 0.004, seed=50 + i)
         for i, a in enumerate(CONTACT)
     ]  # fmt: skip
     drt, fits = _fits(spectra)
-    assert drt.finding["interface_tracks"]
+    assert len(drt.finding["interface_tracks"]) >= 2
+    elements = fits.finding.step4.elements
+    assert "int" not in elements and {"ct", "cstr"} <= set(elements), elements
     assert fits.finding.step4.beside_gb is None
     assert not called

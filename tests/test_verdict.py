@@ -992,6 +992,23 @@ def test_a_flat_signal_keeps_its_sei_reading_whatever_its_own_small_trend() -> N
     assert [t.track for t in found] == [2]
 
 
+def test_a_changing_element_beside_the_gb_shows_the_contact_changing() -> None:
+    """Full matrix c178 (an undeclared SEI of 164 ohm cm^2 whose constriction arc, 69 ohm cm^2 at the lowest
+    pressure, crosses tau_GB and leaves no DRT track): the element Step 4 finds beside the GB falls to nothing while
+    the SEI's track keeps its R - the contact changes, so the flat track is SEI-like, not charge transfer. The same
+    flat track beside a flat element beside the GB shows nothing; the element itself, once Steps 1-2 hold it as their
+    track (no DRT track), is not counted twice."""
+    sei = track(2, "charge_transfer", 170.2, 167.0)
+    falling = replace(track(-1, "constriction", 69.0, 5.6, tau_trend=-0.8, at_highest=False), label="beside-gb")
+    steps = s12("charge_transfer_present", at_highest=(2,), tracks=(sei,))
+    assert sei_like_tracks(steps, {}, 0.3) == []
+    assert [t.track for t in sei_like_tracks(steps, {}, 0.3, beside_gb=falling)] == [2]
+    flat = replace(track(-1, "charge_transfer", 30.0, 29.0), label="beside-gb")
+    assert sei_like_tracks(steps, {}, 0.3, beside_gb=flat) == []
+    held = s12("charge_transfer_present", at_highest=(2,), tracks=(sei, falling))
+    assert [t.track for t in sei_like_tracks(held, {}, 0.3, beside_gb=falling)] == [2]
+
+
 def test_a_one_point_charge_transfer_track_is_not_sei_like() -> None:
     """A CT track seen only at the highest pressure (Step 2 (ii), full matrix c246) keeps its one R trivially: it was
     not seen while the contact changed, so it is no SEI-like signal, however the constriction beside it moves. The

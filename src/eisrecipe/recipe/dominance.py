@@ -277,7 +277,10 @@ def _contact_fractions(s36: Steps36Finding | None) -> dict[str, float]:
 
 
 def sei_like_tracks(
-    s12: Steps12Finding, contact: Mapping[str, float], amplitude_tolerance: float
+    s12: Steps12Finding,
+    contact: Mapping[str, float],
+    amplitude_tolerance: float,
+    beside_gb: InterfaceTrackFinding | None = None,
 ) -> list[InterfaceTrackFinding]:
     """Interface tracks that keep tau and R while the contact changes (module docstring, rule 1).
 
@@ -290,6 +293,11 @@ def sei_like_tracks(
     amplitude_tolerance
         Largest relative change of R (either way) that counts as unchanged; also the smallest relative change of
         the sheet's contact fraction that counts as a change (Steps 1-2 ``amplitude_fall_min``, 0.3).
+    beside_gb
+        Step 2 on the interface element Step 4 found inside the GB's DRT peak (``Steps36Finding.fit_signal``), where
+        it is no track of Steps 1-2: a changing one is evidence of a changing contact as another track's is (the
+        full matrix's c178, an undeclared SEI whose constriction arc crosses tau_GB: its element beside the GB falls
+        from 69 ohm cm^2 to nothing while the SEI track keeps its R).
     """
 
     def flat(t: InterfaceTrackFinding) -> bool:
@@ -316,6 +324,9 @@ def sei_like_tracks(
 
     a = [v for v in contact.values() if v > 0]
     sheet_changes = bool(a) and min(a) / max(a) < 1.0 - amplitude_tolerance
+    others = list(s12.interface_tracks)
+    if beside_gb is not None and all(o.track != beside_gb.track for o in others):
+        others.append(beside_gb)
     return [
         t
         for t in s12.interface_tracks
@@ -323,7 +334,7 @@ def sei_like_tracks(
         and t.present_at_highest
         and t.n_in_window >= 2  # one point keeps "R" trivially: it was not seen while the contact changed
         and flat(t)
-        and (sheet_changes or any(changes(o) for o in s12.interface_tracks if o.track != t.track))
+        and (sheet_changes or any(changes(o) for o in others if o.track != t.track))
     ]
 
 
@@ -722,7 +733,7 @@ def pressure_dominance(
     if isinstance(s12, NotApplicable):
         return Dominance("undetermined", f"no pressure evidence: {s12.reason}")
     contact = _contact_fractions(s36)
-    sei = sei_like_tracks(s12, contact, amplitude_tolerance)
+    sei = sei_like_tracks(s12, contact, amplitude_tolerance, beside_gb=s36.fit_signal if s36 is not None else None)
     if sei:
         names = ", ".join(f"track {t.track} (R ratio {t.r_ratio:.2f})" for t in sei)
         why = (

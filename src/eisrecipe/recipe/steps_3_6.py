@@ -468,9 +468,11 @@ class Steps36Finding:
     primary_ct_rule: str | None = optional()
     notes: tuple[str, ...] | None = optional()
     temperature: dict[str, Any] | None = optional()
-    #: where the DRT shows no interface signal and Step 4 found one beside the GB: Step 2 on its fitted R and tau
-    #: (:func:`eisrecipe.recipe.steps_1_2.fit_signal_finding`), which Steps 5-6 and the verdict add to Steps 1-2
-    #: where its R changes with pressure (:func:`eisrecipe.recipe.steps_1_2.with_fit_signal`)
+    #: where Step 4 found an interface signal beside the GB: Step 2 on its fitted R and tau
+    #: (:func:`eisrecipe.recipe.steps_1_2.fit_signal_finding`). Where the DRT shows no interface signal, Steps 5-6
+    #: and the verdict add it to Steps 1-2 where its R changes with pressure
+    #: (:func:`eisrecipe.recipe.steps_1_2.with_fit_signal`); beside DRT tracks it is evidence of a changing contact
+    #: for the SEI rule (:func:`eisrecipe.recipe.dominance.sei_like_tracks`)
     fit_signal: InterfaceTrackFinding | None = optional()
 
 
@@ -1361,14 +1363,14 @@ def beside_gb(
     fits with the race again. On the full matrix's known-answer cells c208 and c236 the shared R_GB came out 64.5 /
     7.5 % high without it and -3.0 / 3.1 % off with it.
     A fit within the threshold is tried only where its model has no interface element (the DRT resolved none, so the
-    interface arc can only hide in the bulk/GB peaks) and the GB fitted per spectrum depends on pressure
-    (:func:`gb_pressure_test`, F-test p < :data:`BESIDE_GB_P`); the element's own F-test then decides as above. A
-    pressure-independent arc beside the GB is left alone: it may be the GB's own heterogeneity (the paper's small
-    extra GB-side DRT peak), which no pressure series tells from charge transfer at full contact. Where the model
-    holds interface elements, a GB that follows the pressure may only take up what they leave (their shapes, a
-    constriction arc crossing tau_GB): on the full matrix, adding the element there within the gate turned four
-    right verdicts undetermined and called an undeclared SEI charge transfer (c178); on models without interface
-    elements it changed no verdict and brought R_GB within 5 % in five cells more (c055, c079, c119, c213, c258).
+    interface arc can only hide in the bulk/GB peaks) or the single ``int`` of Step 4 (ii), and the GB fitted per
+    spectrum depends on pressure (:func:`gb_pressure_test`, F-test p < :data:`BESIDE_GB_P`); the element's own
+    F-test then decides as above. A pressure-independent arc beside the GB is left alone: it may be the GB's own
+    heterogeneity (the paper's small extra GB-side DRT peak), which no pressure series tells from charge transfer at
+    full contact. Where the model holds an element per track (``ct``, ``cstr`` ...), a GB that follows the pressure
+    may only take up what they leave (their shapes, a constriction arc crossing tau_GB): on the full matrix, adding
+    the element there within the gate turned four right verdicts undetermined (c049, c157, c216, c225); with the
+    other models it changed no verdict and brought R_GB within 5 % in eight cells more.
 
     Returns
     -------
@@ -1382,9 +1384,9 @@ def beside_gb(
     others = [n for n in fitter.a.elements if is_interface(n)]
     pressure = None
     if not worst > BESIDE_GB_MISFIT:
-        # within the gate: only a model without interface elements (the DRT resolved none) is tried, where the GB
-        # depends on pressure (gb_pressure_test)
-        if others:
+        # within the gate: only a model without interface elements (the DRT resolved none) or with Step 4 (ii)'s
+        # single int is tried, where the GB depends on pressure (gb_pressure_test)
+        if set(others) - {INT}:
             return unchanged
         pressure = gb_pressure_test(fitter, joint, use_l)
         if pressure is None or not pressure["p_value"] < BESIDE_GB_P:
@@ -1885,10 +1887,10 @@ def steps_3_6(
 def _beside_gb_signal(
     joint: SeriesFit, a: ElementAssignment, steps12: Steps12Finding, step4: Step4Finding
 ) -> InterfaceTrackFinding | None:
-    """Step 2 on the element :func:`beside_gb` added, where the DRT showed no interface signal at all (Steps 1-2 had
-    nothing to judge); None otherwise."""
+    """Step 2 on the element :func:`beside_gb` added (Steps 1-2 read it only where the DRT showed no interface signal
+    at all, :func:`with_fit_signal`); None where none was added."""
     evidence = step4.beside_gb
-    if steps12.interface_tracks or not evidence or not evidence.get("included"):
+    if not evidence or not evidence.get("included"):
         return None
     name = str(evidence["element"])
     points = [
