@@ -225,6 +225,7 @@ def test_within_the_gate_a_gb_that_depends_on_pressure_gets_the_element(monkeypa
     pressure = beside["gb_pressure_test"]
     assert pressure["p_value"] < steps_3_6.BESIDE_GB_P and pressure["parameters_added"] > 0
     assert "the GB depends on pressure" in beside["rule"]
+    assert len(beside["spectra_holding_it"]) == len(CONTACT)  # kept at A = 0.4 as well
     assert _gb_of(fits) == pytest.approx(R_GB, rel=0.05)
     rows = fits.table[fits.table["fit"] == "series"]
     held = rows[rows["element"] == beside["element"]].sort_values("pressure_mpa")
@@ -275,7 +276,7 @@ def test_an_arc_inside_the_gb_peak_that_ignores_pressure_is_left_in_the_gb() -> 
     fitter = steps_3_6._SeriesFitter(
         by_name, a, steps_3_6.series_seeds(drt.tracking.to_frame(), a, a.order), steps_3_6.FitSettings()
     )
-    joint, use_l, _, _ = steps_3_6.step4_series_fit(fitter)
+    fitter, joint, use_l, _, _ = steps_3_6._top_end(fitter)  # the Step 4 model as steps_3_6 chooses it
     test = steps_3_6.gb_pressure_test(fitter, joint, use_l)
     assert test is not None and test["p_value"] >= steps_3_6.BESIDE_GB_P, test
 

@@ -108,7 +108,7 @@ def test_an_r_pol_bound_shows_the_tau_range_it_covers() -> None:
 
     bound = {"upper_bound_ohm_cm2": 1.4187, "bound_rule": "fit-based", "tau_range_s": [1.4e-4, 1.5e-4]}
     assert str(_r_pol({"r_pol": bound}, {})) == (
-        "&lt; 1.42&nbsp;Ω cm<sup>2</sup> (upper bound, tau_CT 0.00014-0.00015 s only)"
+        "&lt; 1.42&nbsp;Ω cm<sup>2</sup> (upper bound, tau_CT 0.00014 to 0.00015 s only)"
     )
     noise_rule = {"upper_bound_ohm_cm2": 1.4187, "bound_rule": "3 x noise"}
     assert str(_r_pol({"r_pol": noise_rule}, {})).endswith(" (upper bound)")

@@ -272,6 +272,8 @@ class SeriesFit:
     jacobian
         ``"dense"`` (exact SVD trust-region steps) or ``"sparse"`` (block-sparse Jacobian, block Levenberg-Marquardt
         steps).
+    chi2_by_spectrum
+        Per spectrum, its part of ``chi2``.
     """
 
     models: tuple[SeriesModel, ...]
@@ -291,6 +293,8 @@ class SeriesFit:
     notes: tuple[str, ...] = field(default_factory=tuple)
     nfev: int = 0
     jacobian: str = "dense"
+    #: per spectrum, its part of ``chi2`` (the weighted squared residuals of its points)
+    chi2_by_spectrum: dict[str, float] = field(default_factory=dict)
 
     @property
     def failures(self) -> tuple[str, ...]:
@@ -847,6 +851,7 @@ def fit_series(
         inductance=ind,
         residuals=residuals,
         chi2=chi2,
+        chi2_by_spectrum={names[j]: float(np.sum(sol.fun[offsets[j] : offsets[j + 1]] ** 2)) for j in range(n_spec)},
         dof=dof,
         ok=not flags,
         flags=tuple(flags),

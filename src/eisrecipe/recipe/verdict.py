@@ -404,11 +404,11 @@ def bound_condition(tau_range_s: Sequence[float]) -> str:
     outside it is not bounded - within a decade of the slowest microstructure element it merges into that arc (the full
     matrix's full-contact cells c026, c161, c188 and c269: R_Pol 31-64 ohm cm^2 within half a decade of the GB,
     bounds 0.5-3.5),
-    beyond the window's slow end it is not measured."""
+    slower than half a decade inside the window's slow end the data do not bound it."""
     lo, hi = float(tau_range_s[0]), float(tau_range_s[1])
     return (
-        f"for tau_CT {lo:.2g}-{hi:.2g} s ({math.log10(hi / lo):.2g} decade; a CT arc outside it, e.g. merged into the "
-        "GB's, is not bounded)"
+        f"for tau_CT {lo:.2g} to {hi:.2g} s ({math.log10(hi / lo):.2g} decade; a CT arc outside it, e.g. merged into "
+        "the GB's, is not bounded)"
     )
 
 

@@ -232,7 +232,7 @@ def _r_pol(verdict: Mapping[str, Any], steps36: Mapping[str, Any]) -> Markup:
             return fmt_pm(r["value_ohm_cm2"], r.get("stderr_ohm_cm2"), "ohm_cm2")
         if r.get("upper_bound_ohm_cm2") is not None:
             span = r.get("tau_range_s")
-            where = f", tau_CT {span[0]:.2g}-{span[1]:.2g} s only" if span and len(span) == 2 else ""
+            where = f", tau_CT {span[0]:.2g} to {span[1]:.2g} s only" if span and len(span) == 2 else ""
             return Markup("&lt; ") + fmt(r["upper_bound_ohm_cm2"], 3, "ohm_cm2") + escape(f" (upper bound{where})")
     step3 = steps36.get("step3") or {}
     if step3.get("r_pol_ohm_cm2") is not None:
