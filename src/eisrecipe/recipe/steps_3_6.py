@@ -735,7 +735,8 @@ def _refit_from(fit: SeriesFit, name: str, spectrum: Spectrum, settings: FitSett
     refit = fit_series(
         [spectrum.frequency_hz], [spectrum.impedance], model, [start], names=[name], weighting=settings.weighting
     )  # type: ignore[arg-type]
-    # the seeded route prunes elements the spectrum alone cannot resolve; a refit keeping one is no candidate
+    # the seeded route prunes elements the spectrum alone cannot resolve (unless the data need them, _fit_pruned);
+    # a refit keeping one is no candidate - stricter than the seeded route since the pruning's F-test (left so)
     unresolved = [e for e in refit.elements if _prunable(e) and _resolution_z(e) < settings.z_crit]
     return None if unresolved else refit
 
