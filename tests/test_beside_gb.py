@@ -281,11 +281,11 @@ def test_an_arc_inside_the_gb_peak_that_ignores_pressure_is_left_in_the_gb() -> 
     assert test is not None and test["p_value"] >= steps_3_6.BESIDE_GB_P, test
 
 
-def test_a_model_with_per_track_elements_is_not_tested_within_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_model_with_interface_elements_is_not_tested_within_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where the DRT resolves a charge-transfer and a constriction signal (left branch: a CT arc 1.7 decades above
     the GB following R_Pol / A, a constriction arc at 10 ms falling to nothing), Step 4's model holds an element per
     track, and a fit within the gate is left as it is: the per-spectrum GB test runs only where the model has no
-    interface element, or the single ``int`` of Step 4 (ii), to carry the pressure dependence."""
+    interface element to carry the pressure dependence."""
     import eisrecipe.recipe.steps_3_6 as steps_3_6
 
     called: list[bool] = []

@@ -296,8 +296,9 @@ def sei_like_tracks(
     beside_gb
         Step 2 on the interface element Step 4 found inside the GB's DRT peak (``Steps36Finding.fit_signal``), where
         it is no track of Steps 1-2: a changing one is evidence of a changing contact as another track's is (the
-        full matrix's c178, an undeclared SEI whose constriction arc crosses tau_GB: its element beside the GB holds
-        69 ohm cm^2 at the lowest pressure and is gone from the fit at the highest while the SEI track keeps its R).
+        full matrix's c178, an undeclared SEI whose constriction arc crosses tau_GB, when Step 4 was tried adding the
+        element beside single-int models: it held 69 ohm cm^2 at the lowest pressure and was gone from the fit at the
+        highest while the SEI track kept its R - without this rule the cell was called charge transfer).
     """
 
     def flat(t: InterfaceTrackFinding) -> bool:
