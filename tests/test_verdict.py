@@ -994,9 +994,10 @@ def test_a_flat_signal_keeps_its_sei_reading_whatever_its_own_small_trend() -> N
 
 def test_a_changing_element_beside_the_gb_shows_the_contact_changing() -> None:
     """Full matrix c178 (an undeclared SEI of 164 ohm cm^2 whose constriction arc, 69 ohm cm^2 at the lowest
-    pressure, crosses tau_GB and leaves no DRT track): the element Step 4 finds beside the GB falls to nothing while
-    the SEI's track keeps its R - the contact changes, so the flat track is SEI-like, not charge transfer. The same
-    flat track beside a flat element beside the GB shows nothing."""
+    pressure, crosses tau_GB and leaves no DRT track), as Step 4 read it while the element beside the GB was tried for
+    single-int models: the element is held at the lowest pressure and gone from the fit at the highest while the
+    SEI's track keeps its R - the contact changes, so the flat track is SEI-like, not charge transfer. The same flat
+    track beside a flat element beside the GB shows nothing."""
     sei = track(2, "charge_transfer", 170.2, 167.0)
     falling = replace(track(-1, "constriction", 69.0, 5.6, tau_trend=-0.8, at_highest=False), label="beside-gb")
     steps = s12("charge_transfer_present", at_highest=(2,), tracks=(sei,))
