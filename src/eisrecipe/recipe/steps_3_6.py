@@ -902,7 +902,8 @@ def _needed(fit: SeriesFit, without: SeriesFit, trial: Mapping[str, str]) -> lis
         return f_test(fit.chi2 + rise, fit.chi2, k, int(fit.dof)).p_value
 
     def n_params(spectrum: str, element: str) -> int:
-        return sum(1 for n in fit.param_names if n.startswith(f"{spectrum}:{element}."))
+        model = fit.models[fit.spectra.index(spectrum)]
+        return next(e.n_params for e in model.elements if e.name == element)
 
     rises = {s: without.chi2_by_spectrum.get(s, math.nan) - fit.chi2_by_spectrum.get(s, math.nan) for s in trial}
     alone = [s for s, e in trial.items() if p_value(rises[s], n_params(s, e)) < PRUNE_KEEP_P]

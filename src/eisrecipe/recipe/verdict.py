@@ -399,16 +399,20 @@ def bound_tau_range(detection_limit: Mapping[str, Any] | None) -> tuple[float, f
     return (lo, hi) if lo is not None and hi is not None and 0 < lo <= hi else None
 
 
+def bound_span(tau_range_s: Sequence[float]) -> str:
+    """The tau range of Step 3's R_Pol bound as the summary and the report write it (taus in s)."""
+    return f"tau_CT {float(tau_range_s[0]):.2g} to {float(tau_range_s[1]):.2g} s"
+
+
 def bound_condition(tau_range_s: Sequence[float]) -> str:
     """What Step 3's R_Pol bound covers, for the summary: the tau range in s and its width in decades. A CT arc
-    outside it is not bounded - within a decade of the slowest microstructure element it merges into that arc (the full
-    matrix's full-contact cells c026, c161, c188 and c269: R_Pol 31-64 ohm cm^2 within half a decade of the GB,
-    bounds 0.5-3.5),
-    slower than half a decade inside the window's slow end the data do not bound it."""
-    lo, hi = float(tau_range_s[0]), float(tau_range_s[1])
+    outside it is not bounded - within a decade of the slowest microstructure element it merges into that arc (the
+    full matrix's full-contact cells c026, c161, c188 and c269: R_Pol 31-64 ohm cm^2 within half a decade of the GB,
+    bounds 0.5-3.5), slower than half a decade inside the window's slow end the data do not bound it."""
+    decades = math.log10(float(tau_range_s[1]) / float(tau_range_s[0]))
     return (
-        f"for tau_CT {lo:.2g} to {hi:.2g} s ({math.log10(hi / lo):.2g} decade; a CT arc outside it, e.g. merged into "
-        "the GB's, is not bounded)"
+        f"for {bound_span(tau_range_s)} ({decades:.2g} decade; a CT arc outside it, e.g. merged into the GB's, is not "
+        "bounded)"
     )
 
 

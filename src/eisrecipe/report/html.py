@@ -21,6 +21,7 @@ import yaml
 from markupsafe import Markup, escape
 
 from eisrecipe.recipe.elements import ELEMENT_ORDER
+from eisrecipe.recipe.verdict import bound_span
 from eisrecipe.report.data import CellData
 from eisrecipe.report.figures import Plot, cell_plots, figure_png, figure_svg, spectrum_label
 from eisrecipe.report.formatting import fmt, fmt_pm, is_number
@@ -232,7 +233,7 @@ def _r_pol(verdict: Mapping[str, Any], steps36: Mapping[str, Any]) -> Markup:
             return fmt_pm(r["value_ohm_cm2"], r.get("stderr_ohm_cm2"), "ohm_cm2")
         if r.get("upper_bound_ohm_cm2") is not None:
             span = r.get("tau_range_s")
-            where = f", tau_CT {span[0]:.2g} to {span[1]:.2g} s only" if span and len(span) == 2 else ""
+            where = f", {bound_span(span)} only" if span and len(span) == 2 else ""
             return Markup("&lt; ") + fmt(r["upper_bound_ohm_cm2"], 3, "ohm_cm2") + escape(f" (upper bound{where})")
     step3 = steps36.get("step3") or {}
     if step3.get("r_pol_ohm_cm2") is not None:
