@@ -14,7 +14,13 @@ import numpy as np
 import pytest
 from synthetic import pressure_spectrum, rc
 
-from eisrecipe.recipe.steps_1_2 import FIT_SIGNAL_TRACK, fit_signal_finding, steps12_from_dict, with_fit_signal
+from eisrecipe.recipe.steps_1_2 import (
+    FIT_SIGNAL_TRACK,
+    Absence,
+    fit_signal_finding,
+    steps12_from_dict,
+    with_fit_signal,
+)
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.stages.drt import DrtStageSettings, run_cell_drt
 from eisrecipe.stages.fit import CellFits, run_cell_fits
@@ -78,8 +84,9 @@ def test_a_fit_within_the_gate_keeps_its_model() -> None:
 
 def test_step_2_on_a_fitted_signal_follows_the_drt_rules() -> None:
     """The rules of Step 2 on fitted (R, tau) points: tau constant and R following R_Pol A -> charge transfer; tau
-    shifting by a decade with R falling -> constriction; missing at the highest pressure -> never shown gone there
-    (it may have merged into the GB), so Steps 1-2 stay undetermined; a DRT track already there -> left alone."""
+    shifting by a decade with R falling -> constriction; missing at the highest pressure -> not shown gone there
+    (it may have merged into the GB) unless its absence is tested (Step 2 (ii) then: constriction dominates), else
+    Steps 1-2 stay undetermined; a DRT track already there -> left alone."""
     series = [(f"p{k}", 10.0 * (k + 1)) for k in range(5)]
 
     def signal(rs: list[float], taus: list[float]):
@@ -101,6 +108,16 @@ def test_step_2_on_a_fitted_signal_follows_the_drt_rules() -> None:
     assert amended.branch == "right" and amended.conclusion == "charge_transfer_present"
     assert amended.tau_ct_s == pytest.approx(5e-6) and amended.interface_at_highest == (FIT_SIGNAL_TRACK,)
     assert with_fit_signal(base, early).conclusion == "undetermined"  # not shown gone at the highest pressure
+    assert early.gone_at_highest is False
+    # shown gone there (absence_beside_gb: the series fit's detection limit below 0.1 of its first R): Step 2 (ii)
+    rs, taus = [80.0, 40.0, 20.0], [1e-4, 4e-5, 2e-5]
+    early_points = [(k, *series[k], rs[k], taus[k]) for k in range(3)]
+    gone = fit_signal_finding(early_points, series, absence=Absence(True, "test: gone"))
+    assert gone.gone_at_highest and gone.behaviour == "constriction"
+    assert with_fit_signal(base, gone).conclusion == "constriction_dominates"
+    # shown gone, but never seen with pressure behaviour of its own: a middle-pressure point alone is no Step 2 (ii)
+    middle = fit_signal_finding([(2, "p2", 30.0, 20.0, 2e-5)], series, absence=Absence(True, "test: gone"))
+    assert not middle.present_at_lowest and with_fit_signal(base, middle).conclusion == "undetermined"
     assert with_fit_signal(base, None) is base
     assert with_fit_signal(amended, cstr) is amended  # Steps 1-2 with a track of their own are not amended
     # a flat signal beside the GB may be the GB's own heterogeneity: not added, whatever its tau
@@ -302,3 +319,103 @@ def test_a_model_with_interface_elements_is_not_tested_within_the_gate(monkeypat
     assert "int" not in elements and {"ct", "cstr"} <= set(elements), elements
     assert fits.finding.step4.beside_gb is None
     assert not called
+
+
+# a constriction arc inside the GB's DRT peak (full matrix c200: 13.6 ohm cm^2 0.5 decade above a GB of 81): it falls
+# and its tau moves towards the GB's as the contact grows, and it is gone at full contact (Table 1: R_Cstr -> 0)
+R_CSTR = [15.0, 10.0, 6.0, 2.5, 0.0]
+TAU_CSTR = [TAU_GB * 10**d for d in (0.5, 0.45, 0.4, 0.35, 0.3)]
+
+
+def _constriction_series() -> list[Spectrum]:
+    f = np.logspace(6.7, -1, 78)
+    out = []
+    for i, (r, tau) in enumerate(zip(R_CSTR, TAU_CSTR, strict=True)):
+        z = rc(f, 100.0, 2e-8) + rc(f, R_GB, TAU_GB) + (rc(f, r, tau) if r else 0.0)
+        out.append(pressure_spectrum(f, z, "hid", 10.0 * (i + 1), None, 0.004, seed=60 + i))
+    return out
+
+
+def test_a_constriction_arc_inside_the_gb_peak_is_not_read_as_persisting() -> None:
+    """Step 4 adds the element beside the GB; at full contact the fit holds it unresolved (R within 2 standard errors
+    of 0, kept by the pruning's F-test) or not at all: either way no interface signal "persists at the highest
+    pressure" (before: charge transfer, by its constant tau, on an R of 0.3 +- 1.4 ohm cm^2), its absence there is
+    tested, and the verdict is constriction where it is shown gone, else undetermined - never charge transfer."""
+    spectra = _constriction_series()
+    drt, fits = _fits(spectra)
+    assert not drt.finding["interface_tracks"]  # merged into the GB's DRT peak
+    beside = fits.finding.step4.beside_gb
+    assert beside is not None and beside["included"], beside
+    signal = fits.finding.fit_signal
+    assert signal is not None and not signal.present_at_highest, signal
+    absence = beside["absence_at_highest"]
+    assert absence["spectrum"] == spectra[-1].meta["spectrum"] and signal.gone_at_highest == absence["gone"]
+    validation = {"spectra": [{"spectrum": sp.meta["spectrum"], "file": "x", "sha256": "0"} for sp in spectra]}
+    verdict = run_cell_verdict("hid", validation, {"steps_1_2": drt.finding}, fits.findings, fits.table).verdict
+    expected = "constriction" if absence["gone"] else "undetermined"
+    assert verdict["dominant_interface_process"] == expected, verdict["dominance"]
+
+
+def _without_element_at_full_contact(spectra: list[Spectrum]):
+    """The series fit of Steps 3-6 on ``spectra``, refitted from its values without its element beside the GB in
+    the highest-pressure spectrum: (that fit, the spectra by name, the element's name)."""
+    from eisrecipe.methods.circuits import SeriesModel
+    from eisrecipe.methods.fitting import Start, fit_series
+    from eisrecipe.recipe.steps_3_6 import steps_3_6
+
+    drt = run_cell_drt("hid", spectra, DrtStageSettings())
+    result = steps_3_6("hid", spectra, drt.tracking.to_frame(), steps12_from_dict(drt.finding))
+    element = result.finding.step4.beside_gb["element"]
+    joint = result.series_fit
+    names = list(joint.spectra)
+    models, starts = [], []
+    for name, model in zip(names, joint.models, strict=True):
+        keep = tuple(e for e in model.elements if not (name == names[-1] and e.name == element))
+        models.append(SeriesModel(keep, r_inf=model.r_inf, inductance=model.inductance))
+        fitted = [joint.element(name, e.name) for e in keep]
+        l_start = joint.inductance[name][0] if model.inductance else 1e-9
+        starts.append(
+            Start(r=[e.r for e in fitted], tau_s=[e.tau_s for e in fitted], alpha=[e.alpha for e in fitted],
+                  r_inf=joint.r_inf[name][0], inductance=l_start)
+        )  # fmt: skip
+    by_name = {sp.meta["spectrum"]: sp for sp in spectra}
+    freq, imp = [by_name[n].frequency_hz for n in names], [by_name[n].impedance for n in names]
+    return fit_series(freq, imp, models, starts, names=names, shared=list(joint.shared)), by_name, element
+
+
+def test_an_arc_merged_into_the_gb_at_full_contact_is_not_shown_gone() -> None:
+    """The series fitted without the element at full contact although its arc is there (R_CT = R_Pol A = 50 ohm cm^2,
+    0.4 decade above the GB): the series' detection limit there lies above 0.1 of its first R - not gone."""
+    from eisrecipe.recipe.steps_3_6 import FitSettings, absence_beside_gb
+
+    without, by_name, element = _without_element_at_full_contact(_series(R_POL))
+    lowest, highest = without.spectra[0], without.spectra[-1]
+    tested = absence_beside_gb(without, by_name, element, highest, 0.1, FitSettings())
+    assert tested is not None
+    absence, numbers = tested
+    assert not absence.evidenced and numbers["source"] == "detection limit in the series fit", numbers
+    assert numbers["r_test_ohm_cm2"] == pytest.approx(0.1 * without.element(lowest, element).r)
+    assert numbers["bound_ohm_cm2"] > 0.1 * R_POL
+
+
+def test_a_constriction_arc_gone_before_full_contact_is_shown_gone() -> None:
+    """Seven pressures, the arc fading into the GB's peak (R 15 -> 0 ohm cm^2, tau 0.5 -> 0.2 decade above the GB's):
+    the fit holds it at the low pressures only, and the spectra without it fix the shared GB, so the series'
+    detection limit at full contact lies below 0.1 of its first R - gone: Step 2 (ii), constriction."""
+    f = np.logspace(6.7, -1, 78)
+    spectra = []
+    for i, (r, d) in enumerate(zip([15.0, 10.0, 6.0, 3.0, 1.2, 0.4, 0.0], np.linspace(0.5, 0.2, 7), strict=True)):
+        z = rc(f, 100.0, 2e-8) + rc(f, R_GB, TAU_GB) + (rc(f, r, TAU_GB * 10**d) if r else 0.0)
+        spectra.append(pressure_spectrum(f, z, "hid", 10.0 * (i + 1), None, 0.004, seed=60 + i))
+    drt, fits = _fits(spectra)
+    assert not drt.finding["interface_tracks"]
+    beside = fits.finding.step4.beside_gb
+    highest = spectra[-1].meta["spectrum"]
+    assert beside["included"] and highest not in beside["spectra_holding_it"], beside
+    absence = beside["absence_at_highest"]
+    assert absence["gone"] and absence["bound_ohm_cm2"] < absence["r_test_ohm_cm2"], absence
+    signal = fits.finding.fit_signal
+    assert signal.gone_at_highest and signal.behaviour == "constriction", signal
+    validation = {"spectra": [{"spectrum": sp.meta["spectrum"], "file": "x", "sha256": "0"} for sp in spectra]}
+    verdict = run_cell_verdict("hid", validation, {"steps_1_2": drt.finding}, fits.findings, fits.table).verdict
+    assert verdict["dominant_interface_process"] == "constriction", verdict["dominance"]

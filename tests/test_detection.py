@@ -91,3 +91,75 @@ def test_argument_errors() -> None:
     with pytest.raises(ValueError, match="positive"):
         rc_detection_limit(fit, F, _clean(), (0.0, 1e-3))
     assert tau_window_s(F) == pytest.approx((1 / (2 * np.pi * 1e6), 1 / (2 * np.pi * 10)))
+
+
+# --- the series form (rc_detection_limit_in_series): the same linearised bound over a joint fit -----------------------
+SERIES_F = np.logspace(6, 0, 49)  # 1 MHz .. 1 Hz, 8 per decade
+SERIES_MODEL = SeriesModel.of(["gb", "int"], "RC", r_inf=True)
+GB_R, GB_TAU = 100.0, 1e-5  # a GB-like arc shared by the series (Table 1: independent of pressure)
+
+
+def _series(r_int: list[float], tau_int: float, noise: float, seed: int, hidden: float = 0.0):
+    """Spectra of one GB plus an interface RC of falling R 0.5 decade slower; the last spectrum holds ``hidden``
+    ohm cm^2 at the interface tau but is modelled without an interface element."""
+    zs = []
+    for k, r in enumerate(r_int):
+        z = R_INF + rc(SERIES_F, GB_R, GB_TAU) + rc(SERIES_F, r, tau_int)
+        zs.append(noisy(z, noise, seed + k))
+    zs.append(noisy(R_INF + rc(SERIES_F, GB_R, GB_TAU) + rc(SERIES_F, hidden, tau_int), noise, seed + 99))
+    models = [SERIES_MODEL] * len(r_int) + [SeriesModel.of(["gb"], "RC", r_inf=True)]
+    starts = [Start(r=[GB_R, r], tau_s=[GB_TAU, tau_int], r_inf=R_INF) for r in r_int]
+    starts.append(Start(r=[GB_R], tau_s=[GB_TAU], r_inf=R_INF))
+    names = [f"p{k}" for k in range(len(zs))]
+    data = {n: (SERIES_F, z) for n, z in zip(names, zs, strict=True)}
+    return models, starts, names, data
+
+
+def test_series_limit_without_shared_parameters_is_the_single_spectrum_limit() -> None:
+    # nothing shared: the series' Jacobian is block-diagonal, the last spectrum's block alone decides, so the series
+    # form must give the single-spectrum form's numbers (same linearisation; tolerance 1e-6 relative)
+    from eisrecipe.methods.detection import rc_detection_limit_in_series
+    from eisrecipe.methods.fitting import fit_series
+
+    models, starts, names, data = _series([30.0, 10.0], 10**-4.5, 0.003, 5)
+    fit = fit_series([d[0] for d in data.values()], [d[1] for d in data.values()], models, starts, names=names)
+    joint = rc_detection_limit_in_series(fit, data, "p2", (1e-4, 1e-2))
+    alone = rc_detection_limit(fit, *data["p2"], (1e-4, 1e-2), spectrum="p2")
+    np.testing.assert_allclose(joint.r_hat, alone.r_hat, rtol=1e-6, atol=1e-9)
+    # the same |g_perp|^2, only the residual scale differs: the series' residuals over its dof against the one
+    # spectrum's over its own (modulus weighting: weighted residuals are the relative ones), each less the part the
+    # added R explains
+    rss_one, dof_one = float(np.sum(np.abs(fit.residuals["p2"]) ** 2)), 2 * SERIES_F.size - 4
+    g2 = rss_one / (alone.r_stderr**2 * dof_one + alone.r_hat**2)  # from se^2 = (rss - R^2 g2) / dof / g2
+    expected = np.sqrt((fit.chi2 - alone.r_hat**2 * g2) / (fit.dof - 1) / g2)
+    np.testing.assert_allclose(joint.r_stderr, expected, rtol=1e-6)
+
+
+def test_series_limit_ties_the_shared_gb_and_finds_a_hidden_arc() -> None:
+    from eisrecipe.methods.detection import rc_detection_limit_in_series
+    from eisrecipe.methods.fitting import fit_series
+
+    tau_int = GB_TAU * 10**0.5
+    for hidden in (0.0, 5.0):
+        models, starts, names, data = _series([40.0, 25.0, 12.0], tau_int, 0.003, 11, hidden)
+        freq, imp = [d[0] for d in data.values()], [d[1] for d in data.values()]
+        shared = fit_series(freq, imp, models, starts, names=names, shared=["gb"])
+        free = fit_series(freq, imp, models, starts, names=names)
+        # from the fitted GB's tau in the tested spectrum, as Step 2's absence test reads it
+        tau_tied, tau_free = (f.element("p3", "gb").tau_s for f in (shared, free))
+        tied = rc_detection_limit_in_series(shared, data, "p3", (tau_tied, 10 * tau_tied))
+        untied = rc_detection_limit_in_series(free, data, "p3", (tau_free, 10 * tau_free))
+        # at the GB's own tau an RC of the last spectrum is its own GB's R when that GB is free: undetermined;
+        # a GB shared with the series is fixed by the other spectra, and the bound is finite
+        assert not np.isfinite(untied.bounds[0])
+        assert np.isfinite(tied.bound)
+        assert np.isfinite(untied.bounds[-1])  # a decade above the GB it is told from the free GB too
+        at = int(np.argmin(np.abs(np.log(tied.tau_s / tau_int))))
+        if hidden:
+            # the hidden arc is found at its tau within 4 standard errors (the linearisation from a fit that
+            # missed it: first order), and it lies under the bound
+            assert abs(tied.r_hat[at] - hidden) < 4 * tied.r_stderr[at] + 0.1 * hidden
+            assert tied.bound > hidden
+        else:
+            # below Step 2's measure of "gone" (Steps12Thresholds.absence_ratio = 0.1 of the first R, 40 ohm cm^2)
+            assert tied.bound < 0.1 * 40.0

@@ -19,11 +19,17 @@ confounded with them and its bound diverges - which is why the tau range matters
 Compared with the single-point rule (:func:`eisrecipe.recipe.contact.ct_bound_from_noise`: R/2 = k sigma max|Z|), the
 fit uses every point the element would change, so the bound is several times tighter for the same noise.
 
+In a joint series fit whose other spectra share parameters with the tested one (bulk and GB across a pressure
+series), :func:`rc_detection_limit_in_series` keeps those shared parameters tied to every spectrum: the extra column
+is projected off the whole series' Jacobian, so an RC at the GB's time constant is told from the GB by the other
+spectra, which fix the shared GB (Table 1: the GB does not depend on pressure).
+
 Units: resistances in the spectrum's units (ohm cm^2 for area-specific data), time constants in s.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +37,7 @@ import numpy as np
 
 from eisrecipe.methods.fitting import CONDITION_LIMIT, SeriesFit, Weighting, residual_weights
 
-__all__ = ["DetectionLimit", "rc_detection_limit", "tau_window_s"]
+__all__ = ["DetectionLimit", "rc_detection_limit", "rc_detection_limit_in_series", "tau_window_s"]
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,114 @@ def rc_detection_limit(
             continue  # R is along an undetermined direction: no bound at this tau
         var = s2 * float(np.sum((vt[good, -1] / sv[good]) ** 2))
         r_hat[i], r_err[i] = step[-1], np.sqrt(var)
+    bounds = np.where(np.isfinite(r_err), np.maximum(np.nan_to_num(r_hat, nan=0.0), 0.0) + k * r_err, np.inf)
+    i_max = int(np.argmax(bounds))
+    return DetectionLimit(
+        bound=float(bounds[i_max]),
+        tau_at_bound_s=float(taus[i_max]),
+        tau_s=taus,
+        r_hat=r_hat,
+        r_stderr=r_err,
+        bounds=bounds,
+        k=float(k),
+        noise_scale=float(np.sqrt(fit.reduced_chi2)),
+    )
+
+
+UNEXPLAINED_MIN = 1e-6
+"""Smallest share (in norm) of a trial column that the series' Jacobian must leave unexplained for R to count as
+determined (:func:`rc_detection_limit_in_series`); below it the standard error would exceed 1e6 times the noise
+scale over |g| - no bound in any sense."""
+
+
+def rc_detection_limit_in_series(
+    fit: SeriesFit,
+    data: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    spectrum: str,
+    tau_range_s: tuple[float, float],
+    *,
+    k: float = 3.0,
+    points_per_decade: int = 8,
+    weighting: Weighting = "modulus",
+) -> DetectionLimit:
+    """Largest RC resistance in one spectrum of a joint series fit that the whole series cannot tell from zero.
+
+        As :func:`rc_detection_limit`, with the linearised augmented problem over every spectrum of ``fit``: the trial
+        column g = 1 / (1 + j omega tau) sits in the rows of ``spectrum`` only, and its part that the series' Jacobian J
+        (all spectra, the shared parameters in every spectrum's rows) cannot explain, g_perp = (I - P_J) g, gives
+        R_hat = -g_perp . r / |g_perp|^2 and var(R) = s^2 / |g_perp|^2, s^2 the augmented residual scale (residual r
+        over m - n - 1 degrees of freedom). P_J projects on the column space of J at its numerical rank (a direction J
+        barely determines still counts as able to take up g, which only widens the bound); a g that J can almost
+        explain (|g_perp| below :data:`UNEXPLAINED_MIN` of |g|; the projection's round-off leaves ~1e-8 of a g that J
+    explains exactly) leaves R undetermined: an infinite bound at that tau.
+
+        Parameters
+        ----------
+        fit
+            Converged joint fit.
+        data
+            Per spectrum of ``fit``: (frequency in Hz, impedance in ohm cm^2) exactly as fitted.
+        spectrum
+            The spectrum the hidden element would sit in.
+        tau_range_s
+            (min, max) trial time constants, s.
+        k, points_per_decade, weighting
+            As for :func:`rc_detection_limit`.
+    """
+    lo, hi = float(min(tau_range_s)), float(max(tau_range_s))
+    if not (lo > 0 and np.isfinite(hi)):
+        raise ValueError(f"tau range must be positive and finite, got {tau_range_s}")
+    if spectrum not in fit.spectra:
+        raise ValueError(f"spectrum {spectrum!r} is not in the fit")
+    column = {p: i for i, p in enumerate(fit.param_names)}
+    blocks: list[np.ndarray] = []
+    residuals: list[np.ndarray] = []
+    rows = slice(0, 0)
+    start = 0
+    for name in fit.spectra:
+        model, x = fit.spectrum_vector(name)
+        f, z = data[name]
+        omega = 2 * np.pi * np.asarray(f, dtype=float)
+        z = np.asarray(z, dtype=complex)
+        w_re, w_im = residual_weights(z, weighting)
+        local = model.jacobian(omega, x)
+        res = model.impedance(omega, x) - z
+        block = np.zeros((2 * omega.size, len(column)))
+        cols = [column[f"{name}:{p}"] if f"{name}:{p}" in column else column[p] for p in model.param_names]
+        block[:, cols] = np.vstack([local.real * w_re[:, None], local.imag * w_im[:, None]])
+        blocks.append(block)
+        residuals.append(np.concatenate([res.real * w_re, res.imag * w_im]))
+        if name == spectrum:
+            rows = slice(start, start + 2 * omega.size)
+            g_omega, g_w = omega, (w_re, w_im)
+        start += 2 * omega.size
+    jac = np.vstack(blocks)
+    r0 = np.concatenate(residuals)
+    m, p = jac.shape
+    dof = m - p - 1
+    if dof <= 0:
+        raise ValueError(f"{m} data for {p + 1} parameters: no detection limit")
+    u, sv, _ = np.linalg.svd(jac, full_matrices=False)
+    rank = int(np.sum(sv > sv[0] * max(m, p) * np.finfo(float).eps)) if sv.size and sv[0] > 0 else 0
+    basis = u[:, :rank]
+    r_perp = r0 - basis @ (basis.T @ r0)
+    rss = float(r_perp @ r_perp)
+
+    n = max(int(np.ceil(np.log10(hi / lo) * points_per_decade)) + 1, 2)
+    taus = np.geomspace(lo, hi, n)
+    r_hat = np.full(n, np.nan)
+    r_err = np.full(n, np.inf)
+    for i, tau in enumerate(taus):
+        g_c = 1.0 / (1.0 + 1j * g_omega * tau)
+        g = np.zeros(m)
+        g[rows] = np.concatenate([g_c.real * g_w[0], g_c.imag * g_w[1]])
+        g_perp = g - basis @ (basis.T @ g)
+        denom = float(g_perp @ g_perp)
+        if not denom > UNEXPLAINED_MIN**2 * float(g @ g):
+            continue  # J takes up the element: R undetermined at this tau
+        r_hat[i] = -float(g_perp @ r_perp) / denom
+        s2 = max(rss - r_hat[i] ** 2 * denom, 0.0) / dof
+        r_err[i] = float(np.sqrt(s2 / denom))
     bounds = np.where(np.isfinite(r_err), np.maximum(np.nan_to_num(r_hat, nan=0.0), 0.0) + k * r_err, np.inf)
     i_max = int(np.argmax(bounds))
     return DetectionLimit(

@@ -82,7 +82,7 @@ from eisrecipe.recipe.elements import (
     MICROSTRUCTURE,
 )
 from eisrecipe.recipe.findings import NotApplicable
-from eisrecipe.serialize import from_dict
+from eisrecipe.serialize import from_dict, optional, to_dict
 
 if TYPE_CHECKING:
     from eisrecipe.methods.peaks import Peak
@@ -174,6 +174,9 @@ class InterfaceTrackFinding:
     r_last_ohm_cm2: float = math.nan
     r_trend: str = "undetermined"
     r_by_step: tuple[tuple[int, float], ...] = ()
+    #: for a signal with no point at the highest pressure whose absence there was tested: whether it is shown gone
+    #: (:class:`Absence`); None where not tested (DRT tracks keep theirs in Steps12Finding's notes and reasons)
+    gone_at_highest: bool | None = optional()
 
 
 def keeps_r(r_ratio: float, tolerance: float) -> bool:
@@ -255,8 +258,8 @@ class Steps12Finding:
         return float(self.thresholds.get("amplitude_fall_min", 0.3))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain mapping, NaN replaced by ``None`` (strict JSON)."""
-        return _clean(asdict(self))
+        """Plain mapping, NaN replaced by ``None`` (strict JSON), ``optional()`` fields left out while None."""
+        return to_dict(self)
 
 
 MIN_DISTINCT_PRESSURES = 3
@@ -301,16 +304,6 @@ def steps12_from_dict(data: Mapping[str, Any]) -> Steps12Finding | NotApplicable
     if data.get("applies") is False:
         return NotApplicable(reason=str(data.get("reason") or ""))
     return from_dict(Steps12Finding, data)
-
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
 
 
 def tau_noise_tolerance(t: Track, th: Steps12Thresholds, sigma_ref: float) -> float:
@@ -583,13 +576,16 @@ def fit_signal_finding(
     points: Sequence[tuple[int, str, float, float, float]],
     series: Sequence[tuple[str, float]],
     thresholds: Mapping[str, float] | None = None,
+    absence: Absence | None = None,
 ) -> InterfaceTrackFinding:
     """Step 2 on an interface element the Step 4 series fit found beside the GB, with no DRT peak of its own
     (:func:`eisrecipe.recipe.steps_3_6.beside_gb`): the same rules as for a DRT track (:func:`classify_track`, the
     tolerance of :func:`tau_noise_tolerance` without a position-scatter reference), read on the fitted R and tau.
 
-    A spectrum where the fit holds no such element is no evidence that the signal is gone there: inside the GB's
-    peak it may only have merged into the GB, so a signal missing at the highest pressure is never shown gone.
+    A spectrum where the fit holds no such element is no evidence by itself that the signal is gone there: inside
+    the GB's peak it may only have merged into the GB. A signal missing at the highest pressure is shown gone only
+    by ``absence`` (:func:`eisrecipe.recipe.steps_3_6.absence_beside_gb`: the series fit's detection limit of an RC
+    beside the GB in that spectrum), as a DRT track is by :func:`absence_at_highest`.
 
     Parameters
     ----------
@@ -600,6 +596,9 @@ def fit_signal_finding(
         (spectrum, pressure in MPa) of the whole ordered series.
     thresholds
         Steps 1-2's thresholds as used (:attr:`Steps12Finding.thresholds`); the defaults where None.
+    absence
+        Whether the signal is shown gone at the highest pressure, where the fit holds no element there; None: not
+        tested (not shown gone).
     """
     # here, not at the top: the peak finder's module (SciPy's optimiser) is needed only for its record type, and the
     # verdict stage, which imports this module, never calls this function
@@ -615,11 +614,15 @@ def fit_signal_finding(
     track = Track(FIT_SIGNAL_TRACK, pts, FIT_SIGNAL_LABEL, "Step 4 series fit: inside the GB's DRT peak")
     result = TrackingResult(tuple(SeriesEntry(s, (), p, "") for s, p in series), (track,))
     trends = track_trends(track, result)
-    absence = None
+    gone = None
     if not trends["present_at_highest"]:
-        absence = Absence(False, "the series fit holds no element beside the GB there: merged into it, not shown gone")
-    f = judged_track(track, trends, th, math.nan, absence)
-    return replace(f, reason=f"an element of the series fit beside the GB, no DRT peak of its own: {f.reason}")
+        absence = absence or Absence(
+            False, "the series fit holds no element beside the GB there: merged into it, not shown gone"
+        )
+        gone = absence.evidenced
+    f = judged_track(track, trends, th, math.nan, absence if gone is not None else None)
+    reason = f"an element of the series fit beside the GB, no DRT peak of its own: {f.reason}"
+    return replace(f, reason=reason, gone_at_highest=gone)
 
 
 def with_fit_signal(s12: Steps12Finding, signal: InterfaceTrackFinding | None) -> Steps12Finding:
@@ -629,20 +632,28 @@ def with_fit_signal(s12: Steps12Finding, signal: InterfaceTrackFinding | None) -
 
     A signal beside the GB whose R does not change with pressure says nothing Steps 1-2 can use: it may be the GB's
     own heterogeneity (the paper's extra GB-side DRT peak), which no pressure series tells from charge transfer at
-    full contact - so one seen at a single pressure is not added either. With a changing signal, Step 1's branch is
-    right when it is held at the lowest pressure (else it stays as the DRT left it: Step 2 (ii)'s single peak at the
-    highest pressure, :func:`last_peak_is_ct`, is a right-branch rule), and Step 2 concludes as for a DRT track: a
+    full contact - so one seen at a single pressure is not added either, unless it is shown gone at the highest
+    pressure (``gone_at_highest``: from its R to below a tenth of it is a change). With a changing signal, Step 1's
+    branch is right when it is held at the lowest pressure (else it stays as the DRT left it: Step 2 (ii)'s single
+    peak at the highest pressure, :func:`last_peak_is_ct`, is a right-branch rule), and Step 2 concludes as for a
+    DRT track: a
     tau-constant signal left at the highest pressure is charge transfer (tau_CT its tau there); one that is
     constriction by its tau shift and fall and still there has all but vanished; a signal missing at the highest
-    pressure is not shown gone (undetermined), nor is one of undetermined behaviour.
+    pressure that was there at the lowest and is shown gone (``gone_at_highest``, :func:`fit_signal_finding`) is
+    Step 2 (ii)'s "no interface signal left at the highest pressure": constriction dominates; one not shown gone
+    is undetermined, as is one of undetermined behaviour.
     """
-    if signal is None or s12.interface_tracks or keeps_r(signal.r_ratio, s12.amplitude_tolerance):
+    if signal is None or s12.interface_tracks:
+        return s12
+    if keeps_r(signal.r_ratio, s12.amplitude_tolerance) and not signal.gone_at_highest:
         return s12
     at_highest = (signal.track,) if signal.present_at_highest else ()
     tau_ct = None
     if signal.present_at_highest and signal.behaviour == "charge_transfer":
         conclusion, tau_ct = "charge_transfer_present", float(10**signal.log10_tau_last)
-    elif signal.present_at_highest and signal.behaviour == "constriction":
+    elif signal.behaviour == "constriction" and (
+        signal.present_at_highest or (signal.present_at_lowest and signal.gone_at_highest)
+    ):
         conclusion = "constriction_dominates"
     else:
         conclusion = "undetermined"

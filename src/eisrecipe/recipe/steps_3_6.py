@@ -74,7 +74,7 @@ import pandas as pd
 
 from eisrecipe.errors import InputError
 from eisrecipe.methods.circuits import Element, ElementKind, SeriesModel
-from eisrecipe.methods.detection import rc_detection_limit, tau_window_s
+from eisrecipe.methods.detection import rc_detection_limit, rc_detection_limit_in_series, tau_window_s
 from eisrecipe.methods.fitting import ElementFit, SeriesFit, Start, fit_series, local_misfit
 from eisrecipe.methods.ftest import f_test
 from eisrecipe.methods.inductance import choose_inductance
@@ -100,8 +100,10 @@ from eisrecipe.recipe.elements import (
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.interface_split import InterfaceSplit, split_interface
 from eisrecipe.recipe.steps_1_2 import (
+    Absence,
     InterfaceTrackFinding,
     Steps12Finding,
+    Steps12Thresholds,
     fit_signal_finding,
     keeps_r,
     moving_peak_order,
@@ -817,6 +819,11 @@ def _prunable(e: ElementFit) -> bool:
     return is_interface(e.element) and not e.shared and bool(np.isfinite(e.r))
 
 
+def _resolved(e: ElementFit, settings: FitSettings) -> bool:
+    """Whether the fit resolves the element: R >= ``settings.z_crit`` standard errors (the pruning rule)."""
+    return _resolution_z(e) >= settings.z_crit
+
+
 def _resolution_z(e: ElementFit) -> float:
     """R / its standard error (0 for an infinite or zero error: a degenerate direction)."""
     return float(e.r / e.r_stderr) if np.isfinite(e.r_stderr) and e.r_stderr > 0 else 0.0
@@ -1515,7 +1522,8 @@ def step3_full_contact(
     element (left branch; a constriction element left at the highest pressure is not CT) or the single ``int``
     element (right branch); without it, R_Pol gets an upper bound (:func:`_r_pol_bound`). ``from_series``: the
     ``int`` element is the one Step 4 added beside the GB and Steps 1-2 read (:func:`with_fit_signal`) - its values
-    are the series fit's (:attr:`Step3Finding.source`). With ``interfaces = 2``
+    are the series fit's (:attr:`Step3Finding.source`) where it resolves it there (R >= ``z_crit`` standard errors;
+    one held unresolved is no CT signal, :func:`absence_beside_gb`). With ``interfaces = 2``
     (a symmetric cell) R_Pol, C_DL and the bound are per interface (``joint`` is the whole-circuit fit either way;
     the returned fit is per interface)."""
     hi = fitter.a.order[-1]
@@ -1526,7 +1534,8 @@ def step3_full_contact(
     base = {"spectrum": hi, "pressure_mpa": fitter.a.pressure[hi], "fit_ok": fit.ok, "flags": tuple(fit.flags)}
     ct_name = CT if CT in fitter.a.elements else INT
     source = None
-    if from_series and not fitter.a.tracks.get(ct_name, [0]) and _element_dict(joint, hi, ct_name):
+    held = [e for e in joint.elements if e.spectrum == hi and e.element == ct_name]
+    if from_series and not fitter.a.tracks.get(ct_name, [0]) and held and _resolved(held[0], fitter.settings):
         # the element beside the GB that Steps 1-2 read (no DRT track, :func:`beside_gb`, ``from_series``): alone,
         # the spectrum trades its R with a free GB
         # (full matrix c208: 50.9 against the series' 55.3 ohm cm^2, and A = R_Int / R_Pol came out 1.11 at the
@@ -1849,7 +1858,7 @@ def steps_3_6(
     a = replace(a, order=order)
     fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
     fitter, joint, use_l, l_finding, step4 = beside_gb(*_top_end(fitter))
-    signal = _beside_gb_signal(joint, fitter.a, steps12, step4)
+    signal, step4 = _beside_gb_signal(joint, fitter.a, steps12, step4, by_name, settings)
     signal_read = False  # whether Steps 1-2 read that signal (with_fit_signal), and Step 3 its R from the series
     if signal is not None:  # Steps 1-2 read on the one the fit found where the DRT showed no interface signal
         amended = with_fit_signal(steps12, signal)
@@ -1871,7 +1880,7 @@ def steps_3_6(
         beside = refreshed_beside_gb(before.beside_gb, joint, fitter.spectra)
         step4 = replace(step4, bulk_tail=before.bulk_tail, beside_gb=beside)
         if signal is not None and not signal_read:  # beside DRT tracks: Step 2 on the refit's values
-            signal = _beside_gb_signal(joint, a, steps12, step4)
+            signal, step4 = _beside_gb_signal(joint, a, steps12, step4, by_name, settings)
     interfaces = interfaces_of(spectra)
     step3_fit, step3 = step3_full_contact(fitter, joint, use_l, interfaces, from_series=signal_read)
     measured = joint
@@ -1919,14 +1928,107 @@ def steps_3_6(
     return Steps36Result(step3_fit, joint, a.pressure, finding)
 
 
+def absence_beside_gb(
+    joint: SeriesFit,
+    spectra: Mapping[str, Spectrum],
+    name: str,
+    highest: str,
+    absence_ratio: float,
+    settings: FitSettings,
+) -> tuple[Absence, dict[str, Any]] | None:
+    """Whether the element ``name`` that :func:`beside_gb` added, held by the series fit at lower pressures but not
+    resolved in the highest-pressure spectrum ``highest``, is shown gone there - Step 2's rule 2 for a DRT track
+    (:func:`eisrecipe.recipe.steps_1_2.absence_at_highest`) read on the series fit.
+
+    Gone means smaller than ``absence_ratio`` times its R in the first spectrum holding it, the DRT rule's measure:
+    the series fit's detection limit of an RC in ``highest``
+    (:func:`eisrecipe.methods.detection.rc_detection_limit_in_series`: ``settings.bound_sigma`` standard errors
+    above its linearised estimate, the shared bulk and GB tied to every spectrum of the series as Table 1 has them)
+    must lie below that over every tau the element may take there - from the GB's tau to
+    :data:`BOUND_TAU_MARGIN` above it (:func:`_strayed`). An arc still there, merged into the GB's peak, gives a
+    positive estimate and a bound above it; one the series cannot resolve, an infinite bound: neither is gone.
+    Where the fit holds the element in ``highest`` but does not resolve it (R < ``settings.z_crit`` standard errors,
+    kept by the pruning's F-test, :func:`_fit_pruned`), its own R plus ``settings.bound_sigma`` standard errors is
+    the bound. None where ``highest`` holds it resolved, the fit holds it nowhere or only there, there is no GB in
+    ``highest``, or the limit cannot be computed. Returns the :class:`eisrecipe.recipe.steps_1_2.Absence` and its
+    numbers (``bound_ohm_cm2``, ``source`` ...).
+    """
+    held = [e for e in joint.elements if e.element == name and math.isfinite(e.r)]
+    if not held or held[0].spectrum == highest:
+        return None
+    r_test = absence_ratio * held[0].r
+    k = settings.bound_sigma
+    last = held[-1]
+    if last.spectrum == highest:
+        if _resolved(last, settings):
+            return None  # resolved there: present
+        # held but not resolved (kept by the pruning's F-test): its own fit bounds it
+        bound = max(last.r, 0.0) + k * last.r_stderr if math.isfinite(last.r_stderr) else math.inf
+        where = (
+            f"the series fit holds it in {highest} unresolved (R = {last.r:.3g} +- {last.r_stderr:.2g} ohm cm^2, "
+            f"R/stderr < {settings.z_crit:g}): R + {k:g} standard errors = {bound:.3g} ohm cm^2"
+        )
+        numbers: dict[str, Any] = {"spectrum": highest, "bound_ohm_cm2": bound if math.isfinite(bound) else None}
+        numbers.update(source="the element's own fit", k_sigma=k)
+    else:
+        try:
+            tau_gb = joint.element(highest, GB).tau_s
+        except KeyError:
+            return None
+        if not (math.isfinite(tau_gb) and tau_gb > 0):
+            return None
+        data = {s: (spectra[s].frequency_hz, spectra[s].impedance) for s in joint.spectra}
+        try:
+            limit = rc_detection_limit_in_series(
+                joint,
+                data,
+                highest,
+                (tau_gb, BOUND_TAU_MARGIN * tau_gb),
+                k=k,
+                weighting=settings.weighting,  # type: ignore[arg-type]
+            )
+        except ValueError:
+            return None
+        bound = limit.bound
+        where = (
+            f"the series fit's detection limit of an RC beside the GB in {highest} (tau {tau_gb:.3g}-"
+            f"{BOUND_TAU_MARGIN * tau_gb:.3g} s, {k:g} standard errors, the shared GB tied to the series) is "
+            f"{bound:.3g} ohm cm^2"
+        )
+        numbers = {
+            "spectrum": highest,
+            "bound_ohm_cm2": bound if math.isfinite(bound) else None,
+            "source": "detection limit in the series fit",
+            "tau_at_bound_s": limit.tau_at_bound_s,
+            "tau_range_s": [float(limit.tau_s[0]), float(limit.tau_s[-1])],
+            "k_sigma": k,
+        }
+    gone = bool(math.isfinite(bound) and bound < r_test)
+    reason = (
+        f"{where} < {r_test:.3g} ({absence_ratio:g} of its R in {held[0].spectrum}): gone"
+        if gone
+        else f"{where}, not below {r_test:.3g} ({absence_ratio:g} of its R in {held[0].spectrum}): merged into the "
+        "GB or too small to tell, not shown gone"
+    )
+    numbers.update(r_test_ohm_cm2=r_test, gone=gone)
+    return Absence(gone, reason), numbers
+
+
 def _beside_gb_signal(
-    joint: SeriesFit, a: ElementAssignment, steps12: Steps12Finding, step4: Step4Finding
-) -> InterfaceTrackFinding | None:
+    joint: SeriesFit,
+    a: ElementAssignment,
+    steps12: Steps12Finding,
+    step4: Step4Finding,
+    spectra: Mapping[str, Spectrum],
+    settings: FitSettings,
+) -> tuple[InterfaceTrackFinding | None, Step4Finding]:
     """Step 2 on the element :func:`beside_gb` added (Steps 1-2 read it only where the DRT showed no interface signal
-    at all, :func:`with_fit_signal`); None where none was added."""
+    at all, :func:`with_fit_signal`), with whether it is gone at the highest pressure where the fit does not hold it
+    there (:func:`absence_beside_gb`, its numbers in ``step4.beside_gb["absence_at_highest"]``); None where none was
+    added."""
     evidence = step4.beside_gb
     if not evidence or not evidence.get("included"):
-        return None
+        return None, step4
     name = str(evidence["element"])
     points = [
         (k, s, a.pressure[s], v["r_ohm_cm2"], v["tau_s"])
@@ -1937,8 +2039,23 @@ def _beside_gb_signal(
         and math.isfinite(v["r_ohm_cm2"])
     ]
     if not points:
-        return None
-    return fit_signal_finding(points, [(s, a.pressure[s]) for s in a.order], steps12.thresholds)
+        return None, step4
+    highest = a.order[-1]
+    unresolved = [e for e in joint.elements if e.element == name and e.spectrum == highest]
+    if unresolved and not _resolved(unresolved[0], settings):
+        # held at the highest pressure without being resolved: not "present" there (as a DRT peak below the
+        # significance threshold is none), its absence tested instead
+        points = [q for q in points if q[1] != highest]
+    if not points:
+        return None, step4
+    th = Steps12Thresholds(**dict(steps12.thresholds or {}))
+    tested = absence_beside_gb(joint, spectra, name, highest, th.absence_ratio, settings)
+    absence = None
+    evidence = {k: v for k, v in evidence.items() if k != "absence_at_highest"}
+    if tested is not None:
+        absence, evidence["absence_at_highest"] = tested
+    step4 = replace(step4, beside_gb=evidence)
+    return fit_signal_finding(points, [(s, a.pressure[s]) for s in a.order], steps12.thresholds, absence), step4
 
 
 def _split_needed(
