@@ -29,12 +29,13 @@ Units: resistances in the spectrum's units (ohm cm^2 for area-specific data), ti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from eisrecipe.methods.blas import one_blas_thread
 from eisrecipe.methods.fitting import CONDITION_LIMIT, SeriesFit, Weighting, residual_weights
 
 __all__ = ["DetectionLimit", "rc_detection_limit", "rc_detection_limit_in_series", "tau_window_s"]
@@ -198,30 +199,40 @@ def rc_detection_limit_in_series(
     k: float = 3.0,
     points_per_decade: int = 8,
     weighting: Weighting = "modulus",
+    exclude: Sequence[str] = (),
 ) -> DetectionLimit:
     """Largest RC resistance in one spectrum of a joint series fit that the whole series cannot tell from zero.
 
-        As :func:`rc_detection_limit`, with the linearised augmented problem over every spectrum of ``fit``: the trial
-        column g = 1 / (1 + j omega tau) sits in the rows of ``spectrum`` only, and its part that the series' Jacobian J
-        (all spectra, the shared parameters in every spectrum's rows) cannot explain, g_perp = (I - P_J) g, gives
-        R_hat = -g_perp . r / |g_perp|^2 and var(R) = s^2 / |g_perp|^2, s^2 the augmented residual scale (residual r
-        over m - n - 1 degrees of freedom). P_J projects on the column space of J at its numerical rank (a direction J
-        barely determines still counts as able to take up g, which only widens the bound); a g that J can almost
-        explain (|g_perp| below :data:`UNEXPLAINED_MIN` of |g|; the projection's round-off leaves ~1e-8 of a g that J
-    explains exactly) leaves R undetermined: an infinite bound at that tau.
+    As :func:`rc_detection_limit`, with the linearised augmented problem over every spectrum of ``fit``: the trial
+    column g = 1 / (1 + j omega tau) sits in the rows of ``spectrum`` only, and its part that the series' Jacobian J
+    (all spectra, the shared parameters in every spectrum's rows) cannot explain, g_perp = (I - P_J) g, gives
+    R_hat = -g_perp . r / |g_perp|^2 and var(R) = s^2 / |g_perp|^2. P_J projects on the column space of J at its
+    numerical rank (a direction J barely determines still counts as able to take up g, which widens the bound); a g
+    that J can almost explain (|g_perp| below :data:`UNEXPLAINED_MIN` of |g|; the projection's round-off leaves ~1e-8
+    of a g that J explains exactly) leaves R undetermined: an infinite bound at that tau.
 
-        Parameters
-        ----------
-        fit
-            Converged joint fit.
-        data
-            Per spectrum of ``fit``: (frequency in Hz, impedance in ohm cm^2) exactly as fitted.
-        spectrum
-            The spectrum the hidden element would sit in.
-        tau_range_s
-            (min, max) trial time constants, s.
-        k, points_per_decade, weighting
-            As for :func:`rc_detection_limit`.
+    The residual scale s^2 is the larger of the series' (its residual over m - n - 1 degrees of freedom) and the
+    tested spectrum's own (its residual over its rows less its own parameters and the added R), each less the part
+    the added R explains: a spectrum the series fits worse than the others keeps its own misfit as noise, as in
+    :func:`rc_detection_limit`, whose numbers this gives where nothing is shared and that spectrum is the worse fitted.
+    The residual is the fit's own (not its part off J's columns): at an optimum the two agree, elsewhere the larger
+    residual only widens the bound.
+
+    Parameters
+    ----------
+    fit
+        Converged joint fit.
+    data
+        Per spectrum of ``fit``: (frequency in Hz, impedance in ohm cm^2) exactly as fitted.
+    spectrum
+        The spectrum the hidden element would sit in.
+    tau_range_s
+        (min, max) trial time constants, s.
+    k, points_per_decade, weighting
+        As for :func:`rc_detection_limit`.
+    exclude
+        Parameter names of ``fit`` (``param_names``) left out of J: an element of the fit treated as absent, so that
+        the trial RC is not taken up by it (its own fitted part stays in the residual).
     """
     lo, hi = float(min(tau_range_s)), float(max(tau_range_s))
     if not (lo > 0 and np.isfinite(hi)):
@@ -232,6 +243,8 @@ def rc_detection_limit_in_series(
     blocks: list[np.ndarray] = []
     residuals: list[np.ndarray] = []
     rows = slice(0, 0)
+    own_params = 0
+    g_omega, g_w = np.zeros(0), (np.zeros(0), np.zeros(0))
     start = 0
     for name in fit.spectra:
         model, x = fit.spectrum_vector(name)
@@ -249,18 +262,21 @@ def rc_detection_limit_in_series(
         if name == spectrum:
             rows = slice(start, start + 2 * omega.size)
             g_omega, g_w = omega, (w_re, w_im)
+            own_params = sum(1 for p in model.param_names if f"{name}:{p}" in column and f"{name}:{p}" not in exclude)
         start += 2 * omega.size
-    jac = np.vstack(blocks)
+    kept = [i for p, i in column.items() if p not in set(exclude)]
+    jac = np.vstack(blocks)[:, kept]
     r0 = np.concatenate(residuals)
     m, p = jac.shape
     dof = m - p - 1
-    if dof <= 0:
+    dof_own = (rows.stop - rows.start) - own_params - 1
+    if dof <= 0 or dof_own <= 0:
         raise ValueError(f"{m} data for {p + 1} parameters: no detection limit")
-    u, sv, _ = np.linalg.svd(jac, full_matrices=False)
+    with one_blas_thread():
+        u, sv, _ = np.linalg.svd(jac, full_matrices=False)
     rank = int(np.sum(sv > sv[0] * max(m, p) * np.finfo(float).eps)) if sv.size and sv[0] > 0 else 0
     basis = u[:, :rank]
-    r_perp = r0 - basis @ (basis.T @ r0)
-    rss = float(r_perp @ r_perp)
+    rss, rss_own = float(r0 @ r0), float(r0[rows] @ r0[rows])
 
     n = max(int(np.ceil(np.log10(hi / lo) * points_per_decade)) + 1, 2)
     taus = np.geomspace(lo, hi, n)
@@ -274,8 +290,9 @@ def rc_detection_limit_in_series(
         denom = float(g_perp @ g_perp)
         if not denom > UNEXPLAINED_MIN**2 * float(g @ g):
             continue  # J takes up the element: R undetermined at this tau
-        r_hat[i] = -float(g_perp @ r_perp) / denom
-        s2 = max(rss - r_hat[i] ** 2 * denom, 0.0) / dof
+        r_hat[i] = -float(g_perp @ r0) / denom
+        explained = r_hat[i] ** 2 * denom
+        s2 = max(max(rss - explained, 0.0) / dof, max(rss_own - explained, 0.0) / dof_own)
         r_err[i] = float(np.sqrt(s2 / denom))
     bounds = np.where(np.isfinite(r_err), np.maximum(np.nan_to_num(r_hat, nan=0.0), 0.0) + k * r_err, np.inf)
     i_max = int(np.argmax(bounds))

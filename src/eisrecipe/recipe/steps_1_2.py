@@ -174,8 +174,9 @@ class InterfaceTrackFinding:
     r_last_ohm_cm2: float = math.nan
     r_trend: str = "undetermined"
     r_by_step: tuple[tuple[int, float], ...] = ()
-    #: for a signal with no point at the highest pressure whose absence there was tested: whether it is shown gone
-    #: (:class:`Absence`); None where not tested (DRT tracks keep theirs in Steps12Finding's notes and reasons)
+    #: for a signal the series fit found beside the GB (:func:`fit_signal_finding`) with no point at the highest
+    #: pressure: whether it is shown gone there (False where not shown, untested included); None for one present
+    #: there and for DRT tracks (theirs is in the track's reason)
     gone_at_highest: bool | None = optional()
 
 
@@ -598,7 +599,7 @@ def fit_signal_finding(
         Steps 1-2's thresholds as used (:attr:`Steps12Finding.thresholds`); the defaults where None.
     absence
         Whether the signal is shown gone at the highest pressure, where the fit holds no element there; None: not
-        tested (not shown gone).
+        tested (not shown gone: ``gone_at_highest`` False).
     """
     # here, not at the top: the peak finder's module (SciPy's optimiser) is needed only for its record type, and the
     # verdict stage, which imports this module, never calls this function
@@ -636,12 +637,12 @@ def with_fit_signal(s12: Steps12Finding, signal: InterfaceTrackFinding | None) -
     pressure (``gone_at_highest``: from its R to below a tenth of it is a change). With a changing signal, Step 1's
     branch is right when it is held at the lowest pressure (else it stays as the DRT left it: Step 2 (ii)'s single
     peak at the highest pressure, :func:`last_peak_is_ct`, is a right-branch rule), and Step 2 concludes as for a
-    DRT track: a
-    tau-constant signal left at the highest pressure is charge transfer (tau_CT its tau there); one that is
+    DRT track: a tau-constant signal left at the highest pressure is charge transfer (tau_CT its tau there); one that is
     constriction by its tau shift and fall and still there has all but vanished; a signal missing at the highest
     pressure that was there at the lowest and is shown gone (``gone_at_highest``, :func:`fit_signal_finding`) is
-    Step 2 (ii)'s "no interface signal left at the highest pressure": constriction dominates; one not shown gone
-    is undetermined, as is one of undetermined behaviour.
+    Step 2 (ii)'s "no interface signal left at the highest pressure": constriction dominates, whatever its R did
+    before (as for a DRT track that vanishes, rule 2); one not shown gone is undetermined, as is one of undetermined
+    behaviour.
     """
     if signal is None or s12.interface_tracks:
         return s12

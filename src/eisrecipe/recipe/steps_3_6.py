@@ -1932,77 +1932,86 @@ def absence_beside_gb(
     joint: SeriesFit,
     spectra: Mapping[str, Spectrum],
     name: str,
-    highest: str,
+    order: Sequence[str],
+    away: Sequence[str],
     absence_ratio: float,
     settings: FitSettings,
 ) -> tuple[Absence, dict[str, Any]] | None:
     """Whether the element ``name`` that :func:`beside_gb` added, held by the series fit at lower pressures but not
-    resolved in the highest-pressure spectrum ``highest``, is shown gone there - Step 2's rule 2 for a DRT track
-    (:func:`eisrecipe.recipe.steps_1_2.absence_at_highest`) read on the series fit.
+    resolved in the highest-pressure spectrum (the last of ``order``, the series in ascending pressure), is shown gone
+    there - Step 2's rule 2 for a DRT track (:func:`eisrecipe.recipe.steps_1_2.absence_at_highest`) read on the
+    series fit.
 
-    Gone means smaller than ``absence_ratio`` times its R in the first spectrum holding it, the DRT rule's measure:
-    the series fit's detection limit of an RC in ``highest``
+    Gone means smaller than ``absence_ratio`` times its R in the first spectrum of ``order`` holding it, the DRT
+    rule's measure: the series fit's detection limit of an RC in that spectrum
     (:func:`eisrecipe.methods.detection.rc_detection_limit_in_series`: ``settings.bound_sigma`` standard errors
     above its linearised estimate, the shared bulk and GB tied to every spectrum of the series as Table 1 has them)
-    must lie below that over every tau the element may take there - from the GB's tau to
-    :data:`BOUND_TAU_MARGIN` above it (:func:`_strayed`). An arc still there, merged into the GB's peak, gives a
-    positive estimate and a bound above it; one the series cannot resolve, an infinite bound: neither is gone.
-    Where the fit holds the element in ``highest`` but does not resolve it (R < ``settings.z_crit`` standard errors,
-    kept by the pruning's F-test, :func:`_fit_pruned`), its own R plus ``settings.bound_sigma`` standard errors is
-    the bound. None where ``highest`` holds it resolved, the fit holds it nowhere or only there, there is no GB in
-    ``highest``, or the limit cannot be computed. Returns the :class:`eisrecipe.recipe.steps_1_2.Absence` and its
-    numbers (``bound_ohm_cm2``, ``source`` ...).
+    must lie below that over every tau the element may take there - from the GB's to :data:`BOUND_TAU_MARGIN` above
+    it (:func:`_strayed`), inside the GB's DRT peak, where the DRT cannot tell. Slower, an arc has a DRT peak of its
+    own, and the DRT shows no interface peak in this series (Steps 1-2 read the element only then,
+    :func:`eisrecipe.recipe.steps_1_2.with_fit_signal`) - the DRT rule's own standard of "no signal left" there. An
+    arc still there, merged into the GB's peak, gives a positive estimate and a bound above it; one the series cannot
+    resolve, an infinite bound: neither is gone. Where the fit holds the element in that spectrum but does not
+    resolve it (R < ``settings.z_crit`` standard errors, kept by the pruning's F-test, :func:`_fit_pruned`), the
+    bound is the larger of its own R plus ``settings.bound_sigma`` standard errors and the detection limit with the
+    element left out of the series' Jacobian there.
+
+    None (not tested: not shown gone) where the fit has failed (flags beyond an ideal RC: the linearisation needs its
+    optimum), where the element strayed from the GB in the highest-pressure spectrum (``away``: :func:`_fit_beside_gb`
+    left it out there because it ran into a neighbour or went more than :data:`BOUND_TAU_MARGIN` above the GB - the
+    fit wanted an element elsewhere; full matrix c119, whose element took up the window's low-frequency end there),
+    where the fit holds it resolved at the highest pressure, nowhere or only there, has no GB there, or the limit
+    cannot be computed. Returns the :class:`eisrecipe.recipe.steps_1_2.Absence` and its numbers (``bound_ohm_cm2``
+    ...).
     """
-    held = [e for e in joint.elements if e.element == name and math.isfinite(e.r)]
+    if joint.failures or not order or order[-1] in away:
+        return None
+    highest = order[-1]
+    by_spectrum = {e.spectrum: e for e in joint.elements if e.element == name and math.isfinite(e.r)}
+    held = [by_spectrum[s] for s in order if s in by_spectrum]
     if not held or held[0].spectrum == highest:
         return None
+    last = by_spectrum.get(highest)
+    if last is not None and _resolved(last, settings):
+        return None  # resolved there: present
+    try:
+        tau_gb = joint.element(highest, GB).tau_s
+    except KeyError:
+        return None
+    if not (math.isfinite(tau_gb) and tau_gb > 0):
+        return None
+    tau_slow = BOUND_TAU_MARGIN * tau_gb
     r_test = absence_ratio * held[0].r
     k = settings.bound_sigma
-    last = held[-1]
-    if last.spectrum == highest:
-        if _resolved(last, settings):
-            return None  # resolved there: present
-        # held but not resolved (kept by the pruning's F-test): its own fit bounds it
-        bound = max(last.r, 0.0) + k * last.r_stderr if math.isfinite(last.r_stderr) else math.inf
+    data = {s: (spectra[s].frequency_hz, spectra[s].impedance) for s in joint.spectra}
+    own = [p for p in joint.param_names if p.startswith(f"{highest}:{name}.")] if last is not None else []
+    try:
+        limit = rc_detection_limit_in_series(
+            joint,
+            data,
+            highest,
+            (tau_gb, tau_slow),
+            k=k,
+            weighting=settings.weighting,  # type: ignore[arg-type]
+            exclude=own,
+        )
+    except ValueError:
+        return None
+    bound = limit.bound
+    where = (
+        f"the series fit's detection limit of an RC beside the GB in {highest} (tau {tau_gb:.3g}-{tau_slow:.3g} s, "
+        f"{k:g} standard errors, the shared GB tied to the series) is {bound:.3g} ohm cm^2"
+    )
+    numbers: dict[str, Any] = {"spectrum": highest}
+    if last is not None:
+        # held there but not resolved (kept by the pruning's F-test): its own fit bounds it as well
+        own_bound = max(last.r, 0.0) + k * last.r_stderr if math.isfinite(last.r_stderr) else math.inf
         where = (
             f"the series fit holds it in {highest} unresolved (R = {last.r:.3g} +- {last.r_stderr:.2g} ohm cm^2, "
-            f"R/stderr < {settings.z_crit:g}): R + {k:g} standard errors = {bound:.3g} ohm cm^2"
+            f"R/stderr < {settings.z_crit:g}; R + {k:g} standard errors = {own_bound:.3g}), and without it {where}"
         )
-        numbers: dict[str, Any] = {"spectrum": highest, "bound_ohm_cm2": bound if math.isfinite(bound) else None}
-        numbers.update(source="the element's own fit", k_sigma=k)
-    else:
-        try:
-            tau_gb = joint.element(highest, GB).tau_s
-        except KeyError:
-            return None
-        if not (math.isfinite(tau_gb) and tau_gb > 0):
-            return None
-        data = {s: (spectra[s].frequency_hz, spectra[s].impedance) for s in joint.spectra}
-        try:
-            limit = rc_detection_limit_in_series(
-                joint,
-                data,
-                highest,
-                (tau_gb, BOUND_TAU_MARGIN * tau_gb),
-                k=k,
-                weighting=settings.weighting,  # type: ignore[arg-type]
-            )
-        except ValueError:
-            return None
-        bound = limit.bound
-        where = (
-            f"the series fit's detection limit of an RC beside the GB in {highest} (tau {tau_gb:.3g}-"
-            f"{BOUND_TAU_MARGIN * tau_gb:.3g} s, {k:g} standard errors, the shared GB tied to the series) is "
-            f"{bound:.3g} ohm cm^2"
-        )
-        numbers = {
-            "spectrum": highest,
-            "bound_ohm_cm2": bound if math.isfinite(bound) else None,
-            "source": "detection limit in the series fit",
-            "tau_at_bound_s": limit.tau_at_bound_s,
-            "tau_range_s": [float(limit.tau_s[0]), float(limit.tau_s[-1])],
-            "k_sigma": k,
-        }
+        bound = max(bound, own_bound)
+        numbers["own_bound_ohm_cm2"] = own_bound if math.isfinite(own_bound) else None
     gone = bool(math.isfinite(bound) and bound < r_test)
     reason = (
         f"{where} < {r_test:.3g} ({absence_ratio:g} of its R in {held[0].spectrum}): gone"
@@ -2010,7 +2019,15 @@ def absence_beside_gb(
         else f"{where}, not below {r_test:.3g} ({absence_ratio:g} of its R in {held[0].spectrum}): merged into the "
         "GB or too small to tell, not shown gone"
     )
-    numbers.update(r_test_ohm_cm2=r_test, gone=gone)
+    numbers.update(
+        bound_ohm_cm2=bound if math.isfinite(bound) else None,
+        series_limit_ohm_cm2=limit.bound if math.isfinite(limit.bound) else None,
+        tau_at_bound_s=limit.tau_at_bound_s,
+        tau_range_s=[float(limit.tau_s[0]), float(limit.tau_s[-1])],
+        k_sigma=k,
+        r_test_ohm_cm2=r_test,
+        gone=gone,
+    )
     return Absence(gone, reason), numbers
 
 
@@ -2024,11 +2041,13 @@ def _beside_gb_signal(
 ) -> tuple[InterfaceTrackFinding | None, Step4Finding]:
     """Step 2 on the element :func:`beside_gb` added (Steps 1-2 read it only where the DRT showed no interface signal
     at all, :func:`with_fit_signal`), with whether it is gone at the highest pressure where the fit does not hold it
-    there (:func:`absence_beside_gb`, its numbers in ``step4.beside_gb["absence_at_highest"]``); None where none was
-    added."""
+    resolved there (:func:`absence_beside_gb`, its numbers in ``step4.beside_gb["absence_at_highest"]``, replaced on
+    every call); ``(None, step4)`` where none was added or the fit holds it nowhere."""
     evidence = step4.beside_gb
     if not evidence or not evidence.get("included"):
         return None, step4
+    evidence = {k: v for k, v in evidence.items() if k != "absence_at_highest"}
+    step4 = replace(step4, beside_gb=evidence)
     name = str(evidence["element"])
     points = [
         (k, s, a.pressure[s], v["r_ohm_cm2"], v["tau_s"])
@@ -2049,12 +2068,12 @@ def _beside_gb_signal(
     if not points:
         return None, step4
     th = Steps12Thresholds(**dict(steps12.thresholds or {}))
-    tested = absence_beside_gb(joint, spectra, name, highest, th.absence_ratio, settings)
+    away = evidence.get("left_out_where_it_reached_a_neighbour") or []
+    tested = absence_beside_gb(joint, spectra, name, a.order, away, th.absence_ratio, settings)
     absence = None
-    evidence = {k: v for k, v in evidence.items() if k != "absence_at_highest"}
     if tested is not None:
-        absence, evidence["absence_at_highest"] = tested
-    step4 = replace(step4, beside_gb=evidence)
+        absence, numbers = tested
+        step4 = replace(step4, beside_gb={**evidence, "absence_at_highest": numbers})
     return fit_signal_finding(points, [(s, a.pressure[s]) for s in a.order], steps12.thresholds, absence), step4
 
 
