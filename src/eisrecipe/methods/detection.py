@@ -98,6 +98,27 @@ def tau_window_s(frequency_hz: np.ndarray) -> tuple[float, float]:
     return float(1 / (2 * np.pi * f.max())), float(1 / (2 * np.pi * f.min()))
 
 
+def _tau_grid(lo: float, hi: float, points_per_decade: int) -> np.ndarray:
+    """Trial time constants from ``lo`` to ``hi`` (s), ``points_per_decade`` per decade, at least the two ends."""
+    return np.geomspace(lo, hi, max(int(np.ceil(np.log10(hi / lo) * points_per_decade)) + 1, 2))
+
+
+def _limit(taus: np.ndarray, r_hat: np.ndarray, r_err: np.ndarray, k: float, fit: SeriesFit) -> DetectionLimit:
+    """The :class:`DetectionLimit` of per-tau estimates and standard errors (ohm cm^2; an infinite error: no bound)."""
+    bounds = np.where(np.isfinite(r_err), np.maximum(np.nan_to_num(r_hat, nan=0.0), 0.0) + k * r_err, np.inf)
+    i_max = int(np.argmax(bounds))
+    return DetectionLimit(
+        bound=float(bounds[i_max]),
+        tau_at_bound_s=float(taus[i_max]),
+        tau_s=taus,
+        r_hat=r_hat,
+        r_stderr=r_err,
+        bounds=bounds,
+        k=float(k),
+        noise_scale=float(np.sqrt(fit.reduced_chi2)),
+    )
+
+
 def rc_detection_limit(
     fit: SeriesFit,
     frequency_hz: np.ndarray,
@@ -155,10 +176,9 @@ def rc_detection_limit(
     if dof <= 0:
         raise ValueError(f"{m} data for {p + 1} parameters: no detection limit")
 
-    n = max(int(np.ceil(np.log10(hi / lo) * points_per_decade)) + 1, 2)
-    taus = np.geomspace(lo, hi, n)
-    r_hat = np.full(n, np.nan)
-    r_err = np.full(n, np.inf)
+    taus = _tau_grid(lo, hi, points_per_decade)
+    r_hat = np.full(taus.size, np.nan)
+    r_err = np.full(taus.size, np.inf)
     for i, tau in enumerate(taus):
         g = 1.0 / (1.0 + 1j * omega * tau)
         b = np.column_stack([a, np.concatenate([g.real * w_re, g.imag * w_im])])
@@ -170,18 +190,7 @@ def rc_detection_limit(
             continue  # R is along an undetermined direction: no bound at this tau
         var = s2 * float(np.sum((vt[good, -1] / sv[good]) ** 2))
         r_hat[i], r_err[i] = step[-1], np.sqrt(var)
-    bounds = np.where(np.isfinite(r_err), np.maximum(np.nan_to_num(r_hat, nan=0.0), 0.0) + k * r_err, np.inf)
-    i_max = int(np.argmax(bounds))
-    return DetectionLimit(
-        bound=float(bounds[i_max]),
-        tau_at_bound_s=float(taus[i_max]),
-        tau_s=taus,
-        r_hat=r_hat,
-        r_stderr=r_err,
-        bounds=bounds,
-        k=float(k),
-        noise_scale=float(np.sqrt(fit.reduced_chi2)),
-    )
+    return _limit(taus, r_hat, r_err, k, fit)
 
 
 UNEXPLAINED_MIN = 1e-6
@@ -278,10 +287,9 @@ def rc_detection_limit_in_series(
     basis = u[:, :rank]
     rss, rss_own = float(r0 @ r0), float(r0[rows] @ r0[rows])
 
-    n = max(int(np.ceil(np.log10(hi / lo) * points_per_decade)) + 1, 2)
-    taus = np.geomspace(lo, hi, n)
-    r_hat = np.full(n, np.nan)
-    r_err = np.full(n, np.inf)
+    taus = _tau_grid(lo, hi, points_per_decade)
+    r_hat = np.full(taus.size, np.nan)
+    r_err = np.full(taus.size, np.inf)
     for i, tau in enumerate(taus):
         g_c = 1.0 / (1.0 + 1j * g_omega * tau)
         g = np.zeros(m)
@@ -294,15 +302,4 @@ def rc_detection_limit_in_series(
         explained = r_hat[i] ** 2 * denom
         s2 = max(max(rss - explained, 0.0) / dof, max(rss_own - explained, 0.0) / dof_own)
         r_err[i] = float(np.sqrt(s2 / denom))
-    bounds = np.where(np.isfinite(r_err), np.maximum(np.nan_to_num(r_hat, nan=0.0), 0.0) + k * r_err, np.inf)
-    i_max = int(np.argmax(bounds))
-    return DetectionLimit(
-        bound=float(bounds[i_max]),
-        tau_at_bound_s=float(taus[i_max]),
-        tau_s=taus,
-        r_hat=r_hat,
-        r_stderr=r_err,
-        bounds=bounds,
-        k=float(k),
-        noise_scale=float(np.sqrt(fit.reduced_chi2)),
-    )
+    return _limit(taus, r_hat, r_err, k, fit)
