@@ -98,6 +98,36 @@ def tau_window_s(frequency_hz: np.ndarray) -> tuple[float, float]:
     return float(1 / (2 * np.pi * f.max())), float(1 / (2 * np.pi * f.min()))
 
 
+def _weighted(
+    fit: SeriesFit, spectrum: str, frequency_hz: np.ndarray, impedance: np.ndarray, weighting: Weighting
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The weighted least-squares problem of one spectrum of ``fit`` at its optimum: its model's Jacobian (rows: real
+    parts, then imaginary parts; columns: the model's ``param_names``), residual, angular frequencies (rad/s) and the
+    residual weights (real, imaginary)."""
+    model, x = fit.spectrum_vector(spectrum)
+    omega = 2 * np.pi * np.asarray(frequency_hz, dtype=float)
+    z = np.asarray(impedance, dtype=complex)
+    w = residual_weights(z, weighting)
+    jac = model.jacobian(omega, x)
+    res = model.impedance(omega, x) - z
+    return _stacked(jac, w), _stacked(res, w), omega, w
+
+
+def _stacked(values: np.ndarray, w: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Complex rows (a vector, or a matrix with one row per frequency) as weighted real rows, then imaginary rows."""
+    if values.ndim == 1:
+        return np.concatenate([values.real * w[0], values.imag * w[1]])
+    return np.vstack([values.real * w[0][:, None], values.imag * w[1][:, None]])
+
+
+def _tau_range(tau_range_s: tuple[float, float]) -> tuple[float, float]:
+    """(min, max) of a trial tau range, s; ValueError where not positive and finite."""
+    lo, hi = float(min(tau_range_s)), float(max(tau_range_s))
+    if not (lo > 0 and np.isfinite(hi)):
+        raise ValueError(f"tau range must be positive and finite, got {tau_range_s}")
+    return lo, hi
+
+
 def _tau_grid(lo: float, hi: float, points_per_decade: int) -> np.ndarray:
     """Trial time constants from ``lo`` to ``hi`` (s), ``points_per_decade`` per decade, at least the two ends."""
     return np.geomspace(lo, hi, max(int(np.ceil(np.log10(hi / lo) * points_per_decade)) + 1, 2))
@@ -155,22 +185,12 @@ def rc_detection_limit(
     DetectionLimit
         The bound with its per-tau curve.
     """
-    lo, hi = float(min(tau_range_s)), float(max(tau_range_s))
-    if not (lo > 0 and np.isfinite(hi)):
-        raise ValueError(f"tau range must be positive and finite, got {tau_range_s}")
+    lo, hi = _tau_range(tau_range_s)
     if spectrum is None:
         if len(fit.spectra) != 1:
             raise ValueError(f"fit holds {len(fit.spectra)} spectra: name one")
         spectrum = fit.spectra[0]
-    model, x = fit.spectrum_vector(spectrum)
-
-    omega = 2 * np.pi * np.asarray(frequency_hz, dtype=float)
-    z = np.asarray(impedance, dtype=complex)
-    w_re, w_im = residual_weights(z, weighting)
-    jac = model.jacobian(omega, x)
-    res = model.impedance(omega, x) - z
-    a = np.vstack([jac.real * w_re[:, None], jac.imag * w_im[:, None]])
-    r0 = np.concatenate([res.real * w_re, res.imag * w_im])
+    a, r0, omega, w = _weighted(fit, spectrum, frequency_hz, impedance, weighting)
     m, p = a.shape
     dof = m - p - 1
     if dof <= 0:
@@ -180,8 +200,7 @@ def rc_detection_limit(
     r_hat = np.full(taus.size, np.nan)
     r_err = np.full(taus.size, np.inf)
     for i, tau in enumerate(taus):
-        g = 1.0 / (1.0 + 1j * omega * tau)
-        b = np.column_stack([a, np.concatenate([g.real * w_re, g.imag * w_im])])
+        b = np.column_stack([a, _stacked(1.0 / (1.0 + 1j * omega * tau), w)])
         u, sv, vt = np.linalg.svd(b, full_matrices=False)
         good = sv > sv[0] / CONDITION_LIMIT
         step = -(vt[good].T @ ((u[:, good].T @ r0) / sv[good]))
@@ -243,37 +262,30 @@ def rc_detection_limit_in_series(
         Parameter names of ``fit`` (``param_names``) left out of J: an element of the fit treated as absent, so that
         the trial RC is not taken up by it (its own fitted part stays in the residual).
     """
-    lo, hi = float(min(tau_range_s)), float(max(tau_range_s))
-    if not (lo > 0 and np.isfinite(hi)):
-        raise ValueError(f"tau range must be positive and finite, got {tau_range_s}")
+    lo, hi = _tau_range(tau_range_s)
     if spectrum not in fit.spectra:
         raise ValueError(f"spectrum {spectrum!r} is not in the fit")
     column = {p: i for i, p in enumerate(fit.param_names)}
+    left_out = set(exclude)
     blocks: list[np.ndarray] = []
     residuals: list[np.ndarray] = []
     rows = slice(0, 0)
     own_params = 0
     g_omega, g_w = np.zeros(0), (np.zeros(0), np.zeros(0))
     start = 0
-    for name in fit.spectra:
-        model, x = fit.spectrum_vector(name)
-        f, z = data[name]
-        omega = 2 * np.pi * np.asarray(f, dtype=float)
-        z = np.asarray(z, dtype=complex)
-        w_re, w_im = residual_weights(z, weighting)
-        local = model.jacobian(omega, x)
-        res = model.impedance(omega, x) - z
-        block = np.zeros((2 * omega.size, len(column)))
-        cols = [column[f"{name}:{p}"] if f"{name}:{p}" in column else column[p] for p in model.param_names]
-        block[:, cols] = np.vstack([local.real * w_re[:, None], local.imag * w_im[:, None]])
+    for name, model in zip(fit.spectra, fit.models, strict=True):
+        local, res, omega, w = _weighted(fit, name, *data[name], weighting)
+        block = np.zeros((local.shape[0], len(column)))
+        own = [f"{name}:{p}" if f"{name}:{p}" in column else p for p in model.param_names]
+        block[:, [column[p] for p in own]] = local
         blocks.append(block)
-        residuals.append(np.concatenate([res.real * w_re, res.imag * w_im]))
+        residuals.append(res)
         if name == spectrum:
-            rows = slice(start, start + 2 * omega.size)
-            g_omega, g_w = omega, (w_re, w_im)
-            own_params = sum(1 for p in model.param_names if f"{name}:{p}" in column and f"{name}:{p}" not in exclude)
-        start += 2 * omega.size
-    kept = [i for p, i in column.items() if p not in set(exclude)]
+            rows = slice(start, start + local.shape[0])
+            g_omega, g_w = omega, w
+            own_params = sum(1 for p in own if p.startswith(f"{name}:") and p not in left_out)
+        start += local.shape[0]
+    kept = [i for p, i in column.items() if p not in left_out]
     jac = np.vstack(blocks)[:, kept]
     r0 = np.concatenate(residuals)
     m, p = jac.shape
@@ -291,9 +303,8 @@ def rc_detection_limit_in_series(
     r_hat = np.full(taus.size, np.nan)
     r_err = np.full(taus.size, np.inf)
     for i, tau in enumerate(taus):
-        g_c = 1.0 / (1.0 + 1j * g_omega * tau)
         g = np.zeros(m)
-        g[rows] = np.concatenate([g_c.real * g_w[0], g_c.imag * g_w[1]])
+        g[rows] = _stacked(1.0 / (1.0 + 1j * g_omega * tau), g_w)
         g_perp = g - basis @ (basis.T @ g)
         denom = float(g_perp @ g_perp)
         if not denom > UNEXPLAINED_MIN**2 * float(g @ g):
