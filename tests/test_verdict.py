@@ -853,6 +853,51 @@ def test_a_further_ct_like_element_falling_faster_than_ct_could_is_the_constrict
     assert "faster than a CT process" not in decide("c", VALIDATION, **cell)["dominance"]["rule"]
 
 
+def test_a_tau_constant_signal_with_a_grain_boundary_class_capacitance_is_not_counted_as_charge_transfer() -> None:
+    """Full matrix c283 (mixed, tau_Cstr < tau_CT; truth at the lowest pressure R_CT 104, R_Cstr 108, R_GB 104 ohm
+    cm^2): the constriction arc merged into the GB peak, which kept its tau within the DRT tolerance while its R fell
+    212 -> 104 towards R_GB; beside the primary CT (102 -> 38.4) Step 2 read both as charge transfer and R_CT(p_min)
+    = R_Int(p_min) = 314 made the cell "charge transfer" (medium confidence, wrong). The second signal's fitted
+    capacitance at the highest pressure is grain-boundary-class (C x thickness 1.2e-9 F/cm) where the primary's is an
+    interface one: Table 1's C_CT = C_DL A is an interface capacitance, so it is no charge transfer. R_CT(p_min) is
+    the primary's 102; what the other holds of R_Cstr lies between its fall (108: mixed) and all of it (212:
+    constriction) - undetermined. Where both ends agree they decide; with an interface-class capacitance the second
+    signal stays a CT-like finding (charge transfer, with the premise)."""
+    from eisrecipe.recipe.dominance import ALL_TAU_CONSTANT_ARE_CT
+    from eisrecipe.recipe.steps_3_6 import InterfaceElement
+
+    def cell_with(ct2_first: float, ct2_last: float, c_ct2: float) -> dict[str, Any]:
+        tracks = (track(1, "charge_transfer", ct2_first, ct2_last), track(2, "charge_transfer", 102.0, 38.4))
+        cell = left_cell(102.0, 0.0, tracks)
+        elements = (
+            InterfaceElement("ct2", (1,), "charge_transfer", "a further one", 2e-6, ct2_last, c_highest_f_cm=c_ct2),
+            InterfaceElement("ct", (2,), "charge_transfer", "primary", 7e-4, 38.4, c_highest_f_cm=1.2e-6),
+        )
+        cell["steps36"] = replace(
+            cell["steps36"],
+            step4=step4("bulk, CT2, CT", ("bulk", "ct2", "ct")),
+            assignment={"bulk": [0], "ct2": [1], "ct": [2]},
+            interface_elements=elements,
+        )
+        cell["lowest_pressure_r"] = low(bulk=90.0, ct2=ct2_first, ct=102.0)
+        return cell
+
+    v = decide("c", VALIDATION, **cell_with(212.0, 104.0, 1.2e-9))
+    assert v["dominant_interface_process"] == "undetermined"
+    assert "grain-boundary-class capacitance" in v["dominance"]["rule"] and "disagree" in v["dominance"]["rule"]
+    # both ends agree: a small signal (30 -> 15) leaves charge transfer, a large falling one constriction
+    v = decide("c", VALIDATION, **cell_with(30.0, 15.0, 1.2e-9))
+    assert v["dominant_interface_process"] == "charge_transfer"
+    assert "grain-boundary-class capacitance" in v["dominance"]["rule"]
+    assert v["dominance"]["r_ct_ohm_cm2"] == 102.0 and v["dominance"]["r_cstr_ohm_cm2"] == 15.0
+    v = decide("c", VALIDATION, **cell_with(600.0, 100.0, 1.2e-9))
+    assert v["dominant_interface_process"] == "constriction"
+    # an interface-class capacitance (1e-6 F/cm): a second CT-like signal as before, summed into R_CT(p_min)
+    v = decide("c", VALIDATION, **cell_with(212.0, 104.0, 1e-6))
+    assert v["dominant_interface_process"] == "charge_transfer" and "keeps its tau" in v["dominance"]["rule"]
+    assert v["dominance"]["premise"] == ALL_TAU_CONSTANT_ARE_CT
+
+
 def test_every_undetermined_element_counts_and_a_pruned_one_must_not_decide() -> None:
     """Matrix cell c005, perturbed copies: int2 (falling from 57 to 22, 0.38 < 0.7/1.53: faster than a CT process at
     that contact could) is held at the lowest pressure; int3 (a drift split off into a flat track) is pruned there.

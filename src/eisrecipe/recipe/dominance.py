@@ -68,8 +68,14 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       changes beyond Steps 1-2's tolerance and trends with pressure (:func:`eisrecipe.recipe.steps_1_2.
       ct_contact_conflicts`) at least one of them holds another process and the process is undetermined (full matrix
       c040, c274: a constriction arc merged into the GB peak, which kept its tau while its area fell towards the
-      GB's, read as a second CT signal - mixed cells called CT; c283, the same with a ratio change of 1.34, below the
-      tolerance, is still read so - with the premise below, at most ``medium``);
+      GB's, read as a second CT signal - mixed cells called CT). c283 is the same with a ratio change of 1.34, below
+      that tolerance; there the second signal's fitted capacitance at the highest pressure is grain-boundary-class
+      (C x thickness <= :data:`~eisrecipe.recipe.elements.GB_C_MAX_F_CM`) while the primary CT's is an interface one,
+      and Table 1's C_CT = C_DL A is an interface capacitance: such a signal is no charge transfer
+      (:func:`_geometric_ct_like`), R_CT(p_min) is the primary's alone, and what the other signal holds of R_Cstr
+      lies between its fall over the series (R_Cstr -> 0 at full contact, the rest - R_GB - does not depend on
+      pressure) and all of its R at p_min: ``compare`` at both ends decides where they agree, else undetermined
+      (:func:`_ct_beside_geometric`);
    b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
       (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from the direction
       in which the interface peak's tau moves towards tau_CT at full contact (rising: the constriction part was
@@ -118,7 +124,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from eisrecipe.recipe.contact import ct_resistance
-from eisrecipe.recipe.elements import CSTR, CT, INT, family, is_interface
+from eisrecipe.recipe.elements import CSTR, CT, GB_C_MAX_F_CM, INT, family, is_interface
 from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.interface_split import InterfaceSplit
 from eisrecipe.recipe.steps_1_2 import InterfaceTrackFinding, Steps12Finding, keeps_r, moving_peak_order
@@ -220,6 +226,68 @@ def compare(ct: float, ct_err: float, cstr: float, cstr_err: float, ratio: float
     if ct_margin < -z_crit and cs_margin < -z_crit:
         return "mixed"
     return "undetermined"
+
+
+def _geometric_ct_like(
+    s36: Steps36Finding | None, further_ct: Mapping[str, tuple[float, float]]
+) -> dict[str, tuple[float, float, float, float]] | None:
+    """The further CT-like elements (Step 2: tau constant) whose capacitance is not an interface one while the
+    primary CT's is: name -> (R and its standard error at the lowest pressure, R at the highest pressure holding
+    it, its specific capacitance there in F/cm); None where there are none.
+
+    Table 1 gives a charge-transfer element C_CT = C_DL A (or C_DL / A), an interface capacitance (Irvine: above
+    :data:`~eisrecipe.recipe.elements.GB_C_MAX_F_CM` x thickness), which the primary CT shows. A tau-constant signal
+    with a grain-boundary-class or geometric capacitance at the highest pressure is not charge transfer by Table 1:
+    a GB peak with a constriction arc merged into it (whose capacitance is the electrolyte's too) keeps its tau
+    within the DRT's tolerance while its R falls towards R_GB (full matrix c283: such a signal, 217 -> 107 ohm cm^2
+    over the series beside R_GB = 104, was counted as charge transfer and a mixed cell called charge transfer)."""
+    if s36 is None or not s36.interface_elements or not further_ct:
+        return None
+    by_name = {e.element: e for e in s36.interface_elements}
+    primary = by_name.get(CT)
+    if primary is None or not (primary.c_highest_f_cm is not None and primary.c_highest_f_cm > GB_C_MAX_F_CM):
+        return None
+    out = {}
+    for name, (r, err) in sorted(further_ct.items()):
+        e = by_name.get(name)
+        if e is None or e.c_highest_f_cm is None or e.r_highest_ohm_cm2 is None:
+            continue
+        if e.c_highest_f_cm <= GB_C_MAX_F_CM:
+            out[name] = (r, err, e.r_highest_ohm_cm2, e.c_highest_f_cm)
+    return out or None
+
+
+def _ct_beside_geometric(
+    ct: tuple[float, float],
+    geometric: Mapping[str, tuple[float, float, float, float]],
+    *,
+    ratio: float,
+    z_crit: float,
+) -> Dominance:
+    """Table 1's comparison at the lowest pressure where tau-constant signals beside the primary CT have a
+    non-interface capacitance (:func:`_geometric_ct_like`): R_CT(p_min) is the primary's alone, and what those
+    signals hold of R_Cstr(p_min) lies between their fall from the lowest to the highest pressure (R_Cstr -> 0 at
+    full contact; the rest, e.g. R_GB, does not depend on pressure) and their whole R at the lowest pressure.
+    The verdict is the process both ends give, else undetermined."""
+    upper = sum(v[0] for v in geometric.values())
+    err = math.sqrt(sum(v[1] ** 2 for v in geometric.values() if math.isfinite(v[1])))
+    lower = sum(max(v[0] - v[2], 0.0) for v in geometric.values())
+    at_upper = compare(ct[0], ct[1], upper, err, ratio, z_crit)
+    at_lower = compare(ct[0], ct[1], lower, err, ratio, z_crit)
+    names = ", ".join(
+        f"{n} (C x thickness {v[3]:.2g} F/cm at the highest pressure holding it, R {v[0]:.3g} -> {v[2]:.3g} ohm cm^2)"
+        for n, v in geometric.items()
+    )
+    rule = (
+        f"every interface signal at the lowest pressure keeps its tau, but {names} has a grain-boundary-class "
+        f"capacitance (<= {GB_C_MAX_F_CM:g} F/cm) where the primary CT's is an interface one: not charge transfer by "
+        f"Table 1 (C_CT = C_DL A). R_CT(p_min) = {ct[0]:.3g} ohm cm^2 (primary CT) against R_Cstr(p_min) between "
+        f"{lower:.3g} (its fall over the series: R_Cstr -> 0 at full contact) and {upper:.3g} ohm cm^2 (all of "
+        f"it): {at_lower} and {at_upper}"
+    )
+    if at_upper == at_lower and at_upper != "undetermined":
+        return Dominance.of_pair(at_upper, rule, ct, (lower, err), basis="series fit")
+    return Dominance("undetermined", rule + " - the two ends disagree")
 
 
 def _emerged_constriction(t: InterfaceTrackFinding, amplitude_tolerance: float) -> bool:
@@ -870,6 +938,9 @@ def pressure_dominance(
                 + "; ".join(conflicts)
                 + ": which of them is charge transfer, and so R_CT(p_min), is not known",
             )
+        geometric = _geometric_ct_like(s36, further_ct)
+        if geometric is not None and ct is not None:
+            return _ct_beside_geometric(ct, geometric, ratio=ratio, z_crit=z_crit)
         return Dominance(
             "charge_transfer",
             "every interface signal at the lowest pressure keeps its tau (Table 1: constriction would move it): "

@@ -431,6 +431,10 @@ class InterfaceElement:
         Spectra where its track has a DRT peak but the joint fit dropped it as unresolved (:func:`_fit_pruned`):
         it overlaps its neighbours there, which take its resistance (spectra without its peak, where it was only
         seeded, are in :attr:`Steps36Finding.pruned` alone).
+    c_highest_f_cm
+        Its specific capacitance there, the fitted C x the electrolyte thickness, F/cm (Irvine's classes: up to
+        :data:`~eisrecipe.recipe.elements.GB_C_MAX_F_CM` a grain-boundary or geometric one, above it an interface
+        one such as C_CT = C_DL A); absent where ``r_highest_ohm_cm2`` is.
     """
 
     element: str
@@ -440,6 +444,7 @@ class InterfaceElement:
     median_tau_s: float
     r_highest_ohm_cm2: float | None = optional()
     pruned_in: tuple[str, ...] = ()
+    c_highest_f_cm: float | None = optional()
 
 
 @dataclass(frozen=True)
@@ -1903,7 +1908,7 @@ def steps_3_6(
             step5 = replace(step5, interface_split=split.scaled(interfaces) if interfaces != 1 else split)
     step6 = step6_contact_area(joint, a, step3, step5, by_name, settings.z_crit)
     series_pruned = tuple(fitter.pruned.get(f"series_l{use_l}", []))
-    elements = _interface_elements(tracks, a, joint, series_pruned)
+    elements = _interface_elements(tracks, a, joint, series_pruned, thickness)
     notes, fit_notes = _element_notes(elements, a)
     if fit_notes:
         step4 = replace(step4, note="; ".join([*([step4.note] if step4.note else []), *fit_notes]))
@@ -2106,22 +2111,29 @@ _ROLES = {
 
 
 def _interface_elements(
-    tracks: pd.DataFrame, a: ElementAssignment, joint: SeriesFit, pruned: Sequence[PrunedElement]
+    tracks: pd.DataFrame,
+    a: ElementAssignment,
+    joint: SeriesFit,
+    pruned: Sequence[PrunedElement],
+    thickness_cm: Mapping[str, float],
 ) -> list[InterfaceElement]:
-    """One record per interface element of the series: its track, behaviour, role, median tau, R at the highest
-    pressure that holds it and the spectra where the fit pruned it."""
+    """One record per interface element of the series: its track, behaviour, role, median tau, R and specific
+    capacitance at the highest pressure that holds it (``thickness_cm`` per spectrum, cm) and the spectra where the
+    fit pruned it."""
     out = []
     for name in a.elements:
         if not is_interface(name):
             continue
         ids = a.tracks[name]
         rows = tracks[tracks["track"].isin(ids)]
-        held = [v for s in reversed(a.order) if (v := _element_dict(joint, s, name)) is not None]
-        r_hi = held[0]["r_ohm_cm2"] if held else None
+        held = [(s, v) for s in reversed(a.order) if (v := _element_dict(joint, s, name)) is not None]
+        r_hi = held[0][1]["r_ohm_cm2"] if held else None
+        c_hi = held[0][1]["c_f_cm2"] * thickness_cm.get(held[0][0], ASSUMED_THICKNESS_CM) if held else None
+        held_values = [v for _, v in held]
         if not rows.empty:
             tau = float(10 ** rows["log10_tau_s"].median())
         else:  # an element without a track (beside the GB): the median of its fitted taus
-            taus = [v["tau_s"] for v in held if np.isfinite(v["tau_s"]) and v["tau_s"] > 0]
+            taus = [v["tau_s"] for v in held_values if np.isfinite(v["tau_s"]) and v["tau_s"] > 0]
             tau = float(np.exp(np.median(np.log(taus)))) if taus else float("nan")
         if not ids:
             role = BESIDE_GB_ROLE
@@ -2142,6 +2154,7 @@ def _interface_elements(
                 pruned_in=tuple(
                     p.spectrum for p in pruned if p.element == name and not rows[rows["spectrum"] == p.spectrum].empty
                 ),
+                c_highest_f_cm=finite(c_hi),
             )
         )
     return out
