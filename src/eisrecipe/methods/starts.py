@@ -15,15 +15,18 @@ from eisrecipe.methods.circuits import ElementKind
 from eisrecipe.methods.fitting import Start
 from eisrecipe.spectrum import Spectrum
 
-__all__ = ["inductance_start", "merged_seed", "r_inf_start", "seeded_start"]
+__all__ = ["inductance_start", "merged_seed", "merged_seed_of", "r_inf_start", "seeded_start"]
 
 
 def merged_seed(peaks: pd.DataFrame) -> tuple[float, float]:
     """(R, tau) of one element from the DRT peaks assigned to it: R summed (``r_ohm_cm2``), tau (``tau_s``) the
     R-weighted geometric mean."""
-    r = peaks["r_ohm_cm2"].to_numpy(float)
-    tau = np.exp(np.sum(r * np.log(peaks["tau_s"].to_numpy(float))) / r.sum())
-    return float(r.sum()), float(tau)
+    return merged_seed_of(peaks["r_ohm_cm2"].to_numpy(float), peaks["tau_s"].to_numpy(float))
+
+
+def merged_seed_of(r: np.ndarray, tau: np.ndarray) -> tuple[float, float]:
+    """:func:`merged_seed` from the peaks' R (unit of Z) and tau (s) as arrays."""
+    return float(r.sum()), float(np.exp(np.sum(r * np.log(tau)) / r.sum()))
 
 
 def r_inf_start(spectrum: Spectrum) -> float:
