@@ -863,7 +863,7 @@ def test_a_tau_constant_signal_with_a_grain_boundary_class_capacitance_is_not_co
     the primary's 102; what the other holds of R_Cstr lies between its fall (108: mixed) and all of it (212:
     constriction) - undetermined. Where both ends agree they decide; with an interface-class capacitance the second
     signal stays a CT-like finding (charge transfer, with the premise)."""
-    from eisrecipe.recipe.dominance import ALL_TAU_CONSTANT_ARE_CT
+    from eisrecipe.recipe.dominance import ALL_TAU_CONSTANT_ARE_CT, GB_CLASS_NOT_CT
     from eisrecipe.recipe.steps_3_6 import InterfaceElement
 
     def cell_with(ct2_first: float, ct2_last: float, c_ct2: float) -> dict[str, Any]:
@@ -892,10 +892,28 @@ def test_a_tau_constant_signal_with_a_grain_boundary_class_capacitance_is_not_co
     assert v["dominance"]["r_ct_ohm_cm2"] == 102.0 and v["dominance"]["r_cstr_ohm_cm2"] == 15.0
     v = decide("c", VALIDATION, **cell_with(600.0, 100.0, 1.2e-9))
     assert v["dominant_interface_process"] == "constriction"
+    assert v["dominance"]["premise"] == GB_CLASS_NOT_CT  # the confidence is at most medium
     # an interface-class capacitance (1e-6 F/cm): a second CT-like signal as before, summed into R_CT(p_min)
     v = decide("c", VALIDATION, **cell_with(212.0, 104.0, 1e-6))
     assert v["dominant_interface_process"] == "charge_transfer" and "keeps its tau" in v["dominance"]["rule"]
     assert v["dominance"]["premise"] == ALL_TAU_CONSTANT_ARE_CT
+    # a third CT-like element of interface-class capacitance stays on the CT side: 102 + 150 against 250 .. 300
+    cell = cell_with(300.0, 50.0, 1.2e-9)
+    elements = (*cell["steps36"].interface_elements, InterfaceElement("ct3", (3,), "charge_transfer", "", 1e-4, 80.0,
+                c_highest_f_cm=1e-6))  # fmt: skip
+    cell["steps36"] = replace(cell["steps36"], interface_elements=elements)
+    cell["lowest_pressure_r"] = low(bulk=90.0, ct2=300.0, ct=102.0, ct3=150.0)
+    v = decide("c", VALIDATION, **cell)
+    assert v["dominant_interface_process"] == "mixed" and v["dominance"]["r_ct_ohm_cm2"] == 252.0
+    # an element whose error is infinite (a degenerate direction of the fit) decides nothing
+    cell = cell_with(600.0, 100.0, 1.2e-9)
+    cell["lowest_pressure_r"] = {**cell["lowest_pressure_r"], "ct2": (600.0, math.inf)}
+    assert decide("c", VALIDATION, **cell)["dominant_interface_process"] == "undetermined"
+    # without the primary CT held at the lowest pressure R_CT(p_min) is not known
+    cell = cell_with(212.0, 104.0, 1.2e-9)
+    cell["lowest_pressure_r"] = low(bulk=90.0, ct2=212.0)
+    v = decide("c", VALIDATION, **cell)
+    assert v["dominant_interface_process"] == "undetermined" and "not known" in v["dominance"]["rule"]
 
 
 def test_every_undetermined_element_counts_and_a_pruned_one_must_not_decide() -> None:

@@ -75,7 +75,9 @@ CT-limited even when R_Int is 150). Rules, first that applies:
       (:func:`_geometric_ct_like`), R_CT(p_min) is the primary's alone, and what the other signal holds of R_Cstr
       lies between its fall over the series (R_Cstr -> 0 at full contact, the rest - R_GB - does not depend on
       pressure) and all of its R at p_min: ``compare`` at both ends decides where they agree, else undetermined
-      (:func:`_ct_beside_geometric`);
+      (:func:`_ct_beside_geometric`), with :data:`GB_CLASS_NOT_CT` as the premise (confidence at most ``medium``);
+      further CT-like elements of interface-class capacitance stay on the CT side, and without a primary CT element
+      held at the lowest pressure R_CT(p_min) is not known: undetermined;
    b. with the sheet's contact fraction A(p_min): R_CT = R_Pol / A (tau_Cstr < tau_CT) and R_Pol A
       (tau_CT < tau_Cstr); R_Cstr = R_Int - R_CT. When the two orders disagree, the order comes from the direction
       in which the interface peak's tau moves towards tau_CT at full contact (rising: the constriction part was
@@ -232,15 +234,30 @@ def _geometric_ct_like(
     s36: Steps36Finding | None, further_ct: Mapping[str, tuple[float, float]]
 ) -> dict[str, tuple[float, float, float, float]] | None:
     """The further CT-like elements (Step 2: tau constant) whose capacitance is not an interface one while the
-    primary CT's is: name -> (R and its standard error at the lowest pressure, R at the highest pressure holding
-    it, its specific capacitance there in F/cm); None where there are none.
+    primary CT's is.
 
-    Table 1 gives a charge-transfer element C_CT = C_DL A (or C_DL / A), an interface capacitance (Irvine: above
-    :data:`~eisrecipe.recipe.elements.GB_C_MAX_F_CM` x thickness), which the primary CT shows. A tau-constant signal
-    with a grain-boundary-class or geometric capacitance at the highest pressure is not charge transfer by Table 1:
-    a GB peak with a constriction arc merged into it (whose capacitance is the electrolyte's too) keeps its tau
-    within the DRT's tolerance while its R falls towards R_GB (full matrix c283: such a signal, 217 -> 107 ohm cm^2
-    over the series beside R_GB = 104, was counted as charge transfer and a mixed cell called charge transfer)."""
+    Table 1 gives a charge-transfer element C_CT = C_DL A (or C_DL / A), an interface capacitance: its C x thickness
+    lies above :data:`~eisrecipe.recipe.elements.GB_C_MAX_F_CM` (Irvine's classes), as the primary CT's does. A
+    tau-constant signal whose C x thickness at the highest pressure holding it is grain-boundary-class or geometric
+    is not charge transfer by Table 1: a GB peak with a constriction arc merged into it (whose capacitance is the
+    electrolyte's too) keeps its tau within the DRT's tolerance while its R falls towards R_GB (full matrix c283:
+    such a signal, fitted 212 -> 104 ohm cm^2 over the series beside R_GB = 104, was counted as charge transfer and
+    a mixed cell called charge transfer).
+
+    Parameters
+    ----------
+    s36
+        The Steps 3-6 finding (its ``interface_elements`` carry ``c_highest_f_cm``).
+    further_ct
+        The further CT-like elements held at the lowest pressure: name -> (R, standard error), ohm cm^2.
+
+    Returns
+    -------
+    dict or None
+        Name -> (R and its standard error at the lowest pressure, R at the highest pressure holding it, all in ohm
+        cm^2, and its C x thickness there in F/cm) for each such element; None where there is none, where the
+        primary CT's capacitance is not interface-class or not known.
+    """
     if s36 is None or not s36.interface_elements or not further_ct:
         return None
     by_name = {e.element: e for e in s36.interface_elements}
@@ -257,36 +274,58 @@ def _geometric_ct_like(
     return out or None
 
 
+GB_CLASS_NOT_CT = (
+    "a tau-constant signal with a grain-boundary-class capacitance holds no charge transfer, and what of it does not "
+    "fall with pressure is microstructure (e.g. the GB with a constriction arc merged into its peak)"
+)
+
+
 def _ct_beside_geometric(
-    ct: tuple[float, float],
+    ct_side: Sequence[tuple[float, float]],
     geometric: Mapping[str, tuple[float, float, float, float]],
     *,
     ratio: float,
     z_crit: float,
 ) -> Dominance:
     """Table 1's comparison at the lowest pressure where tau-constant signals beside the primary CT have a
-    non-interface capacitance (:func:`_geometric_ct_like`): R_CT(p_min) is the primary's alone, and what those
-    signals hold of R_Cstr(p_min) lies between their fall from the lowest to the highest pressure (R_Cstr -> 0 at
-    full contact; the rest, e.g. R_GB, does not depend on pressure) and their whole R at the lowest pressure.
-    The verdict is the process both ends give, else undetermined."""
-    upper = sum(v[0] for v in geometric.values())
-    err = math.sqrt(sum(v[1] ** 2 for v in geometric.values() if math.isfinite(v[1])))
+    non-interface capacitance (:func:`_geometric_ct_like`).
+
+    R_CT(p_min) is the primary's with any further CT-like element of interface-class (or unknown) capacitance; what
+    the geometric signals hold of R_Cstr(p_min) lies between their fall from the lowest to the highest pressure
+    holding them (R_Cstr -> 0 at full contact; the rest, e.g. R_GB, does not depend on pressure) and their whole R
+    at the lowest pressure. The decision is the process :func:`compare` gives at both ends, else undetermined; it
+    carries :data:`GB_CLASS_NOT_CT` as its premise. The lower end carries the error of R(p_min) only (the fit's error
+    of R at the highest pressure and its correlations are not kept): it is judged a little too sharply.
+
+    Parameters
+    ----------
+    ct_side
+        (R, standard error) of each element on the charge-transfer side at the lowest pressure, ohm cm^2.
+    geometric
+        :func:`_geometric_ct_like`'s result.
+    ratio, z_crit
+        As in :func:`compare`.
+    """
+    ct = _summed(list(ct_side))
+    assert ct is not None
+    upper = _summed([(v[0], v[1]) for v in geometric.values()])
+    assert upper is not None
     lower = sum(max(v[0] - v[2], 0.0) for v in geometric.values())
-    at_upper = compare(ct[0], ct[1], upper, err, ratio, z_crit)
-    at_lower = compare(ct[0], ct[1], lower, err, ratio, z_crit)
+    at_upper = compare(ct[0], ct[1], upper[0], upper[1], ratio, z_crit)
+    at_lower = compare(ct[0], ct[1], lower, upper[1], ratio, z_crit)
     names = ", ".join(
         f"{n} (C x thickness {v[3]:.2g} F/cm at the highest pressure holding it, R {v[0]:.3g} -> {v[2]:.3g} ohm cm^2)"
         for n, v in geometric.items()
     )
     rule = (
-        f"every interface signal at the lowest pressure keeps its tau, but {names} has a grain-boundary-class "
-        f"capacitance (<= {GB_C_MAX_F_CM:g} F/cm) where the primary CT's is an interface one: not charge transfer by "
-        f"Table 1 (C_CT = C_DL A). R_CT(p_min) = {ct[0]:.3g} ohm cm^2 (primary CT) against R_Cstr(p_min) between "
-        f"{lower:.3g} (its fall over the series: R_Cstr -> 0 at full contact) and {upper:.3g} ohm cm^2 (all of "
-        f"it): {at_lower} and {at_upper}"
+        f"every interface signal at the lowest pressure keeps its tau, but {names} "
+        f"{'has a' if len(geometric) == 1 else 'have'} grain-boundary-class capacitance (<= {GB_C_MAX_F_CM:g} F/cm) "
+        "where the primary CT's is an interface one: not charge transfer by Table 1 (C_CT = C_DL A). "
+        f"R_CT(p_min) = {ct[0]:.3g} ohm cm^2 against R_Cstr(p_min) between {lower:.3g} (the fall over the series: "
+        f"R_Cstr -> 0 at full contact) and {upper[0]:.3g} ohm cm^2 (all of it): {at_lower} and {at_upper}"
     )
     if at_upper == at_lower and at_upper != "undetermined":
-        return Dominance.of_pair(at_upper, rule, ct, (lower, err), basis="series fit")
+        return Dominance.of_pair(at_upper, rule, ct, (lower, upper[1]), basis="series fit", premise=GB_CLASS_NOT_CT)
     return Dominance("undetermined", rule + " - the two ends disagree")
 
 
@@ -939,8 +978,16 @@ def pressure_dominance(
                 + ": which of them is charge transfer, and so R_CT(p_min), is not known",
             )
         geometric = _geometric_ct_like(s36, further_ct)
-        if geometric is not None and ct is not None:
-            return _ct_beside_geometric(ct, geometric, ratio=ratio, z_crit=z_crit)
+        if geometric is not None:
+            if ct is None:
+                return Dominance(
+                    "undetermined",
+                    f"every interface signal at the lowest pressure keeps its tau, but {', '.join(geometric)} has a "
+                    "grain-boundary-class capacitance (not charge transfer by Table 1) and the primary CT element is "
+                    "not held there: R_CT(p_min) is not known",
+                )
+            rest = [v for n, v in further_ct.items() if n not in geometric]
+            return _ct_beside_geometric([ct, *rest], geometric, ratio=ratio, z_crit=z_crit)
         return Dominance(
             "charge_transfer",
             "every interface signal at the lowest pressure keeps its tau (Table 1: constriction would move it): "
