@@ -105,6 +105,9 @@ def test_the_second_ct_track_is_reported_with_the_primary_rule(two_ct: tuple[dic
     assert "R_Pol" in roles["ct"]["role"] and "not added to R_Pol" in roles["ct2"]["role"]
     assert roles["ct"]["median_tau_s"] == pytest.approx(TAU_CT, rel=0.3)
     assert roles["ct2"]["median_tau_s"] == pytest.approx(TAU_CT2, rel=0.3)
+    # C x thickness (0.1 cm) at the highest pressure: C_DL and the second process's C, both interface-class
+    assert roles["ct"]["c_highest_f_cm"] == pytest.approx(TAU_CT / R_POL * 0.1, rel=0.15)
+    assert roles["ct2"]["c_highest_f_cm"] == pytest.approx(TAU_CT2 / R_CT2 * 0.1, rel=0.15)
     (note,) = f["notes"]
     assert "second charge-transfer-like signal" in note and "two interfaces" in note and "ct2" in note
 
