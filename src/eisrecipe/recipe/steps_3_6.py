@@ -434,7 +434,7 @@ class InterfaceElement:
     c_highest_f_cm
         Its specific capacitance there, the fitted C x the electrolyte thickness, F/cm (Irvine's classes: up to
         :data:`~eisrecipe.recipe.elements.GB_C_MAX_F_CM` a grain-boundary or geometric one, above it an interface
-        one such as C_CT = C_DL A); absent where ``r_highest_ohm_cm2`` is or the fitted C is not finite.
+        one such as C_CT = C_DL A); absent where ``r_highest_ohm_cm2`` is.
     """
 
     element: str
@@ -1278,12 +1278,10 @@ def _free_name(base: str, taken: Sequence[str], first: int = 1) -> str:
 
 
 def _with_element_beside_gb(
-    fitter: _SeriesFitter, name: str, decades: float, skip: Sequence[str] = (), start: SeriesFit | None = None
+    fitter: _SeriesFitter, name: str, decades: float, skip: Sequence[str] = ()
 ) -> _SeriesFitter:
     """The same fitter with an interface element ``name`` (no DRT track) seeded in every spectrum but ``skip``,
-    ``decades`` above the GB's seed tau with :data:`BESIDE_GB_SHARE` of its R, the GB seed keeping the rest; with
-    ``start`` (a fit of the same model in more spectra), every element's R and tau seeded from it where it holds
-    them - the next round of :func:`_fit_beside_gb` starts where the last one ended."""
+    ``decades`` above the GB's seed tau with :data:`BESIDE_GB_SHARE` of its R, the GB seed keeping the rest."""
     elements = list(fitter.a.elements)
     elements.insert(elements.index(GB) + 1, name)
     a = replace(
@@ -1299,11 +1297,6 @@ def _with_element_beside_gb(
             r, tau = v[GB]
             seeds[s][GB] = ((1.0 - BESIDE_GB_SHARE) * r, tau)
             seeds[s][name] = (BESIDE_GB_SHARE * r, tau * 10.0**decades)
-    if start is not None:
-        for e in start.elements:
-            held = e.spectrum in seeds and e.element in seeds[e.spectrum]
-            if held and math.isfinite(e.r) and e.r > 0 and math.isfinite(e.tau_s) and e.tau_s > 0:
-                seeds[e.spectrum][e.element] = (e.r, e.tau_s)
     # without the trf race: a fit in a worse basin only keeps the element out (beside_gb's F-test)
     return _SeriesFitter(fitter.spectra, a, seeds, fitter.settings, trf_race=False)
 
@@ -1340,11 +1333,9 @@ def _fit_beside_gb(fitter: _SeriesFitter, name: str, decades: float) -> _BesideG
     without it in those spectra, at most twice; ``settled`` says whether the last fit kept it beside the GB."""
     away: list[str] = []
     order = fitter.a.order
-    previous: SeriesFit | None = None
     for _ in range(3):
-        wider = _with_element_beside_gb(fitter, name, decades, skip=away, start=previous)
+        wider = _with_element_beside_gb(fitter, name, decades, skip=away)
         result = step4_series_fit(wider)
-        previous = result[0]
         off = _strayed(result[0], name, order)
         if not off - set(away):
             return _BesideGb(wider, decades, away, True, *result)
