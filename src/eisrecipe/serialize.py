@@ -22,10 +22,33 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-__all__ = ["FLOAT_FORMAT", "finite", "from_dict", "json_safe", "optional", "to_dict"]
+__all__ = [
+    "FLOAT_FORMAT",
+    "TEXT_COLUMNS",
+    "finite",
+    "from_dict",
+    "json_safe",
+    "optional",
+    "read_results_csv",
+    "to_dict",
+]
 
 #: float format of every CSV the workflow writes (10 significant digits, stable across reruns)
 FLOAT_FORMAT = "%.10g"
+
+#: text columns of the workflow's CSVs, read as strings so that a spectrum called "10" stays "10"
+TEXT_COLUMNS = ("cell", "spectrum", "element", "label", "fit", "kind", "flags", "drop_reason", "label_rule")
+
+
+def read_results_csv(path: Any) -> pd.DataFrame:
+    """A CSV the workflow wrote (``tracks.csv``, ``peaks.csv``, ``fits.csv`` ...), its :data:`TEXT_COLUMNS` as
+    strings (a missing value as None): read with pandas' type guessing, a sheet's spectrum names "10", "20" came back
+    as integers and matched none of the spectra's names (the Step 4 seeds found no DRT peak of any element)."""
+    table = pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=True)
+    for c in TEXT_COLUMNS:
+        if c in table.columns:
+            table[c] = table[c].where(table[c].notna(), None)
+    return table
 
 
 def finite(x: Any) -> float | None:

@@ -434,7 +434,7 @@ class InterfaceElement:
     c_highest_f_cm
         Its specific capacitance there, the fitted C x the electrolyte thickness, F/cm (Irvine's classes: up to
         :data:`~eisrecipe.recipe.elements.GB_C_MAX_F_CM` a grain-boundary or geometric one, above it an interface
-        one such as C_CT = C_DL A); absent where ``r_highest_ohm_cm2`` is.
+        one such as C_CT = C_DL A); absent where ``r_highest_ohm_cm2`` is or the fitted C is not finite.
     """
 
     element: str

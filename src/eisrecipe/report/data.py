@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from eisrecipe.serialize import read_results_csv
+
 __all__ = ["STAGE_FILES", "CellData", "load_cell"]
 
 #: file name of each stage output the report reads, by the key used in :class:`CellData`
@@ -26,18 +28,11 @@ STAGE_FILES: dict[str, str] = {
     "verdict": "verdict.json",
 }
 
-#: text columns (read as strings so that a spectrum called "10" stays "10")
-_TEXT_COLUMNS = ("cell", "spectrum", "element", "label", "fit", "kind", "flags", "drop_reason", "label_rule")
-
 
 def _read_csv(path: Path | None) -> pd.DataFrame:
     if path is None or not path.is_file() or path.stat().st_size == 0:
         return pd.DataFrame()
-    table = pd.read_csv(path, dtype={c: str for c in _TEXT_COLUMNS}, keep_default_na=True)
-    for c in _TEXT_COLUMNS:
-        if c in table.columns:
-            table[c] = table[c].where(table[c].notna(), None)
-    return table
+    return read_results_csv(path)
 
 
 def _read_json(path: Path | None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from eisrecipe.recipe.findings import NotApplicable
 from eisrecipe.recipe.steps_1_2 import Steps12Finding, steps12_from_dict
 from eisrecipe.recipe.steps_3_6 import FitSettings, Steps36Finding, Steps36Result, interfaces_of, steps_3_6
 from eisrecipe.recipe.temperature import TemperatureSettings, run_cell_temperature_fits
-from eisrecipe.serialize import FLOAT_FORMAT, from_dict, json_safe, to_dict
+from eisrecipe.serialize import FLOAT_FORMAT, from_dict, json_safe, read_results_csv, to_dict
 from eisrecipe.spectrum import Spectrum
 from eisrecipe.stages.validate import load_validated
 
@@ -134,8 +134,8 @@ def run_fit_stage(
         The config sections ``fit`` and ``temperature``.
     """
     spectra = load_validated(inputs["spectra"], inputs["validation"])
-    tracks = pd.read_csv(inputs["tracks"])
-    peaks = pd.read_csv(inputs["peaks"])
+    tracks = read_results_csv(inputs["tracks"])
+    peaks = read_results_csv(inputs["peaks"])
     steps12 = json.loads(Path(inputs["steps12"]).read_text())["steps_1_2"]
     pressure = run_cell_fits(cell, spectra, tracks, steps12, FitSettings.from_config(fit_config))
     temperature = run_cell_temperature_fits(

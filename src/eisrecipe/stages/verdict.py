@@ -32,7 +32,7 @@ from eisrecipe.recipe.verdict import (
     decide,
     lowest_pressure_resistances,
 )
-from eisrecipe.serialize import FLOAT_FORMAT, from_dict, json_safe
+from eisrecipe.serialize import FLOAT_FORMAT, from_dict, json_safe, read_results_csv
 
 __all__ = ["CellVerdict", "interface_from_rows", "run_cell_verdict", "run_verdict_stage"]
 
@@ -158,7 +158,7 @@ def run_verdict_stage(
         read("validation"),
         read("steps12"),
         read("steps36"),
-        pd.read_csv(inputs["fits"]),
+        read_results_csv(inputs["fits"]),
         VerdictSettings.from_config(verdict_config),
         interface=interface_from_rows(rows),
         thickness_cm={str(r["spectrum"]): r.get("thickness_cm") for r in rows},
