@@ -102,11 +102,16 @@ class SeriesModel:
         Fit a series resistance R_inf (lead and contact resistances; 0 when absent).
     inductance
         Fit a series inductance L.
+    unordered
+        Names of parallel elements whose tau may cross the element before them, by up to a decade below its
+        start (a fit's element-order bounds, :func:`eisrecipe.methods.fitting.fit_series`): an own element beside a
+        shared one, whose sharing over the series keeps the two apart.
     """
 
     elements: tuple[Element, ...]
     r_inf: bool = False
     inductance: bool = False
+    unordered: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, names: Sequence[str], kind: ElementKind | Sequence[ElementKind] = "RC", **options: bool) -> SeriesModel:

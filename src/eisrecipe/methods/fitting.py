@@ -16,6 +16,8 @@ Numerics
   the reactance at the highest frequency), which keeps trial steps finite.
 - Element order: each element's ln tau is bounded between the geometric midpoints of its neighbours' starting
   taus, so elements cannot swap (the DRT assignment fixes the order); a fit that ends on such a bound is flagged.
+  An element the model names ``unordered`` may cross the element before it, by up to a decade below that one's
+  start (an own element beside a shared one, which the sharing keeps apart: :data:`UNORDERED_CROSSING`).
   Starting taus that are equal or out of order are nudged apart (:func:`repair_taus`, reported in ``notes``).
 - Observable range (:func:`_observable_bounds`): a parallel element's R between 1e-6 and 10 times the spectrum's
   largest |Z|, its tau within 4 decades of the measured window (an R-CPE's: 10), the lead reactance omega_max L
@@ -451,11 +453,22 @@ def _tau_bounds(taus: Sequence[float]) -> list[tuple[float, float]]:
     return list(zip(lo, hi, strict=True))
 
 
+UNORDERED_CROSSING = 10.0
+"""How far below the starting tau of the element before it an unordered element's tau may go (a factor; a decade:
+:attr:`eisrecipe.methods.circuits.SeriesModel.unordered`)."""
+
+
 def _local_bounds(model: SeriesModel, start: Start) -> tuple[FloatArray, FloatArray]:
     lo = np.full(model.n_params, -np.inf)
     hi = np.full(model.n_params, np.inf)
     parallel = [k for k, e in enumerate(model.elements) if e.parallel]
     taus = dict(zip(parallel, _tau_bounds([start.tau_s[k] for k in parallel]), strict=True)) if parallel else {}
+    for n, k in enumerate(parallel[1:], start=1):
+        if model.elements[k].name in model.unordered:
+            # an unordered element may cross the element before it, by up to UNORDERED_CROSSING below that one's
+            # start, not into the place of the one before that; the element before it keeps its own bounds
+            before = parallel[n - 1]
+            taus[k] = (max(taus[before][0], np.log(start.tau_s[before] / UNORDERED_CROSSING)), taus[k][1])
     slices = model.slices()
     for k, e in enumerate(model.elements):
         sl = slices[e.name]

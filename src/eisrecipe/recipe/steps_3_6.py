@@ -45,6 +45,9 @@ Step 4: a joint fit of the whole series with ``bulk`` and ``gb`` shared and the 
 Where that fit misses its data near the GB by more than the verdict's residual gate (5 % of |Z|), an interface
 element beside the GB with no DRT track of its own - an arc merged into the GB's peak, changing with pressure where
 the shared GB cannot - joins the model when the F-test says so (:func:`beside_gb`).
+Without a GB track, a shared GB split off the fastest persistent interface track (a GB peak merged at low pressure
+with an interface arc that follows the pressure, which Step 1 cannot label GB) joins the model when the data say so
+(:func:`gb_in_interface_track`; the interface element may then cross the GB's tau).
 
 Step 5: trends of the CT element (left branch: R_CT(p), C_CT(p) -> order of time constants, checked against the
 DRT order); right branch: trend of R_Int(p) and the charge-transfer share R_CT/R_Int at each pressure from R_Pol
@@ -102,6 +105,7 @@ from eisrecipe.recipe.interface_split import InterfaceSplit, split_interface
 from eisrecipe.recipe.steps_1_2 import (
     Absence,
     InterfaceTrackFinding,
+    LabelRules,
     Steps12Finding,
     Steps12Thresholds,
     fit_signal_finding,
@@ -276,6 +280,9 @@ class Step4Finding:
     #: where the fit missed its data: whether an interface element beside the GB joined the model, and why
     #: (:func:`beside_gb`); None where it was not tried
     beside_gb: dict[str, Any] | None = optional()
+    #: without a GB track: whether a shared GB split off the fastest interface track joined the model, and why
+    #: (:func:`gb_in_interface_track`); None where it was not tried
+    gb_in_track: dict[str, Any] | None = optional()
 
 
 @dataclass(frozen=True)
@@ -728,6 +735,7 @@ def _model_and_start(
     settings: FitSettings,
     spectrum: Spectrum,
     inductance: float | None = None,
+    unordered: Sequence[str] = (),
 ) -> tuple[SeriesModel, Start]:
     """Series model of the elements a spectrum holds, and its starting values: bulk and GB first, then the
     interface elements in the order of this spectrum's seed taus (its DRT peaks; tracks may cross over the series);
@@ -741,7 +749,12 @@ def _model_and_start(
     elements = tuple(Element(n, settings.kinds.get(n, settings.kinds.get(family(n), "RCPE"))) for n in present)
     with_r_inf = r_inf_separable(seeds, float(np.max(spectrum.frequency_hz)))
     r_inf = r_inf_start(spectrum)
-    model = SeriesModel(elements, r_inf=with_r_inf, inductance=inductance is not None)
+    model = SeriesModel(
+        elements,
+        r_inf=with_r_inf,
+        inductance=inductance is not None,
+        unordered=tuple(n for n in unordered if n in present),
+    )
     start = seeded_start([seeds[n] for n in present], [e.kind for e in elements], r_inf, inductance)
     return model, start
 
@@ -1013,6 +1026,8 @@ class _SeriesFitter:
     trf_race: bool = True
     #: microstructure elements fitted per spectrum instead of shared (:func:`gb_pressure_test`)
     unshared: tuple[str, ...] = ()
+    #: interface elements whose tau may cross the shared GB's (:func:`gb_in_interface_track`)
+    unordered: tuple[str, ...] = ()
     pruned: dict[str, list[PrunedElement]] = field(default_factory=dict)
     #: per fit key, the elements of each spectrum that survived its pruning
     kept: dict[str, dict[str, dict[str, tuple[float, float]]]] = field(default_factory=dict)
@@ -1033,6 +1048,7 @@ class _SeriesFitter:
             {s: {swap.get(e, e): v for e, v in d.items()} for s, d in self.seeds.items()},
             self.settings,
             trf_race=self.trf_race,
+            unordered=tuple(swap.get(n, n) for n in self.unordered),
         )
         kinds = self.settings.kinds
         if len({kinds.get(n, kinds.get(family(n), "RCPE")) for n in swap}) > 1:  # a kind set per element name
@@ -1059,7 +1075,9 @@ class _SeriesFitter:
             models, starts = [], []
             for s in names:
                 lh = inductance_start(self.spectra[s]) if with_l else None
-                m, st = _model_and_start(self.a.elements, current[s], self.settings, self.spectra[s], lh)
+                # only a GB shared over several spectra keeps an unordered element apart from it
+                free = self.unordered if len(names) > 1 else ()
+                m, st = _model_and_start(self.a.elements, current[s], self.settings, self.spectra[s], lh, free)
                 models.append(m)
                 starts.append(st)
             return fit_series(
@@ -1298,7 +1316,7 @@ def _with_element_beside_gb(
             seeds[s][GB] = ((1.0 - BESIDE_GB_SHARE) * r, tau)
             seeds[s][name] = (BESIDE_GB_SHARE * r, tau * 10.0**decades)
     # without the trf race: a fit in a worse basin only keeps the element out (beside_gb's F-test)
-    return _SeriesFitter(fitter.spectra, a, seeds, fitter.settings, trf_race=False)
+    return _SeriesFitter(fitter.spectra, a, seeds, fitter.settings, trf_race=False, unordered=fitter.unordered)
 
 
 class _BesideGb(NamedTuple):
@@ -1400,6 +1418,7 @@ def gb_pressure_test(fitter: _SeriesFitter, joint: SeriesFit, use_l: bool) -> di
         replace(fitter.settings, inductance="true" if use_l else "false"),
         trf_race=fitter.trf_race,
         unshared=(GB,),
+        unordered=fitter.unordered,
     )
     fit = free.fit(order, use_l, "gb_per_spectrum", prune=False)  # the same elements: nested with ``joint``
     k = int(fit.x.size - joint.x.size)
@@ -1467,7 +1486,11 @@ def beside_gb(
     name = _free_name(INT, fitter.a.elements, first=2 if others else 1)
     # the same series terms as the model without it: the F-test compares nested models
     same_l = _SeriesFitter(
-        fitter.spectra, fitter.a, fitter.seeds, replace(fitter.settings, inductance="true" if use_l else "false")
+        fitter.spectra,
+        fitter.a,
+        fitter.seeds,
+        replace(fitter.settings, inductance="true" if use_l else "false"),
+        unordered=fitter.unordered,
     )
     tried = [_fit_beside_gb(same_l, name, decades) for decades in BESIDE_GB_STARTS_DECADES]
     clean = [t for t in tried if t.settled and not (t.joint.failures and not joint.failures)]
@@ -1528,6 +1551,116 @@ def beside_gb(
         l_finding,
         replace(best.step4, bulk_tail=step4.bulk_tail, beside_gb=evidence),
     )
+
+
+PERSISTENT_FRACTION = LabelRules.persistent_fraction
+"""Share of the series' spectra in which a track must have a peak to hold the GB (:func:`gb_in_interface_track`):
+Step 1's ``persistent_fraction`` for a GB track."""
+GB_IN_TRACK_P = 0.01
+"""Significance level of the F-test that splits a shared GB off the fastest interface track (as :data:`BESIDE_GB_P`)."""
+
+
+def _with_gb_in_track(settings: FitSettings, fitter: _SeriesFitter, name: str) -> _SeriesFitter:
+    """The same fitter with a shared ``gb`` element (no DRT track of its own) seeded from the interface element
+    ``name``'s DRT peak in the highest-pressure spectrum, and ``name`` seeded per spectrum with what its peak holds
+    beyond that (at least a tenth of the GB's R) at its tau, free to cross the GB (:attr:`_SeriesFitter.unordered`);
+    fitted with ``settings``."""
+    r_gb, tau_gb = fitter.seeds[fitter.a.order[-1]][name]
+    elements = list(fitter.a.elements)
+    at = next(k for k, n in enumerate(elements) if is_interface(n))
+    elements.insert(at, GB)
+    a = replace(fitter.a, elements=elements, tracks={**fitter.a.tracks, GB: []})
+    seeds: dict[str, dict[str, tuple[float, float]]] = {}
+    for s, v in fitter.seeds.items():
+        seeds[s] = {**v, GB: (r_gb, tau_gb)}
+        if name in v:
+            r, tau = v[name]
+            seeds[s][name] = (max(r - r_gb, 0.1 * r_gb), tau)
+    return _SeriesFitter(fitter.spectra, a, seeds, settings, trf_race=fitter.trf_race, unordered=(name,))
+
+
+def gb_in_interface_track(
+    tracks: pd.DataFrame,
+    fitter: _SeriesFitter,
+    joint: SeriesFit,
+    use_l: bool,
+    l_finding: dict[str, Any],
+    step4: Step4Finding,
+) -> tuple[_SeriesFitter, SeriesFit, bool, dict[str, Any], Step4Finding]:
+    """Step 4 without a GB track: a shared GB split off the fastest interface track, where the data say so.
+
+    Step 1 labels a track GB only when its tau and R keep still over the series (:class:`eisrecipe.recipe.steps_1_2.
+    LabelRules`). A GB whose DRT peak merges at low pressure with an interface arc half a decade away - a constriction
+    arc shrinking, and crossing tau_GB, as the contact grows - makes one track whose R and tau follow the pressure:
+    an interface track, and the model has no GB at all (full matrix c038, c083, c127: R_GB not reported, the GB's
+    resistance inside the interface element, R_Pol read from it at full contact). Table 1 puts every interface
+    process after the GB and the GB at every pressure, so the GB can only hide in the fastest interface track with a
+    peak in most spectra (Step 1's persistence, :data:`PERSISTENT_FRACTION`) and at the highest pressure, where the
+    contact's arcs are smallest: the GB is seeded there from that track's peak, shared over the series, and the
+    interface element keeps what its peak holds beyond it, free to cross the GB (its tau is bounded by the
+    elements beyond the GB's neighbours, :attr:`eisrecipe.methods.circuits.SeriesModel.unordered`; the sharing keeps
+    the two apart). The split model is fitted and pruned as any other, with the series terms of the model without it,
+    and replaces it by the rule of :func:`choose_bulk_tail`, except that a failed fit of it never does (a split
+    that fails is no evidence of a GB, whatever the model without it did: full matrix c297, a network cell whose
+    fits fail either way, had its interface arc taken for a GB 5x too large): with more parameters only where it
+    lowers chi2 significantly (F-test p < :data:`GB_IN_TRACK_P`), with fewer unless the other lowers chi2
+    significantly, with as many where its chi2 is lower.
+
+    Returns
+    -------
+    fitter, joint, use_l, inductance_evidence, finding
+        Those of the chosen model; the finding's ``gb_in_track`` holds the evidence (None where not tried: a model
+        with a GB, or without a persistent interface track held at the highest pressure).
+    """
+    unchanged = (fitter, joint, use_l, l_finding, step4)
+    if GB in fitter.a.elements:
+        return unchanged
+    order = fitter.a.order
+    top = order[-1]
+    spectra_of = tracks.groupby("track")["spectrum"].agg(lambda x: set(map(str, x)))
+
+    def holds_gb(name: str) -> bool:
+        ids = fitter.a.tracks.get(name) or []
+        seen = set().union(*(spectra_of.get(t, set()) for t in ids)) & set(order)
+        return bool(ids) and top in seen and len(seen) >= PERSISTENT_FRACTION * len(order)
+
+    tracked = [n for n in fitter.a.elements if is_interface(n) and holds_gb(n)]
+    if not tracked:
+        return unchanged
+    tau = {n: float(np.median([fitter.seeds[s][n][1] for s in order if n in fitter.seeds[s]])) for n in tracked}
+    name = min(tracked, key=lambda n: tau[n])
+    split = _with_gb_in_track(replace(fitter.settings, inductance="true" if use_l else "false"), fitter, name)
+    fit, _, _, found = step4_series_fit(split)
+    k = int(fit.x.size - joint.x.size)
+    evidence: dict[str, Any] = {
+        "element": name,
+        "chi2_without": joint.chi2,
+        "chi2_with": fit.chi2,
+        "parameters_without": int(joint.x.size),
+        "parameters_with": int(fit.x.size),
+    }
+    if fit.failures:
+        include, rule = False, "the fit with the GB failed"
+    elif k == 0:
+        include = fit.chi2 < joint.chi2
+        rule = f"equal parameter counts: the lower chi2 ({'with' if include else 'without'} the GB)"
+    else:
+        small, large = (joint, fit) if k > 0 else (fit, joint)
+        test = f_test(small.chi2, large.chi2, abs(k), int(large.dof))
+        significant = test.p_value < GB_IN_TRACK_P
+        include = (large is fit) == significant
+        more = "with" if k > 0 else "without"
+        rule = f"F-test of the model {more} the GB ({abs(k)} parameter(s) more) p = {test.p_value:.3g} " + (
+            f"< {GB_IN_TRACK_P:g}: it" if significant else f">= {GB_IN_TRACK_P:g}: the fewer parameters"
+        )
+        evidence.update(f_statistic=test.f_statistic, p_value=test.p_value)
+    evidence.update(
+        included=include,
+        rule=f"no GB track; a shared GB split off the fastest interface element ({name}): {rule}",
+    )
+    if not include:
+        return *unchanged[:4], replace(step4, gb_in_track=evidence)
+    return split, fit, use_l, l_finding, replace(found, bulk_tail=step4.bulk_tail, gb_in_track=evidence)
 
 
 def refreshed_beside_gb(
@@ -1889,7 +2022,7 @@ def steps_3_6(
         raise InputError(f"cell '{cell}': fewer than two tracked pressure-series spectra to fit")
     a = replace(a, order=order)
     fitter = _SeriesFitter(by_name, a, series_seeds(tracks, a, order), settings)
-    fitter, joint, use_l, l_finding, step4 = beside_gb(*_top_end(fitter))
+    fitter, joint, use_l, l_finding, step4 = beside_gb(*gb_in_interface_track(tracks, *_top_end(fitter)))
     signal, step4 = _beside_gb_signal(joint, fitter.a, steps12, step4, by_name, settings)
     signal_read = False  # whether Steps 1-2 read that signal (with_fit_signal), and Step 3 its R from the series
     if signal is not None:  # Steps 1-2 read on the one the fit found where the DRT showed no interface signal
@@ -1910,7 +2043,7 @@ def steps_3_6(
         before = step4
         joint, use_l, l_finding, step4 = step4_series_fit(fitter)
         beside = refreshed_beside_gb(before.beside_gb, joint, fitter.spectra)
-        step4 = replace(step4, bulk_tail=before.bulk_tail, beside_gb=beside)
+        step4 = replace(step4, bulk_tail=before.bulk_tail, beside_gb=beside, gb_in_track=before.gb_in_track)
         if signal is not None and not signal_read:  # beside DRT tracks: Step 2 on the refit's values
             signal, step4 = _beside_gb_signal(joint, a, steps12, step4, by_name, settings)
     interfaces = interfaces_of(spectra)
