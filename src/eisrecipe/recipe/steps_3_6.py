@@ -753,7 +753,10 @@ def _model_and_start(
         elements,
         r_inf=with_r_inf,
         inductance=inductance is not None,
-        unordered=tuple(n for n in unordered if n in present),
+        # only beside the GB, which the sharing over the series keeps apart from it (not beside another own element)
+        unordered=tuple(
+            n for n in unordered if n in present and present.index(n) > 0 and present[present.index(n) - 1] == GB
+        ),
     )
     start = seeded_start([seeds[n] for n in present], [e.kind for e in elements], r_inf, inductance)
     return model, start
@@ -764,7 +767,8 @@ def _refit_from(fit: SeriesFit, name: str, spectrum: Spectrum, settings: FitSett
     an interface element of it is not resolved (R within ``z_crit`` standard errors of 0, the pruning rule) or the
     model has a series CPE."""
     j = fit.spectra.index(name)
-    model = fit.models[j]
+    # alone, the spectrum has no shared GB to keep an unordered element apart from it (as _SeriesFitter.fit)
+    model = replace(fit.models[j], unordered=())
     elements = [fit.element(name, e.name) for e in model.elements]
     if not elements or any(e.kind == "CPE" for e in elements):
         return None
@@ -1158,20 +1162,31 @@ def choose_bulk_tail(
         failed = "R_inf" if fail_r else "bulk RC"
         rule = f"auto: the fit with {failed} failed where the other did not"
     else:
-        k = int(with_tail.x.size - with_r_inf.x.size)
-        if k == 0:
-            use = with_tail.chi2 < with_r_inf.chi2
-            rule = f"auto: equal parameter counts, the lower chi2 ({'bulk RC' if use else 'R_inf'})"
-        else:
-            small, large = (with_r_inf, with_tail) if k > 0 else (with_tail, with_r_inf)
-            test = f_test(small.chi2, large.chi2, abs(k), int(large.dof))
-            significant = test.p_value < BULK_TAIL_P
-            use = (large is with_tail) == significant
-            big, few = ("bulk RC", "R_inf") if k > 0 else ("R_inf", "bulk RC")
-            verdict = f"< {BULK_TAIL_P:g}: {big}" if significant else f">= {BULK_TAIL_P:g}: {few}, the fewer parameters"
-            rule = f"auto: F-test of {big} ({abs(k)} parameter(s) more) p = {test.p_value:.3g} {verdict}"
-            finding.update(f_statistic=test.f_statistic, p_value=test.p_value)
+        use, words, numbers = _alternative_taken(with_r_inf, with_tail, BULK_TAIL_P, "R_inf", "bulk RC")
+        rule = f"auto: {words}"
+        finding.update(numbers)
     return use, {**finding, "included": use, "rule": rule}
+
+
+def _alternative_taken(
+    base: SeriesFit, alternative: SeriesFit, p_level: float, base_name: str, alternative_name: str
+) -> tuple[bool, str, dict[str, float]]:
+    """Whether the fit ``alternative`` replaces ``base`` (two models of the same data, neither failed): with as many
+    parameters where its chi2 is lower; with more only where it lowers chi2 significantly by the F-test (p <
+    ``p_level``); with fewer unless ``base`` lowers chi2 significantly. Returns the choice, the rule in words
+    (naming the models) and the F-test's ``f_statistic`` and ``p_value`` (empty without a test)."""
+    k = int(alternative.x.size - base.x.size)
+    if k == 0:
+        take = alternative.chi2 < base.chi2
+        return take, f"equal parameter counts, the lower chi2 ({alternative_name if take else base_name})", {}
+    small, large = (base, alternative) if k > 0 else (alternative, base)
+    test = f_test(small.chi2, large.chi2, abs(k), int(large.dof))
+    significant = test.p_value < p_level
+    take = (large is alternative) == significant
+    big, few = (alternative_name, base_name) if k > 0 else (base_name, alternative_name)
+    verdict = f"< {p_level:g}: {big}" if significant else f">= {p_level:g}: {few}, the fewer parameters"
+    words = f"F-test of {big} ({abs(k)} parameter(s) more) p = {test.p_value:.3g} {verdict}"
+    return take, words, {"f_statistic": test.f_statistic, "p_value": test.p_value}
 
 
 def _interface_names(a: ElementAssignment) -> list[str]:
@@ -1418,7 +1433,6 @@ def gb_pressure_test(fitter: _SeriesFitter, joint: SeriesFit, use_l: bool) -> di
         replace(fitter.settings, inductance="true" if use_l else "false"),
         trf_race=fitter.trf_race,
         unshared=(GB,),
-        unordered=fitter.unordered,
     )
     fit = free.fit(order, use_l, "gb_per_spectrum", prune=False)  # the same elements: nested with ``joint``
     k = int(fit.x.size - joint.x.size)
@@ -1549,7 +1563,7 @@ def beside_gb(
         fit,
         use_l,
         l_finding,
-        replace(best.step4, bulk_tail=step4.bulk_tail, beside_gb=evidence),
+        replace(best.step4, bulk_tail=step4.bulk_tail, gb_in_track=step4.gb_in_track, beside_gb=evidence),
     )
 
 
@@ -1616,22 +1630,24 @@ def gb_in_interface_track(
     if GB in fitter.a.elements:
         return unchanged
     order = fitter.a.order
-    top = order[-1]
-    spectra_of = tracks.groupby("track")["spectrum"].agg(lambda x: set(map(str, x)))
-
-    def holds_gb(name: str) -> bool:
-        ids = fitter.a.tracks.get(name) or []
-        seen = set().union(*(spectra_of.get(t, set()) for t in ids)) & set(order)
-        return bool(ids) and top in seen and len(seen) >= PERSISTENT_FRACTION * len(order)
-
-    tracked = [n for n in fitter.a.elements if is_interface(n) and holds_gb(n)]
-    if not tracked:
+    iface = [n for n in fitter.a.elements if is_interface(n)]
+    if not iface:
         return unchanged
-    tau = {n: float(np.median([fitter.seeds[s][n][1] for s in order if n in fitter.seeds[s]])) for n in tracked}
-    name = min(tracked, key=lambda n: tau[n])
+    seeds = fitter.seeds
+    tau = {n: float(np.median([seeds[s][n][1] for s in order if n in seeds[s]])) for n in iface}
+    name = min(iface, key=lambda n: tau[n])
+    ids = fitter.a.tracks.get(name) or []
+    held = set(map(str, tracks.loc[tracks["track"].isin(ids), "spectrum"])) & set(order)
+    lo, hi = order[0], order[-1]
+    if not (
+        len(ids) == 1
+        and {lo, hi} <= held
+        and len(held) >= PERSISTENT_FRACTION * len(order)
+        and seeds[hi][name][1] <= seeds[lo][name][1]
+    ):
+        return unchanged
     split = _with_gb_in_track(replace(fitter.settings, inductance="true" if use_l else "false"), fitter, name)
     fit, _, _, found = step4_series_fit(split)
-    k = int(fit.x.size - joint.x.size)
     evidence: dict[str, Any] = {
         "element": name,
         "chi2_without": joint.chi2,
@@ -1641,25 +1657,29 @@ def gb_in_interface_track(
     }
     if fit.failures:
         include, rule = False, "the fit with the GB failed"
-    elif k == 0:
-        include = fit.chi2 < joint.chi2
-        rule = f"equal parameter counts: the lower chi2 ({'with' if include else 'without'} the GB)"
     else:
-        small, large = (joint, fit) if k > 0 else (fit, joint)
-        test = f_test(small.chi2, large.chi2, abs(k), int(large.dof))
-        significant = test.p_value < GB_IN_TRACK_P
-        include = (large is fit) == significant
-        more = "with" if k > 0 else "without"
-        rule = f"F-test of the model {more} the GB ({abs(k)} parameter(s) more) p = {test.p_value:.3g} " + (
-            f"< {GB_IN_TRACK_P:g}: it" if significant else f">= {GB_IN_TRACK_P:g}: the fewer parameters"
+        include, rule, numbers = _alternative_taken(
+            joint, fit, GB_IN_TRACK_P, "the model without the GB", "the model with the GB"
         )
-        evidence.update(f_statistic=test.f_statistic, p_value=test.p_value)
+        evidence.update(numbers)
     evidence.update(
         included=include,
-        rule=f"no GB track; a shared GB split off the fastest interface element ({name}): {rule}",
+        rule=f"no GB track; a shared GB split off the fastest interface element: {rule}",
     )
     if not include:
         return *unchanged[:4], replace(step4, gb_in_track=evidence)
+    if not any(e.element == name for e in fit.elements):
+        # pruned in every spectrum: the whole track was the GB's (one whose DRT area drifted past Step 1's
+        # stability test), so the GB takes it and the element leaves the model
+        a = split.a
+        split.a = replace(
+            a,
+            elements=[n for n in a.elements if n != name],
+            tracks={**{n: t for n, t in a.tracks.items() if n != name}, GB: list(a.tracks[name])},
+            behaviour={n: b for n, b in a.behaviour.items() if n != name},
+        )
+        split.unordered = ()
+        evidence["track_to_gb"] = True
     return split, fit, use_l, l_finding, replace(found, bulk_tail=step4.bulk_tail, gb_in_track=evidence)
 
 
@@ -1700,7 +1720,15 @@ def step3_full_contact(
     ct_name = CT if CT in fitter.a.elements else INT
     source = None
     held = [e for e in joint.elements if e.spectrum == hi and e.element == ct_name]
-    if from_series and not fitter.a.tracks.get(ct_name, [0]) and held and _resolved(held[0], fitter.settings):
+    if ct_name in fitter.unordered and held and _resolved(held[0], fitter.settings):
+        # the element the shared GB was split off (gb_in_interface_track): alone, the spectrum has one peak for both
+        holder = joint.scaled(_interface_names(fitter.a), interfaces) if interfaces != 1 else joint
+        source = (
+            "the series fit (Step 4): the GB was split off this element's DRT track, which the highest-pressure "
+            "spectrum alone does not split; the series shares the GB (fits.csv's step3 rows are the spectrum alone)"
+        )
+        base.update(fit_ok=joint.ok, flags=tuple(joint.flags))
+    elif from_series and not fitter.a.tracks.get(ct_name, [0]) and held and _resolved(held[0], fitter.settings):
         # the element beside the GB that Steps 1-2 read (no DRT track, :func:`beside_gb`, ``from_series``): alone,
         # the spectrum trades its R with a free GB
         # (full matrix c208: 50.9 against the series' 55.3 ohm cm^2, and A = R_Int / R_Pol came out 1.11 at the
@@ -2043,7 +2071,10 @@ def steps_3_6(
         before = step4
         joint, use_l, l_finding, step4 = step4_series_fit(fitter)
         beside = refreshed_beside_gb(before.beside_gb, joint, fitter.spectra)
-        step4 = replace(step4, bulk_tail=before.bulk_tail, beside_gb=beside, gb_in_track=before.gb_in_track)
+        split = before.gb_in_track
+        if split is not None and split.get("element") in (CT, primary[0]):  # the names were swapped
+            split = {**split, "element": primary[0] if split["element"] == CT else CT}
+        step4 = replace(step4, bulk_tail=before.bulk_tail, beside_gb=beside, gb_in_track=split)
         if signal is not None and not signal_read:  # beside DRT tracks: Step 2 on the refit's values
             signal, step4 = _beside_gb_signal(joint, a, steps12, step4, by_name, settings)
     interfaces = interfaces_of(spectra)
