@@ -1657,6 +1657,9 @@ def gb_in_interface_track(
     }
     if fit.failures:
         include, rule = False, "the fit with the GB failed"
+    elif not any(e.element == name for e in fit.elements):
+        # the whole track would be a GB that Step 1 did not find stable: not taken on a split's say-so
+        include, rule = False, f"{name} was pruned from every spectrum: the track would be the GB itself"
     else:
         include, rule, numbers = _alternative_taken(
             joint, fit, GB_IN_TRACK_P, "the model without the GB", "the model with the GB"
@@ -1668,18 +1671,6 @@ def gb_in_interface_track(
     )
     if not include:
         return *unchanged[:4], replace(step4, gb_in_track=evidence)
-    if not any(e.element == name for e in fit.elements):
-        # pruned in every spectrum: the whole track was the GB's (one whose DRT area drifted past Step 1's
-        # stability test), so the GB takes it and the element leaves the model
-        a = split.a
-        split.a = replace(
-            a,
-            elements=[n for n in a.elements if n != name],
-            tracks={**{n: t for n, t in a.tracks.items() if n != name}, GB: list(a.tracks[name])},
-            behaviour={n: b for n, b in a.behaviour.items() if n != name},
-        )
-        split.unordered = ()
-        evidence["track_to_gb"] = True
     return split, fit, use_l, l_finding, replace(found, bulk_tail=step4.bulk_tail, gb_in_track=evidence)
 
 
@@ -1720,8 +1711,12 @@ def step3_full_contact(
     ct_name = CT if CT in fitter.a.elements else INT
     source = None
     held = [e for e in joint.elements if e.spectrum == hi and e.element == ct_name]
-    if ct_name in fitter.unordered and held and _resolved(held[0], fitter.settings):
-        # the element the shared GB was split off (gb_in_interface_track): alone, the spectrum has one peak for both
+    split_from = ct_name in fitter.unordered  # the element the shared GB was split off (gb_in_interface_track)
+    if split_from and not (held and _resolved(held[0], fitter.settings)):
+        # alone, the spectrum has one peak for both and would give the GB's resistance to the element: where the
+        # series does not resolve it there, R_Pol has its bound only
+        holder = fit
+    elif split_from:
         holder = joint.scaled(_interface_names(fitter.a), interfaces) if interfaces != 1 else joint
         source = (
             "the series fit (Step 4): the GB was split off this element's DRT track, which the highest-pressure "
@@ -1742,7 +1737,7 @@ def step3_full_contact(
         base.update(fit_ok=joint.ok, flags=tuple(joint.flags))  # the state of the fit the finding reads
     else:
         holder = fit
-    if source is not None or ct_name in interface_hi:
+    if source is not None or (ct_name in interface_hi and not split_from):
         e = holder.element(hi, ct_name)
         finding = Step3Finding(
             **base,
@@ -2100,7 +2095,7 @@ def steps_3_6(
     step6 = step6_contact_area(joint, a, step3, step5, by_name, settings.z_crit)
     series_pruned = tuple(fitter.pruned.get(f"series_l{use_l}", []))
     elements = _interface_elements(tracks, a, joint, series_pruned, thickness)
-    notes, fit_notes = _element_notes(elements, a)
+    notes, fit_notes = _element_notes(elements, a, fitter.unordered)
     if fit_notes:
         step4 = replace(step4, note="; ".join([*([step4.note] if step4.note else []), *fit_notes]))
     finding = Steps36Finding(
@@ -2351,10 +2346,13 @@ def _interface_elements(
     return out
 
 
-def _element_notes(elements: Sequence[InterfaceElement], a: ElementAssignment) -> tuple[list[str], list[str]]:
+def _element_notes(
+    elements: Sequence[InterfaceElement], a: ElementAssignment, gb_split: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
     """(findings for the verdict, notes of the series fit): every further charge-transfer-like element (two
     interface processes, or two interfaces?); every element the series fit could not resolve where its track has
-    a DRT peak (the fallback: its neighbours take its resistance)."""
+    a DRT peak (the fallback: its neighbours take its resistance; ``gb_split``: the element the shared GB was split
+    off, whose peak is the GB's where it is left out)."""
     by_name = {e.element: e for e in elements}
     primary = by_name.get(CT)
     notes: list[str] = []
@@ -2372,7 +2370,12 @@ def _element_notes(elements: Sequence[InterfaceElement], a: ElementAssignment) -
             if a.primary_ct_rule:
                 text += f"; primary CT: {a.primary_ct_rule}"
             notes.append(text)
-        if e.pruned_in and e.element != INT:
+        if e.pruned_in and e.element in gb_split:
+            fit_notes.append(
+                f"element {e.element} (track {', '.join(map(str, e.tracks))}) is left out of the series fit in "
+                f"{', '.join(e.pruned_in)}: its DRT peak there is the shared GB's, which Step 4 split off its track"
+            )
+        elif e.pruned_in and e.element != INT:
             gone = "any spectrum" if e.r_highest_ohm_cm2 is None else ", ".join(e.pruned_in)
             fit_notes.append(
                 f"element {e.element} (track {', '.join(map(str, e.tracks))}) is not resolved by the series fit in "
