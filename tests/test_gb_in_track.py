@@ -89,3 +89,31 @@ def test_a_split_the_data_do_not_support_is_not_taken() -> None:
     assert split is not None and not split["included"], split
     assert "F-test" in split["rule"] and split["p_value"] >= GB_IN_TRACK_P, split["rule"]
     assert "gb" not in fits.finding.step4.elements
+
+
+def test_the_split_element_crosses_only_a_gb_directly_before_it() -> None:
+    """``unordered`` reaches a spectrum's model only where the GB directly precedes the element: beside another own
+    element nothing keeps the two apart."""
+    from eisrecipe.recipe.steps_3_6 import FitSettings, _model_and_start
+
+    spectrum = _series()[0]
+    seeds = {"bulk": (60.0, 7e-9), "gb": (50.0, 1.2e-5), "cstr": (700.0, 3.5e-5), "ct": (180.0, 1e-4)}
+    model, _ = _model_and_start(list(seeds), seeds, FitSettings(), spectrum, None, ("cstr",))
+    assert model.unordered == ("cstr",)
+    behind = {**seeds, "int2": (5.0, 2e-5)}  # another own element between the GB and cstr in this spectrum
+    model, _ = _model_and_start(list(behind), behind, FitSettings(), spectrum, None, ("cstr",))
+    assert model.unordered == ()
+
+
+def test_the_fit_note_of_the_split_element_says_its_peak_is_the_gbs() -> None:
+    from eisrecipe.recipe.steps_3_6 import ElementAssignment, InterfaceElement, _element_notes
+
+    a = ElementAssignment(["p1", "p2"], {"p1": 1.0, "p2": 2.0}, ["gb", "cstr"], {"gb": [], "cstr": [0]}, "left", None)
+    element = InterfaceElement("cstr", (0,), "constriction", "constriction", 1e-5, None, ("p2",))
+    _, split_notes = _element_notes([element], a, ("cstr",))
+    assert split_notes == [
+        "element cstr (track 0) is left out of the series fit in p2: its DRT peak there is the shared GB's, which "
+        "Step 4 split off its track"
+    ]
+    _, other_notes = _element_notes([element], a)
+    assert "not resolved by the series fit" in other_notes[0]
