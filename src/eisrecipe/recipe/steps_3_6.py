@@ -45,9 +45,9 @@ Step 4: a joint fit of the whole series with ``bulk`` and ``gb`` shared and the 
 Where that fit misses its data near the GB by more than the verdict's residual gate (5 % of |Z|), an interface
 element beside the GB with no DRT track of its own - an arc merged into the GB's peak, changing with pressure where
 the shared GB cannot - joins the model when the F-test says so (:func:`beside_gb`).
-Without a GB track, a shared GB split off the fastest persistent interface track (a GB peak merged at low pressure
-with an interface arc that follows the pressure, which Step 1 cannot label GB) joins the model when the data say so
-(:func:`gb_in_interface_track`; the interface element may then cross the GB's tau).
+Without a GB track, a shared GB split off the fastest interface element's track (a GB peak merged at low pressure
+with an interface arc that shrinks towards it with pressure, which Step 1 cannot label GB) joins the model when the
+data say so (:func:`gb_in_interface_track`; the interface element may then cross the GB's tau).
 
 Step 5: trends of the CT element (left branch: R_CT(p), C_CT(p) -> order of time constants, checked against the
 DRT order); right branch: trend of R_Int(p) and the charge-transfer share R_CT/R_Int at each pressure from R_Pol
@@ -1171,7 +1171,8 @@ def choose_bulk_tail(
 def _alternative_taken(
     base: SeriesFit, alternative: SeriesFit, p_level: float, base_name: str, alternative_name: str
 ) -> tuple[bool, str, dict[str, float]]:
-    """Whether the fit ``alternative`` replaces ``base`` (two models of the same data, neither failed): with as many
+    """Whether the fit ``alternative`` replaces ``base`` (two models of the same data; failed fits are the caller's
+    to weigh): with as many
     parameters where its chi2 is lower; with more only where it lowers chi2 significantly by the F-test (p <
     ``p_level``); with fewer unless ``base`` lowers chi2 significantly. Returns the choice, the rule in words
     (naming the models) and the F-test's ``f_statistic`` and ``p_value`` (empty without a test)."""
@@ -1601,30 +1602,35 @@ def gb_in_interface_track(
     l_finding: dict[str, Any],
     step4: Step4Finding,
 ) -> tuple[_SeriesFitter, SeriesFit, bool, dict[str, Any], Step4Finding]:
-    """Step 4 without a GB track: a shared GB split off the fastest interface track, where the data say so.
+    """Step 4 without a GB track: a shared GB split off the fastest interface element, where the data say so.
 
     Step 1 labels a track GB only when its tau and R keep still over the series (:class:`eisrecipe.recipe.steps_1_2.
     LabelRules`). A GB whose DRT peak merges at low pressure with an interface arc half a decade away - a constriction
     arc shrinking, and crossing tau_GB, as the contact grows - makes one track whose R and tau follow the pressure:
-    an interface track, and the model has no GB at all (full matrix c038, c083, c127: R_GB not reported, the GB's
-    resistance inside the interface element, R_Pol read from it at full contact). Table 1 puts every interface
-    process after the GB and the GB at every pressure, so the GB can only hide in the fastest interface track with a
-    peak in most spectra (Step 1's persistence, :data:`PERSISTENT_FRACTION`) and at the highest pressure, where the
-    contact's arcs are smallest: the GB is seeded there from that track's peak, shared over the series, and the
-    interface element keeps what its peak holds beyond it, free to cross the GB (its tau is bounded by the
-    elements beyond the GB's neighbours, :attr:`eisrecipe.methods.circuits.SeriesModel.unordered`; the sharing keeps
-    the two apart). The split model is fitted and pruned as any other, with the series terms of the model without it,
-    and replaces it by the rule of :func:`choose_bulk_tail`, except that a failed fit of it never does (a split
-    that fails is no evidence of a GB, whatever the model without it did: full matrix c297, a network cell whose
-    fits fail either way, had its interface arc taken for a GB 5x too large): with more parameters only where it
-    lowers chi2 significantly (F-test p < :data:`GB_IN_TRACK_P`), with fewer unless the other lowers chi2
-    significantly, with as many where its chi2 is lower.
+    an interface track, and the model has no GB at all (full matrix c038, c083, c283: R_GB not reported, the GB's
+    resistance inside an interface element; c038, a constriction cell, was called mixed). Table 1 puts every
+    interface process after the GB and the GB at every pressure, so the GB can only hide in the fastest interface
+    element. It is tried there where that element is one DRT track with peaks at the lowest and the highest pressure
+    and in most spectra (Step 1's persistence, :data:`PERSISTENT_FRACTION`), and where its seed tau at the highest
+    pressure is not above its tau at the lowest: the arc beside the GB shrinks towards it as the contact grows, so
+    the peak at the highest pressure is mostly the GB's and seeds it. A track moving away from the GB is a growing
+    arc beside it (R_CT = R_Pol A): its peak at the highest pressure is mostly that arc, and a GB seeded there took
+    CT resistance (c127, c271: R_GB +17.5 / -13.5 %, two right verdicts lost). The GB is shared over the series; the
+    element keeps what its peak holds beyond the GB's seed, free to cross the GB's tau by up to a decade
+    (:attr:`eisrecipe.methods.circuits.SeriesModel.unordered`; the sharing keeps the two apart). The split model is
+    fitted and pruned as any other, with the series terms of the model without it, and replaces it by the
+    comparison of :func:`choose_bulk_tail` (:func:`_alternative_taken`: with more parameters only where it lowers
+    chi2 significantly, F-test p < :data:`GB_IN_TRACK_P`; with fewer unless the other lowers chi2 significantly;
+    with as many where its chi2 is lower) - never where its own fit failed (a split that fails is no evidence of a
+    GB, whatever the model without it did: c297, a network cell whose fits fail either way, had its interface arc
+    taken for a GB 5x too large) or dropped the element from every spectrum (the whole track would then be a GB
+    that Step 1 did not find stable).
 
     Returns
     -------
     fitter, joint, use_l, inductance_evidence, finding
         Those of the chosen model; the finding's ``gb_in_track`` holds the evidence (None where not tried: a model
-        with a GB, or without a persistent interface track held at the highest pressure).
+        with a GB, or a fastest interface element that does not meet the premises above).
     """
     unchanged = (fitter, joint, use_l, l_finding, step4)
     if GB in fitter.a.elements:
