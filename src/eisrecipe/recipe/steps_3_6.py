@@ -749,14 +749,14 @@ def _model_and_start(
     elements = tuple(Element(n, settings.kinds.get(n, settings.kinds.get(family(n), "RCPE"))) for n in present)
     with_r_inf = r_inf_separable(seeds, float(np.max(spectrum.frequency_hz)))
     r_inf = r_inf_start(spectrum)
+    # unordered only directly after the GB, which the sharing over the series keeps apart from it (not beside another
+    # own element)
+    before = dict(zip(present[1:], present, strict=False))
     model = SeriesModel(
         elements,
         r_inf=with_r_inf,
         inductance=inductance is not None,
-        # only beside the GB, which the sharing over the series keeps apart from it (not beside another own element)
-        unordered=tuple(
-            n for n in unordered if n in present and present.index(n) > 0 and present[present.index(n) - 1] == GB
-        ),
+        unordered=tuple(n for n in unordered if before.get(n) == GB),
     )
     start = seeded_start([seeds[n] for n in present], [e.kind for e in elements], r_inf, inductance)
     return model, start
